@@ -1,0 +1,357 @@
+package authsession
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+)
+
+// Default values applied by [NextAuthSession] to zero fields of [Config].
+const (
+	DefaultExpiry           = 7 * 24 * time.Hour
+	DefaultRefreshThreshold = 24 * time.Hour
+	DefaultMaxLifetime      = 30 * 24 * time.Hour
+	DefaultCookieName       = "session"
+	DefaultMaxCookieBytes   = 16 << 10
+	DefaultLeeway           = 5 * time.Second
+	DefaultLoginPath        = "/login"
+	DefaultHomePath         = "/"
+	DefaultAPIPath          = "/api/session"
+	DefaultCacheBytes       = 8 << 20
+	DefaultTouchAfter       = time.Minute
+
+	// MinSecretBytes is the shortest secret NextAuthSession accepts.
+	MinSecretBytes = 32
+
+	// SecretEnv is the environment variable that supplies Config.Secret
+	// when it is empty.
+	SecretEnv = "SESSION_SECRET"
+)
+
+// Secret is key material. Its String, GoString, MarshalJSON and LogValue
+// methods redact it, so a Config printed or logged by mistake leaks nothing.
+type Secret string
+
+// String returns "[redacted]".
+func (Secret) String() string { return "[redacted]" }
+
+// GoString returns "[redacted]".
+func (Secret) GoString() string { return "[redacted]" }
+
+// MarshalJSON encodes the secret as the string "[redacted]".
+func (Secret) MarshalJSON() ([]byte, error) { return []byte(`"[redacted]"`), nil }
+
+// LogValue implements [slog.LogValuer].
+func (Secret) LogValue() slog.Value { return slog.StringValue("[redacted]") }
+
+// CookieConfig holds the attributes of the session cookie. HttpOnly is
+// always set and cannot be turned off.
+type CookieConfig struct {
+	// Name of the cookie. Default "session". A name starting with "__Host-"
+	// requires Secure, Path "/" and no Domain; "__Secure-" requires Secure.
+	// The name is also the HKDF salt: renaming the cookie invalidates every
+	// session issued under the old name.
+	Name string
+
+	// Path attribute. Default "/".
+	Path string
+
+	// Domain attribute. Default none (host-only cookie).
+	Domain string
+
+	// SameSite attribute. Default (zero value) is Lax. None requires Secure.
+	SameSite http.SameSite
+
+	// Insecure turns off the Secure attribute, for plain-HTTP development
+	// servers only. Default false: cookies are Secure.
+	Insecure bool
+}
+
+// Config configures [NextAuthSession]. The zero value of every field selects
+// the default documented on it; only the secret is required, and it may come
+// from the SESSION_SECRET environment variable.
+//
+// U is the user type stored in the session; use [User] unless you bring your
+// own JSON-serialisable type.
+type Config[U any] struct {
+	// Secret is the current encryption secret, at least 32 bytes.
+	// Default: the value of $SESSION_SECRET. Generate one with
+	// `openssl rand -base64 32`.
+	Secret Secret
+
+	// PreviousSecrets are older secrets whose tokens are still accepted
+	// (rotation). A token under a previous secret is re-issued under Secret
+	// on the next write.
+	PreviousSecrets []Secret
+
+	// Expiry is the sliding session lifetime. Default 7 days.
+	Expiry time.Duration
+
+	// RefreshThreshold is how long after its last (re-)issue a session is
+	// re-issued with a fresh expiry by auto refresh. Must be below Expiry.
+	// Default 1 day.
+	RefreshThreshold time.Duration
+
+	// MaxLifetime is the absolute lifetime measured from the session's
+	// creation; no refresh extends a session past it. Default 30 days.
+	MaxLifetime time.Duration
+
+	// DisableAutoRefresh turns off the automatic re-issue of sessions older
+	// than RefreshThreshold. Default false (auto refresh on).
+	DisableAutoRefresh bool
+
+	// Cookie holds the cookie attributes.
+	Cookie CookieConfig
+
+	// MaxCookieBytes caps the encrypted token's total size across all
+	// cookie chunks. Creating or updating a larger session fails with
+	// ErrSessionTooLarge; reading a larger cookie is "no session".
+	// Default 16 KiB.
+	MaxCookieBytes int
+
+	// Leeway is the clock-skew allowance for the exp and iat claims.
+	// Default 5 seconds; a negative value means none.
+	Leeway time.Duration
+
+	// OnValidate, if set, is called for every session read from a request;
+	// returning false ends the session.
+	OnValidate func(ctx context.Context, s Session[U]) bool
+
+	// OnRefresh, if set, is called before a session is re-issued with a
+	// new expiry. It may return a changed session; a non-nil error ends
+	// the session.
+	OnRefresh func(ctx context.Context, s Session[U]) (Session[U], error)
+
+	// Logger receives debug-level reasons for rejected cookies and
+	// warnings for store failures. It never receives tokens or secrets.
+	// Default slog.Default().
+	Logger *slog.Logger
+
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+
+	// Routes are the guard's rules; see [Public], [Auth] and [Hybrid].
+	Routes []Rule
+
+	// DefaultRouteType applies to paths that match no rule. Default
+	// RouteHybrid.
+	DefaultRouteType RouteType
+
+	// LoginPath is where the guard sends visitors without a session.
+	// Default "/login".
+	LoginPath string
+
+	// HomePath is where the guard sends signed-in visitors away from
+	// public-only routes. Default "/".
+	HomePath string
+
+	// Locales are path prefixes (such as "en", "ar") stripped before route
+	// matching and kept on redirects.
+	Locales []string
+
+	// Authorize, if set, runs after the guard's own decision; see
+	// [AuthorizeFunc].
+	Authorize AuthorizeFunc
+
+	// APIPath is the path at which Handlers is mounted. Default
+	// "/api/session".
+	APIPath string
+
+	// UpdatableFields lists the JSON names of user fields that PATCH
+	// /api/session may change. "id" is never updatable. Default none.
+	UpdatableFields []string
+
+	// ValidateUpdate, if set, sees the user before and after a PATCH and
+	// may refuse the change by returning an error.
+	ValidateUpdate func(old, updated U) error
+
+	// ExposeAccessToken includes the access token in GET /api/session.
+	// The refresh token is never sent. Default false.
+	ExposeAccessToken bool
+
+	// TrustedOrigins are extra origins (scheme://host[:port]) allowed to
+	// make unsafe requests to Handlers.
+	TrustedOrigins []string
+
+	// Store, if set, records live sessions so they can be revoked.
+	Store Store
+
+	// TouchAfter limits how often the store's last-seen time is written.
+	// Default 1 minute.
+	TouchAfter time.Duration
+
+	// StoreFailOpen treats the session cookie as valid when the store is
+	// unreachable. Default false: fail closed (no session).
+	StoreFailOpen bool
+
+	// CacheBytes caps the memory of the verified-token cache. Default
+	// 8 MiB; a negative value disables the cache.
+	CacheBytes int
+}
+
+func configError(field string, format string, args ...any) error {
+	return fmt.Errorf("%w: %s: %s", ErrConfig, field, fmt.Sprintf(format, args...))
+}
+
+// resolve applies defaults and validates c, returning the resolved copy.
+func (c Config[U]) resolve() (Config[U], error) {
+	if c.Secret == "" {
+		c.Secret = Secret(os.Getenv(SecretEnv))
+	}
+	if c.Secret == "" {
+		return c, configError("Secret", "missing: set Config.Secret or $%s to at least %d random bytes (generate one with `openssl rand -base64 32`)", SecretEnv, MinSecretBytes)
+	}
+	if len(c.Secret) < MinSecretBytes {
+		return c, configError("Secret", "too short (%d bytes, need at least %d): generate one with `openssl rand -base64 32`", len(c.Secret), MinSecretBytes)
+	}
+	for i, s := range c.PreviousSecrets {
+		if len(s) < MinSecretBytes {
+			return c, configError(fmt.Sprintf("PreviousSecrets[%d]", i), "too short (%d bytes, need at least %d)", len(s), MinSecretBytes)
+		}
+	}
+	if c.Expiry == 0 {
+		c.Expiry = DefaultExpiry
+	}
+	if c.Expiry < time.Second {
+		return c, configError("Expiry", "must be at least 1s, got %v", c.Expiry)
+	}
+	if c.RefreshThreshold == 0 {
+		c.RefreshThreshold = min(DefaultRefreshThreshold, c.Expiry/2)
+	}
+	if c.RefreshThreshold < 0 || c.RefreshThreshold >= c.Expiry {
+		return c, configError("RefreshThreshold", "must be positive and below Expiry (%v), got %v", c.Expiry, c.RefreshThreshold)
+	}
+	if c.MaxLifetime == 0 {
+		c.MaxLifetime = max(DefaultMaxLifetime, c.Expiry)
+	}
+	if c.MaxLifetime < c.Expiry {
+		return c, configError("MaxLifetime", "must not be below Expiry (%v), got %v", c.Expiry, c.MaxLifetime)
+	}
+	if c.MaxCookieBytes == 0 {
+		c.MaxCookieBytes = DefaultMaxCookieBytes
+	}
+	if c.MaxCookieBytes < 1024 {
+		return c, configError("MaxCookieBytes", "must be at least 1024, got %d", c.MaxCookieBytes)
+	}
+	if c.Leeway == 0 {
+		c.Leeway = DefaultLeeway
+	} else if c.Leeway < 0 {
+		c.Leeway = 0
+	}
+	if err := c.Cookie.resolve(); err != nil {
+		return c, err
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.DefaultRouteType == 0 {
+		c.DefaultRouteType = RouteHybrid
+	}
+	if !c.DefaultRouteType.valid() {
+		return c, configError("DefaultRouteType", "unknown route type %d", int(c.DefaultRouteType))
+	}
+	var err error
+	if c.LoginPath, err = localPathField("LoginPath", c.LoginPath, DefaultLoginPath); err != nil {
+		return c, err
+	}
+	if c.HomePath, err = localPathField("HomePath", c.HomePath, DefaultHomePath); err != nil {
+		return c, err
+	}
+	if c.APIPath, err = localPathField("APIPath", c.APIPath, DefaultAPIPath); err != nil {
+		return c, err
+	}
+	c.APIPath = strings.TrimSuffix(c.APIPath, "/")
+	if c.APIPath == "" {
+		return c, configError("APIPath", "must not be the root path")
+	}
+	for i, l := range c.Locales {
+		if l == "" || strings.ContainsAny(l, "/?#%\\ ") {
+			return c, configError(fmt.Sprintf("Locales[%d]", i), "invalid locale %q", l)
+		}
+	}
+	for i, f := range c.UpdatableFields {
+		if f == "" || f == "id" {
+			return c, configError(fmt.Sprintf("UpdatableFields[%d]", i), "%q may not be updatable", f)
+		}
+	}
+	if c.TouchAfter == 0 {
+		c.TouchAfter = DefaultTouchAfter
+	}
+	if c.TouchAfter < 0 {
+		return c, configError("TouchAfter", "must not be negative, got %v", c.TouchAfter)
+	}
+	if c.CacheBytes == 0 {
+		c.CacheBytes = DefaultCacheBytes
+	}
+	return c, nil
+}
+
+func localPathField(field, p, def string) (string, error) {
+	if p == "" {
+		return def, nil
+	}
+	if !IsLocalPath(p) {
+		return "", configError(field, "must be a local path starting with a single \"/\", got %q", p)
+	}
+	return p, nil
+}
+
+func (c *CookieConfig) resolve() error {
+	if c.Name == "" {
+		c.Name = DefaultCookieName
+	}
+	if !validCookieName(c.Name) {
+		return configError("Cookie.Name", "%q is not a valid cookie name", c.Name)
+	}
+	if c.Path == "" {
+		c.Path = "/"
+	}
+	if c.Path[0] != '/' || strings.ContainsAny(c.Path, ";\x00\r\n") {
+		return configError("Cookie.Path", "must start with \"/\" and contain no \";\", got %q", c.Path)
+	}
+	if strings.ContainsAny(c.Domain, "; /\x00\r\n") {
+		return configError("Cookie.Domain", "invalid domain %q", c.Domain)
+	}
+	switch c.SameSite {
+	case 0, http.SameSiteDefaultMode:
+		c.SameSite = http.SameSiteLaxMode
+	case http.SameSiteLaxMode, http.SameSiteStrictMode:
+	case http.SameSiteNoneMode:
+		if c.Insecure {
+			return configError("Cookie.SameSite", "SameSite=None requires a Secure cookie (Insecure is set)")
+		}
+	default:
+		return configError("Cookie.SameSite", "unknown SameSite value %d", int(c.SameSite))
+	}
+	if strings.HasPrefix(c.Name, "__Host-") {
+		if c.Insecure || c.Path != "/" || c.Domain != "" {
+			return configError("Cookie.Name", "a %q cookie must be Secure, have Path \"/\" and no Domain", "__Host-")
+		}
+	}
+	if strings.HasPrefix(c.Name, "__Secure-") && c.Insecure {
+		return configError("Cookie.Name", "a %q cookie must be Secure", "__Secure-")
+	}
+	return nil
+}
+
+// validCookieName reports whether name is an RFC 6265 token that leaves room
+// for the ".N" chunk suffix.
+func validCookieName(name string) bool {
+	if len(name) > 128 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("()<>@,;:\\\"/[]?={}", c) >= 0 {
+			return false
+		}
+	}
+	return true
+}

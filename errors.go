@@ -1,0 +1,36 @@
+package authsession
+
+import "errors"
+
+// Sentinel errors. Every error returned by this package wraps one of these, so
+// callers test with [errors.Is]; messages never contain a secret or a token.
+var (
+	// ErrConfig wraps every configuration error returned by [NextAuthSession].
+	ErrConfig = errors.New("authsession: invalid configuration")
+
+	// ErrNoSession means the request carries no valid session: the cookie is
+	// absent, malformed, tampered with, expired, revoked or rejected by a hook.
+	ErrNoSession = errors.New("authsession: no session")
+
+	// ErrInvalidToken means a token could not be decrypted or parsed: wrong
+	// format, wrong algorithm, unknown key, or failed authentication.
+	ErrInvalidToken = errors.New("authsession: invalid token")
+
+	// ErrTokenExpired means a token decrypted but its claims are expired or
+	// not yet valid.
+	ErrTokenExpired = errors.New("authsession: token expired")
+
+	// ErrSessionTooLarge means the encrypted session would exceed
+	// Config.MaxCookieBytes; nothing was written.
+	ErrSessionTooLarge = errors.New("authsession: session too large for cookie")
+
+	// ErrMaxLifetime means the session reached Config.MaxLifetime measured
+	// from its creation and can no longer be extended.
+	ErrMaxLifetime = errors.New("authsession: session reached its maximum lifetime")
+
+	// ErrRejected means an OnValidate or OnRefresh hook ended the session.
+	ErrRejected = errors.New("authsession: session rejected by hook")
+
+	// ErrStore means the configured session store failed.
+	ErrStore = errors.New("authsession: session store failure")
+)

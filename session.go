@@ -1,0 +1,188 @@
+package authsession
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// User is the default user type: the fields of next-auth-session's user plus
+// any extra fields (a role, permissions, ...), which are flattened into the
+// same JSON object.
+type User struct {
+	ID    string `json:"id"`
+	Email string `json:"email,omitempty"`
+	Name  string `json:"name,omitempty"`
+	Image string `json:"image,omitempty"`
+
+	// Extra holds every other JSON field of the user object. Keys that
+	// collide with the fields above are ignored when encoding.
+	Extra map[string]any `json:"-"`
+}
+
+// UserID returns u.ID. Stores use it to index sessions by user; custom user
+// types that want a store implement the same method (see [UserIDer]).
+func (u User) UserID() string { return u.ID }
+
+// UserIDer is implemented by user types that expose a stable identifier.
+// It is required when Config.Store is set.
+type UserIDer interface {
+	UserID() string
+}
+
+// String returns the user's string form under the key, or "".
+func (u User) String(key string) string {
+	s, _ := u.Extra[key].(string)
+	return s
+}
+
+type userFields struct {
+	ID    string `json:"id"`
+	Email string `json:"email,omitempty"`
+	Name  string `json:"name,omitempty"`
+	Image string `json:"image,omitempty"`
+}
+
+// MarshalJSON encodes the fixed fields and Extra in one object.
+func (u User) MarshalJSON() ([]byte, error) {
+	base, err := json.Marshal(userFields{u.ID, u.Email, u.Name, u.Image})
+	if err != nil || len(u.Extra) == 0 {
+		return base, err
+	}
+	extra := make(map[string]any, len(u.Extra))
+	for k, v := range u.Extra {
+		switch k {
+		case "id", "email", "name", "image":
+			continue
+		}
+		extra[k] = v
+	}
+	if len(extra) == 0 {
+		return base, nil
+	}
+	rest, err := json.Marshal(extra)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(base)+len(rest))
+	out = append(out, base[:len(base)-1]...)
+	out = append(out, ',')
+	return append(out, rest[1:]...), nil
+}
+
+// UnmarshalJSON decodes the fixed fields and keeps all others in Extra.
+func (u *User) UnmarshalJSON(b []byte) error {
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(b, &all); err != nil {
+		return err
+	}
+	var f userFields
+	if err := json.Unmarshal(b, &f); err != nil {
+		return err
+	}
+	*u = User{ID: f.ID, Email: f.Email, Name: f.Name, Image: f.Image}
+	for k, raw := range all {
+		switch k {
+		case "id", "email", "name", "image":
+			continue
+		}
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return err
+		}
+		if u.Extra == nil {
+			u.Extra = make(map[string]any, len(all))
+		}
+		u.Extra[k] = v
+	}
+	return nil
+}
+
+// Session is one user's session. Its JSON form is fixed by the design
+// contract:
+//
+//	{"user": {...}, "accessToken": "...", "refreshToken": "...",
+//	 "expiresAt": 1767225600000, "expiryDate": "2026-01-01T00:00:00.000Z",
+//	 "createdAt": 1767139200000, "lastActivity": 1767139200000}
+//
+// Times are Unix milliseconds on the wire. A Session returned by the library
+// may share memory (such as maps inside U) with a cached copy: treat it as
+// read-only and change sessions through UpdateSession.
+type Session[U any] struct {
+	// ID is the session id (the token's jti claim): 128 random bits,
+	// base64url. It is not part of the session JSON.
+	ID string
+
+	User         U
+	AccessToken  string
+	RefreshToken string
+
+	// ExpiresAt is when the session ends unless refreshed.
+	ExpiresAt time.Time
+	// CreatedAt is when the user signed in; MaxLifetime counts from here.
+	CreatedAt time.Time
+	// LastActivity is when the session was last issued or refreshed.
+	LastActivity time.Time
+}
+
+// sessionJSON is the wire form of Session.
+type sessionJSON[U any] struct {
+	User         U      `json:"user"`
+	AccessToken  string `json:"accessToken,omitempty"`
+	RefreshToken string `json:"refreshToken,omitempty"`
+	ExpiresAt    int64  `json:"expiresAt"`
+	ExpiryDate   string `json:"expiryDate"`
+	CreatedAt    int64  `json:"createdAt"`
+	LastActivity int64  `json:"lastActivity"`
+}
+
+const expiryDateLayout = "2006-01-02T15:04:05.000Z"
+
+func (s *Session[U]) toJSON() sessionJSON[U] {
+	return sessionJSON[U]{
+		User:         s.User,
+		AccessToken:  s.AccessToken,
+		RefreshToken: s.RefreshToken,
+		ExpiresAt:    s.ExpiresAt.UnixMilli(),
+		ExpiryDate:   s.ExpiresAt.UTC().Format(expiryDateLayout),
+		CreatedAt:    s.CreatedAt.UnixMilli(),
+		LastActivity: s.LastActivity.UnixMilli(),
+	}
+}
+
+func (j *sessionJSON[U]) toSession(id string) Session[U] {
+	return Session[U]{
+		ID:           id,
+		User:         j.User,
+		AccessToken:  j.AccessToken,
+		RefreshToken: j.RefreshToken,
+		ExpiresAt:    time.UnixMilli(j.ExpiresAt),
+		CreatedAt:    time.UnixMilli(j.CreatedAt),
+		LastActivity: time.UnixMilli(j.LastActivity),
+	}
+}
+
+// MarshalJSON encodes the session in the contract's JSON form, tokens
+// included. Use [Session.Public] before sending a session to a browser.
+func (s Session[U]) MarshalJSON() ([]byte, error) {
+	return json.Marshal(s.toJSON())
+}
+
+// UnmarshalJSON decodes the contract's JSON form. ID is left empty.
+func (s *Session[U]) UnmarshalJSON(b []byte) error {
+	var j sessionJSON[U]
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*s = j.toSession("")
+	return nil
+}
+
+// Public returns a copy without the refresh token, and without the access
+// token unless keepAccessToken is true: the form that may leave the server.
+func (s Session[U]) Public(keepAccessToken bool) Session[U] {
+	s.RefreshToken = ""
+	if !keepAccessToken {
+		s.AccessToken = ""
+	}
+	return s
+}
