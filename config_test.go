@@ -1,0 +1,114 @@
+package authsession_test
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authsession/authsession"
+)
+
+func TestConfigErrors(t *testing.T) {
+	t.Setenv(authsession.SecretEnv, "")
+	tests := []struct {
+		name  string
+		cfg   authsession.Config[authsession.User]
+		field string // must appear in the message
+		also  string // and this too, if set
+	}{
+		{"missing secret", authsession.Config[authsession.User]{}, "Secret", "openssl rand -base64 32"},
+		{"short secret", authsession.Config[authsession.User]{Secret: "too-short"}, "Secret", "openssl rand -base64 32"},
+		{"short previous secret", authsession.Config[authsession.User]{Secret: testSecret, PreviousSecrets: []authsession.Secret{"x"}}, "PreviousSecrets[0]", ""},
+		{"threshold equals expiry", authsession.Config[authsession.User]{Secret: testSecret, Expiry: time.Hour, RefreshThreshold: time.Hour}, "RefreshThreshold", ""},
+		{"threshold above expiry", authsession.Config[authsession.User]{Secret: testSecret, Expiry: time.Hour, RefreshThreshold: 2 * time.Hour}, "RefreshThreshold", ""},
+		{"negative threshold", authsession.Config[authsession.User]{Secret: testSecret, RefreshThreshold: -time.Second}, "RefreshThreshold", ""},
+		{"tiny expiry", authsession.Config[authsession.User]{Secret: testSecret, Expiry: time.Millisecond}, "Expiry", ""},
+		{"max lifetime below expiry", authsession.Config[authsession.User]{Secret: testSecret, Expiry: 48 * time.Hour, MaxLifetime: time.Hour}, "MaxLifetime", ""},
+		{"cookie name with space", authsession.Config[authsession.User]{Secret: testSecret, Cookie: authsession.CookieConfig{Name: "my session"}}, "Cookie.Name", ""},
+		{"cookie name with semicolon", authsession.Config[authsession.User]{Secret: testSecret, Cookie: authsession.CookieConfig{Name: "a;b"}}, "Cookie.Name", ""},
+		{"cookie name with equals", authsession.Config[authsession.User]{Secret: testSecret, Cookie: authsession.CookieConfig{Name: "a=b"}}, "Cookie.Name", ""},
+		{"unknown SameSite", authsession.Config[authsession.User]{Secret: testSecret, Cookie: authsession.CookieConfig{SameSite: http.SameSite(42)}}, "Cookie.SameSite", ""},
+		{"SameSite None without Secure", authsession.Config[authsession.User]{Secret: testSecret, Cookie: authsession.CookieConfig{SameSite: http.SameSiteNoneMode, Insecure: true}}, "Cookie.SameSite", "Secure"},
+		{"__Host- with Domain", authsession.Config[authsession.User]{Secret: testSecret, Cookie: authsession.CookieConfig{Name: "__Host-session", Domain: "example.com"}}, "Cookie.Name", "__Host-"},
+		{"__Host- with Path", authsession.Config[authsession.User]{Secret: testSecret, Cookie: authsession.CookieConfig{Name: "__Host-session", Path: "/app"}}, "Cookie.Name", "__Host-"},
+		{"__Host- insecure", authsession.Config[authsession.User]{Secret: testSecret, Cookie: authsession.CookieConfig{Name: "__Host-session", Insecure: true}}, "Cookie.Name", "__Host-"},
+		{"__Secure- insecure", authsession.Config[authsession.User]{Secret: testSecret, Cookie: authsession.CookieConfig{Name: "__Secure-session", Insecure: true}}, "Cookie.Name", "__Secure-"},
+		{"cookie path relative", authsession.Config[authsession.User]{Secret: testSecret, Cookie: authsession.CookieConfig{Path: "app"}}, "Cookie.Path", ""},
+		{"cookie domain with semicolon", authsession.Config[authsession.User]{Secret: testSecret, Cookie: authsession.CookieConfig{Domain: "a.com; x=y"}}, "Cookie.Domain", ""},
+		{"tiny cookie limit", authsession.Config[authsession.User]{Secret: testSecret, MaxCookieBytes: 10}, "MaxCookieBytes", ""},
+		{"login path off-site", authsession.Config[authsession.User]{Secret: testSecret, LoginPath: "//evil.com"}, "LoginPath", ""},
+		{"home path absolute URL", authsession.Config[authsession.User]{Secret: testSecret, HomePath: "https://evil.com/"}, "HomePath", ""},
+		{"bad locale", authsession.Config[authsession.User]{Secret: testSecret, Locales: []string{"en", "a/b"}}, "Locales[1]", ""},
+		{"id updatable", authsession.Config[authsession.User]{Secret: testSecret, UpdatableFields: []string{"name", "id"}}, "UpdatableFields[1]", ""},
+		{"unknown default route type", authsession.Config[authsession.User]{Secret: testSecret, DefaultRouteType: authsession.RouteType(9)}, "DefaultRouteType", ""},
+		{"negative touchAfter", authsession.Config[authsession.User]{Secret: testSecret, TouchAfter: -time.Second}, "TouchAfter", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := authsession.NextAuthSession(tt.cfg)
+			if err == nil {
+				t.Fatalf("got nil error and %v, want an error naming %s", a != nil, tt.field)
+			}
+			if !errors.Is(err, authsession.ErrConfig) {
+				t.Errorf("got %v, want an error wrapping ErrConfig", err)
+			}
+			if !strings.Contains(err.Error(), tt.field) {
+				t.Errorf("got %q, want it to name %q", err, tt.field)
+			}
+			if tt.also != "" && !strings.Contains(err.Error(), tt.also) {
+				t.Errorf("got %q, want it to mention %q", err, tt.also)
+			}
+			if tt.cfg.Secret != "" && strings.Contains(err.Error(), string(tt.cfg.Secret)) {
+				t.Errorf("error %q leaks the secret", err)
+			}
+		})
+	}
+}
+
+func TestConfigDefaults(t *testing.T) {
+	t.Setenv(authsession.SecretEnv, testSecret)
+	a, err := authsession.NextAuthSession(authsession.Config[authsession.User]{})
+	if err != nil {
+		t.Fatalf("secret from $%s: %v", authsession.SecretEnv, err)
+	}
+	c := a.Config
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"Secret", string(c.Secret), testSecret},
+		{"Expiry", c.Expiry, 7 * 24 * time.Hour},
+		{"RefreshThreshold", c.RefreshThreshold, 24 * time.Hour},
+		{"MaxLifetime", c.MaxLifetime, 30 * 24 * time.Hour},
+		{"Cookie.Name", c.Cookie.Name, "session"},
+		{"Cookie.Path", c.Cookie.Path, "/"},
+		{"Cookie.SameSite", c.Cookie.SameSite, http.SameSiteLaxMode},
+		{"Cookie.Insecure", c.Cookie.Insecure, false},
+		{"DisableAutoRefresh", c.DisableAutoRefresh, false},
+		{"DefaultRouteType", c.DefaultRouteType, authsession.RouteHybrid},
+		{"LoginPath", c.LoginPath, "/login"},
+		{"HomePath", c.HomePath, "/"},
+		{"APIPath", c.APIPath, "/api/session"},
+		{"ClientConfig.RefreshThreshold", a.ClientConfig.RefreshThreshold, int64(86400)},
+		{"ClientConfig.SessionExpiry", a.ClientConfig.SessionExpiry, int64(604800)},
+	}
+	for _, ch := range checks {
+		if ch.got != ch.want {
+			t.Errorf("%s: got %v, want %v", ch.name, ch.got, ch.want)
+		}
+	}
+}
+
+func TestSecretIsRedacted(t *testing.T) {
+	a := newAuth(t, newClock(), nil)
+	for _, s := range []string{
+		a.Config.Secret.String(),
+		strings.Join([]string{fmtV(a.Config), fmtPlusV(a.Config), fmtSharpV(a.Config)}, " "),
+	} {
+		if strings.Contains(s, testSecret) {
+			t.Errorf("secret leaked in %q", s)
+		}
+	}
+}

@@ -1,0 +1,109 @@
+package authsession_test
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/authsession/authsession"
+)
+
+const testSecret = "test-secret-0123456789-abcdefghijklmnop"
+
+// clock is a settable clock for Config.Now.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// logBuffer is a concurrency-safe buffer for a debug-level slog handler.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func debugLogger(b *logBuffer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// newAuth builds an AuthSession with a test secret, a fake clock and the
+// given tweaks.
+func newAuth(t testing.TB, clk *clock, tweak func(*authsession.Config[authsession.User])) *authsession.AuthSession[authsession.User] {
+	t.Helper()
+	cfg := authsession.Config[authsession.User]{Secret: testSecret, Now: clk.Now}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	a, err := authsession.NextAuthSession(cfg)
+	if err != nil {
+		t.Fatalf("NextAuthSession: %v", err)
+	}
+	return a
+}
+
+var testUser = authsession.User{
+	ID: "u_1", Email: "ann@example.com", Name: "Ann",
+	Extra: map[string]any{"role": "admin", "permissions": []any{"read", "write"}},
+}
+
+// signIn creates a session and returns the Set-Cookie cookies.
+func signIn(t testing.TB, a *authsession.AuthSession[authsession.User], u authsession.User, opts ...authsession.SessionOption) (authsession.Session[authsession.User], []*http.Cookie) {
+	t.Helper()
+	w := httptest.NewRecorder()
+	s, err := a.CreateSession(w, httptest.NewRequest("POST", "/login", nil), u, opts...)
+	if err != nil {
+		t.Fatalf("CreateSession: %v", err)
+	}
+	return s, w.Result().Cookies()
+}
+
+// requestWith returns a GET request carrying the live cookies (MaxAge >= 0).
+func requestWith(cookies []*http.Cookie) *http.Request {
+	r := httptest.NewRequest("GET", "/", nil)
+	for _, c := range cookies {
+		if c.MaxAge >= 0 && c.Value != "" {
+			r.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+		}
+	}
+	return r
+}
+
+// cookieNamed returns the cookie called name, or nil.
+func cookieNamed(cs []*http.Cookie, name string) *http.Cookie {
+	for _, c := range cs {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
