@@ -464,7 +464,7 @@ func TestUpdateSession(t *testing.T) {
 		s.User.Name = "Ann Updated"
 		s.User.Extra["role"] = "user" // must not touch the cached copy
 		s.AccessToken = "at-2"
-		s.ID = "forged"                  // ignored
+		s.ID = "forged"                   // ignored
 		s.ExpiresAt = time.Unix(1<<40, 0) // ignored
 		return nil
 	})

@@ -25,7 +25,10 @@ func TestBadCookiesAreNoSession(t *testing.T) {
 	tok := good[0].Value
 	_, wrongKey := signIn(t, other, testUser)
 	_, wrongName := signIn(t, renamed, testUser)
-	expiredAuth := newAuth(t, clk, func(c *authsession.Config[authsession.User]) { c.Expiry = time.Minute; c.RefreshThreshold = time.Second })
+	expiredAuth := newAuth(t, clk, func(c *authsession.Config[authsession.User]) {
+		c.Expiry = time.Minute
+		c.RefreshThreshold = time.Second
+	})
 	_, expired := signIn(t, expiredAuth, testUser)
 	key, _ := authsession.DeriveKey(testSecret, "session")
 	flip := func(i int) string {
