@@ -1,0 +1,445 @@
+// authsession browser client: a small, dependency-free ES module that keeps a
+// page in step with the session API (GET/POST/PATCH/DELETE <basePath>).
+//
+// Every request is same-origin (credentials: "same-origin"); the client never
+// sees the session cookie or the refresh token. No method throws into the page
+// or rejects: each resolves to a result { ok, session, error }, and failures
+// also show up as the `error` property and a change notification.
+// Types and the API's expected responses are described in client.d.ts.
+
+const DEFAULT_BASE_PATH = "/api/session";
+const DEFAULT_ELEMENT_ID = "authsession-initial";
+const DAY = 86400; // seconds
+const MAX_TIMER = 2 ** 31 - 1; // the longest setTimeout delay, in ms
+const ACTIVITY_EVENTS = ["mousedown", "mousemove", "keydown", "touchstart", "scroll", "wheel"];
+
+/** Returns p when it is a path on this origin ("/x", not "//x" or "/\x"), else null. */
+function localPath(p) {
+  return typeof p === "string" && /^\/(?![/\\])[^\\\u0000-\u001f\u007f]*$/.test(p) ? p : null;
+}
+
+function isObject(v) {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function deepFreeze(v) {
+  if (v && typeof v === "object" && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const k of Object.keys(v)) deepFreeze(v[k]);
+  }
+  return v;
+}
+
+/** A private, frozen copy of a session from the network or the page, or null. */
+function toSession(v) {
+  if (!isObject(v) || !isObject(v.user)) return null;
+  let s;
+  try {
+    s = JSON.parse(JSON.stringify(v));
+  } catch {
+    return null;
+  }
+  delete s.refreshToken; // never kept, even if a server sent it
+  return deepFreeze(s);
+}
+
+function makeError(code, message, status = 0) {
+  return Object.freeze({ code, message, status });
+}
+
+/**
+ * Reads the JSON the server rendered into <script type="application/json" id=…>.
+ * Returns the parsed value, or undefined when the element is missing or invalid.
+ */
+export function readInitialSession(id = DEFAULT_ELEMENT_ID, doc = globalThis.document) {
+  try {
+    const el = doc && doc.getElementById(id);
+    return el ? JSON.parse(el.textContent) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Creates a session client; see client.d.ts for the options. */
+export function createSessionClient(options = {}) {
+  const basePath = localPath(String(options.basePath ?? DEFAULT_BASE_PATH).replace(/(.)\/+$/, "$1"));
+  if (!basePath || basePath === "/") {
+    throw new TypeError("authsession: basePath must be a same-origin path such as /api/session");
+  }
+  const win = options.window !== undefined ? options.window : globalThis.window;
+  const doc = win ? win.document : undefined;
+  const fetchFn = options.fetch ?? (typeof globalThis.fetch === "function" ? (u, i) => globalThis.fetch(u, i) : null);
+  const Channel = options.BroadcastChannel !== undefined ? options.BroadcastChannel : globalThis.BroadcastChannel;
+  const seconds = (v, dflt) => (typeof v === "number" && v >= 0 && Number.isFinite(v) ? v : dflt);
+  const soonMs = seconds(options.expiringSoonThreshold, 3600) * 1000;
+  const channelName = "authsession:" + basePath;
+
+  let status = "loading";
+  let session = null;
+  let error = null;
+  let refreshThreshold = seconds(options.refreshThreshold, DAY);
+  let sessionExpiry = null;
+  let generation = 0; // bumped by every change that makes in-flight reads stale
+  let getting = null; // { gen, promise } of the in-flight GET
+  let refreshing = null; // the in-flight refresh promise
+  let expiryTimer = null;
+  let destroyed = false;
+  let navigating = false;
+  let markReady;
+  const ready = new Promise((resolve) => (markReady = resolve));
+  const listeners = new Set();
+  const cleanups = [];
+  const controllers = new Set();
+
+  const expiresAt = () => {
+    if (!session) return null;
+    const t = typeof session.expiresAt === "number" ? session.expiresAt : Date.parse(session.expiryDate);
+    return Number.isFinite(t) ? t : null;
+  };
+  const expiresIn = () => {
+    const t = expiresAt();
+    return t === null ? null : Math.max(0, t - Date.now());
+  };
+  const state = () =>
+    Object.freeze({
+      status,
+      session,
+      user: session ? session.user : null,
+      error,
+      expiresAt: expiresAt(),
+      expiresIn: expiresIn(),
+      isExpiringSoon: session !== null && expiresIn() !== null && expiresIn() <= soonMs,
+    });
+
+  function notify(reason) {
+    if (status !== "loading") markReady(state());
+    const snapshot = state();
+    for (const fn of [...listeners]) {
+      try {
+        fn(snapshot, reason);
+      } catch (e) {
+        // A broken listener must not stop the others or the client.
+        if (typeof globalThis.reportError === "function") globalThis.reportError(e);
+        else console.error(e);
+      }
+    }
+  }
+
+  function scheduleExpiry() {
+    clearTimeout(expiryTimer);
+    expiryTimer = null;
+    const t = expiresAt();
+    if (t === null || destroyed) return;
+    // Ask the server once the session should have ended; it has the last word.
+    const delay = Math.min(Math.max(t - Date.now() + 1000, 0), MAX_TIMER);
+    expiryTimer = setTimeout(() => ((expiryTimer = null), refetch()), delay);
+  }
+
+  /** Sets the session (or null) and the error, notifying when anything changed. */
+  function apply(next, reason, err = null) {
+    const nextStatus = next ? "authenticated" : "unauthenticated";
+    const changed =
+      nextStatus !== status || JSON.stringify(next) !== JSON.stringify(session) || (err && err.code) !== (error && error.code);
+    status = nextStatus;
+    session = next;
+    error = err;
+    scheduleExpiry();
+    if (changed) notify(reason);
+  }
+
+  /** Records a failure that says nothing about the session (network, 5xx, 4xx). */
+  function fail(err, reason) {
+    if (status === "loading") status = "unauthenticated";
+    error = err;
+    notify(reason);
+  }
+
+  function takeSettings(data) {
+    if (!isObject(data)) return;
+    if (options.refreshThreshold === undefined) refreshThreshold = seconds(data.refreshThreshold, refreshThreshold);
+    sessionExpiry = seconds(data.sessionExpiry, sessionExpiry);
+  }
+
+  const result = (err = error) => ({ ok: !err, session, error: err });
+  const destroyedResult = () => ({ ok: false, session, error: makeError("destroyed", "the session client was destroyed") });
+
+  /** One request to the API: resolves to { data } on a 2xx, { err } otherwise. Never rejects. */
+  async function request(method, body) {
+    if (!fetchFn) return { err: makeError("unsupported", "fetch is not available") };
+    const init = { method, credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } };
+    if (body !== undefined) {
+      try {
+        init.body = JSON.stringify(body);
+      } catch {
+        return { err: makeError("bad_request", "the fields could not be encoded as JSON") };
+      }
+      init.headers["Content-Type"] = "application/json";
+    }
+    const ctrl = typeof AbortController === "function" ? new AbortController() : null;
+    if (ctrl) {
+      init.signal = ctrl.signal;
+      controllers.add(ctrl);
+    }
+    try {
+      const res = await fetchFn(basePath, init);
+      let data = null;
+      try {
+        data = await res.json();
+      } catch {
+        // not JSON: judged by the status below
+      }
+      if (res.ok) return { data: isObject(data) ? data : null };
+      const e = isObject(data) && isObject(data.error) ? data.error : {};
+      const code = typeof e.code === "string" ? e.code : res.status === 401 ? "unauthenticated" : "http_" + res.status;
+      const message = typeof e.message === "string" ? e.message : "the session API answered " + res.status;
+      return { err: makeError(code, message, res.status) };
+    } catch {
+      return { err: makeError("network_error", "the session API could not be reached") };
+    } finally {
+      if (ctrl) controllers.delete(ctrl);
+    }
+  }
+
+  /** GET the session. Concurrent calls share one request. */
+  function refetch() {
+    if (destroyed) return Promise.resolve(destroyedResult());
+    if (getting && getting.gen === generation) return getting.promise;
+    const gen = generation;
+    const promise = request("GET").then(({ data, err }) => {
+      if (getting && getting.promise === promise) getting = null;
+      if (destroyed) return destroyedResult();
+      if (gen !== generation) return result(); // a newer change won; keep it
+      if (err && err.status !== 401) {
+        fail(err, "error");
+        return result(err);
+      }
+      const wasAuthenticated = status === "authenticated";
+      takeSettings(data);
+      apply(err ? null : toSession(data && data.session), "fetch", err);
+      if (wasAuthenticated && !session) broadcast(null);
+      return result(err);
+    });
+    getting = { gen, promise };
+    return promise;
+  }
+
+  /** POST/PATCH/DELETE: the response's session replaces ours and goes to other tabs. */
+  async function mutate(method, body, reason) {
+    if (destroyed) return destroyedResult();
+    generation++;
+    const { data, err } = await request(method, body);
+    if (destroyed) return destroyedResult();
+    if (err && err.status === 401) {
+      generation++;
+      apply(null, reason, reason === "logout" ? null : err);
+      broadcast(null);
+      return reason === "logout" ? result(null) : result(err);
+    }
+    if (err) {
+      fail(err, "error");
+      return result(err);
+    }
+    if (!data || !("session" in data)) return refetch(); // unexpected body: ask again
+    generation++;
+    takeSettings(data);
+    apply(toSession(data.session), reason);
+    broadcast(session);
+    return result(null);
+  }
+
+  // Cross-tab sync: BroadcastChannel, else "storage" events. Storage only
+  // carries a signal, never the session: localStorage is written to disk.
+  let channel = null;
+  let storage = null;
+  function broadcast(next) {
+    try {
+      if (channel) channel.postMessage(next ? { type: "session", session: next } : { type: "logout" });
+      else if (storage) storage.setItem(channelName, JSON.stringify({ type: next ? "session" : "logout", nonce: Math.random() }));
+    } catch {
+      // best effort: the other tabs catch up on focus or polling
+    }
+  }
+  function receive(msg) {
+    if (destroyed || !isObject(msg)) return;
+    if (msg.type === "logout") {
+      generation++;
+      apply(null, "sync");
+    } else if (msg.type === "session") {
+      const next = toSession(msg.session);
+      if (!next) return void refetch();
+      generation++;
+      apply(next, "sync");
+    }
+  }
+
+  function listen(target, type, fn, opts) {
+    if (!target || typeof target.addEventListener !== "function") return;
+    target.addEventListener(type, fn, opts);
+    cleanups.push(() => target.removeEventListener(type, fn, opts));
+  }
+
+  if (options.crossTab !== false) {
+    if (typeof Channel === "function") {
+      try {
+        channel = new Channel(channelName);
+        channel.onmessage = (e) => receive(e.data);
+        cleanups.push(() => channel.close());
+      } catch {
+        channel = null;
+      }
+    }
+    if (!channel && win) {
+      try {
+        storage = win.localStorage || null;
+      } catch {
+        storage = null; // access can throw when storage is blocked
+      }
+      if (storage) {
+        listen(win, "storage", (e) => {
+          if (e.key !== channelName || !e.newValue) return;
+          try {
+            const msg = JSON.parse(e.newValue);
+            if (msg.type === "session") refetch();
+            else receive(msg);
+          } catch {
+            // not ours
+          }
+        });
+      }
+    }
+  }
+
+  if (win && options.refetchOnWindowFocus !== false) {
+    const onVisible = () => {
+      if (!(doc && doc.hidden)) refetch();
+    };
+    listen(win, "focus", onVisible);
+    listen(doc, "visibilitychange", onVisible);
+  }
+
+  const interval = seconds(options.refetchInterval, 0);
+  if (interval > 0) {
+    const id = setInterval(() => {
+      if (!(doc && doc.hidden)) refetch();
+    }, interval * 1000);
+    cleanups.push(() => clearInterval(id));
+  }
+
+  if (win && options.refreshOnActivity !== false) {
+    const throttleMs = seconds(options.activityThrottle, 60) * 1000;
+    let lastCheck = -Infinity;
+    const onActivity = () => {
+      const now = Date.now();
+      if (now - lastCheck < throttleMs || !session || refreshing) return;
+      lastCheck = now;
+      const last = session.lastActivity;
+      const left = expiresIn();
+      const due = Number.isFinite(last) ? now - last >= refreshThreshold * 1000 : left !== null && left <= soonMs;
+      if (due) refresh();
+    };
+    for (const type of ACTIVITY_EVENTS) listen(win, type, onActivity, { capture: true, passive: true });
+  }
+
+  function refresh() {
+    if (!refreshing) refreshing = mutate("POST", undefined, "refresh").finally(() => (refreshing = null));
+    return refreshing;
+  }
+
+  function update(fields) {
+    if (!isObject(fields)) {
+      return Promise.resolve(result(makeError("bad_request", "update expects an object of user fields")));
+    }
+    return mutate("PATCH", fields, "update");
+  }
+
+  async function logout(opts = {}) {
+    const to = opts && opts.redirectTo !== undefined ? localPath(opts.redirectTo) : null;
+    if (to) navigating = true; // keeps requireAuth from redirecting elsewhere first
+    const r = await mutate("DELETE", undefined, "logout");
+    if (to && r.ok && win && win.location) win.location.assign(to);
+    else if (to) navigating = false;
+    return r;
+  }
+
+  function requireAuth(loginPath = "/login") {
+    const path = localPath(loginPath) || "/login";
+    const check = () => {
+      const loc = win && win.location;
+      if (status !== "unauthenticated" || navigating || destroyed || !loc) return;
+      navigating = true;
+      const callbackUrl = encodeURIComponent(loc.pathname + loc.search);
+      loc.assign(path + (path.includes("?") ? "&" : "?") + "callbackUrl=" + callbackUrl);
+    };
+    listeners.add(check); // also when the session ends later (expiry, other tab)
+    return ready.then(() => (check(), status === "authenticated" && !destroyed));
+  }
+
+  function subscribe(fn) {
+    if (typeof fn !== "function" || destroyed) return () => {};
+    listeners.add(fn);
+    return () => void listeners.delete(fn);
+  }
+
+  function destroy() {
+    if (destroyed) return;
+    destroyed = true;
+    for (const c of controllers) c.abort();
+    controllers.clear();
+    clearTimeout(expiryTimer);
+    for (const fn of cleanups.splice(0)) fn();
+    listeners.clear();
+    markReady(state());
+  }
+
+  // Start from what the server rendered into the page, or ask the API.
+  let initial = options.initialSession;
+  if (initial === undefined && options.initialElement !== false && doc) {
+    initial = readInitialSession(options.initialElement || DEFAULT_ELEMENT_ID, doc);
+  }
+  if (initial !== undefined) {
+    const envelope = isObject(initial) && "session" in initial && !("user" in initial);
+    if (envelope) takeSettings(initial);
+    apply(toSession(envelope ? initial.session : initial), "initial");
+  } else {
+    refetch();
+  }
+
+  return Object.freeze({
+    get status() {
+      return status;
+    },
+    get session() {
+      return session;
+    },
+    get user() {
+      return session ? session.user : null;
+    },
+    get error() {
+      return error;
+    },
+    get expiresAt() {
+      return expiresAt();
+    },
+    get expiresIn() {
+      return expiresIn();
+    },
+    get isExpiringSoon() {
+      return state().isExpiringSoon;
+    },
+    get refreshThreshold() {
+      return refreshThreshold;
+    },
+    get sessionExpiry() {
+      return sessionExpiry;
+    },
+    ready,
+    getState: state,
+    subscribe,
+    refetch,
+    refresh,
+    update,
+    logout,
+    requireAuth,
+    destroy,
+  });
+}
