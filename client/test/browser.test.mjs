@@ -3,7 +3,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { createSessionClient } from "../client.js";
-import { HOUR, makeServer, makeSession, makeWindow, makeChannelClass, makeStorageArea, flush } from "./fakes.mjs";
+import { HOUR, makeServer, makeSession, makeWindow, makeChannelClass, makeStorageArea, mockClock, flush } from "./fakes.mjs";
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -13,14 +13,11 @@ function setup(t, { server = makeServer({ session: makeSession() }), win = makeW
   return { client, server, win };
 }
 
-function mockClock(t) {
-  t.mock.timers.enable({ apis: ["setTimeout", "setInterval", "Date"], now: T0 });
-  return t.mock.timers;
-}
+const clockAt = (t) => mockClock(t, T0);
 
 describe("expiry", () => {
   test("expiresAt, expiresIn and isExpiringSoon follow the clock", (t) => {
-    const clock = mockClock(t);
+    const clock = clockAt(t);
     const { client } = setup(t, { initialSession: makeSession({ expiresAt: T0 + 2 * HOUR }), refetchOnWindowFocus: false });
     assert.equal(client.expiresAt, T0 + 2 * HOUR);
     assert.equal(client.expiresIn, 2 * HOUR);
@@ -32,13 +29,13 @@ describe("expiry", () => {
   });
 
   test("the expiring-soon window is configurable", (t) => {
-    mockClock(t);
+    clockAt(t);
     const { client } = setup(t, { initialSession: makeSession({ expiresAt: T0 + 2 * HOUR }), expiringSoonThreshold: 3 * 3600 });
     assert.equal(client.isExpiringSoon, true);
   });
 
   test("expiryDate is used when expiresAt is missing", (t) => {
-    mockClock(t);
+    clockAt(t);
     const s = makeSession({ expiryDate: new Date(T0 + HOUR).toISOString() });
     delete s.expiresAt;
     const { client } = setup(t, { initialSession: s });
@@ -49,7 +46,7 @@ describe("expiry", () => {
   });
 
   test("at expiry the client asks the server", async (t) => {
-    const clock = mockClock(t);
+    const clock = clockAt(t);
     const server = makeServer({ session: null });
     const { client } = setup(t, { server, initialSession: makeSession({ expiresAt: T0 + HOUR }) });
     clock.tick(HOUR);
@@ -62,7 +59,7 @@ describe("expiry", () => {
   });
 
   test("an already expired session is checked at once", async (t) => {
-    const clock = mockClock(t);
+    const clock = clockAt(t);
     const server = makeServer({ session: null });
     const { client } = setup(t, { server, initialSession: makeSession({ expiresAt: T0 - 10 * HOUR }) });
     assert.equal(client.expiresIn, 0);
@@ -117,7 +114,7 @@ describe("requireAuth", () => {
 
 describe("refetching", () => {
   test("polls at refetchInterval while visible", async (t) => {
-    const clock = mockClock(t);
+    const clock = clockAt(t);
     const { client, server, win } = setup(t, { initialSession: makeSession(), refetchInterval: 30 });
     clock.tick(30_000);
     await flush();
@@ -135,7 +132,7 @@ describe("refetching", () => {
 
   for (const v of [0, -5, NaN, Infinity, "30"]) {
     test(`refetchInterval ${v} does not poll`, async (t) => {
-      const clock = mockClock(t);
+      const clock = clockAt(t);
       const { server } = setup(t, { initialSession: makeSession(), refetchInterval: v });
       clock.tick(10 * HOUR);
       await flush();
@@ -168,7 +165,7 @@ describe("refetching", () => {
 
 describe("activity", () => {
   test("refreshes on activity once lastActivity is older than the threshold, throttled", async (t) => {
-    const clock = mockClock(t);
+    const clock = clockAt(t);
     const { client, server, win } = setup(t, {
       initialSession: { session: makeSession({ lastActivity: T0 }), refreshThreshold: 600 },
       refetchOnWindowFocus: false,
@@ -194,7 +191,7 @@ describe("activity", () => {
   });
 
   test("uses the server's refreshThreshold from GET", async (t) => {
-    const clock = mockClock(t);
+    const clock = clockAt(t);
     const server = makeServer({ session: makeSession({ lastActivity: T0 }), refreshThreshold: 5 });
     const { client, win } = setup(t, { server, activityThrottle: 0 });
     await client.ready;
@@ -205,7 +202,7 @@ describe("activity", () => {
   });
 
   test("the refreshThreshold option wins over the server's", async (t) => {
-    const clock = mockClock(t);
+    const clock = clockAt(t);
     const server = makeServer({ session: makeSession({ lastActivity: T0 }), refreshThreshold: 5 });
     const { client, win } = setup(t, { server, activityThrottle: 0, refreshThreshold: 100 });
     await client.ready;
@@ -217,7 +214,7 @@ describe("activity", () => {
   });
 
   test("no refresh without a session or when disabled", async (t) => {
-    const clock = mockClock(t);
+    const clock = clockAt(t);
     const { server, win } = setup(t, { initialSession: null, activityThrottle: 0 });
     const { server: s2, win: w2 } = setup(t, { initialSession: makeSession({ lastActivity: 0 }), refreshOnActivity: false });
     clock.tick(10 * HOUR);
@@ -335,7 +332,7 @@ describe("cross-tab sync", () => {
 
 describe("destroy", () => {
   test("removes every listener, timer and channel", async (t) => {
-    const clock = mockClock(t);
+    const clock = clockAt(t);
     const Channel = makeChannelClass();
     const win = makeWindow({ storageArea: makeStorageArea() });
     const server = makeServer({ session: makeSession() });
@@ -345,7 +342,9 @@ describe("destroy", () => {
     assert.equal(Channel.open.size, 1);
     let calls = 0;
     client.subscribe(() => calls++);
+    assert.ok(clock.pending > 0);
     client.destroy();
+    assert.equal(clock.pending, 0, "timers left");
     assert.equal(win.listeners, 0);
     assert.equal(win.document.listeners, 0);
     assert.equal(Channel.open.size, 0);

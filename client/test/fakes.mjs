@@ -162,3 +162,54 @@ export function makeChannelClass() {
     }
   };
 }
+
+/**
+ * A fake clock for one test: replaces setTimeout, setInterval, their clear
+ * functions and Date.now until the test ends. (Node's own mock timers
+ * differ between versions; this works on every Node with node:test.)
+ * tick(ms) advances time, running due timers in order.
+ */
+export function mockClock(t, start) {
+  const saved = {
+    setTimeout: globalThis.setTimeout,
+    clearTimeout: globalThis.clearTimeout,
+    setInterval: globalThis.setInterval,
+    clearInterval: globalThis.clearInterval,
+    now: Date.now,
+  };
+  let now = start;
+  let nextId = 1;
+  const timers = new Map();
+  const add = (fn, ms, every) => {
+    const id = nextId++;
+    timers.set(id, { at: now + Math.max(0, Number(ms) || 0), fn, every });
+    return id;
+  };
+  globalThis.setTimeout = (fn, ms) => add(fn, ms, 0);
+  globalThis.setInterval = (fn, ms) => add(fn, ms, Math.max(1, Number(ms) || 0));
+  globalThis.clearTimeout = globalThis.clearInterval = (id) => void timers.delete(id);
+  Date.now = () => now;
+  t.after(() => {
+    Object.assign(globalThis, { setTimeout: saved.setTimeout, clearTimeout: saved.clearTimeout, setInterval: saved.setInterval, clearInterval: saved.clearInterval });
+    Date.now = saved.now;
+  });
+  return {
+    get pending() {
+      return timers.size;
+    },
+    tick(ms) {
+      const end = now + ms;
+      for (;;) {
+        let next = null;
+        for (const [id, tm] of timers) if (tm.at <= end && (!next || tm.at < next[1].at)) next = [id, tm];
+        if (!next) break;
+        const [id, tm] = next;
+        now = tm.at;
+        if (tm.every) tm.at += tm.every;
+        else timers.delete(id);
+        tm.fn();
+      }
+      now = end;
+    },
+  };
+}
