@@ -3,24 +3,19 @@
 //
 // Every request is same-origin (credentials: "same-origin"); the client never
 // sees the session cookie or the refresh token. No method throws into the page
-// or rejects: each resolves to a result { ok, session, error }, and failures
-// also show up as the `error` property and a change notification.
-// Types and the API's expected responses are described in client.d.ts.
+// or rejects: each resolves to { ok, session, error }, and failures also show
+// up as the `error` property and a change notification. See client.d.ts.
 
 const DEFAULT_BASE_PATH = "/api/session";
 const DEFAULT_ELEMENT_ID = "authsession-initial";
-const DAY = 86400; // seconds
 const MAX_TIMER = 2 ** 31 - 1; // the longest setTimeout delay, in ms
 const ACTIVITY_EVENTS = ["mousedown", "mousemove", "keydown", "touchstart", "scroll", "wheel"];
 
-/** Returns p when it is a path on this origin ("/x", not "//x" or "/\x"), else null. */
-function localPath(p) {
-  return typeof p === "string" && /^\/(?![/\\])[^\\\u0000-\u001f\u007f]*$/.test(p) ? p : null;
-}
-
-function isObject(v) {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
+/** p when it is a path on this origin ("/x", not "//x" or "/\x"), else null. */
+const localPath = (p) => (typeof p === "string" && /^\/(?![/\\])[^\\\u0000-\u001f\u007f]*$/.test(p) ? p : null);
+const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+const seconds = (v, dflt) => (typeof v === "number" && v >= 0 && Number.isFinite(v) ? v : dflt);
+const makeError = (code, message, status = 0) => Object.freeze({ code, message, status });
 
 function deepFreeze(v) {
   if (v && typeof v === "object" && !Object.isFrozen(v)) {
@@ -33,24 +28,16 @@ function deepFreeze(v) {
 /** A private, frozen copy of a session from the network or the page, or null. */
 function toSession(v) {
   if (!isObject(v) || !isObject(v.user)) return null;
-  let s;
   try {
-    s = JSON.parse(JSON.stringify(v));
+    const s = JSON.parse(JSON.stringify(v));
+    delete s.refreshToken; // never kept, even if a server sent one
+    return deepFreeze(s);
   } catch {
     return null;
   }
-  delete s.refreshToken; // never kept, even if a server sent it
-  return deepFreeze(s);
 }
 
-function makeError(code, message, status = 0) {
-  return Object.freeze({ code, message, status });
-}
-
-/**
- * Reads the JSON the server rendered into <script type="application/json" id=…>.
- * Returns the parsed value, or undefined when the element is missing or invalid.
- */
+/** The JSON in <script type="application/json" id=…>, or undefined when missing or invalid. */
 export function readInitialSession(id = DEFAULT_ELEMENT_ID, doc = globalThis.document) {
   try {
     const el = doc && doc.getElementById(id);
@@ -70,69 +57,60 @@ export function createSessionClient(options = {}) {
   const doc = win ? win.document : undefined;
   const fetchFn = options.fetch ?? (typeof globalThis.fetch === "function" ? (u, i) => globalThis.fetch(u, i) : null);
   const Channel = options.BroadcastChannel !== undefined ? options.BroadcastChannel : globalThis.BroadcastChannel;
-  const seconds = (v, dflt) => (typeof v === "number" && v >= 0 && Number.isFinite(v) ? v : dflt);
   const soonMs = seconds(options.expiringSoonThreshold, 3600) * 1000;
   const channelName = "authsession:" + basePath;
 
   let status = "loading";
   let session = null;
   let error = null;
-  let refreshThreshold = seconds(options.refreshThreshold, DAY);
+  let refreshThreshold = seconds(options.refreshThreshold, 86400);
   let sessionExpiry = null;
   let generation = 0; // bumped by every change that makes in-flight reads stale
   let getting = null; // { gen, promise } of the in-flight GET
-  let refreshing = null; // the in-flight refresh promise
+  let refreshing = null; // the in-flight refresh
   let expiryTimer = null;
   let destroyed = false;
   let navigating = false;
   let markReady;
   const ready = new Promise((resolve) => (markReady = resolve));
   const listeners = new Set();
-  const cleanups = [];
-  const controllers = new Set();
+  const cleanups = []; // run by destroy()
+  const controllers = new Set(); // of requests in flight
 
-  const expiresAt = () => {
-    if (!session) return null;
-    const t = typeof session.expiresAt === "number" ? session.expiresAt : Date.parse(session.expiryDate);
+  function expiresAt() {
+    const t = !session ? NaN : typeof session.expiresAt === "number" ? session.expiresAt : Date.parse(session.expiryDate);
     return Number.isFinite(t) ? t : null;
-  };
-  const expiresIn = () => {
+  }
+  function expiresIn() {
     const t = expiresAt();
     return t === null ? null : Math.max(0, t - Date.now());
-  };
-  const state = () =>
-    Object.freeze({
-      status,
-      session,
-      user: session ? session.user : null,
-      error,
-      expiresAt: expiresAt(),
-      expiresIn: expiresIn(),
-      isExpiringSoon: session !== null && expiresIn() !== null && expiresIn() <= soonMs,
-    });
+  }
+  function state() {
+    const left = expiresIn();
+    const user = session ? session.user : null;
+    const isExpiringSoon = left !== null && left <= soonMs;
+    return Object.freeze({ status, session, user, error, expiresAt: expiresAt(), expiresIn: left, isExpiringSoon });
+  }
 
   function notify(reason) {
-    if (status !== "loading") markReady(state());
     const snapshot = state();
+    if (status !== "loading") markReady(snapshot);
     for (const fn of [...listeners]) {
       try {
         fn(snapshot, reason);
       } catch (e) {
         // A broken listener must not stop the others or the client.
-        if (typeof globalThis.reportError === "function") globalThis.reportError(e);
-        else console.error(e);
+        (typeof reportError === "function" ? reportError : console.error)(e);
       }
     }
   }
 
   function scheduleExpiry() {
     clearTimeout(expiryTimer);
-    expiryTimer = null;
     const t = expiresAt();
     if (t === null || destroyed) return;
-    // Ask the server once the session should have ended; it has the last word.
-    const delay = Math.min(Math.max(t - Date.now() + 1000, 0), MAX_TIMER);
-    expiryTimer = setTimeout(() => ((expiryTimer = null), refetch()), delay);
+    // Ask the server once the session should have ended: it has the last word.
+    expiryTimer = setTimeout(refetch, Math.min(Math.max(t - Date.now() + 1000, 0), MAX_TIMER));
   }
 
   /** Sets the session (or null) and the error, notifying when anything changed. */
@@ -140,18 +118,16 @@ export function createSessionClient(options = {}) {
     const nextStatus = next ? "authenticated" : "unauthenticated";
     const changed =
       nextStatus !== status || JSON.stringify(next) !== JSON.stringify(session) || (err && err.code) !== (error && error.code);
-    status = nextStatus;
-    session = next;
-    error = err;
+    [status, session, error] = [nextStatus, next, err];
     scheduleExpiry();
     if (changed) notify(reason);
   }
 
-  /** Records a failure that says nothing about the session (network, 5xx, 4xx). */
-  function fail(err, reason) {
+  /** Records a failure that says nothing about the session (network, 4xx, 5xx). */
+  function fail(err) {
     if (status === "loading") status = "unauthenticated";
     error = err;
-    notify(reason);
+    notify("error");
   }
 
   function takeSettings(data) {
@@ -161,9 +137,9 @@ export function createSessionClient(options = {}) {
   }
 
   const result = (err = error) => ({ ok: !err, session, error: err });
-  const destroyedResult = () => ({ ok: false, session, error: makeError("destroyed", "the session client was destroyed") });
+  const destroyedResult = () => result(makeError("destroyed", "the session client was destroyed"));
 
-  /** One request to the API: resolves to { data } on a 2xx, { err } otherwise. Never rejects. */
+  /** One request to the API: { data } on a 2xx, { err } otherwise. Never rejects. */
   async function request(method, body) {
     if (!fetchFn) return { err: makeError("unsupported", "fetch is not available") };
     const init = { method, credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } };
@@ -176,18 +152,10 @@ export function createSessionClient(options = {}) {
       init.headers["Content-Type"] = "application/json";
     }
     const ctrl = typeof AbortController === "function" ? new AbortController() : null;
-    if (ctrl) {
-      init.signal = ctrl.signal;
-      controllers.add(ctrl);
-    }
+    if (ctrl) controllers.add(ctrl), (init.signal = ctrl.signal);
     try {
       const res = await fetchFn(basePath, init);
-      let data = null;
-      try {
-        data = await res.json();
-      } catch {
-        // not JSON: judged by the status below
-      }
+      const data = await res.json().catch(() => null);
       if (res.ok) return { data: isObject(data) ? data : null };
       const e = isObject(data) && isObject(data.error) ? data.error : {};
       const code = typeof e.code === "string" ? e.code : res.status === 401 ? "unauthenticated" : "http_" + res.status;
@@ -196,7 +164,7 @@ export function createSessionClient(options = {}) {
     } catch {
       return { err: makeError("network_error", "the session API could not be reached") };
     } finally {
-      if (ctrl) controllers.delete(ctrl);
+      controllers.delete(ctrl);
     }
   }
 
@@ -208,11 +176,8 @@ export function createSessionClient(options = {}) {
     const promise = request("GET").then(({ data, err }) => {
       if (getting && getting.promise === promise) getting = null;
       if (destroyed) return destroyedResult();
-      if (gen !== generation) return result(); // a newer change won; keep it
-      if (err && err.status !== 401) {
-        fail(err, "error");
-        return result(err);
-      }
+      if (gen !== generation) return result(); // a newer change won: keep it
+      if (err && err.status !== 401) return fail(err), result(err);
       const wasAuthenticated = status === "authenticated";
       takeSettings(data);
       apply(err ? null : toSession(data && data.session), "fetch", err);
@@ -223,22 +188,20 @@ export function createSessionClient(options = {}) {
     return promise;
   }
 
-  /** POST/PATCH/DELETE: the response's session replaces ours and goes to other tabs. */
+  /** POST, PATCH or DELETE: the response's session replaces ours and goes to the other tabs. */
   async function mutate(method, body, reason) {
     if (destroyed) return destroyedResult();
     generation++;
     const { data, err } = await request(method, body);
     if (destroyed) return destroyedResult();
     if (err && err.status === 401) {
+      const e = reason === "logout" ? null : err; // logging out without a session succeeds
       generation++;
-      apply(null, reason, reason === "logout" ? null : err);
+      apply(null, reason, e);
       broadcast(null);
-      return reason === "logout" ? result(null) : result(err);
+      return result(e);
     }
-    if (err) {
-      fail(err, "error");
-      return result(err);
-    }
+    if (err) return fail(err), result(err);
     if (!data || !("session" in data)) return refetch(); // unexpected body: ask again
     generation++;
     takeSettings(data);
@@ -247,7 +210,7 @@ export function createSessionClient(options = {}) {
     return result(null);
   }
 
-  // Cross-tab sync: BroadcastChannel, else "storage" events. Storage only
+  // Cross-tab sync: a BroadcastChannel, else "storage" events. Storage only
   // carries a signal, never the session: localStorage is written to disk.
   let channel = null;
   let storage = null;
@@ -261,15 +224,11 @@ export function createSessionClient(options = {}) {
   }
   function receive(msg) {
     if (destroyed || !isObject(msg)) return;
-    if (msg.type === "logout") {
-      generation++;
-      apply(null, "sync");
-    } else if (msg.type === "session") {
-      const next = toSession(msg.session);
-      if (!next) return void refetch();
-      generation++;
-      apply(next, "sync");
-    }
+    if (msg.type !== "logout" && msg.type !== "session") return;
+    const next = msg.type === "session" ? toSession(msg.session) : null;
+    if (msg.type === "session" && !next) return void refetch(); // a signal, or a bad session: ask
+    generation++;
+    apply(next, "sync");
   }
 
   function listen(target, type, fn, opts) {
@@ -279,49 +238,41 @@ export function createSessionClient(options = {}) {
   }
 
   if (options.crossTab !== false) {
-    if (typeof Channel === "function") {
-      try {
-        channel = new Channel(channelName);
-        channel.onmessage = (e) => receive(e.data);
-        cleanups.push(() => channel.close());
-      } catch {
-        channel = null;
-      }
+    try {
+      channel = typeof Channel === "function" ? new Channel(channelName) : null;
+    } catch {
+      channel = null;
     }
-    if (!channel && win) {
+    if (channel) {
+      channel.onmessage = (e) => receive(e.data);
+      cleanups.push(() => channel.close());
+    } else if (win) {
       try {
         storage = win.localStorage || null;
       } catch {
-        storage = null; // access can throw when storage is blocked
+        storage = null; // reading it throws where storage is blocked
       }
-      if (storage) {
-        listen(win, "storage", (e) => {
-          if (e.key !== channelName || !e.newValue) return;
-          try {
-            const msg = JSON.parse(e.newValue);
-            if (msg.type === "session") refetch();
-            else receive(msg);
-          } catch {
-            // not ours
-          }
-        });
-      }
+      const onStorage = (e) => {
+        if (e.key !== channelName || !e.newValue) return;
+        try {
+          receive(JSON.parse(e.newValue));
+        } catch {
+          // not ours
+        }
+      };
+      if (storage) listen(win, "storage", onStorage);
     }
   }
 
+  const whenVisible = () => !(doc && doc.hidden) && refetch();
   if (win && options.refetchOnWindowFocus !== false) {
-    const onVisible = () => {
-      if (!(doc && doc.hidden)) refetch();
-    };
-    listen(win, "focus", onVisible);
-    listen(doc, "visibilitychange", onVisible);
+    listen(win, "focus", whenVisible);
+    listen(doc, "visibilitychange", whenVisible);
   }
 
   const interval = seconds(options.refetchInterval, 0);
   if (interval > 0) {
-    const id = setInterval(() => {
-      if (!(doc && doc.hidden)) refetch();
-    }, interval * 1000);
+    const id = setInterval(whenVisible, interval * 1000);
     cleanups.push(() => clearInterval(id));
   }
 
@@ -334,8 +285,7 @@ export function createSessionClient(options = {}) {
       lastCheck = now;
       const last = session.lastActivity;
       const left = expiresIn();
-      const due = Number.isFinite(last) ? now - last >= refreshThreshold * 1000 : left !== null && left <= soonMs;
-      if (due) refresh();
+      if (Number.isFinite(last) ? now - last >= refreshThreshold * 1000 : left !== null && left <= soonMs) refresh();
     };
     for (const type of ACTIVITY_EVENTS) listen(win, type, onActivity, { capture: true, passive: true });
   }
@@ -346,15 +296,13 @@ export function createSessionClient(options = {}) {
   }
 
   function update(fields) {
-    if (!isObject(fields)) {
-      return Promise.resolve(result(makeError("bad_request", "update expects an object of user fields")));
-    }
+    if (!isObject(fields)) return Promise.resolve(result(makeError("bad_request", "update expects an object of user fields")));
     return mutate("PATCH", fields, "update");
   }
 
   async function logout(opts = {}) {
     const to = opts && opts.redirectTo !== undefined ? localPath(opts.redirectTo) : null;
-    if (to) navigating = true; // keeps requireAuth from redirecting elsewhere first
+    if (to) navigating = true; // keeps requireAuth from sending the page elsewhere first
     const r = await mutate("DELETE", undefined, "logout");
     if (to && r.ok && win && win.location) win.location.assign(to);
     else if (to) navigating = false;
@@ -370,7 +318,7 @@ export function createSessionClient(options = {}) {
       const callbackUrl = encodeURIComponent(loc.pathname + loc.search);
       loc.assign(path + (path.includes("?") ? "&" : "?") + "callbackUrl=" + callbackUrl);
     };
-    listeners.add(check); // also when the session ends later (expiry, other tab)
+    if (!destroyed) listeners.add(check); // also when the session ends later (expiry, other tab)
     return ready.then(() => (check(), status === "authenticated" && !destroyed));
   }
 
@@ -384,7 +332,6 @@ export function createSessionClient(options = {}) {
     if (destroyed) return;
     destroyed = true;
     for (const c of controllers) c.abort();
-    controllers.clear();
     clearTimeout(expiryTimer);
     for (const fn of cleanups.splice(0)) fn();
     listeners.clear();
@@ -396,42 +343,24 @@ export function createSessionClient(options = {}) {
   if (initial === undefined && options.initialElement !== false && doc) {
     initial = readInitialSession(options.initialElement || DEFAULT_ELEMENT_ID, doc);
   }
-  if (initial !== undefined) {
+  if (initial === undefined) {
+    refetch();
+  } else {
     const envelope = isObject(initial) && "session" in initial && !("user" in initial);
     if (envelope) takeSettings(initial);
     apply(toSession(envelope ? initial.session : initial), "initial");
-  } else {
-    refetch();
   }
 
   return Object.freeze({
-    get status() {
-      return status;
-    },
-    get session() {
-      return session;
-    },
-    get user() {
-      return session ? session.user : null;
-    },
-    get error() {
-      return error;
-    },
-    get expiresAt() {
-      return expiresAt();
-    },
-    get expiresIn() {
-      return expiresIn();
-    },
-    get isExpiringSoon() {
-      return state().isExpiringSoon;
-    },
-    get refreshThreshold() {
-      return refreshThreshold;
-    },
-    get sessionExpiry() {
-      return sessionExpiry;
-    },
+    get status() { return status; },
+    get session() { return session; },
+    get user() { return session ? session.user : null; },
+    get error() { return error; },
+    get expiresAt() { return expiresAt(); },
+    get expiresIn() { return expiresIn(); },
+    get isExpiringSoon() { return state().isExpiringSoon; },
+    get refreshThreshold() { return refreshThreshold; },
+    get sessionExpiry() { return sessionExpiry; },
     ready,
     getState: state,
     subscribe,
