@@ -98,7 +98,8 @@ export interface SessionClientOptions<U extends SessionUser = SessionUser> {
   basePath?: string;
   /**
    * The session the server rendered into the page (or null for "signed
-   * out"), or the whole GET body. When given, no request is made on load.
+   * out"), or the whole GET body. When given, no request is made on load;
+   * a value that is none of these (no "user" object) means "fetch on load".
    */
   initialSession?: Session<U> | SessionEnvelope<U> | null;
   /**
@@ -153,7 +154,7 @@ export interface SessionClient<U extends SessionUser = SessionUser> {
   readonly refreshThreshold: number;
   /** Seconds, from the server; null until known. */
   readonly sessionExpiry: number | null;
-  /** Resolves once the status is no longer "loading". */
+  /** Resolves once the status is no longer "loading" (or on destroy). A failed first GET ends loading as "unauthenticated" with `error` set. */
   readonly ready: Promise<SessionState<U>>;
   getState(): SessionState<U>;
   /** Calls fn on every change; returns the function that stops it. */
@@ -168,8 +169,10 @@ export interface SessionClient<U extends SessionUser = SessionUser> {
   logout(options?: LogoutOptions): Promise<SessionResult<U>>;
   /**
    * Redirects to loginPath?callbackUrl=<current path and query> when the
-   * status is (or later becomes) "unauthenticated". Resolves to true when
-   * authenticated once loaded. loginPath must be a local path; default "/login".
+   * status is (or later becomes) "unauthenticated" as the server said so
+   * (not after a network or server failure). Resolves to true when
+   * authenticated once loaded. loginPath must be a local path (anything else
+   * means "/login"); default "/login".
    */
   requireAuth(loginPath?: string): Promise<boolean>;
   /** Removes every listener, timer and channel; aborts requests in flight. */

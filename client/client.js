@@ -313,7 +313,8 @@ export function createSessionClient(options = {}) {
     const path = localPath(loginPath) || "/login";
     const check = () => {
       const loc = win && win.location;
-      if (status !== "unauthenticated" || navigating || destroyed || !loc) return;
+      const confirmed = !error || error.status === 401; // not just a network or server failure
+      if (status !== "unauthenticated" || !confirmed || navigating || destroyed || !loc) return;
       navigating = true;
       const callbackUrl = encodeURIComponent(loc.pathname + loc.search);
       loc.assign(path + (path.includes("?") ? "&" : "?") + "callbackUrl=" + callbackUrl);
@@ -343,12 +344,13 @@ export function createSessionClient(options = {}) {
   if (initial === undefined && options.initialElement !== false && doc) {
     initial = readInitialSession(options.initialElement || DEFAULT_ELEMENT_ID, doc);
   }
-  if (initial === undefined) {
-    refetch();
-  } else {
-    const envelope = isObject(initial) && "session" in initial && !("user" in initial);
+  const envelope = isObject(initial) && "session" in initial && !("user" in initial);
+  const given = envelope ? initial.session : initial;
+  if (given === null || toSession(given)) {
     if (envelope) takeSettings(initial);
-    apply(toSession(envelope ? initial.session : initial), "initial");
+    apply(toSession(given), "initial");
+  } else {
+    refetch(); // nothing given, or nothing usable
   }
 
   return Object.freeze({

@@ -103,6 +103,18 @@ describe("requireAuth", () => {
     assert.deepEqual(win.location.assigned, ["/login?callbackUrl=%2Fp"]); // once
   });
 
+  test("waits for the server's word after a network failure", async (t) => {
+    const win = makeWindow({ path: "/p" });
+    const server = makeServer({ session: null });
+    server.next.push(new TypeError("Failed to fetch"));
+    const { client } = setup(t, { win, server });
+    assert.equal(await client.requireAuth(), false);
+    assert.equal(client.error.code, "network_error");
+    assert.deepEqual(win.location.assigned, []);
+    await client.refetch();
+    assert.deepEqual(win.location.assigned, ["/login?callbackUrl=%2Fp"]);
+  });
+
   test("does nothing after destroy", async (t) => {
     const win = makeWindow();
     const { client } = setup(t, { win, initialSession: null });

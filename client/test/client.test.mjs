@@ -150,6 +150,16 @@ describe("initial session from the page", () => {
     });
   }
 
+  for (const [name, value] of [["an unrelated object", { hello: 1 }], ["a string", "x"], ["an envelope with a bad session", { session: { user: 1 } }]]) {
+    test(`initialSession ${name} falls back to fetching`, async (t) => {
+      const { client, server } = setup(t, { initialSession: value });
+      assert.equal(client.status, "loading");
+      await client.ready;
+      assert.equal(server.count("GET"), 1);
+      assert.equal(client.status, "authenticated");
+    });
+  }
+
   test("initialElement false skips the element", async (t) => {
     const win = makeWindow({ initialJSON: JSON.stringify({ session: null }) });
     const { client, server } = setup(t, { win, initialElement: false });
