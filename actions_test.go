@@ -3,6 +3,7 @@ package authsession_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -267,4 +268,29 @@ func TestActionsUpdateGenericUserTypes(t *testing.T) {
 			t.Errorf("got %v, want ErrInvalidUpdate and no cookie", res.Err)
 		}
 	})
+}
+
+func TestActionResultMessage(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{nil, ""},
+		{authsession.ErrNoSession, "You are not signed in."},
+		{authsession.ErrMaxLifetime, "You are not signed in."},
+		{fmt.Errorf("%w: OnRefresh: token abc", authsession.ErrRejected), "You are not signed in."},
+		{fmt.Errorf("%w: %q", authsession.ErrFieldNotAllowed, "id"), "This field cannot be changed."},
+		{fmt.Errorf("%w: ValidateUpdate: bad word", authsession.ErrInvalidUpdate), "The update was not accepted."},
+		{authsession.ErrSessionTooLarge, "The session would be too large."},
+		{fmt.Errorf("%w: dial tcp: refused", authsession.ErrStore), "The session service is unavailable. Try again later."},
+		{errors.New("something internal"), "Something went wrong."},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.err), func(t *testing.T) {
+			res := authsession.ActionResult[authsession.User]{Err: tt.err}
+			if got := res.Message(); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package authsession_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -469,7 +470,7 @@ func TestHandlersPatch(t *testing.T) {
 			rec := serve(auth.Handlers, http.MethodPatch, "/api/session", reqOpts{body: tt.body, contentType: ct, cookies: cookies})
 			if tt.wantCode != "" {
 				checkError(t, rec, tt.wantStatus, tt.wantCode)
-				if strings.Contains(rec.Body.String(), "u_2") || strings.Contains(rec.Body.String(), "forged") {
+				if body := rec.Body.String(); strings.Contains(body, "u_2") || strings.Contains(body, "forged") || strings.Contains(body, errRefused.Error()) {
 					t.Errorf("error body %s echoes the request", rec.Body.String())
 				}
 				return
@@ -742,4 +743,123 @@ func TestHandlersRoundTrip(t *testing.T) {
 	if code, _ := call(http.MethodPost, "/api/session", ""); code != 401 {
 		t.Fatalf("POST after DELETE: got %d, want 401", code)
 	}
+}
+
+func TestHandlersBodyLimitWithoutContentLength(t *testing.T) {
+	auth, _ := newAPIAuth(t, nil)
+	cookies := signIn(t, auth, testUser)
+	body := `{"user":{"name":"` + strings.Repeat("a", 2*authsession.MaxAPIBodyBytes) + `"}}`
+	req := httptest.NewRequest(http.MethodPatch, "/api/session", io.MultiReader(strings.NewReader(body)))
+	req.ContentLength = -1 // as with a chunked request body
+	req.Header.Set("Content-Type", "application/json")
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	rec := httptest.NewRecorder()
+	auth.Handlers.ServeHTTP(rec, req)
+	checkError(t, rec, http.StatusRequestEntityTooLarge, "body_too_large")
+}
+
+func TestHandlersRefreshRefusedByHook(t *testing.T) {
+	auth, _ := newAPIAuth(t, func(c *authsession.Config[authsession.User]) {
+		c.OnRefresh = func(ctx context.Context, s authsession.Session[authsession.User]) (authsession.Session[authsession.User], error) {
+			return s, errors.New("upstream said: token t0k3n-internal revoked")
+		}
+	})
+	cookies := signIn(t, auth, testUser)
+	rec := serve(auth.Handlers, http.MethodPost, "/api/session", reqOpts{cookies: cookies})
+	b := checkJSON(t, rec, http.StatusUnauthorized)
+	if b.Error == nil || b.Error.Code != "no_session" {
+		t.Errorf("error: got %+v, want code no_session", b.Error)
+	}
+	if strings.Contains(rec.Body.String(), "t0k3n") || strings.Contains(rec.Body.String(), "upstream") {
+		t.Errorf("body %s leaks the hook's error text", rec.Body.String())
+	}
+	got := rec.Result().Cookies()
+	if len(got) == 0 || got[0].MaxAge >= 0 {
+		t.Errorf("cookies: got %v, want the ended session's cookie cleared", got)
+	}
+}
+
+// TestHandlersConcurrent exercises one handler from many goroutines; run
+// with -race.
+func TestHandlersConcurrent(t *testing.T) {
+	auth, clock := newAPIAuth(t, nil)
+	cookies := signIn(t, auth, testUser)
+	clock.Advance(25 * time.Hour) // every GET is due for a refresh
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var rec *httptest.ResponseRecorder
+			switch i % 3 {
+			case 0:
+				rec = serve(auth.Handlers, http.MethodGet, "/api/session", reqOpts{cookies: cookies})
+			case 1:
+				rec = serve(auth.Handlers, http.MethodPatch, "/api/session", reqOpts{cookies: cookies, body: `{"user":{"theme":"dark"}}`, contentType: "application/json"})
+			default:
+				rec = serve(auth.Handlers, http.MethodPost, "/api/session", reqOpts{cookies: cookies})
+			}
+			if rec.Code != http.StatusOK {
+				t.Errorf("request %d: got %d, want 200", i, rec.Code)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// FuzzHandlersPatch sends arbitrary PATCH bodies: the API never fails with
+// a server error, writes a cookie only on success, and never changes the
+// user's id, the tokens or a field outside the allowlist.
+func FuzzHandlersPatch(f *testing.F) {
+	for _, seed := range []string{
+		`{"user":{"name":"Bo"}}`,
+		`{"user":{"id":"x"}}`,
+		`{"user":{"name":"Bo","theme":{"a":[1,2,{"b":null}]}}}`,
+		`{"user":{"image":null}}`,
+		`{"user":{"name":"\ud800"}}`,
+		`{"user":{"name":1e400}}`,
+		`{"user":{"theme":18446744073709551616}}`,
+		`{"user":{"NAME":"Bo"}}`,
+		`{"accessToken":"x","user":{"name":"Bo"}}`,
+		`{"user":{"name":"Bo"}}garbage`,
+		`[[[[[[[[[[`,
+		"\xff\xfe",
+		``,
+	} {
+		f.Add(seed)
+	}
+	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
+		Secret:          testSecret,
+		Cookie:          authsession.CookieConfig{Insecure: true},
+		UpdatableFields: []string{"name", "image", "theme"},
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	if _, err := auth.CreateSession(rec, httptest.NewRequest(http.MethodPost, "/", nil), testUser, authsession.WithTokens("at", "rt")); err != nil {
+		f.Fatal(err)
+	}
+	cookies := rec.Result().Cookies()
+	f.Fuzz(func(t *testing.T, body string) {
+		rec := serve(auth.Handlers, http.MethodPatch, "/api/session", reqOpts{body: body, contentType: "application/json", cookies: cookies})
+		if rec.Code >= 500 {
+			t.Fatalf("body %q: got %d, want no server error", body, rec.Code)
+		}
+		if rec.Code != http.StatusOK {
+			if n := len(rec.Result().Cookies()); n != 0 {
+				t.Fatalf("body %q: got %d with %d cookies, want none", body, rec.Code, n)
+			}
+			return
+		}
+		s, ok := sessionOf(t, auth, rec.Result().Cookies())
+		if !ok {
+			t.Fatalf("body %q: 200 without a readable session cookie", body)
+		}
+		if s.User.ID != "u_1" || s.User.Email != testUser.Email || s.User.String("role") != "admin" || s.AccessToken != "at" || s.RefreshToken != "rt" {
+			t.Fatalf("body %q: got user %+v tokens %q/%q, want only allowed fields changed", body, s.User, s.AccessToken, s.RefreshToken)
+		}
+	})
 }
