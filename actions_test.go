@@ -14,7 +14,7 @@ import (
 )
 
 // actionRequest returns a request carrying cookies and a recorder.
-func actionRequest(cookies []*http.Cookie) (*httptest.ResponseRecorder, *http.Request) {
+func apiActionRequest(cookies []*http.Cookie) (*httptest.ResponseRecorder, *http.Request) {
 	req := httptest.NewRequest(http.MethodPost, "/settings", nil)
 	for _, c := range cookies {
 		req.AddCookie(c)
@@ -25,7 +25,7 @@ func actionRequest(cookies []*http.Cookie) (*httptest.ResponseRecorder, *http.Re
 func TestActionsRefresh(t *testing.T) {
 	t.Run("no session", func(t *testing.T) {
 		auth, _ := newAPIAuth(t, nil)
-		rec, req := actionRequest(nil)
+		rec, req := apiActionRequest(nil)
 		res := auth.Actions.Refresh(rec, req)
 		if res.Success || res.Session != nil || !errors.Is(res.Err, authsession.ErrNoSession) {
 			t.Errorf("got %+v, want failure with ErrNoSession", res)
@@ -39,9 +39,9 @@ func TestActionsRefresh(t *testing.T) {
 	})
 	t.Run("session", func(t *testing.T) {
 		auth, clock := newAPIAuth(t, nil)
-		cookies := signIn(t, auth, testUser)
+		cookies := apiSignIn(t, auth, apiUser)
 		clock.Advance(time.Hour)
-		rec, req := actionRequest(cookies)
+		rec, req := apiActionRequest(cookies)
 		res := auth.Actions.Refresh(rec, req)
 		if !res.Success || res.Err != nil || res.Session == nil {
 			t.Fatalf("got %+v, want success", res)
@@ -53,7 +53,7 @@ func TestActionsRefresh(t *testing.T) {
 		if !res.Session.ExpiresAt.Equal(want) {
 			t.Errorf("ExpiresAt: got %v, want %v", res.Session.ExpiresAt, want)
 		}
-		if s, ok := sessionOf(t, auth, rec.Result().Cookies()); !ok || !s.ExpiresAt.Equal(want) {
+		if s, ok := apiSessionOf(t, auth, rec.Result().Cookies()); !ok || !s.ExpiresAt.Equal(want) {
 			t.Errorf("cookie: got %v %v, want expiry %v", ok, s.ExpiresAt, want)
 		}
 	})
@@ -64,9 +64,9 @@ func TestActionsLogout(t *testing.T) {
 	for _, signedIn := range []bool{true, false} {
 		var cookies []*http.Cookie
 		if signedIn {
-			cookies = signIn(t, auth, testUser)
+			cookies = apiSignIn(t, auth, apiUser)
 		}
-		rec, req := actionRequest(cookies)
+		rec, req := apiActionRequest(cookies)
 		res := auth.Actions.Logout(rec, req)
 		if !res.Success || res.Err != nil || res.Session != nil {
 			t.Errorf("signed in %v: got %+v, want success without a session", signedIn, res)
@@ -136,11 +136,11 @@ func TestActionsUpdate(t *testing.T) {
 			})
 			var cookies []*http.Cookie
 			if !tt.noSession {
-				u := testUser
+				u := apiUser
 				u.Image = "https://img.example/ann.png"
-				cookies = signIn(t, auth, u, authsession.WithTokens("at", "rt"))
+				cookies = apiSignIn(t, auth, u, authsession.WithTokens("at", "rt"))
 			}
-			rec, req := actionRequest(cookies)
+			rec, req := apiActionRequest(cookies)
 			res := auth.Actions.Update(rec, req, tt.fields)
 			if tt.wantErr != nil {
 				if res.Success || res.Session != nil || !errors.Is(res.Err, tt.wantErr) {
@@ -157,7 +157,7 @@ func TestActionsUpdate(t *testing.T) {
 			if !res.Success || res.Err != nil || res.Session == nil {
 				t.Fatalf("got %+v, want success", res)
 			}
-			s, ok := sessionOf(t, auth, rec.Result().Cookies())
+			s, ok := apiSessionOf(t, auth, rec.Result().Cookies())
 			if !ok {
 				t.Fatalf("cookie carries no session")
 			}
@@ -178,7 +178,7 @@ func TestActionsUpdateValidateUpdateSeesOldAndNew(t *testing.T) {
 			return nil
 		}
 	})
-	rec, req := actionRequest(signIn(t, auth, testUser))
+	rec, req := apiActionRequest(apiSignIn(t, auth, apiUser))
 	if res := auth.Actions.Update(rec, req, map[string]any{"name": "Bo"}); !res.Success {
 		t.Fatalf("got %+v, want success", res)
 	}
@@ -187,15 +187,15 @@ func TestActionsUpdateValidateUpdateSeesOldAndNew(t *testing.T) {
 	}
 }
 
-// slugUser derives Slug from Name when decoded: changing the name through
+// apiSlugUser derives Slug from Name when decoded: changing the name through
 // the API would change the slug too.
-type slugUser struct {
+type apiSlugUser struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 	Slug string `json:"slug"`
 }
 
-func (u *slugUser) UnmarshalJSON(b []byte) error {
+func (u *apiSlugUser) UnmarshalJSON(b []byte) error {
 	var raw struct {
 		ID   string `json:"id"`
 		Name string `json:"name"`
@@ -203,7 +203,7 @@ func (u *slugUser) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
-	*u = slugUser{ID: raw.ID, Name: raw.Name, Slug: strings.ToLower(raw.Name)}
+	*u = apiSlugUser{ID: raw.ID, Name: raw.Name, Slug: strings.ToLower(raw.Name)}
 	return nil
 }
 
@@ -218,11 +218,11 @@ func TestActionsUpdateOnlyAllowedFieldsChange(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			auth, err := authsession.NextAuthSession(authsession.Config[slugUser]{Secret: testSecret, UpdatableFields: tt.allowed})
+			auth, err := authsession.NextAuthSession(authsession.Config[apiSlugUser]{Secret: apiTestSecret, UpdatableFields: tt.allowed})
 			if err != nil {
 				t.Fatal(err)
 			}
-			rec, req := actionRequest(signIn(t, auth, slugUser{ID: "u_1", Name: "Ann", Slug: "ann"}))
+			rec, req := apiActionRequest(apiSignIn(t, auth, apiSlugUser{ID: "u_1", Name: "Ann", Slug: "ann"}))
 			res := auth.Actions.Update(rec, req, map[string]any{"name": "Bo"})
 			if !errors.Is(res.Err, tt.wantErr) {
 				t.Fatalf("got %v, want %v", res.Err, tt.wantErr)
@@ -236,33 +236,33 @@ func TestActionsUpdateOnlyAllowedFieldsChange(t *testing.T) {
 
 func TestActionsUpdateGenericUserTypes(t *testing.T) {
 	t.Run("map", func(t *testing.T) {
-		auth, err := authsession.NextAuthSession(authsession.Config[map[string]any]{Secret: testSecret, UpdatableFields: []string{"name"}})
+		auth, err := authsession.NextAuthSession(authsession.Config[map[string]any]{Secret: apiTestSecret, UpdatableFields: []string{"name"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		rec, req := actionRequest(signIn(t, auth, map[string]any{"id": "u_1", "name": "Ann", "n": 1}))
+		rec, req := apiActionRequest(apiSignIn(t, auth, map[string]any{"id": "u_1", "name": "Ann", "n": 1}))
 		res := auth.Actions.Update(rec, req, map[string]any{"name": "Bo"})
 		if !res.Success || res.Session.User["name"] != "Bo" || res.Session.User["id"] != "u_1" || res.Session.User["n"] != float64(1) {
 			t.Errorf("got %+v, want name Bo with id and n kept", res)
 		}
 	})
 	t.Run("pointer to struct", func(t *testing.T) {
-		auth, err := authsession.NextAuthSession(authsession.Config[*slugUser]{Secret: testSecret, UpdatableFields: []string{"name", "slug"}})
+		auth, err := authsession.NextAuthSession(authsession.Config[*apiSlugUser]{Secret: apiTestSecret, UpdatableFields: []string{"name", "slug"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		rec, req := actionRequest(signIn(t, auth, &slugUser{ID: "u_1", Name: "Ann", Slug: "ann"}))
+		rec, req := apiActionRequest(apiSignIn(t, auth, &apiSlugUser{ID: "u_1", Name: "Ann", Slug: "ann"}))
 		res := auth.Actions.Update(rec, req, map[string]any{"name": "Bo"})
 		if !res.Success || res.Session.User.Name != "Bo" || res.Session.User.ID != "u_1" {
 			t.Errorf("got %+v, want name Bo, id u_1", res)
 		}
 	})
 	t.Run("user that encodes to null", func(t *testing.T) {
-		auth, err := authsession.NextAuthSession(authsession.Config[*slugUser]{Secret: testSecret, UpdatableFields: []string{"name"}})
+		auth, err := authsession.NextAuthSession(authsession.Config[*apiSlugUser]{Secret: apiTestSecret, UpdatableFields: []string{"name"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		rec, req := actionRequest(signIn[*slugUser](t, auth, nil))
+		rec, req := apiActionRequest(apiSignIn[*apiSlugUser](t, auth, nil))
 		res := auth.Actions.Update(rec, req, map[string]any{"name": "Bo"})
 		if !errors.Is(res.Err, authsession.ErrInvalidUpdate) || len(rec.Result().Cookies()) != 0 {
 			t.Errorf("got %v, want ErrInvalidUpdate and no cookie", res.Err)

@@ -44,7 +44,7 @@ func ExampleAuthSession_Handlers() {
 		}
 		defer res.Body.Close()
 		b, _ := io.ReadAll(res.Body)
-		fmt.Println(strings.TrimSpace(fmt.Sprint(method, " ", path, " ", res.StatusCode, " ", summary(b))))
+		fmt.Println(strings.TrimSpace(fmt.Sprint(method, " ", path, " ", res.StatusCode, " ", apiSummary(b))))
 	}
 
 	call("GET", "/api/session", "")
@@ -68,7 +68,7 @@ func ExampleAuthSession_Handlers() {
 
 // summary prints the fields of an API response that don't change from run
 // to run (never the times, never a token).
-func summary(body []byte) string {
+func apiSummary(body []byte) string {
 	var b struct {
 		Session *struct {
 			User map[string]any `json:"user"`

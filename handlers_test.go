@@ -16,21 +16,21 @@ import (
 	"github.com/authsession/authsession"
 )
 
-const testSecret = "0123456789abcdef0123456789abcdef-test-secret"
+const apiTestSecret = "0123456789abcdef0123456789abcdef-test-secret"
 
-// testClock is an injectable clock, safe for concurrent use.
-type testClock struct {
+// apiClock is an injectable clock, safe for concurrent use.
+type apiClock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func (c *testClock) Now() time.Time {
+func (c *apiClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
 }
 
-func (c *testClock) Advance(d time.Duration) {
+func (c *apiClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
@@ -38,11 +38,11 @@ func (c *testClock) Advance(d time.Duration) {
 
 // newAPIAuth returns an AuthSession over a fixed clock; mod adjusts the
 // configuration.
-func newAPIAuth(t *testing.T, mod func(*authsession.Config[authsession.User])) (*authsession.AuthSession[authsession.User], *testClock) {
+func newAPIAuth(t *testing.T, mod func(*authsession.Config[authsession.User])) (*authsession.AuthSession[authsession.User], *apiClock) {
 	t.Helper()
-	clock := &testClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+	clock := &apiClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
 	cfg := authsession.Config[authsession.User]{
-		Secret:          testSecret,
+		Secret:          apiTestSecret,
 		Cookie:          authsession.CookieConfig{Insecure: true},
 		Now:             clock.Now,
 		UpdatableFields: []string{"name", "image", "theme"},
@@ -57,10 +57,10 @@ func newAPIAuth(t *testing.T, mod func(*authsession.Config[authsession.User])) (
 	return auth, clock
 }
 
-var testUser = authsession.User{ID: "u_1", Email: "ann@example.com", Name: "Ann", Extra: map[string]any{"role": "admin"}}
+var apiUser = authsession.User{ID: "u_1", Email: "ann@example.com", Name: "Ann", Extra: map[string]any{"role": "admin"}}
 
 // signIn creates a session for user and returns its cookies.
-func signIn[U any](t *testing.T, auth *authsession.AuthSession[U], user U, opts ...authsession.SessionOption) []*http.Cookie {
+func apiSignIn[U any](t *testing.T, auth *authsession.AuthSession[U], user U, opts ...authsession.SessionOption) []*http.Cookie {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest(http.MethodPost, "/login", nil)
@@ -70,7 +70,7 @@ func signIn[U any](t *testing.T, auth *authsession.AuthSession[U], user U, opts 
 	return rec.Result().Cookies()
 }
 
-type reqOpts struct {
+type apiReq struct {
 	body        string
 	contentType string
 	cookies     []*http.Cookie
@@ -78,7 +78,7 @@ type reqOpts struct {
 }
 
 // serve sends one request to h and returns the recorded response.
-func serve(h http.Handler, method, target string, o reqOpts) *httptest.ResponseRecorder {
+func apiServe(h http.Handler, method, target string, o apiReq) *httptest.ResponseRecorder {
 	var body io.Reader
 	if o.body != "" {
 		body = strings.NewReader(o.body)
@@ -99,7 +99,7 @@ func serve(h http.Handler, method, target string, o reqOpts) *httptest.ResponseR
 }
 
 // sessionOf returns the session that cookies carry.
-func sessionOf[U any](t *testing.T, auth *authsession.AuthSession[U], cookies []*http.Cookie) (authsession.Session[U], bool) {
+func apiSessionOf[U any](t *testing.T, auth *authsession.AuthSession[U], cookies []*http.Cookie) (authsession.Session[U], bool) {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
 	for _, c := range cookies {
@@ -128,7 +128,7 @@ type apiBody struct {
 	} `json:"error"`
 }
 
-func decodeBody(t *testing.T, rec *httptest.ResponseRecorder) apiBody {
+func apiDecodeBody(t *testing.T, rec *httptest.ResponseRecorder) apiBody {
 	t.Helper()
 	var b apiBody
 	if err := json.Unmarshal(rec.Body.Bytes(), &b); err != nil {
@@ -139,29 +139,29 @@ func decodeBody(t *testing.T, rec *httptest.ResponseRecorder) apiBody {
 
 // checkJSON checks the headers every JSON response of the API carries and
 // the status.
-func checkJSON(t *testing.T, rec *httptest.ResponseRecorder, wantStatus int) apiBody {
+func apiCheckJSON(t *testing.T, rec *httptest.ResponseRecorder, wantStatus int) apiBody {
 	t.Helper()
 	if rec.Code != wantStatus {
 		t.Errorf("status: got %d, want %d (body %s)", rec.Code, wantStatus, rec.Body.String())
 	}
-	checkCacheHeaders(t, rec.Result().Header)
+	apiCheckCacheHeaders(t, rec.Result().Header)
 	if got := rec.Header().Get("Content-Type"); got != "application/json" {
 		t.Errorf("Content-Type: got %q, want %q", got, "application/json")
 	}
-	return decodeBody(t, rec)
+	return apiDecodeBody(t, rec)
 }
 
-func checkCacheHeaders(t *testing.T, h http.Header) {
+func apiCheckCacheHeaders(t *testing.T, h http.Header) {
 	t.Helper()
 	if got := h.Get("Cache-Control"); got != "no-store" {
 		t.Errorf("Cache-Control: got %q, want %q", got, "no-store")
 	}
-	if got := h.Values("Vary"); !contains(got, "Cookie") {
+	if got := h.Values("Vary"); !apiContains(got, "Cookie") {
 		t.Errorf("Vary: got %q, want it to include Cookie", got)
 	}
 }
 
-func contains(list []string, s string) bool {
+func apiContains(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
 			return true
@@ -171,9 +171,9 @@ func contains(list []string, s string) bool {
 }
 
 // checkError checks an error response: status, code, generic message.
-func checkError(t *testing.T, rec *httptest.ResponseRecorder, wantStatus int, wantCode string) {
+func apiCheckError(t *testing.T, rec *httptest.ResponseRecorder, wantStatus int, wantCode string) {
 	t.Helper()
-	b := checkJSON(t, rec, wantStatus)
+	b := apiCheckJSON(t, rec, wantStatus)
 	if b.Error == nil {
 		t.Fatalf("body %s: got no error object, want code %q", rec.Body.String(), wantCode)
 	}
@@ -190,7 +190,7 @@ func checkError(t *testing.T, rec *httptest.ResponseRecorder, wantStatus int, wa
 
 func TestHandlersMounting(t *testing.T) {
 	auth, _ := newAPIAuth(t, nil)
-	cookies := signIn(t, auth, testUser)
+	cookies := apiSignIn(t, auth, apiUser)
 	onMux := http.NewServeMux()
 	onMux.Handle("/api/session/", auth.Handlers)
 	onMux.Handle("/api/session", auth.Handlers)
@@ -223,23 +223,23 @@ func TestHandlersMounting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := checkJSON(t, serve(tt.h, http.MethodGet, tt.base, reqOpts{cookies: cookies}), http.StatusOK)
+			b := apiCheckJSON(t, apiServe(tt.h, http.MethodGet, tt.base, apiReq{cookies: cookies}), http.StatusOK)
 			if b.Session == nil || b.Session.User["id"] != "u_1" {
 				t.Errorf("GET %s: got session %+v, want user u_1", tt.base, b.Session)
 			}
-			rec := serve(tt.h, http.MethodPost, tt.base, reqOpts{cookies: cookies})
+			rec := apiServe(tt.h, http.MethodPost, tt.base, apiReq{cookies: cookies})
 			if rec.Code != http.StatusOK {
 				t.Errorf("POST %s: got status %d, want %d", tt.base, rec.Code, http.StatusOK)
 			}
 			// client.js goes to the browser-client handler, not to the
 			// API's JSON "not found".
-			rec = serve(tt.h, http.MethodGet, tt.client, reqOpts{})
-			checkCacheHeaders(t, rec.Result().Header)
+			rec = apiServe(tt.h, http.MethodGet, tt.client, apiReq{})
+			apiCheckCacheHeaders(t, rec.Result().Header)
 			if ct := rec.Header().Get("Content-Type"); ct == "application/json" {
 				t.Errorf("GET %s: got a JSON response (%d %s), want the browser client", tt.client, rec.Code, rec.Body.String())
 			}
 			for _, p := range tt.unknown {
-				checkError(t, serve(tt.h, http.MethodGet, p, reqOpts{cookies: cookies}), http.StatusNotFound, "not_found")
+				apiCheckError(t, apiServe(tt.h, http.MethodGet, p, apiReq{cookies: cookies}), http.StatusNotFound, "not_found")
 			}
 		})
 	}
@@ -248,8 +248,8 @@ func TestHandlersMounting(t *testing.T) {
 func TestHandlersGet(t *testing.T) {
 	t.Run("no session", func(t *testing.T) {
 		auth, _ := newAPIAuth(t, nil)
-		rec := serve(auth.Handlers, http.MethodGet, "/api/session", reqOpts{})
-		b := checkJSON(t, rec, http.StatusOK)
+		rec := apiServe(auth.Handlers, http.MethodGet, "/api/session", apiReq{})
+		b := apiCheckJSON(t, rec, http.StatusOK)
 		if !strings.Contains(rec.Body.String(), `"session":null`) {
 			t.Errorf("body: got %s, want session null", rec.Body.String())
 		}
@@ -265,18 +265,18 @@ func TestHandlersGet(t *testing.T) {
 	})
 	t.Run("bad cookie is no session", func(t *testing.T) {
 		auth, _ := newAPIAuth(t, nil)
-		rec := serve(auth.Handlers, http.MethodGet, "/api/session", reqOpts{cookies: []*http.Cookie{{Name: "session", Value: "not.a.token.at.all"}}})
-		b := checkJSON(t, rec, http.StatusOK)
+		rec := apiServe(auth.Handlers, http.MethodGet, "/api/session", apiReq{cookies: []*http.Cookie{{Name: "session", Value: "not.a.token.at.all"}}})
+		b := apiCheckJSON(t, rec, http.StatusOK)
 		if b.Session != nil {
 			t.Errorf("session: got %+v, want null", b.Session)
 		}
 	})
 	t.Run("fresh session is not re-issued", func(t *testing.T) {
 		auth, clock := newAPIAuth(t, nil)
-		cookies := signIn(t, auth, testUser)
+		cookies := apiSignIn(t, auth, apiUser)
 		clock.Advance(time.Hour)
-		rec := serve(auth.Handlers, http.MethodGet, "/api/session", reqOpts{cookies: cookies})
-		b := checkJSON(t, rec, http.StatusOK)
+		rec := apiServe(auth.Handlers, http.MethodGet, "/api/session", apiReq{cookies: cookies})
+		b := apiCheckJSON(t, rec, http.StatusOK)
 		if b.Session == nil {
 			t.Fatalf("session: got null, want one")
 		}
@@ -293,27 +293,27 @@ func TestHandlersGet(t *testing.T) {
 	})
 	t.Run("session past the refresh threshold is re-issued", func(t *testing.T) {
 		auth, clock := newAPIAuth(t, nil)
-		cookies := signIn(t, auth, testUser)
+		cookies := apiSignIn(t, auth, apiUser)
 		clock.Advance(25 * time.Hour)
-		rec := serve(auth.Handlers, http.MethodGet, "/api/session", reqOpts{cookies: cookies})
-		b := checkJSON(t, rec, http.StatusOK)
+		rec := apiServe(auth.Handlers, http.MethodGet, "/api/session", apiReq{cookies: cookies})
+		b := apiCheckJSON(t, rec, http.StatusOK)
 		if len(rec.Result().Cookies()) == 0 {
 			t.Fatalf("Set-Cookie: got none, want the re-issued session")
 		}
 		if got, want := b.Session.LastActivity, clock.Now().UnixMilli(); got != want {
 			t.Errorf("lastActivity: got %d, want %d", got, want)
 		}
-		s, ok := sessionOf(t, auth, rec.Result().Cookies())
+		s, ok := apiSessionOf(t, auth, rec.Result().Cookies())
 		if !ok || !s.ExpiresAt.Equal(clock.Now().Add(7*24*time.Hour)) {
 			t.Errorf("re-issued cookie: got %v %v, want expiry %v", ok, s.ExpiresAt, clock.Now().Add(7*24*time.Hour))
 		}
 	})
 	t.Run("auto refresh off", func(t *testing.T) {
 		auth, clock := newAPIAuth(t, func(c *authsession.Config[authsession.User]) { c.DisableAutoRefresh = true })
-		cookies := signIn(t, auth, testUser)
+		cookies := apiSignIn(t, auth, apiUser)
 		clock.Advance(25 * time.Hour)
-		rec := serve(auth.Handlers, http.MethodGet, "/api/session", reqOpts{cookies: cookies})
-		checkJSON(t, rec, http.StatusOK)
+		rec := apiServe(auth.Handlers, http.MethodGet, "/api/session", apiReq{cookies: cookies})
+		apiCheckJSON(t, rec, http.StatusOK)
 		if got := rec.Header().Values("Set-Cookie"); len(got) != 0 {
 			t.Errorf("Set-Cookie: got %d cookies, want none", len(got))
 		}
@@ -331,7 +331,7 @@ func TestHandlersGet(t *testing.T) {
 		if res.StatusCode != http.StatusOK || len(body) != 0 {
 			t.Errorf("HEAD: got %d with %d body bytes, want 200 and none", res.StatusCode, len(body))
 		}
-		checkCacheHeaders(t, res.Header)
+		apiCheckCacheHeaders(t, res.Header)
 	})
 }
 
@@ -348,14 +348,14 @@ func TestHandlersTokensStayOnServer(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			auth, _ := newAPIAuth(t, func(c *authsession.Config[authsession.User]) { c.ExposeAccessToken = tt.expose })
-			cookies := signIn(t, auth, testUser, authsession.WithTokens(access, refresh))
+			cookies := apiSignIn(t, auth, apiUser, authsession.WithTokens(access, refresh))
 			for _, req := range []struct{ method, body string }{
 				{http.MethodGet, ""},
 				{http.MethodPost, ""},
 				{http.MethodPatch, `{"user":{"name":"Bo"}}`},
 			} {
-				rec := serve(auth.Handlers, req.method, "/api/session", reqOpts{cookies: cookies, body: req.body, contentType: "application/json"})
-				checkJSON(t, rec, http.StatusOK)
+				rec := apiServe(auth.Handlers, req.method, "/api/session", apiReq{cookies: cookies, body: req.body, contentType: "application/json"})
+				apiCheckJSON(t, rec, http.StatusOK)
 				body := rec.Body.String()
 				if strings.Contains(body, refresh) || strings.Contains(body, "refreshToken") {
 					t.Errorf("%s: body %s contains the refresh token", req.method, body)
@@ -371,19 +371,19 @@ func TestHandlersTokensStayOnServer(t *testing.T) {
 func TestHandlersPost(t *testing.T) {
 	t.Run("no session", func(t *testing.T) {
 		auth, _ := newAPIAuth(t, nil)
-		checkError(t, serve(auth.Handlers, http.MethodPost, "/api/session", reqOpts{}), http.StatusUnauthorized, "no_session")
+		apiCheckError(t, apiServe(auth.Handlers, http.MethodPost, "/api/session", apiReq{}), http.StatusUnauthorized, "no_session")
 	})
 	t.Run("refreshes", func(t *testing.T) {
 		auth, clock := newAPIAuth(t, nil)
-		cookies := signIn(t, auth, testUser)
+		cookies := apiSignIn(t, auth, apiUser)
 		clock.Advance(time.Hour)
-		rec := serve(auth.Handlers, http.MethodPost, "/api/session", reqOpts{cookies: cookies})
-		b := checkJSON(t, rec, http.StatusOK)
+		rec := apiServe(auth.Handlers, http.MethodPost, "/api/session", apiReq{cookies: cookies})
+		b := apiCheckJSON(t, rec, http.StatusOK)
 		want := clock.Now().Add(7 * 24 * time.Hour)
 		if b.Session == nil || b.Session.ExpiresAt != want.UnixMilli() {
 			t.Fatalf("expiresAt: got %+v, want %d", b.Session, want.UnixMilli())
 		}
-		s, ok := sessionOf(t, auth, rec.Result().Cookies())
+		s, ok := apiSessionOf(t, auth, rec.Result().Cookies())
 		if !ok || !s.ExpiresAt.Equal(want) {
 			t.Errorf("cookie: got %v %v, want expiry %v", ok, s.ExpiresAt, want)
 		}
@@ -393,9 +393,9 @@ func TestHandlersPost(t *testing.T) {
 			c.Expiry, c.RefreshThreshold, c.MaxLifetime = 2*time.Hour, time.Hour, 2*time.Hour
 			c.Leeway = time.Hour
 		})
-		cookies := signIn(t, auth, testUser)
+		cookies := apiSignIn(t, auth, apiUser)
 		clock.Advance(2*time.Hour + time.Minute)
-		rec := serve(auth.Handlers, http.MethodPost, "/api/session", reqOpts{cookies: cookies})
+		rec := apiServe(auth.Handlers, http.MethodPost, "/api/session", apiReq{cookies: cookies})
 		if rec.Code != http.StatusUnauthorized {
 			t.Errorf("status: got %d, want %d", rec.Code, http.StatusUnauthorized)
 		}
@@ -458,7 +458,7 @@ func TestHandlersPatch(t *testing.T) {
 			})
 			var cookies []*http.Cookie
 			if !tt.noSession {
-				cookies = signIn(t, auth, testUser, authsession.WithTokens("at", "rt"))
+				cookies = apiSignIn(t, auth, apiUser, authsession.WithTokens("at", "rt"))
 			}
 			ct := tt.contentType
 			switch ct {
@@ -467,24 +467,24 @@ func TestHandlersPatch(t *testing.T) {
 			case "-":
 				ct = ""
 			}
-			rec := serve(auth.Handlers, http.MethodPatch, "/api/session", reqOpts{body: tt.body, contentType: ct, cookies: cookies})
+			rec := apiServe(auth.Handlers, http.MethodPatch, "/api/session", apiReq{body: tt.body, contentType: ct, cookies: cookies})
 			if tt.wantCode != "" {
-				checkError(t, rec, tt.wantStatus, tt.wantCode)
+				apiCheckError(t, rec, tt.wantStatus, tt.wantCode)
 				if body := rec.Body.String(); strings.Contains(body, "u_2") || strings.Contains(body, "forged") || strings.Contains(body, errRefused.Error()) {
 					t.Errorf("error body %s echoes the request", rec.Body.String())
 				}
 				return
 			}
-			b := checkJSON(t, rec, tt.wantStatus)
+			b := apiCheckJSON(t, rec, tt.wantStatus)
 			if b.Session == nil || b.Session.User["name"] != tt.wantName {
 				t.Fatalf("response user: got %+v, want name %q", b.Session, tt.wantName)
 			}
-			s, ok := sessionOf(t, auth, rec.Result().Cookies())
+			s, ok := apiSessionOf(t, auth, rec.Result().Cookies())
 			if !ok {
 				t.Fatalf("the response's cookie carries no session")
 			}
-			old, _ := sessionOf(t, auth, cookies)
-			if s.User.Name != tt.wantName || s.User.ID != "u_1" || s.User.Email != testUser.Email || s.User.String("role") != "admin" {
+			old, _ := apiSessionOf(t, auth, cookies)
+			if s.User.Name != tt.wantName || s.User.ID != "u_1" || s.User.Email != apiUser.Email || s.User.String("role") != "admin" {
 				t.Errorf("stored user: got %+v, want name %q and the rest unchanged", s.User, tt.wantName)
 			}
 			if s.ID != old.ID || s.AccessToken != "at" || s.RefreshToken != "rt" || !s.CreatedAt.Equal(old.CreatedAt) || !s.ExpiresAt.Equal(old.ExpiresAt) {
@@ -496,22 +496,22 @@ func TestHandlersPatch(t *testing.T) {
 
 func TestHandlersPatchNothingAllowedByDefault(t *testing.T) {
 	auth, _ := newAPIAuth(t, func(c *authsession.Config[authsession.User]) { c.UpdatableFields = nil })
-	cookies := signIn(t, auth, testUser)
-	rec := serve(auth.Handlers, http.MethodPatch, "/api/session", reqOpts{body: `{"user":{"name":"Bo"}}`, contentType: "application/json", cookies: cookies})
-	checkError(t, rec, http.StatusForbidden, "field_not_allowed")
+	cookies := apiSignIn(t, auth, apiUser)
+	rec := apiServe(auth.Handlers, http.MethodPatch, "/api/session", apiReq{body: `{"user":{"name":"Bo"}}`, contentType: "application/json", cookies: cookies})
+	apiCheckError(t, rec, http.StatusForbidden, "field_not_allowed")
 }
 
 func TestHandlersDelete(t *testing.T) {
 	t.Run("clears every chunk", func(t *testing.T) {
 		auth, _ := newAPIAuth(t, nil)
-		big := testUser
+		big := apiUser
 		big.Extra = map[string]any{"notes": strings.Repeat("n", 5000)}
-		cookies := signIn(t, auth, big)
+		cookies := apiSignIn(t, auth, big)
 		if len(cookies) < 2 {
 			t.Fatalf("setup: got %d cookies, want a chunked session", len(cookies))
 		}
-		rec := serve(auth.Handlers, http.MethodDelete, "/api/session", reqOpts{cookies: cookies})
-		b := checkJSON(t, rec, http.StatusOK)
+		rec := apiServe(auth.Handlers, http.MethodDelete, "/api/session", apiReq{cookies: cookies})
+		b := apiCheckJSON(t, rec, http.StatusOK)
 		if b.Session != nil {
 			t.Errorf("session: got %+v, want null", b.Session)
 		}
@@ -529,8 +529,8 @@ func TestHandlersDelete(t *testing.T) {
 	})
 	t.Run("without a session", func(t *testing.T) {
 		auth, _ := newAPIAuth(t, nil)
-		rec := serve(auth.Handlers, http.MethodDelete, "/api/session", reqOpts{})
-		checkJSON(t, rec, http.StatusOK)
+		rec := apiServe(auth.Handlers, http.MethodDelete, "/api/session", apiReq{})
+		apiCheckJSON(t, rec, http.StatusOK)
 	})
 }
 
@@ -560,7 +560,7 @@ func TestHandlersCrossOrigin(t *testing.T) {
 				auth, _ := newAPIAuth(t, func(c *authsession.Config[authsession.User]) {
 					c.TrustedOrigins = []string{"https://admin.example.net"}
 				})
-				cookies := signIn(t, auth, testUser)
+				cookies := apiSignIn(t, auth, apiUser)
 				req := httptest.NewRequest(m.method, "https://"+host+"/api/session", strings.NewReader(m.body))
 				req.Header.Set("Content-Type", "application/json")
 				for k, v := range tt.header {
@@ -572,7 +572,7 @@ func TestHandlersCrossOrigin(t *testing.T) {
 				rec := httptest.NewRecorder()
 				auth.Handlers.ServeHTTP(rec, req)
 				if !tt.allow {
-					checkError(t, rec, http.StatusForbidden, "cross_origin")
+					apiCheckError(t, rec, http.StatusForbidden, "cross_origin")
 					return
 				}
 				if rec.Code != http.StatusOK || len(rec.Result().Cookies()) == 0 {
@@ -583,14 +583,14 @@ func TestHandlersCrossOrigin(t *testing.T) {
 	}
 	t.Run("GET from another site is served", func(t *testing.T) {
 		auth, _ := newAPIAuth(t, nil)
-		rec := serve(auth.Handlers, http.MethodGet, "/api/session", reqOpts{header: map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.test"}})
-		checkJSON(t, rec, http.StatusOK)
+		rec := apiServe(auth.Handlers, http.MethodGet, "/api/session", apiReq{header: map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.test"}})
+		apiCheckJSON(t, rec, http.StatusOK)
 	})
 }
 
 func TestHandlersMethods(t *testing.T) {
 	auth, _ := newAPIAuth(t, nil)
-	cookies := signIn(t, auth, testUser)
+	cookies := apiSignIn(t, auth, apiUser)
 	tests := []struct {
 		method, path string
 		wantAllow    string
@@ -604,8 +604,8 @@ func TestHandlersMethods(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
-			rec := serve(auth.Handlers, tt.method, tt.path, reqOpts{cookies: cookies, body: `{"user":{"name":"Bo"}}`, contentType: "application/json"})
-			checkError(t, rec, http.StatusMethodNotAllowed, "method_not_allowed")
+			rec := apiServe(auth.Handlers, tt.method, tt.path, apiReq{cookies: cookies, body: `{"user":{"name":"Bo"}}`, contentType: "application/json"})
+			apiCheckError(t, rec, http.StatusMethodNotAllowed, "method_not_allowed")
 			if got := rec.Header().Get("Allow"); got != tt.wantAllow {
 				t.Errorf("Allow: got %q, want %q", got, tt.wantAllow)
 			}
@@ -625,7 +625,7 @@ func TestHandlersConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := authsession.NextAuthSession(authsession.Config[authsession.User]{Secret: testSecret, TrustedOrigins: tt.origins})
+			_, err := authsession.NextAuthSession(authsession.Config[authsession.User]{Secret: apiTestSecret, TrustedOrigins: tt.origins})
 			if !errors.Is(err, authsession.ErrConfig) {
 				t.Fatalf("got %v, want ErrConfig", err)
 			}
@@ -635,17 +635,17 @@ func TestHandlersConfigErrors(t *testing.T) {
 		})
 	}
 	t.Run("valid origins", func(t *testing.T) {
-		_, err := authsession.NextAuthSession(authsession.Config[authsession.User]{Secret: testSecret, TrustedOrigins: []string{"https://a.example", "http://localhost:3000"}})
+		_, err := authsession.NextAuthSession(authsession.Config[authsession.User]{Secret: apiTestSecret, TrustedOrigins: []string{"https://a.example", "http://localhost:3000"}})
 		if err != nil {
 			t.Errorf("got %v, want nil", err)
 		}
 	})
 	t.Run("updatable fields need an object user type", func(t *testing.T) {
-		_, err := authsession.NextAuthSession(authsession.Config[string]{Secret: testSecret, UpdatableFields: []string{"name"}})
+		_, err := authsession.NextAuthSession(authsession.Config[string]{Secret: apiTestSecret, UpdatableFields: []string{"name"}})
 		if !errors.Is(err, authsession.ErrConfig) || !strings.Contains(err.Error(), "UpdatableFields") {
 			t.Errorf("got %v, want ErrConfig naming UpdatableFields", err)
 		}
-		if _, err := authsession.NextAuthSession(authsession.Config[string]{Secret: testSecret}); err != nil {
+		if _, err := authsession.NextAuthSession(authsession.Config[string]{Secret: apiTestSecret}); err != nil {
 			t.Errorf("without UpdatableFields: got %v, want nil", err)
 		}
 	})
@@ -657,7 +657,7 @@ func TestHandlersRoundTrip(t *testing.T) {
 	auth, clock := newAPIAuth(t, nil)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /test/login", func(w http.ResponseWriter, r *http.Request) {
-		if _, err := auth.CreateSession(w, r, testUser, authsession.WithTokens("at-secret", "rt-secret")); err != nil {
+		if _, err := auth.CreateSession(w, r, apiUser, authsession.WithTokens("at-secret", "rt-secret")); err != nil {
 			http.Error(w, "sign-in failed", http.StatusInternalServerError)
 		}
 	})
@@ -694,7 +694,7 @@ func TestHandlersRoundTrip(t *testing.T) {
 			t.Errorf("%s %s: body %s leaks a token", method, path, raw)
 		}
 		if strings.HasPrefix(path, "/api/") {
-			checkCacheHeaders(t, res.Header)
+			apiCheckCacheHeaders(t, res.Header)
 		}
 		var b apiBody
 		if len(raw) > 0 {
@@ -747,7 +747,7 @@ func TestHandlersRoundTrip(t *testing.T) {
 
 func TestHandlersBodyLimitWithoutContentLength(t *testing.T) {
 	auth, _ := newAPIAuth(t, nil)
-	cookies := signIn(t, auth, testUser)
+	cookies := apiSignIn(t, auth, apiUser)
 	body := `{"user":{"name":"` + strings.Repeat("a", 2*authsession.MaxAPIBodyBytes) + `"}}`
 	req := httptest.NewRequest(http.MethodPatch, "/api/session", io.MultiReader(strings.NewReader(body)))
 	req.ContentLength = -1 // as with a chunked request body
@@ -757,7 +757,7 @@ func TestHandlersBodyLimitWithoutContentLength(t *testing.T) {
 	}
 	rec := httptest.NewRecorder()
 	auth.Handlers.ServeHTTP(rec, req)
-	checkError(t, rec, http.StatusRequestEntityTooLarge, "body_too_large")
+	apiCheckError(t, rec, http.StatusRequestEntityTooLarge, "body_too_large")
 }
 
 func TestHandlersRefreshRefusedByHook(t *testing.T) {
@@ -766,9 +766,9 @@ func TestHandlersRefreshRefusedByHook(t *testing.T) {
 			return s, errors.New("upstream said: token t0k3n-internal revoked")
 		}
 	})
-	cookies := signIn(t, auth, testUser)
-	rec := serve(auth.Handlers, http.MethodPost, "/api/session", reqOpts{cookies: cookies})
-	b := checkJSON(t, rec, http.StatusUnauthorized)
+	cookies := apiSignIn(t, auth, apiUser)
+	rec := apiServe(auth.Handlers, http.MethodPost, "/api/session", apiReq{cookies: cookies})
+	b := apiCheckJSON(t, rec, http.StatusUnauthorized)
 	if b.Error == nil || b.Error.Code != "no_session" {
 		t.Errorf("error: got %+v, want code no_session", b.Error)
 	}
@@ -785,7 +785,7 @@ func TestHandlersRefreshRefusedByHook(t *testing.T) {
 // with -race.
 func TestHandlersConcurrent(t *testing.T) {
 	auth, clock := newAPIAuth(t, nil)
-	cookies := signIn(t, auth, testUser)
+	cookies := apiSignIn(t, auth, apiUser)
 	clock.Advance(25 * time.Hour) // every GET is due for a refresh
 	var wg sync.WaitGroup
 	for i := range 16 {
@@ -795,11 +795,11 @@ func TestHandlersConcurrent(t *testing.T) {
 			var rec *httptest.ResponseRecorder
 			switch i % 3 {
 			case 0:
-				rec = serve(auth.Handlers, http.MethodGet, "/api/session", reqOpts{cookies: cookies})
+				rec = apiServe(auth.Handlers, http.MethodGet, "/api/session", apiReq{cookies: cookies})
 			case 1:
-				rec = serve(auth.Handlers, http.MethodPatch, "/api/session", reqOpts{cookies: cookies, body: `{"user":{"theme":"dark"}}`, contentType: "application/json"})
+				rec = apiServe(auth.Handlers, http.MethodPatch, "/api/session", apiReq{cookies: cookies, body: `{"user":{"theme":"dark"}}`, contentType: "application/json"})
 			default:
-				rec = serve(auth.Handlers, http.MethodPost, "/api/session", reqOpts{cookies: cookies})
+				rec = apiServe(auth.Handlers, http.MethodPost, "/api/session", apiReq{cookies: cookies})
 			}
 			if rec.Code != http.StatusOK {
 				t.Errorf("request %d: got %d, want 200", i, rec.Code)
@@ -831,7 +831,7 @@ func FuzzHandlersPatch(f *testing.F) {
 		f.Add(seed)
 	}
 	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
-		Secret:          testSecret,
+		Secret:          apiTestSecret,
 		Cookie:          authsession.CookieConfig{Insecure: true},
 		UpdatableFields: []string{"name", "image", "theme"},
 	})
@@ -839,12 +839,12 @@ func FuzzHandlersPatch(f *testing.F) {
 		f.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	if _, err := auth.CreateSession(rec, httptest.NewRequest(http.MethodPost, "/", nil), testUser, authsession.WithTokens("at", "rt")); err != nil {
+	if _, err := auth.CreateSession(rec, httptest.NewRequest(http.MethodPost, "/", nil), apiUser, authsession.WithTokens("at", "rt")); err != nil {
 		f.Fatal(err)
 	}
 	cookies := rec.Result().Cookies()
 	f.Fuzz(func(t *testing.T, body string) {
-		rec := serve(auth.Handlers, http.MethodPatch, "/api/session", reqOpts{body: body, contentType: "application/json", cookies: cookies})
+		rec := apiServe(auth.Handlers, http.MethodPatch, "/api/session", apiReq{body: body, contentType: "application/json", cookies: cookies})
 		if rec.Code >= 500 {
 			t.Fatalf("body %q: got %d, want no server error", body, rec.Code)
 		}
@@ -854,11 +854,11 @@ func FuzzHandlersPatch(f *testing.F) {
 			}
 			return
 		}
-		s, ok := sessionOf(t, auth, rec.Result().Cookies())
+		s, ok := apiSessionOf(t, auth, rec.Result().Cookies())
 		if !ok {
 			t.Fatalf("body %q: 200 without a readable session cookie", body)
 		}
-		if s.User.ID != "u_1" || s.User.Email != testUser.Email || s.User.String("role") != "admin" || s.AccessToken != "at" || s.RefreshToken != "rt" {
+		if s.User.ID != "u_1" || s.User.Email != apiUser.Email || s.User.String("role") != "admin" || s.AccessToken != "at" || s.RefreshToken != "rt" {
 			t.Fatalf("body %q: got user %+v tokens %q/%q, want only allowed fields changed", body, s.User, s.AccessToken, s.RefreshToken)
 		}
 	})
