@@ -33,4 +33,14 @@ var (
 
 	// ErrStore means the configured session store failed.
 	ErrStore = errors.New("authsession: session store failure")
+
+	// ErrFieldNotAllowed means an update named a field that may not be
+	// changed through the session API or Actions: one not listed in
+	// Config.UpdatableFields, the user's "id", a token, or any session
+	// field outside "user". Nothing was changed.
+	ErrFieldNotAllowed = errors.New("authsession: field may not be updated")
+
+	// ErrInvalidUpdate means an update was empty, did not fit the user
+	// type, or was refused by Config.ValidateUpdate. Nothing was changed.
+	ErrInvalidUpdate = errors.New("authsession: invalid update")
 )
