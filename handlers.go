@@ -18,7 +18,6 @@ const MaxAPIBodyBytes = 8 << 10
 
 const (
 	allowBase   = "GET, HEAD, POST, PATCH, DELETE"
-	allowClient = "GET, HEAD"
 )
 
 // apiHandler serves the session API. It is a thin adapter: reads go
@@ -53,6 +52,7 @@ const (
 	routeNone apiRoute = iota
 	routeBase
 	routeClient
+	routeClientTypes
 )
 
 // route resolves the request path relative to the API's base path. The
@@ -68,6 +68,8 @@ func (h *apiHandler[U]) route(p string) apiRoute {
 		return routeBase
 	case "/client.js", "client.js":
 		return routeClient
+	case "/client.d.ts", "client.d.ts":
+		return routeClientTypes
 	}
 	return routeNone
 }
@@ -75,18 +77,23 @@ func (h *apiHandler[U]) route(p string) apiRoute {
 // ServeHTTP implements [http.Handler].
 func (h *apiHandler[U]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr := w.Header()
+	route := h.route(r.URL.Path)
+	if route == routeClient || route == routeClientTypes {
+		// Static, versioned assets: their caching is set by the asset
+		// server (ETag, immutable when versioned); the session does not
+		// vary them.
+		if route == routeClient {
+			serveClientJS(w, r)
+		} else {
+			serveClientTypes(w, r)
+		}
+		return
+	}
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Add("Vary", "Cookie")
-	switch h.route(r.URL.Path) {
+	switch route {
 	case routeBase:
 		h.serveBase(w, r)
-	case routeClient:
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			hdr.Set("Allow", allowClient)
-			writeError(w, codeMethod)
-			return
-		}
-		serveClientJS(w, r)
 	default:
 		writeError(w, codeNotFound)
 	}

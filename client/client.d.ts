@@ -5,7 +5,7 @@
 //
 //   GET    basePath          200 {"session": Session | null, "refreshThreshold": seconds, "sessionExpiry": seconds}
 //   POST   basePath          200 {"session": Session}    (refresh)   401 {"error": {"code", "message"}}
-//   PATCH  basePath          body: the user fields to change, e.g. {"name": "Ann"}
+//   PATCH  basePath          body: {"user": {...fields}}, e.g. {"user": {"name": "Ann"}}
 //                            200 {"session": Session}    400/403 {"error": {"code", "message"}}
 //   DELETE basePath          200 {"session": null}       (logout)
 //

@@ -297,7 +297,7 @@ export function createSessionClient(options = {}) {
 
   function update(fields) {
     if (!isObject(fields)) return Promise.resolve(result(makeError("bad_request", "update expects an object of user fields")));
-    return mutate("PATCH", fields, "update");
+    return mutate("PATCH", { user: fields }, "update");
   }
 
   async function logout(opts = {}) {

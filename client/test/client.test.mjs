@@ -231,7 +231,7 @@ describe("operations", () => {
     const req = server.requests[0];
     assert.equal(req.method, "PATCH");
     assert.equal(req.init.headers["Content-Type"], "application/json");
-    assert.deepEqual(req.body, { name: "Bea" });
+    assert.deepEqual(req.body, { user: { name: "Bea" } });
     assert.equal(client.user.name, "Bea");
   });
 
@@ -240,7 +240,7 @@ describe("operations", () => {
     const before = client.session;
     const r = await client.update({ id: "admin" });
     assert.equal(r.ok, false);
-    assert.equal(r.error.code, "forbidden");
+    assert.equal(r.error.code, "field_not_allowed");
     assert.equal(r.error.message, "id cannot change");
     assert.equal(r.error.status, 403);
     assert.equal(client.session, before);

@@ -65,8 +65,9 @@ export function makeServer({ session = null, refreshThreshold = 86400, sessionEx
           return reply(200, envelope());
         case "PATCH":
           if (!server.session) return reply(401, { error: { code: "unauthenticated", message: "no session" } });
-          if ("id" in req.body) return reply(403, { error: { code: "forbidden", message: "id cannot change" } });
-          server.session = { ...server.session, user: { ...server.session.user, ...req.body } };
+          if (!req.body || typeof req.body.user !== "object" || Object.keys(req.body).length !== 1) return reply(400, { error: { code: "bad_request", message: "expected {user: {...}}" } });
+          if ("id" in req.body.user) return reply(403, { error: { code: "field_not_allowed", message: "id cannot change" } });
+          server.session = { ...server.session, user: { ...server.session.user, ...req.body.user } };
           return reply(200, envelope());
         case "DELETE":
           server.session = null;
