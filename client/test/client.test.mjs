@@ -245,7 +245,7 @@ describe("operations", () => {
     assert.equal(r.error.status, 403);
     assert.equal(client.session, before);
     assert.equal(client.status, "authenticated");
-    assert.equal(client.error.code, "forbidden");
+    assert.equal(client.error.code, "field_not_allowed");
   });
 
   for (const [name, fields] of [["null", null], ["an array", ["x"]], ["a string", "name=x"], ["nothing", undefined]]) {
