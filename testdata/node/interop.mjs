@@ -8,6 +8,7 @@
 //     -> {"header":{…},"payload":{…}}
 //   {"op":"encrypt","format":"authjs"|"nextauth-v4","secret":"…"|["…"],"cookieName":"…","payload":{…},"maxAge":604800}
 //   {"op":"decrypt","format":"authjs"|"nextauth-v4","secret":"…"|["…"],"cookieName":"…","token":"…"}
+//   {"op":"getToken","format":"authjs"|"nextauth-v4","secret":"…","cookieName":"…","cookies":{"name.0":"…",…}}
 //
 // The default format follows only the README's "Token format" section, with
 // Node's crypto.hkdfSync and the jose package. The other formats call the
@@ -15,8 +16,6 @@
 // Errors go to stdout as {"error":"…"} with exit code 1.
 import { hkdfSync } from "node:crypto";
 import { CompactEncrypt, compactDecrypt, base64url, calculateJwkThumbprint, decodeProtectedHeader } from "jose";
-import * as authjs from "@auth/core/jwt";
-import nextauth from "next-auth/jwt";
 
 const INFO = "authsession session encryption key";
 
@@ -54,8 +53,11 @@ async function run(cmd) {
       throw new Error("no matching key");
     }
   }
-  const lib = { authjs, "nextauth-v4": nextauth }[format];
-  if (!lib) throw new Error(`unknown format ${format}`);
+  // Loaded on demand: each package takes a while to load.
+  let lib;
+  if (format === "authjs") lib = await import("@auth/core/jwt");
+  else if (format === "nextauth-v4") lib = (await import("next-auth/jwt")).default;
+  else throw new Error(`unknown format ${format}`);
   if (cmd.op === "encrypt") {
     const token = await lib.encode({
       token: cmd.payload,
@@ -72,6 +74,17 @@ async function run(cmd) {
       salt: format === "authjs" ? cmd.cookieName : undefined,
     });
     return { header: decodeProtectedHeader(cmd.token), payload };
+  }
+  if (cmd.op === "getToken") {
+    // The cookies as the browser would send them (chunks included), read by
+    // the package's own getToken.
+    const header = Object.entries(cmd.cookies).map(([n, v]) => `${n}=${v}`).join("; ");
+    const secureCookie = cmd.cookieName.startsWith("__Secure-");
+    const payload = format === "authjs"
+      ? await lib.getToken({ req: { headers: { cookie: header } }, secret: cmd.secret, cookieName: cmd.cookieName, secureCookie })
+      : await lib.getToken({ req: { cookies: cmd.cookies, headers: {} }, secret: cmd.secret, cookieName: cmd.cookieName, secureCookie });
+    if (payload === null) throw new Error("getToken found no valid session");
+    return { payload };
   }
   throw new Error(`unknown op ${cmd.op}`);
 }
