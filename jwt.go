@@ -263,6 +263,10 @@ func (c *codec[U]) decrypt(token string) (Session[U], int, error) {
 		if err := json.Unmarshal(plaintext, &reg); err != nil {
 			return zero, -1, fmt.Errorf("%w: malformed claims", ErrInvalidToken)
 		}
+		if reg.IssuedAt < 0 || reg.IssuedAt > maxForeignTime || reg.Expiry < 0 || reg.Expiry > maxForeignTime ||
+			reg.NotBefore < 0 || reg.NotBefore > maxForeignTime {
+			return zero, -1, fmt.Errorf("%w: time claims out of range", ErrInvalidToken)
+		}
 		if err := c.validator.Validate(&reg); err != nil {
 			return zero, -1, fmt.Errorf("%w: %w", ErrTokenExpired, err)
 		}
