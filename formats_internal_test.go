@@ -84,3 +84,36 @@ func TestForeignClaimsReserved(t *testing.T) {
 		t.Error("non-object user: got nil error, want one")
 	}
 }
+
+// FuzzForeignDecrypt feeds arbitrary tokens to the Auth.js and NextAuth.js
+// decoders: errors are fine, panics are not, and nothing but a token that
+// really decrypts may yield a session.
+func FuzzForeignDecrypt(f *testing.F) {
+	for _, seed := range []string{
+		"", ".", "....", "a.b.c.d.e",
+		"eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2Q0JDLUhTNTEyIn0..AAAA.AAAA.AAAA",
+		"eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA",
+		"eyJhbGciOiJub25lIn0.e30.",
+	} {
+		f.Add(seed)
+	}
+	var codecs []*codec[User]
+	for _, fm := range []TokenFormat{FormatAuthJS, FormatNextAuthV4} {
+		cfg, err := Config[User]{Secret: "fuzz-secret-0123456789abcdefghijklmnop", Format: fm}.resolve()
+		if err != nil {
+			f.Fatal(err)
+		}
+		c, err := newCodec(&cfg)
+		if err != nil {
+			f.Fatal(err)
+		}
+		codecs = append(codecs, c)
+	}
+	f.Fuzz(func(t *testing.T, token string) {
+		for _, c := range codecs {
+			if _, _, err := c.decrypt(token); err == nil {
+				t.Fatalf("random token %q decrypted", token)
+			}
+		}
+	})
+}
