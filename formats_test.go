@@ -3,6 +3,7 @@ package authsession_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,6 +102,34 @@ func TestFormatRoundTrip(t *testing.T) {
 				if !p[0].Equal(p[1]) {
 					t.Errorf("time: got %v, want %v", p[0], p[1])
 				}
+			}
+		})
+	}
+}
+
+func TestInspectTokenErrors(t *testing.T) {
+	v := readVectors(t)["default-authsession"]
+	tests := []struct {
+		name  string
+		cfg   authsession.Config[authsession.User]
+		token string
+		want  error
+	}{
+		{"short secret", authsession.Config[authsession.User]{Secret: "short"}, v.Token, authsession.ErrConfig},
+		{"empty token", authsession.Config[authsession.User]{Secret: secretA}, "", authsession.ErrInvalidToken},
+		{"garbage", authsession.Config[authsession.User]{Secret: secretA}, "not-a-token", authsession.ErrInvalidToken},
+		{"wrong secret", authsession.Config[authsession.User]{Secret: secretB}, v.Token, authsession.ErrInvalidToken},
+		{"wrong format", authsession.Config[authsession.User]{Secret: secretA, Format: authsession.FormatAuthJS, Cookie: authsession.CookieConfig{Name: "session"}}, v.Token, authsession.ErrInvalidToken},
+		{"oversized", authsession.Config[authsession.User]{Secret: secretA}, strings.Repeat("a", 20000), authsession.ErrInvalidToken},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := authsession.InspectToken(tt.cfg, tt.token)
+			if !errors.Is(err, tt.want) {
+				t.Errorf("got %v, want %v", err, tt.want)
+			}
+			if err != nil && tt.token != "" && strings.Contains(err.Error(), tt.token) {
+				t.Error("error contains the token")
 			}
 		})
 	}
