@@ -33,6 +33,11 @@ const nodeInteropEnv = "AUTHSESSION_NODE_INTEROP"
 func requireNode(t *testing.T) nodeFunc {
 	t.Helper()
 	how := "run scripts/test, or: cd testdata/node && npm ci"
+	if testenv.Required() && os.Getenv(nodeInteropEnv) == "" {
+		// Under scripts/test, before 20-node.sh: that step runs these
+		// tests once the packages are installed; don't run them twice.
+		t.Skipf("skipping: runs in scripts/steps/20-node.sh")
+	}
 	if _, err := os.Stat(filepath.Join(nodeDir, "node_modules", "jose")); err != nil {
 		if os.Getenv(nodeInteropEnv) == "" {
 			t.Skipf("skipping: Node.js packages not installed (%s); scripts/steps/20-node.sh installs them and runs this test", how)
