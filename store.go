@@ -110,6 +110,9 @@ func describeClient(r *http.Request) string {
 // userID returns the user's id; the factory has checked that U implements
 // UserIDer whenever a store is configured.
 func userID[U any](u U) string {
+	if u, ok := any(u).(User); ok { // the common case, without boxing u
+		return u.ID
+	}
 	if id, ok := any(u).(UserIDer); ok {
 		return id.UserID()
 	}
