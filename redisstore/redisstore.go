@@ -199,30 +199,34 @@ const batch = 512
 // RevokeUser deletes every session in the user's index and returns how
 // many were live. A session created while it runs may survive it.
 func (s *Store) RevokeUser(ctx context.Context, userID string) (int, error) {
+	now := s.now().UnixMilli()
 	ukey := s.userKey(userID)
-	ids, err := s.rdb.ZRange(ctx, ukey, 0, -1).Result()
+	entries, err := s.rdb.ZRangeWithScores(ctx, ukey, 0, -1).Result()
 	if err != nil {
 		return 0, fmt.Errorf("redisstore: revoke user: %w", err)
 	}
 	n := 0
-	for len(ids) > 0 {
-		chunk := ids[:min(batch, len(ids))]
-		ids = ids[len(chunk):]
-		keys := make([]string, len(chunk))
+	for len(entries) > 0 {
+		chunk := entries[:min(batch, len(entries))]
+		entries = entries[len(chunk):]
+		dels := make([]*redis.IntCmd, len(chunk))
 		members := make([]any, len(chunk))
-		for i, id := range chunk {
-			keys[i], members[i] = s.sessionKey(id), id
-		}
-		var del *redis.IntCmd
 		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			del = p.Del(ctx, keys...)
+			for i, z := range chunk {
+				id, _ := z.Member.(string)
+				dels[i], members[i] = p.Del(ctx, s.sessionKey(id)), id
+			}
 			p.ZRem(ctx, ukey, members...)
 			return nil
 		})
 		if err != nil {
 			return n, fmt.Errorf("redisstore: revoke user: %w", err)
 		}
-		n += int(del.Val())
+		for i, d := range dels {
+			if d.Val() == 1 && int64(chunk[i].Score) > now {
+				n++
+			}
+		}
 	}
 	return n, nil
 }
