@@ -31,9 +31,6 @@ import (
 // DefaultPrefix is the key prefix when Options.Prefix is empty.
 const DefaultPrefix = "authsession:"
 
-// ErrCorrupt means a record in Redis could not be decoded.
-var ErrCorrupt = errors.New("redisstore: corrupt session record")
-
 // Options configures [New].
 type Options struct {
 	// Prefix starts every key the store writes. Default "authsession:".
