@@ -87,7 +87,8 @@ type AuthSession[U any] struct {
 	RefreshSession func(w http.ResponseWriter, r *http.Request) (Session[U], error)
 
 	// DeleteSession clears the cookie (every chunk) and revokes the
-	// session in the store, if one is configured.
+	// session in the store, if one is configured; a failed revocation is
+	// returned wrapping ErrStore (the cookie is cleared regardless).
 	DeleteSession func(w http.ResponseWriter, r *http.Request) error
 
 	// IsAuthenticated reports whether the request has a valid session.
@@ -108,6 +109,22 @@ type AuthSession[U any] struct {
 	// ShouldRefreshSession reports whether s was issued more than
 	// RefreshThreshold ago and can still be extended.
 	ShouldRefreshSession func(s Session[U]) bool
+
+	// RevokeUserSessions ends every session of the user ("log out
+	// everywhere") and returns how many it ended. It needs Config.Store;
+	// without one it returns ErrNoStore. Errors wrap ErrStore.
+	RevokeUserSessions func(ctx context.Context, userID string) (int, error)
+
+	// RevokeUserSession ends one session of the user, such as a device
+	// picked from ListUserSessions. It returns ErrNoSession when the
+	// session is not live or belongs to another user, and ErrNoStore
+	// without Config.Store.
+	RevokeUserSession func(ctx context.Context, userID, sessionID string) error
+
+	// ListUserSessions returns the user's live sessions ("your devices"),
+	// most recently seen first. It needs Config.Store; without one it
+	// returns ErrNoStore. Errors wrap ErrStore.
+	ListUserSessions func(ctx context.Context, userID string) ([]SessionRecord, error)
 
 	// Middleware is the route guard; see the package doc's "Route rules".
 	Middleware func(next http.Handler) http.Handler
@@ -210,6 +227,9 @@ func NextAuthSession[U any](cfg Config[U]) (*AuthSession[U], error) {
 		DecryptSession:       e.decryptSession,
 		IsSessionExpired:     e.isExpired,
 		ShouldRefreshSession: e.shouldRefresh,
+		RevokeUserSessions:   e.revokeUserSessions,
+		RevokeUserSession:    e.revokeUserSession,
+		ListUserSessions:     e.listUserSessions,
 		Config:               cfg,
 		ClientConfig: ClientConfig{
 			BasePath:         cfg.APIPath,
@@ -478,14 +498,12 @@ func (e *engine[U]) clear(w http.ResponseWriter, r *http.Request, s *Session[U])
 	}
 }
 
+// deleteSession clears the cookie and revokes the session it carries in the
+// store, even when the store check failed (a store that was down).
 func (e *engine[U]) deleteSession(w http.ResponseWriter, r *http.Request) error {
-	s, ok := e.getSession(r)
-	if !ok {
-		e.clear(w, r, nil)
-		return nil
-	}
-	e.clear(w, r, &s)
-	return nil
+	id := e.requestSessionID(r)
+	e.clear(w, r, nil)
+	return e.revokeID(r.Context(), id)
 }
 
 func (e *engine[U]) encryptSession(s Session[U]) (string, error) {

@@ -31,6 +31,9 @@ var (
 	// ErrRejected means an OnValidate or OnRefresh hook ended the session.
 	ErrRejected = errors.New("authsession: session rejected by hook")
 
+	// ErrNoStore means an operation needs Config.Store and none is set.
+	ErrNoStore = errors.New("authsession: no session store configured")
+
 	// ErrStore means the configured session store failed.
 	ErrStore = errors.New("authsession: session store failure")
 
