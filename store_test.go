@@ -145,14 +145,6 @@ func (f *storeFixture) login(t *testing.T, userID string, cookies []*http.Cookie
 	return s, w.Result().Cookies()
 }
 
-func requestWith(cookies []*http.Cookie) *http.Request {
-	r := httptest.NewRequest("GET", "/", nil)
-	for _, c := range cookies {
-		r.AddCookie(c)
-	}
-	return r
-}
-
 func (f *storeFixture) get(cookies []*http.Cookie) (authsession.Session[authsession.User], bool) {
 	return f.auth.GetSession(requestWith(cookies))
 }
