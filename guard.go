@@ -68,16 +68,16 @@ type routeTable struct {
 
 // classify judges a request path. p is the decoded path (r.URL.Path) and
 // raw its original encoding when it differs (r.URL.RawPath). It refuses
-// paths a router could read differently from the guard: encoded "/" or
-// "\" (a router working on the raw path sees other segments) and control
-// characters. Paths with empty, "." or ".." segments are sent to their
+// paths a router could read differently from the guard: encoded "/" (a
+// router working on the raw path sees other segments), backslashes in any
+// form and control characters. Paths with empty, "." or ".." segments are sent to their
 // cleaned form, as net/http's ServeMux does, and judged there. For clean
 // paths it does not allocate.
 func (t *routeTable) classify(p, raw string) verdict {
 	if p == "" {
 		p = "/"
 	}
-	if p[0] != '/' || hasControl(p) || hasEncodedSeparator(raw) {
+	if p[0] != '/' || hasControlOrBackslash(p) || hasEncodedSeparator(raw) {
 		return verdict{act: actionReject}
 	}
 	if !isCleanPath(p) {
@@ -111,9 +111,10 @@ func (t *routeTable) classify(p, raw string) verdict {
 	return v
 }
 
-func hasControl(p string) bool {
+// hasControlOrBackslash: some proxies and servers read "\" as "/".
+func hasControlOrBackslash(p string) bool {
 	for i := 0; i < len(p); i++ {
-		if p[i] < 0x20 || p[i] == 0x7f {
+		if p[i] < 0x20 || p[i] == 0x7f || p[i] == '\\' {
 			return true
 		}
 	}
