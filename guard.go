@@ -70,9 +70,9 @@ type routeTable struct {
 // raw its original encoding when it differs (r.URL.RawPath). It refuses
 // paths a router could read differently from the guard: encoded "/" (a
 // router working on the raw path sees other segments), backslashes in any
-// form and control characters. Paths with empty, "." or ".." segments are sent to their
-// cleaned form, as net/http's ServeMux does, and judged there. For clean
-// paths it does not allocate.
+// form and control characters. Paths with empty, "." or ".." segments
+// are sent to their cleaned form, as net/http's ServeMux does, and judged
+// there. For clean paths it does not allocate.
 func (t *routeTable) classify(p, raw string) verdict {
 	if p == "" {
 		p = "/"
