@@ -63,13 +63,13 @@ func ExampleConfig_authorize() {
 		}
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
-		fmt.Println(who, w.Code, w.Header().Get("Location") != "")
+		fmt.Printf("%s %d %q\n", who, w.Code, w.Header().Get("Location"))
 	}
 	visit("anonymous:", "")
 	visit("user:", signIn("user"))
 	visit("admin:", signIn("admin"))
 	// Output:
-	// anonymous: 307 true
-	// user: 403 false
-	// admin: 200 false
+	// anonymous: 307 "/login?callbackUrl=%2Fadmin%2Fusers"
+	// user: 403 ""
+	// admin: 200 ""
 }
