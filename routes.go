@@ -96,6 +96,7 @@ type router struct {
 	rules      []Rule
 	exact      map[string]int // "/login" -> rule index
 	subtree    map[string]int // "/dashboard/*" is stored as "/dashboard"
+	subLens    lenSet         // the lengths of subtree's keys: skips useless lookups
 	prefix     map[string]int // "/blog*" is stored as "/blog"
 	prefixLens []int          // distinct keys' lengths of prefix, longest first
 	globsBySeg map[string][]*globRule
@@ -140,8 +141,10 @@ func compileRules(rules []Rule) (*router, error) {
 			addFirst(rt.exact, p, i)
 		case m == len(p)-1 && strings.HasSuffix(p, "/*"):
 			addFirst(rt.subtree, p[:len(p)-2], i)
+			rt.subLens.add(len(p) - 2)
 		case m == len(p)-2 && strings.HasSuffix(p, "/**"):
 			addFirst(rt.subtree, p[:len(p)-3], i)
+			rt.subLens.add(len(p) - 3)
 		case m == len(p)-1 && p[m] == '*' || m == len(p)-2 && strings.HasSuffix(p, "**"):
 			key := p[:m]
 			if _, dup := rt.prefix[key]; !dup {
@@ -186,6 +189,19 @@ func compileRules(rules []Rule) (*router, error) {
 	return rt, nil
 }
 
+// lenSet is a set of string lengths; lengths from 256 up share one bit.
+type lenSet [5]uint64
+
+func (s *lenSet) add(n int) {
+	n = min(n, 256)
+	s[n/64] |= 1 << (n % 64)
+}
+
+func (s *lenSet) has(n int) bool {
+	n = min(n, 256)
+	return s[n/64]&(1<<(n%64)) != 0
+}
+
 func addFirst(m map[string]int, k string, i int) {
 	if _, dup := m[k]; !dup {
 		m[k] = i // a tie goes to the rule declared first
@@ -224,9 +240,11 @@ func (rt *router) match(p string) int {
 	if len(rt.subtree) > 0 {
 		end := len(p)
 		for {
-			if i, ok := rt.subtree[p[:end]]; ok {
-				best = candidate{i, end + 1}
-				break
+			if rt.subLens.has(end) {
+				if i, ok := rt.subtree[p[:end]]; ok {
+					best = candidate{i, end + 1}
+					break
+				}
 			}
 			end = strings.LastIndexByte(p[:end], '/')
 			if end < 0 {

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/gobwas/glob"
 )
 
 // benchRules returns n rules, a quarter of each form: exact, subtree,
@@ -82,6 +84,30 @@ func BenchmarkGuard(b *testing.B) {
 					h.ServeHTTP(w, r)
 				}
 			})
+		})
+	}
+}
+
+// BenchmarkRouteMatchLinear is the baseline the router avoids: every rule
+// compiled as a glob and tried in order, so the cost grows with n.
+func BenchmarkRouteMatchLinear(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		rules := benchRules(n)
+		globs := make([]*glob.Pattern, len(rules))
+		for i, r := range rules {
+			globs[i] = glob.MustCompile(r.Pattern, '/')
+		}
+		mid := n / 2 / 4 * 4
+		path := fmt.Sprintf("/glob%d/42/edit", mid+3)
+		b.Run(fmt.Sprintf("rules=%d/glob", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, g := range globs {
+					if g.Match(path) {
+						break
+					}
+				}
+			}
 		})
 	}
 }
