@@ -1,10 +1,13 @@
 package authsession_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -512,5 +515,46 @@ func TestGuardAllocs(t *testing.T) {
 		if n > want {
 			t.Errorf("%s: %v allocs per request, want at most %v", target, n, want)
 		}
+	}
+}
+
+// TestGuardBypassRealServer sends raw request lines to a real server, so
+// that nothing between the wire and the guard is simulated.
+func TestGuardBypassRealServer(t *testing.T) {
+	auth := newAuth(t, guardConfig())
+	guarded := &reached{}
+	mux := http.NewServeMux()
+	mux.Handle("/dashboard", guarded)
+	mux.Handle("/dashboard/", guarded)
+	mux.Handle("/ar/dashboard", guarded)
+	mux.Handle("/", &reached{})
+	srv := httptest.NewServer(auth.Middleware(mux))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	for _, target := range []string{
+		"/dashboard", "//dashboard", "/./dashboard", "/x/../dashboard", "/%64ashboard",
+		"/dashboard%2Fsecret", "/%2e%2e/dashboard", "/ar//dashboard", "/dashboard/",
+		"http://" + host + "/dashboard", "http://" + host + "//dashboard", "http://evil.example/dashboard",
+	} {
+		t.Run(target, func(t *testing.T) {
+			before := guarded.n.Load()
+			conn, err := net.Dial("tcp", host)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nX-Original-URL: /login\r\nX-Middleware-Subrequest: middleware\r\nConnection: close\r\n\r\n", target, host)
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if got := guarded.n.Load() - before; got != 0 {
+				t.Fatalf("guarded handler reached %d times (status %d), want 0", got, resp.StatusCode)
+			}
+			if resp.StatusCode < 300 || resp.StatusCode >= 500 {
+				t.Errorf("status got %d, want a redirect or a 4xx", resp.StatusCode)
+			}
+		})
 	}
 }
