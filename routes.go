@@ -68,9 +68,6 @@ func Auth(pattern string) Rule { return Rule{RouteAuth, pattern} }
 // Hybrid returns a rule open to everyone.
 func Hybrid(pattern string) Rule { return Rule{RouteHybrid, pattern} }
 
-// errPattern is the reason wrapped into a rule's configuration error.
-var errPattern = errors.New("invalid pattern")
-
 // globRule is a pattern that needs glob matching.
 type globRule struct {
 	idx    int    // declaration order
@@ -114,7 +111,7 @@ func (c candidate) beats(o candidate) bool {
 }
 
 func ruleError(pattern string, format string, args ...any) error {
-	return fmt.Errorf("authsession: rule %q: %w: %w: %s", pattern, ErrConfig, errPattern, fmt.Sprintf(format, args...))
+	return fmt.Errorf("authsession: rule %q: %w: %s", pattern, ErrConfig, fmt.Sprintf(format, args...))
 }
 
 // compileRules validates and compiles rules once.
