@@ -429,7 +429,7 @@ func TestGuardAuthorizeHook(t *testing.T) {
 		{"custom hook overrides", custom, "/teapot", "", 418},
 		{"custom hook nil keeps default", custom, "/dashboard", "", 307},
 		{"config hook runs first", custom, "/admin", user, 403},
-		{"custom hook sees hybrid default", plain, "/teapot", "", 200},
+		{"without the custom hook, no teapot", plain, "/teapot", "", 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
