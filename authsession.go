@@ -129,6 +129,12 @@ type AuthSession[U any] struct {
 	// Middleware is the route guard; see the package doc's "Route rules".
 	Middleware func(next http.Handler) http.Handler
 
+	// MiddlewareWith is Middleware with a custom hook, next-auth-session's
+	// middleware(request, customHandler): hook runs after Config.Authorize
+	// returned nil and may likewise override the guard's response. Call it
+	// once at start-up, not per request.
+	MiddlewareWith func(hook AuthorizeFunc) func(next http.Handler) http.Handler
+
 	// Handlers serves the session API; mount it at Config.APIPath and
 	// below it: mux.Handle("/api/session/", auth.Handlers).
 	Handlers http.Handler
@@ -239,9 +245,11 @@ func NextAuthSession[U any](cfg Config[U]) (*AuthSession[U], error) {
 			SessionExpiry:    int64(cfg.Expiry / time.Second),
 		},
 	}
-	if a.Middleware, err = newGuard(e); err != nil {
+	g, err := newGuard(e)
+	if err != nil {
 		return nil, err
 	}
+	a.Middleware, a.MiddlewareWith = g.middleware(nil), g.middleware
 	if a.Handlers, err = newHandlers(e); err != nil {
 		return nil, err
 	}
