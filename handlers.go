@@ -17,7 +17,7 @@ import (
 const MaxAPIBodyBytes = 8 << 10
 
 const (
-	allowBase   = "GET, HEAD, POST, PATCH, DELETE"
+	allowBase = "GET, HEAD, POST, PATCH, DELETE"
 )
 
 // apiHandler serves the session API. It is a thin adapter: reads go
