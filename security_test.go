@@ -1010,3 +1010,75 @@ func TestSessionFixation(t *testing.T) {
 //                                with a Store configured (must be "no
 //                                session") and without one (documented: the
 //                                cookie stays valid until exp).
+
+// TestCookieAttributes: the session cookie is HttpOnly always, Secure by
+// default, SameSite=Lax, Path=/ and persistent only until the session's
+// expiry (stolen-cookie and CSRF defences).
+func TestCookieAttributes(t *testing.T) {
+	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
+		Secret: advSecret,
+		Now:    func() time.Time { return advNow },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	s, err := auth.CreateSession(w, httptest.NewRequest(http.MethodPost, "/login", nil), authsession.User{ID: "u_1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := w.Result().Cookies()
+	if len(cs) != 1 {
+		t.Fatalf("got %d cookies, want 1", len(cs))
+	}
+	c := cs[0]
+	wantMaxAge := int(s.ExpiresAt.Sub(advNow) / time.Second)
+	for _, check := range []struct {
+		attr      string
+		got, want any
+	}{
+		{"Name", c.Name, authsession.DefaultCookieName},
+		{"HttpOnly", c.HttpOnly, true},
+		{"Secure", c.Secure, true},
+		{"SameSite", c.SameSite, http.SameSiteLaxMode},
+		{"Path", c.Path, "/"},
+		{"Domain", c.Domain, ""},
+		{"MaxAge", c.MaxAge, wantMaxAge},
+	} {
+		if check.got != check.want {
+			t.Errorf("cookie %s: got %v, want %v", check.attr, check.got, check.want)
+		}
+	}
+}
+
+// TestSecretRedacted: a Secret or a Config printed, marshalled or logged by
+// mistake shows no key material.
+func TestSecretRedacted(t *testing.T) {
+	cfg := authsession.Config[authsession.User]{
+		Secret:          advSecret,
+		PreviousSecrets: []authsession.Secret{advOtherKey},
+	}
+	var logged lockedBuffer
+	logger := slog.New(slog.NewJSONHandler(&logged, nil))
+	logger.Info("config", "secret", cfg.Secret, "previous", cfg.PreviousSecrets)
+	jsonSecret, err := json.Marshal(struct{ S authsession.Secret }{cfg.Secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ name, out string }{
+		{"%v", fmt.Sprintf("%v", cfg)},
+		{"%+v", fmt.Sprintf("%+v", cfg)},
+		{"%#v", fmt.Sprintf("%#v", cfg)},
+		{"%s secret", fmt.Sprintf("%s", cfg.Secret)},
+		{"json", string(jsonSecret)},
+		{"slog", logged.String()},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, secret := range []string{advSecret, advOtherKey, advSecret[:leakWindow+1]} {
+				if strings.Contains(tt.out, secret) {
+					t.Errorf("got %q, want no secret in it", tt.out)
+				}
+			}
+		})
+	}
+}
