@@ -1069,7 +1069,8 @@ func TestSecretRedacted(t *testing.T) {
 		{"%v", fmt.Sprintf("%v", cfg)},
 		{"%+v", fmt.Sprintf("%+v", cfg)},
 		{"%#v", fmt.Sprintf("%#v", cfg)},
-		{"%s secret", fmt.Sprintf("%s", cfg.Secret)},
+		{"String", cfg.Secret.String()},
+		{"%v secret", fmt.Sprintf("%v", cfg.Secret)},
 		{"json", string(jsonSecret)},
 		{"slog", logged.String()},
 	} {
