@@ -63,7 +63,6 @@ func (b *lockedBuffer) String() string {
 // harness is a running server with the library wired as an application
 // would wire it.
 type harness struct {
-	t      *testing.T // the running (sub)test, for failures
 	root   *testing.T // the test that owns the harness, for cleanup checks
 	srv    *httptest.Server
 	auth   *authsession.AuthSession[authsession.User]
@@ -78,7 +77,7 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	h := &harness{t: t, root: t, logs: &lockedBuffer{}, errlog: &lockedBuffer{}}
+	h := &harness{root: t, logs: &lockedBuffer{}, errlog: &lockedBuffer{}}
 	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
 		Secret: advSecret,
 		Cookie: authsession.CookieConfig{Name: advCookieName, Insecure: true},
@@ -120,7 +119,6 @@ func newHarness(t *testing.T) *harness {
 	h.srv.Config.ErrorLog = log.New(h.errlog, "", 0)
 	h.srv.Start()
 	t.Cleanup(func() {
-		h.t = h.root
 		h.srv.Close()
 		h.checkNoPanics()
 		h.checkLogs()
@@ -136,16 +134,16 @@ func (h *harness) remember(tok string) {
 
 // login signs in through the server and returns the session id and the
 // cookie header that carries the session.
-func (h *harness) login(name string) (id, cookie string) {
-	h.t.Helper()
+func (h *harness) login(t *testing.T, name string) (id, cookie string) {
+	t.Helper()
 	resp, err := h.srv.Client().Post(h.srv.URL+"/login?name="+name, "text/plain", nil)
 	if err != nil {
-		h.t.Fatalf("POST /login: %v", err)
+		t.Fatalf("POST /login: %v", err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		h.t.Fatalf("POST /login: got status %d, want 200", resp.StatusCode)
+		t.Fatalf("POST /login: got status %d, want 200", resp.StatusCode)
 	}
 	var parts []string
 	for _, c := range resp.Cookies() {
@@ -158,12 +156,12 @@ func (h *harness) login(name string) (id, cookie string) {
 }
 
 // token returns a fresh valid token for the harness's server.
-func (h *harness) token() string {
-	h.t.Helper()
-	_, cookie := h.login("ann")
+func (h *harness) token(t *testing.T) string {
+	t.Helper()
+	_, cookie := h.login(t, "ann")
 	tok, ok := strings.CutPrefix(cookie, advCookieName+"=")
 	if !ok || strings.Contains(tok, ";") {
-		h.t.Fatalf("login cookie %q is not a single %s cookie", cookie, advCookieName)
+		t.Fatalf("login cookie %q is not a single %s cookie", cookie, advCookieName)
 	}
 	return tok
 }
@@ -171,11 +169,11 @@ func (h *harness) token() string {
 // whoami sends GET /whoami with a raw Cookie header over a fresh TCP
 // connection (so bytes net/http's client refuses can be sent) and returns
 // the status and body.
-func (h *harness) whoami(cookieHeader string) (int, string) {
-	h.t.Helper()
+func (h *harness) whoami(t *testing.T, cookieHeader string) (int, string) {
+	t.Helper()
 	conn, err := net.Dial("tcp", h.srv.Listener.Addr().String())
 	if err != nil {
-		h.t.Fatalf("dial: %v", err)
+		t.Fatalf("dial: %v", err)
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(20 * time.Second))
@@ -194,7 +192,7 @@ func (h *harness) whoami(cookieHeader string) (int, string) {
 	}()
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
-		h.t.Fatalf("reading response: %v (write error: %v): the server dropped the connection (panic?)", err, <-werr)
+		t.Fatalf("reading response: %v (write error: %v): the server dropped the connection (panic?)", err, <-werr)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
@@ -202,46 +200,48 @@ func (h *harness) whoami(cookieHeader string) (int, string) {
 }
 
 // sessionID returns the id the server reads from tok, failing if none.
-func (h *harness) sessionID(tok string) string {
-	h.t.Helper()
-	code, body := h.whoami(advCookieName + "=" + tok)
+func (h *harness) sessionID(t *testing.T, tok string) string {
+	t.Helper()
+	code, body := h.whoami(t, advCookieName+"="+tok)
 	id, ok := strings.CutPrefix(body, "session:")
 	if code != http.StatusOK || !ok {
-		h.t.Fatalf("control token: got %d %q, want a session", code, body)
+		t.Fatalf("control token: got %d %q, want a session", code, body)
 	}
 	return id
 }
 
 // stillServing fails the test unless a good request finds its session.
-func (h *harness) stillServing() {
-	h.t.Helper()
-	id, cookie := h.login("ann")
-	code, body := h.whoami(cookie)
+func (h *harness) stillServing(t *testing.T) {
+	t.Helper()
+	id, cookie := h.login(t, "ann")
+	code, body := h.whoami(t, cookie)
 	if code != http.StatusOK || body != "session:"+id {
-		h.t.Fatalf("follow-up good request: got %d %q, want 200 %q", code, body, "session:"+id)
+		t.Fatalf("follow-up good request: got %d %q, want 200 %q", code, body, "session:"+id)
 	}
 }
 
 // expectNoSession sends tok as the session cookie and wants "no session".
-func (h *harness) expectNoSession(what, tok string) {
-	h.t.Helper()
+func (h *harness) expectNoSession(t *testing.T, what, tok string) {
+	t.Helper()
 	h.remember(tok)
-	code, body := h.whoami(advCookieName + "=" + tok)
+	code, body := h.whoami(t, advCookieName+"="+tok)
 	if code != http.StatusOK || body != "none" {
-		h.t.Errorf("%s: got %d %q, want 200 %q", what, code, body, "none")
+		t.Errorf("%s: got %d %q, want 200 %q", what, code, body, "none")
 	}
 }
 
 func (h *harness) checkNoPanics() {
+	t := h.root
 	if s := h.errlog.String(); strings.Contains(s, "panic") {
-		h.t.Errorf("server error log reports a panic:\n%s", s)
+		t.Errorf("server error log reports a panic:\n%s", s)
 	}
 }
 
 // checkLogs asserts the debug log holds neither a token (nor any substring
 // of one longer than leakWindow), nor the secret, nor the key.
 func (h *harness) checkLogs() {
-	h.t.Helper()
+	t := h.root
+	t.Helper()
 	logs := h.logs.String()
 	if logs == "" {
 		return
@@ -253,7 +253,7 @@ func (h *harness) checkLogs() {
 	leaks := func(what, s string) bool {
 		for i := 0; i+leakWindow+1 <= len(s); i++ {
 			if _, ok := windows[s[i:i+leakWindow+1]]; ok {
-				h.t.Errorf("log contains a %d-byte substring of %s: %q", leakWindow+1, what, s[i:i+leakWindow+1])
+				t.Errorf("log contains a %d-byte substring of %s: %q", leakWindow+1, what, s[i:i+leakWindow+1])
 				return true
 			}
 		}
@@ -338,7 +338,7 @@ func TestAdversarialForgedTokenControl(t *testing.T) {
 	h := newHarness(t)
 	tok := forge(t, jose.DIRECT, jose.A256GCM, h.key, h.kid, nil, mustJSON(t, validClaims()))
 	h.remember(tok)
-	code, body := h.whoami(advCookieName + "=" + tok)
+	code, body := h.whoami(t, advCookieName+"="+tok)
 	if want := "session:forged-session-id-0000"; code != http.StatusOK || body != want {
 		t.Fatalf("well-formed forged token: got %d %q, want 200 %q", code, body, want)
 	}
@@ -363,76 +363,86 @@ func TestAdversarialHeaders(t *testing.T) {
 	jwk := map[string]any{"kty": "oct", "k": base64.RawURLEncoding.EncodeToString(h.key)}
 	tests := []struct {
 		name string
-		tok  func() string
+		tok  func(t *testing.T) string
 	}{
-		{"alg none", func() string { return withHeader(good, `{"alg":"none","enc":"A256GCM","kid":"`+h.kid+`"}`) }},
-		{"alg none no enc", func() string { return withHeader(good, `{"alg":"none"}`) }},
-		{"alg none unsecured JWT", func() string {
+		{"alg none", func(t *testing.T) string { return withHeader(good, `{"alg":"none","enc":"A256GCM","kid":"`+h.kid+`"}`) }},
+		{"alg none no enc", func(t *testing.T) string { return withHeader(good, `{"alg":"none"}`) }},
+		{"alg none unsecured JWT", func(t *testing.T) string {
 			return base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." +
 				base64.RawURLEncoding.EncodeToString(payload) + "."
 		}},
-		{"alg HS256 JWS", func() string {
+		{"alg HS256 JWS", func(t *testing.T) string {
 			return base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." +
 				base64.RawURLEncoding.EncodeToString(payload) + ".c2ln"
 		}},
-		{"alg DIR uppercase", func() string { return withHeader(good, `{"alg":"DIR","enc":"A256GCM","kid":"`+h.kid+`"}`) }},
-		{"dir A128GCM", func() string { return forge(t, jose.DIRECT, jose.A128GCM, h.key[:16], h.kid, nil, payload) }},
-		{"dir A192GCM", func() string { return forge(t, jose.DIRECT, jose.A192GCM, h.key[:24], h.kid, nil, payload) }},
-		{"dir A256CBC-HS512", func() string {
+		{"alg DIR uppercase", func(t *testing.T) string { return withHeader(good, `{"alg":"DIR","enc":"A256GCM","kid":"`+h.kid+`"}`) }},
+		{"dir A128GCM", func(t *testing.T) string { return forge(t, jose.DIRECT, jose.A128GCM, h.key[:16], h.kid, nil, payload) }},
+		{"dir A192GCM", func(t *testing.T) string { return forge(t, jose.DIRECT, jose.A192GCM, h.key[:24], h.kid, nil, payload) }},
+		{"dir A256CBC-HS512", func(t *testing.T) string {
 			return forge(t, jose.DIRECT, jose.A256CBC_HS512, append(append([]byte{}, h.key...), h.key...), h.kid, nil, payload)
 		}},
-		{"dir A128CBC-HS256", func() string { return forge(t, jose.DIRECT, jose.A128CBC_HS256, h.key, h.kid, nil, payload) }},
-		{"A256KW with the real key", func() string { return forge(t, jose.A256KW, jose.A256GCM, h.key, h.kid, nil, payload) }},
-		{"A256GCMKW with the real key", func() string { return forge(t, jose.A256GCMKW, jose.A256GCM, h.key, h.kid, nil, payload) }},
-		{"RSA-OAEP", func() string { return forge(t, jose.RSA_OAEP, jose.A256GCM, &rsaKey.PublicKey, h.kid, nil, payload) }},
-		{"RSA-OAEP-256", func() string {
+		{"dir A128CBC-HS256", func(t *testing.T) string {
+			return forge(t, jose.DIRECT, jose.A128CBC_HS256, h.key, h.kid, nil, payload)
+		}},
+		{"A256KW with the real key", func(t *testing.T) string { return forge(t, jose.A256KW, jose.A256GCM, h.key, h.kid, nil, payload) }},
+		{"A256GCMKW with the real key", func(t *testing.T) string { return forge(t, jose.A256GCMKW, jose.A256GCM, h.key, h.kid, nil, payload) }},
+		{"RSA-OAEP", func(t *testing.T) string {
+			return forge(t, jose.RSA_OAEP, jose.A256GCM, &rsaKey.PublicKey, h.kid, nil, payload)
+		}},
+		{"RSA-OAEP-256", func(t *testing.T) string {
 			return forge(t, jose.RSA_OAEP_256, jose.A256GCM, &rsaKey.PublicKey, h.kid, nil, payload)
 		}},
-		{"PBES2 with the secret", func() string {
+		{"PBES2 with the secret", func(t *testing.T) string {
 			return forge(t, jose.PBES2_HS256_A128KW, jose.A256GCM, []byte(advSecret), h.kid, nil, payload)
 		}},
-		{"zip DEF", func() string {
+		{"zip DEF", func(t *testing.T) string {
 			return forge(t, jose.DIRECT, jose.A256GCM, h.key, h.kid, &jose.EncrypterOptions{Compression: jose.DEFLATE}, payload)
 		}},
-		{"zip DEF header only", func() string {
+		{"zip DEF header only", func(t *testing.T) string {
 			return withHeader(good, `{"alg":"dir","enc":"A256GCM","kid":"`+h.kid+`","zip":"DEF"}`)
 		}},
-		{"jku", func() string {
+		{"jku", func(t *testing.T) string {
 			return forge(t, jose.DIRECT, jose.A256GCM, h.key, h.kid, hdr("jku", "https://evil.example/jwks.json"), payload)
 		}},
-		{"jwk", func() string { return forge(t, jose.DIRECT, jose.A256GCM, h.key, h.kid, hdr("jwk", jwk), payload) }},
-		{"x5u", func() string {
+		{"jwk", func(t *testing.T) string {
+			return forge(t, jose.DIRECT, jose.A256GCM, h.key, h.kid, hdr("jwk", jwk), payload)
+		}},
+		{"x5u", func(t *testing.T) string {
 			return forge(t, jose.DIRECT, jose.A256GCM, h.key, h.kid, hdr("x5u", "https://evil.example/cert.pem"), payload)
 		}},
-		{"x5c", func() string {
+		{"x5c", func(t *testing.T) string {
 			return forge(t, jose.DIRECT, jose.A256GCM, h.key, h.kid, hdr("x5c", []string{"MIIB"}), payload)
 		}},
-		{"x5t", func() string { return forge(t, jose.DIRECT, jose.A256GCM, h.key, h.kid, hdr("x5t", "AAAA"), payload) }},
-		{"crit", func() string {
+		{"x5t", func(t *testing.T) string {
+			return forge(t, jose.DIRECT, jose.A256GCM, h.key, h.kid, hdr("x5t", "AAAA"), payload)
+		}},
+		{"crit", func(t *testing.T) string {
 			o := hdr("crit", []string{"exp"})
 			o.WithHeader("exp", 1)
 			return forge(t, jose.DIRECT, jose.A256GCM, h.key, h.kid, o, payload)
 		}},
-		{"epk", func() string { return forge(t, jose.DIRECT, jose.A256GCM, h.key, h.kid, hdr("epk", jwk), payload) }},
-		{"kid of another key", func() string {
+		{"epk", func(t *testing.T) string {
+			return forge(t, jose.DIRECT, jose.A256GCM, h.key, h.kid, hdr("epk", jwk), payload)
+		}},
+		{"kid of another key", func(t *testing.T) string {
 			return forge(t, jose.DIRECT, jose.A256GCM, otherKey, authsession.KeyID(otherKey), nil, payload)
 		}},
-		{"kid of another key, real key", func() string {
+		{"kid of another key, real key", func(t *testing.T) string {
 			return forge(t, jose.DIRECT, jose.A256GCM, h.key, authsession.KeyID(otherKey), nil, payload)
 		}},
-		{"real kid, another key", func() string { return forge(t, jose.DIRECT, jose.A256GCM, otherKey, h.kid, nil, payload) }},
-		{"kid not a string", func() string { return withHeader(good, `{"alg":"dir","enc":"A256GCM","kid":42}`) }},
-		{"kid path traversal", func() string {
+		{"real kid, another key", func(t *testing.T) string { return forge(t, jose.DIRECT, jose.A256GCM, otherKey, h.kid, nil, payload) }},
+		{"kid not a string", func(t *testing.T) string { return withHeader(good, `{"alg":"dir","enc":"A256GCM","kid":42}`) }},
+		{"kid path traversal", func(t *testing.T) string {
 			return forge(t, jose.DIRECT, jose.A256GCM, h.key, "../../../../etc/passwd", nil, payload)
 		}},
-		{"duplicate alg member", func() string {
+		{"duplicate alg member", func(t *testing.T) string {
 			return withHeader(good, `{"alg":"none","alg":"dir","enc":"A256GCM","kid":"`+h.kid+`"}`)
 		}},
-		{"header not an object", func() string { return withHeader(good, `["dir","A256GCM"]`) }},
-		{"header huge", func() string {
+		{"header not an object", func(t *testing.T) string { return withHeader(good, `["dir","A256GCM"]`) }},
+		{"header huge", func(t *testing.T) string {
 			return withHeader(good, `{"alg":"dir","enc":"A256GCM","kid":"`+strings.Repeat("A", 4000)+`"}`)
 		}},
-		{"JSON serialization", func() string {
+		{"JSON serialization", func(t *testing.T) string {
 			e, err := jose.NewEncrypter(jose.A256GCM, jose.Recipient{Algorithm: jose.DIRECT, Key: h.key, KeyID: h.kid}, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -446,13 +456,11 @@ func TestAdversarialHeaders(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h.t = t
-			defer func() { h.t = nil }()
-			tok := tt.tok()
-			h.expectNoSession(tt.name, tok)
+			tok := tt.tok(t)
+			h.expectNoSession(t, tt.name, tok)
 			// Quoted, as some clients send it.
-			h.expectNoSession(tt.name+" (quoted)", `"`+tok+`"`)
-			h.stillServing()
+			h.expectNoSession(t, tt.name+" (quoted)", `"`+tok+`"`)
+			h.stillServing(t)
 		})
 	}
 }
@@ -461,19 +469,17 @@ func TestAdversarialHeaders(t *testing.T) {
 // every single-bit flip of every byte of its decoded segments is rejected.
 func TestAdversarialTruncatedAndBitFlipped(t *testing.T) {
 	h := newHarness(t)
-	tok := h.token()
+	tok := h.token(t)
 	t.Run("truncated", func(t *testing.T) {
-		h.t = t
 		for i := 0; i < len(tok); i++ {
-			h.expectNoSession(fmt.Sprintf("prefix %d", i), tok[:i])
+			h.expectNoSession(t, fmt.Sprintf("prefix %d", i), tok[:i])
 		}
 		for i := 1; i < len(tok); i++ {
-			h.expectNoSession(fmt.Sprintf("suffix %d", i), tok[i:])
+			h.expectNoSession(t, fmt.Sprintf("suffix %d", i), tok[i:])
 		}
-		h.stillServing()
+		h.stillServing(t)
 	})
 	t.Run("bit flipped", func(t *testing.T) {
-		h.t = t
 		segs := strings.Split(tok, ".")
 		if len(segs) != 5 {
 			t.Fatalf("token has %d segments, want 5", len(segs))
@@ -492,7 +498,7 @@ func TestAdversarialTruncatedAndBitFlipped(t *testing.T) {
 					mut[bi] ^= mask
 					parts := append([]string{}, segs...)
 					parts[si] = base64.RawURLEncoding.EncodeToString(mut)
-					h.expectNoSession(fmt.Sprintf("segment %d byte %d mask %#x", si, bi, mask), strings.Join(parts, "."))
+					h.expectNoSession(t, fmt.Sprintf("segment %d byte %d mask %#x", si, bi, mask), strings.Join(parts, "."))
 					n++
 				}
 			}
@@ -500,21 +506,20 @@ func TestAdversarialTruncatedAndBitFlipped(t *testing.T) {
 		if n < 200 {
 			t.Fatalf("only %d flips tried, want every byte", n)
 		}
-		h.stillServing()
+		h.stillServing(t)
 	})
 	t.Run("non-empty encrypted key", func(t *testing.T) {
 		// RFC 7516 section 4.1: with alg "dir" the JWE Encrypted Key MUST
 		// be empty. A token with one must never yield another session; it
 		// should be refused outright.
-		h.t = t
 		segs := strings.Split(tok, ".")
-		id := h.sessionID(tok)
+		id := h.sessionID(t, tok)
 		for _, ek := range []string{"AAAA", strings.Repeat("A", 43), segs[2]} {
 			parts := append([]string{}, segs...)
 			parts[1] = ek
 			mut := strings.Join(parts, ".")
 			h.remember(mut)
-			code, body := h.whoami(advCookieName + "=" + mut)
+			code, body := h.whoami(t, advCookieName+"="+mut)
 			switch {
 			case code != http.StatusOK:
 				t.Errorf("encrypted key %q: got status %d, want 200", ek, code)
@@ -534,8 +539,7 @@ func TestAdversarialTruncatedAndBitFlipped(t *testing.T) {
 		// of 4 carries unused bits. Setting them gives a different string
 		// for the same bytes: it must not be a different session, and
 		// should be refused (strict base64).
-		h.t = t
-		id := h.sessionID(tok)
+		id := h.sessionID(t, tok)
 		segs := strings.Split(tok, ".")
 		const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 		tried, accepted := 0, 0
@@ -551,7 +555,7 @@ func TestAdversarialTruncatedAndBitFlipped(t *testing.T) {
 				mut := strings.Join(parts, ".")
 				h.remember(mut)
 				tried++
-				code, body := h.whoami(advCookieName + "=" + mut)
+				code, body := h.whoami(t, advCookieName+"="+mut)
 				switch {
 				case code != http.StatusOK:
 					t.Errorf("segment %d: got status %d, want 200", si, code)
@@ -570,7 +574,6 @@ func TestAdversarialTruncatedAndBitFlipped(t *testing.T) {
 		}
 	})
 	t.Run("segments", func(t *testing.T) {
-		h.t = t
 		segs := strings.Split(tok, ".")
 		for _, mut := range []struct{ name, tok string }{
 			{"four segments", strings.Join(segs[:4], ".")},
@@ -583,9 +586,9 @@ func TestAdversarialTruncatedAndBitFlipped(t *testing.T) {
 			{"only dots", "...."},
 			{"whitespace inside", segs[0] + ". ." + strings.Join(segs[2:], ".")},
 		} {
-			h.expectNoSession(mut.name, mut.tok)
+			h.expectNoSession(t, mut.name, mut.tok)
 		}
-		h.stillServing()
+		h.stillServing(t)
 	})
 }
 
@@ -595,7 +598,7 @@ func TestAdversarialTruncatedAndBitFlipped(t *testing.T) {
 // session".
 func TestAdversarialOversized(t *testing.T) {
 	h := newHarness(t)
-	tok := h.token()
+	tok := h.token(t)
 	many := func(n int, f func(i int) string) string {
 		var b strings.Builder
 		for i := 0; i < n; i++ {
@@ -626,8 +629,7 @@ func TestAdversarialOversized(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h.t = t
-			code, body := h.whoami(tt.cookie)
+			code, body := h.whoami(t, tt.cookie)
 			switch {
 			case code == http.StatusRequestHeaderFieldsTooLarge && tt.allow431:
 			case code != http.StatusOK:
@@ -637,7 +639,7 @@ func TestAdversarialOversized(t *testing.T) {
 			case !tt.wantSession && body != "none":
 				t.Errorf("got %q, want %q", body, "none")
 			}
-			h.stillServing()
+			h.stillServing(t)
 		})
 	}
 }
@@ -648,7 +650,7 @@ func TestAdversarialOversized(t *testing.T) {
 // never a session.
 func TestAdversarialCookieBytes(t *testing.T) {
 	h := newHarness(t)
-	tok := h.token()
+	tok := h.token(t)
 	for b := 0; b < 256; b++ {
 		c := string([]byte{byte(b)})
 		for _, tt := range []struct{ what, cookie string }{
@@ -657,7 +659,7 @@ func TestAdversarialCookieBytes(t *testing.T) {
 			{"repeated as the value", advCookieName + "=" + strings.Repeat(c, 100)},
 			{"in the name", advCookieName + c + "=" + tok[:20] + c + tok[20:]},
 		} {
-			code, body := h.whoami(tt.cookie)
+			code, body := h.whoami(t, tt.cookie)
 			switch {
 			case code >= 500:
 				t.Errorf("byte %#02x %s: got status %d, want no 5xx", b, tt.what, code)
@@ -668,14 +670,14 @@ func TestAdversarialCookieBytes(t *testing.T) {
 			}
 		}
 	}
-	h.stillServing()
+	h.stillServing(t)
 }
 
 // TestAdversarialChunks: chunk sets with a missing, extra or duplicate
 // chunk are "no session"; the complete set, in any order, is the session.
 func TestAdversarialChunks(t *testing.T) {
 	h := newHarness(t)
-	tok := h.token()
+	tok := h.token(t)
 	third := len(tok) / 3
 	c := []string{tok[:third], tok[third : 2*third], tok[2*third:]}
 	chunk := func(i int, v string) string { return fmt.Sprintf("%s.%d=%s", advCookieName, i, v) }
@@ -701,13 +703,12 @@ func TestAdversarialChunks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h.t = t
-			code, body := h.whoami(tt.cookie)
+			code, body := h.whoami(t, tt.cookie)
 			got := code == http.StatusOK && strings.HasPrefix(body, "session:")
 			if code != http.StatusOK || got != tt.wantSession {
 				t.Errorf("got %d %q, want 200 with session=%v", code, body, tt.wantSession)
 			}
-			h.stillServing()
+			h.stillServing(t)
 		})
 	}
 }
@@ -716,18 +717,18 @@ func TestAdversarialChunks(t *testing.T) {
 // whose claims are expired, not yet valid, or malformed.
 func TestAdversarialClaims(t *testing.T) {
 	h := newHarness(t)
-	with := func(mut func(map[string]any)) func() []byte {
-		return func() []byte {
+	with := func(mut func(map[string]any)) func(*testing.T) []byte {
+		return func(t *testing.T) []byte {
 			c := validClaims()
 			mut(c)
 			return mustJSON(t, c)
 		}
 	}
-	raw := func(s string) func() []byte { return func() []byte { return []byte(s) } }
+	raw := func(s string) func(*testing.T) []byte { return func(*testing.T) []byte { return []byte(s) } }
 	hour := time.Hour
 	tests := []struct {
 		name    string
-		payload func() []byte
+		payload func(*testing.T) []byte
 		// mayAccept marks claims that are well-typed but absurd: only
 		// someone holding the key can make them, so accepting is not a
 		// vulnerability; the requirement is no 5xx and no panic.
@@ -775,17 +776,16 @@ func TestAdversarialClaims(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h.t = t
-			tok := forge(t, jose.DIRECT, jose.A256GCM, h.key, h.kid, nil, tt.payload())
+			tok := forge(t, jose.DIRECT, jose.A256GCM, h.key, h.kid, nil, tt.payload(t))
 			h.remember(tok)
-			code, body := h.whoami(advCookieName + "=" + tok)
+			code, body := h.whoami(t, advCookieName+"="+tok)
 			switch {
 			case code != http.StatusOK:
 				t.Errorf("got status %d, want 200", code)
 			case !tt.mayAccept && body != "none":
 				t.Errorf("got %q, want %q", body, "none")
 			}
-			h.stillServing()
+			h.stillServing(t)
 		})
 	}
 }
@@ -813,13 +813,13 @@ func TestAdversarialCookieNameBinding(t *testing.T) {
 	if _, err := other.DecryptSession(tok); err != nil {
 		t.Fatalf("control: other instance rejects its own token: %v", err)
 	}
-	h.expectNoSession("token of cookie other_session", tok)
+	h.expectNoSession(t, "token of cookie other_session", tok)
 	// The same token sent under its own name is simply not our cookie.
 	h.remember(tok)
-	if code, body := h.whoami("other_session=" + tok); code != http.StatusOK || body != "none" {
+	if code, body := h.whoami(t, "other_session="+tok); code != http.StatusOK || body != "none" {
 		t.Errorf("other cookie name: got %d %q, want 200 %q", code, body, "none")
 	}
-	h.stillServing()
+	h.stillServing(t)
 }
 
 // TestAdversarialKeyRotation: a token under a previous secret is accepted
@@ -828,8 +828,8 @@ func TestAdversarialCookieNameBinding(t *testing.T) {
 // compromise), its tokens are "no session".
 func TestAdversarialKeyRotation(t *testing.T) {
 	old := newHarness(t)
-	tok := old.token()
-	oldID := old.sessionID(tok)
+	tok := old.token(t)
+	oldID := old.sessionID(t, tok)
 	newSecret := authsession.Secret("rotated-secret-after-compromise-0123456789")
 	rotating, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
 		Secret:          newSecret,
@@ -877,10 +877,10 @@ func TestAdversarialKeyRotation(t *testing.T) {
 // test): rejections are logged, tokens and the secret are not.
 func TestAdversarialLogsHoldNoSecrets(t *testing.T) {
 	h := newHarness(t)
-	tok := h.token()
-	h.expectNoSession("flipped", tok[:40]+"x"+tok[41:])
-	h.expectNoSession("truncated", tok[:len(tok)-3])
-	h.expectNoSession("header refused", withHeader(tok, `{"alg":"dir","enc":"A256GCM","jku":"https://evil.example/"}`))
+	tok := h.token(t)
+	h.expectNoSession(t, "flipped", tok[:40]+"x"+tok[41:])
+	h.expectNoSession(t, "truncated", tok[:len(tok)-3])
+	h.expectNoSession(t, "header refused", withHeader(tok, `{"alg":"dir","enc":"A256GCM","jku":"https://evil.example/"}`))
 	logs := h.logs.String()
 	if !strings.Contains(logs, "rejected session cookie") {
 		t.Fatalf("debug log lacks the rejection reasons, got:\n%s", logs)
@@ -898,8 +898,7 @@ func TestAdversarialLogsHoldNoSecrets(t *testing.T) {
 func TestSessionFixation(t *testing.T) {
 	h := newHarness(t)
 	t.Run("over HTTP", func(t *testing.T) {
-		h.t = t
-		planted, cookie := h.login("attacker")
+		planted, cookie := h.login(t, "attacker")
 		req, err := http.NewRequest(http.MethodPost, h.srv.URL+"/login?name=victim", nil)
 		if err != nil {
 			t.Fatal(err)
@@ -925,13 +924,12 @@ func TestSessionFixation(t *testing.T) {
 		if newCookie == "" || newCookie == cookie {
 			t.Fatalf("got Set-Cookie %q, want a new %s cookie replacing %q", newCookie, advCookieName, cookie)
 		}
-		if code, body := h.whoami(newCookie); code != http.StatusOK || body != "session:"+fresh {
+		if code, body := h.whoami(t, newCookie); code != http.StatusOK || body != "session:"+fresh {
 			t.Errorf("new cookie: got %d %q, want 200 %q", code, body, "session:"+fresh)
 		}
 	})
 	t.Run("same request twice", func(t *testing.T) {
-		h.t = t
-		_, cookie := h.login("attacker")
+		_, cookie := h.login(t, "attacker")
 		r := httptest.NewRequest(http.MethodPost, "/login", nil)
 		r.Header.Set("Cookie", cookie)
 		seen := map[string]bool{}
@@ -958,11 +956,10 @@ func TestSessionFixation(t *testing.T) {
 		}
 	})
 	t.Run("chunked planted cookie is cleared", func(t *testing.T) {
-		h.t = t
 		// A big user makes a chunked cookie; signing in with a small one
 		// must expire every old chunk.
 		big := strings.Repeat("m", 6000)
-		_, cookie := h.login(big)
+		_, cookie := h.login(t, big)
 		if !strings.Contains(cookie, advCookieName+".1=") {
 			t.Fatalf("planted cookie is not chunked: %.60q", cookie)
 		}
