@@ -56,7 +56,7 @@ install_tool golang.org/x/vuln/cmd/govulncheck "$GOVULNCHECK_VERSION"
 # OSV JSON files of golang.org/x/vulndb@latest.
 build_vulndb() {
 	local out=$1 json src version
-	json=$(cd "$ROOT" && GOFLAGS= timeout 120 go mod download -json golang.org/x/vulndb@latest) || return 1
+	json=$(cd "${TMPDIR:-/tmp}" && GOFLAGS= timeout 120 go mod download -json golang.org/x/vulndb@latest) || return 1
 	src=$(printf '%s' "$json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])') || return 1
 	version=$(printf '%s' "$json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Version"])') || return 1
 	[ -d "$src/data/osv" ] || { echo "golang.org/x/vulndb@$version has no data/osv"; return 1; }
@@ -151,7 +151,7 @@ if [ -z "$vulndb" ]; then
 else
 	vuln_failed=0
 	for mod in "${gate_modules[@]}"; do
-		echo "govulncheck ${mod#"$ROOT"}/ against $vulndb"
+		echo "govulncheck .${mod#"$ROOT"} against $vulndb"
 		vuln_json=$(cd "$mod" && timeout 300 "$gobin/govulncheck" -db "$vulndb" -format json ./...) || {
 			echo "govulncheck failed to run in $mod"; exit 1
 		}
