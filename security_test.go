@@ -94,7 +94,7 @@ func newHarness(t *testing.T) *harness {
 	h.kid = authsession.KeyID(h.key)
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST /signin", func(w http.ResponseWriter, r *http.Request) {
 		user := authsession.User{ID: "u_1", Name: r.URL.Query().Get("name")}
 		s, err := auth.CreateSession(w, r, user)
 		if err != nil {
@@ -136,14 +136,14 @@ func (h *harness) remember(tok string) {
 // cookie header that carries the session.
 func (h *harness) login(t *testing.T, name string) (id, cookie string) {
 	t.Helper()
-	resp, err := h.srv.Client().Post(h.srv.URL+"/login?name="+name, "text/plain", nil)
+	resp, err := h.srv.Client().Post(h.srv.URL+"/signin?name="+name, "text/plain", nil)
 	if err != nil {
-		t.Fatalf("POST /login: %v", err)
+		t.Fatalf("POST /signin: %v", err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST /login: got status %d, want 200", resp.StatusCode)
+		t.Fatalf("POST /signin: got status %d, want 200", resp.StatusCode)
 	}
 	var parts []string
 	for _, c := range resp.Cookies() {
@@ -917,7 +917,7 @@ func TestSessionFixation(t *testing.T) {
 	h := newHarness(t)
 	t.Run("over HTTP", func(t *testing.T) {
 		planted, cookie := h.login(t, "attacker")
-		req, err := http.NewRequest(http.MethodPost, h.srv.URL+"/login?name=victim", nil)
+		req, err := http.NewRequest(http.MethodPost, h.srv.URL+"/signin?name=victim", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -948,7 +948,7 @@ func TestSessionFixation(t *testing.T) {
 	})
 	t.Run("same request twice", func(t *testing.T) {
 		_, cookie := h.login(t, "attacker")
-		r := httptest.NewRequest(http.MethodPost, "/login", nil)
+		r := httptest.NewRequest(http.MethodPost, "/signin", nil)
 		r.Header.Set("Cookie", cookie)
 		seen := map[string]bool{}
 		for i := 0; i < 3; i++ {
@@ -981,7 +981,7 @@ func TestSessionFixation(t *testing.T) {
 		if !strings.Contains(cookie, advCookieName+".1=") {
 			t.Fatalf("planted cookie is not chunked: %.60q", cookie)
 		}
-		r := httptest.NewRequest(http.MethodPost, "/login", nil)
+		r := httptest.NewRequest(http.MethodPost, "/signin", nil)
 		r.Header.Set("Cookie", cookie)
 		w := httptest.NewRecorder()
 		if _, err := h.auth.CreateSession(w, r, authsession.User{ID: "victim"}); err != nil {
