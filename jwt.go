@@ -226,6 +226,9 @@ func (c *codec[U]) open(token string) ([]byte, int, error) {
 	if len(token) == 0 || len(token) > c.maxBytes {
 		return nil, -1, fmt.Errorf("%w: length %d out of range", ErrInvalidToken, len(token))
 	}
+	if err := checkShape(token); err != nil {
+		return nil, -1, err
+	}
 	kid, err := checkHeader(token, c.spec.enc)
 	if err != nil {
 		return nil, -1, err
@@ -298,7 +301,73 @@ func (c *codec[U]) decrypt(token string) (Session[U], int, error) {
 	if claims.LastActivity == 0 {
 		claims.LastActivity = claims.IssuedAt * 1000
 	}
+	if u, ok := any(claims.User).(UserIDer); ok && u.UserID() == "" {
+		return zero, -1, fmt.Errorf("%w: session without a user id", ErrInvalidToken)
+	}
 	return claims.sessionJSON.toSession(claims.JTI), idx, nil
+}
+
+// checkShape refuses malleable encodings before any parsing: a compact JWE
+// of exactly five segments whose encrypted-key segment is empty (RFC 7516
+// section 5.1: it must be for "dir"), and whose base64url segments are
+// canonical (no non-zero unused trailing bits). go-jose decodes leniently,
+// so without this two different strings could decrypt to one session.
+func checkShape(token string) error {
+	seg, n := 0, 0
+	for i := 0; i <= len(token); i++ {
+		if i < len(token) && token[i] != '.' {
+			continue
+		}
+		if n == 1 && i != seg {
+			return fmt.Errorf("%w: non-empty encrypted key with alg dir", ErrInvalidToken)
+		}
+		if !canonicalBase64Tail(token[seg:i]) {
+			return fmt.Errorf("%w: non-canonical base64url", ErrInvalidToken)
+		}
+		n++
+		seg = i + 1
+	}
+	if n != 5 {
+		return fmt.Errorf("%w: not a compact JWE", ErrInvalidToken)
+	}
+	return nil
+}
+
+// canonicalBase64Tail reports whether the unpadded base64url segment s
+// has a valid length and no bits set in its last character beyond the
+// encoded bytes.
+func canonicalBase64Tail(s string) bool {
+	if len(s) == 0 {
+		return true
+	}
+	var unused uint
+	switch len(s) % 4 {
+	case 0:
+		return true
+	case 1:
+		return false
+	case 2:
+		unused = 4
+	case 3:
+		unused = 2
+	}
+	c := s[len(s)-1]
+	var v byte
+	switch {
+	case c >= 'A' && c <= 'Z':
+		v = c - 'A'
+	case c >= 'a' && c <= 'z':
+		v = c - 'a' + 26
+	case c >= '0' && c <= '9':
+		v = c - '0' + 52
+	case c == '-':
+		v = 62
+	case c == '_':
+		v = 63
+	default:
+		return false // go-jose rejects it too; refuse early
+	}
+	return v&(1<<unused-1) == 0
 }
 
 // checkHeader enforces the strict protected header: only alg, enc, kid, typ
