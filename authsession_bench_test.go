@@ -107,3 +107,25 @@ func BenchmarkGetSession(b *testing.B) {
 		})
 	})
 }
+
+func BenchmarkDecryptSession(b *testing.B) {
+	auth := newBenchAuth(b, -1)
+	tok := benchToken(b, auth)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := auth.DecryptSession(tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEncryptSession(b *testing.B) {
+	auth := newBenchAuth(b, -1)
+	s := benchSession(time.Now())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := auth.EncryptSession(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
