@@ -3,6 +3,7 @@ package bench
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -236,6 +237,29 @@ func BenchmarkGetSession(b *testing.B) {
 			if _, ok := f.auth.GetSession(r); !ok {
 				b.Fatal("no session")
 			}
+		}
+	})
+	b.Run("cookie=first-sight", func(b *testing.B) {
+		// A 64 KiB cache holds ~40 entries: cycling through 1,024 distinct
+		// tokens, every read misses, decrypts, inserts and evicts.
+		f := newFixture(b, 64<<10)
+		reqs := make([]*http.Request, 1024)
+		for i := range reqs {
+			s := Session(time.Now())
+			s.ID = fmt.Sprintf("first-sight-%04d", i)
+			tok, err := f.auth.EncryptSession(s)
+			if err != nil {
+				b.Fatal(err)
+			}
+			reqs[i] = request("/dashboard", tok)
+		}
+		i := 0
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, ok := f.auth.GetSession(reqs[i%len(reqs)]); !ok {
+				b.Fatal("no session")
+			}
+			i++
 		}
 	})
 	b.Run("cookie=repeated", func(b *testing.B) {
