@@ -54,9 +54,13 @@ func entrySize(token string) int {
 	return cacheEntryFixed + cacheBytesPerTokenByte*len(token)
 }
 
+// cacheShard is one lock's worth of the cache. Reads go through m, a
+// sync.Map, without taking mu: a hit is a lock-free lookup, so readers on
+// many cores do not contend on a shared lock word. Writers hold mu, which
+// guards ring, free, hand and bytes and serialises every change to m.
 type cacheShard[U any] struct {
-	mu    sync.RWMutex
-	m     map[string]*cacheEntry[U]
+	m     sync.Map // string -> *cacheEntry[U]
+	mu    sync.Mutex
 	ring  []*cacheEntry[U] // CLOCK slots; nil slots are listed in free
 	free  []int
 	hand  int
@@ -78,11 +82,7 @@ func newTokenCache[U any](maxBytes int) *tokenCache[U] {
 	if maxBytes <= 0 {
 		return nil
 	}
-	c := &tokenCache[U]{maxBytes: max(maxBytes/cacheShards, 1)}
-	for i := range c.shards {
-		c.shards[i].m = make(map[string]*cacheEntry[U])
-	}
-	return c
+	return &tokenCache[U]{maxBytes: max(maxBytes/cacheShards, 1)}
 }
 
 // shardIndex is an FNV-1a hash of the token's last 16 bytes, all inside
@@ -103,12 +103,14 @@ func (c *tokenCache[U]) shard(token string) *cacheShard[U] {
 // get returns the session cached for token, if any and not expired at now.
 // It does not allocate.
 func (c *tokenCache[U]) get(token string, now time.Time) (Session[U], bool) {
-	sh := c.shard(token)
-	sh.mu.RLock()
-	e := sh.m[token]
-	sh.mu.RUnlock()
+	v, ok := c.shard(token).m.Load(token)
+	if !ok {
+		var zero Session[U]
+		return zero, false
+	}
 	// An entry is immutable once published, except for used.
-	if e == nil || !now.Before(e.expires) {
+	e := v.(*cacheEntry[U])
+	if !now.Before(e.expires) {
 		var zero Session[U]
 		return zero, false
 	}
@@ -130,8 +132,8 @@ func (c *tokenCache[U]) put(token string, s Session[U], expires time.Time) {
 	sh := c.shard(token)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if old := sh.m[token]; old != nil {
-		sh.drop(old)
+	if old, ok := sh.m.Load(token); ok {
+		sh.drop(old.(*cacheEntry[U]))
 	}
 	for sh.bytes+size > c.maxBytes {
 		sh.evict()
@@ -143,7 +145,7 @@ func (c *tokenCache[U]) put(token string, s Session[U], expires time.Time) {
 		e.slot = len(sh.ring)
 		sh.ring = append(sh.ring, e)
 	}
-	sh.m[token] = e
+	sh.m.Store(token, e)
 	sh.bytes += size
 }
 
@@ -171,7 +173,7 @@ func (sh *cacheShard[U]) evict() {
 
 // drop removes e from the shard; the caller holds sh.mu.
 func (sh *cacheShard[U]) drop(e *cacheEntry[U]) {
-	delete(sh.m, e.token)
+	sh.m.Delete(e.token)
 	sh.ring[e.slot] = nil
 	sh.free = append(sh.free, e.slot)
 	sh.bytes -= e.size
@@ -182,8 +184,8 @@ func (sh *cacheShard[U]) drop(e *cacheEntry[U]) {
 func (c *tokenCache[U]) remove(token string) {
 	sh := c.shard(token)
 	sh.mu.Lock()
-	if e := sh.m[token]; e != nil {
-		sh.drop(e)
+	if e, ok := sh.m.Load(token); ok {
+		sh.drop(e.(*cacheEntry[U]))
 	}
 	sh.mu.Unlock()
 }
@@ -192,10 +194,10 @@ func (c *tokenCache[U]) remove(token string) {
 func (c *tokenCache[U]) usage() (bytes, entries int) {
 	for i := range c.shards {
 		sh := &c.shards[i]
-		sh.mu.RLock()
+		sh.mu.Lock()
 		bytes += sh.bytes
-		entries += len(sh.m)
-		sh.mu.RUnlock()
+		entries += len(sh.ring) - len(sh.free)
+		sh.mu.Unlock()
 	}
 	return bytes, entries
 }

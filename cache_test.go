@@ -126,7 +126,7 @@ func checkCacheInvariants(t *testing.T, c *tokenCache[User]) {
 	t.Helper()
 	for i := range c.shards {
 		sh := &c.shards[i]
-		sh.mu.RLock()
+		sh.mu.Lock()
 		sum, live := 0, 0
 		for slot, e := range sh.ring {
 			if e == nil {
@@ -137,12 +137,14 @@ func checkCacheInvariants(t *testing.T, c *tokenCache[User]) {
 			if e.slot != slot {
 				t.Errorf("shard %d: entry in slot %d says slot %d", i, slot, e.slot)
 			}
-			if sh.m[e.token] != e {
+			if v, _ := sh.m.Load(e.token); v != e {
 				t.Errorf("shard %d: ring entry missing from map", i)
 			}
 		}
-		if live != len(sh.m) || live+len(sh.free) != len(sh.ring) {
-			t.Errorf("shard %d: got %d live, %d map, %d free, %d slots", i, live, len(sh.m), len(sh.free), len(sh.ring))
+		inMap := 0
+		sh.m.Range(func(any, any) bool { inMap++; return true })
+		if live != inMap || live+len(sh.free) != len(sh.ring) {
+			t.Errorf("shard %d: got %d live, %d map, %d free, %d slots", i, live, inMap, len(sh.free), len(sh.ring))
 		}
 		if sum != sh.bytes {
 			t.Errorf("shard %d: got accounted %d bytes, want sum of entries %d", i, sh.bytes, sum)
@@ -150,7 +152,7 @@ func checkCacheInvariants(t *testing.T, c *tokenCache[User]) {
 		if sh.bytes > c.maxBytes {
 			t.Errorf("shard %d: got %d bytes, want at most %d", i, sh.bytes, c.maxBytes)
 		}
-		sh.mu.RUnlock()
+		sh.mu.Unlock()
 	}
 }
 
