@@ -36,7 +36,7 @@ const (
 
 	// cacheEntryFixed is charged for every entry besides the token-dependent
 	// part: the entry struct with its Session and time fields (~300 B with
-	// malloc rounding), the map slot and ring slot (~40 B), and the small
+	// malloc rounding), the sync.Map node and ring slot (~80 B), and the small
 	// allocations that decoding a user makes no matter how short its JSON.
 	cacheEntryFixed = 512
 
