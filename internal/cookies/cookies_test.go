@@ -78,3 +78,27 @@ func BenchmarkRead(b *testing.B) {
 		}
 	}
 }
+
+// FuzzRead checks that Read never panics on a hostile Cookie header and
+// that what it returns respects the size bound.
+func FuzzRead(f *testing.F) {
+	for _, seed := range []string{
+		"session=abc",
+		"session.0=abc; session.1=def",
+		`session="abc"; session.0=x`,
+		"session.31=a; session.0=b",
+		";;; =; session=; session.=x; session.-1=y",
+		"session.0=a\x00b; session.1=\xff",
+	} {
+		f.Add(seed, 64)
+	}
+	f.Fuzz(func(t *testing.T, line string, max int) {
+		got, ok := Read(header(line), "session", max)
+		if !ok && got != "" {
+			t.Errorf("got %q with ok false, want empty", got)
+		}
+		if ok && (got == "" || len(got) > max) {
+			t.Errorf("got %d bytes with ok true, want 1..%d", len(got), max)
+		}
+	})
+}
