@@ -9,4 +9,6 @@ require (
 	github.com/gorilla/securecookie v1.1.2
 )
 
+require github.com/gobwas/glob v1.1.0 // indirect
+
 replace github.com/authsession/authsession => ../
