@@ -18,35 +18,64 @@
 //		log.Fatal(err) // configuration errors surface here, never later
 //	}
 //	mux := http.NewServeMux()
+//	mux.Handle("/api/session", auth.Handlers)
 //	mux.Handle("/api/session/", auth.Handlers)
 //	http.ListenAndServe(":8080", auth.Middleware(mux))
 //
-// Sign a user in with CreateSession, read the session with GetSession and
-// end it with DeleteSession.
+// Sign a user in with [AuthSession.CreateSession], read the session with
+// [AuthSession.GetSession] and end it with [AuthSession.DeleteSession].
+// The user type is a type parameter: [User] is the default, and any type
+// that encodes to a JSON object works.
 //
 // # Sessions
 //
-// A session lives for Config.Expiry (7 days) and slides: once it is older
-// than Config.RefreshThreshold (1 day) the guard and the session API
+// A session lives for [Config.Expiry] (7 days) and slides: once it is older
+// than [Config.RefreshThreshold] (1 day) the guard and the session API
 // re-issue it with a fresh expiry. No refresh extends a session beyond
-// Config.MaxLifetime (30 days) after sign-in. A bad cookie of any kind —
+// [Config.MaxLifetime] (30 days) after sign-in. A bad cookie of any kind —
 // absent, truncated, tampered with, expired, under an unknown key — is "no
 // session": never an error, never a panic, and its token never reaches a
-// log.
+// log. A token too large for one cookie is split across name.0, name.1, ….
 //
 // # Route rules
 //
 // [Public] routes are for visitors without a session, [Auth] routes need
 // one and [Hybrid] routes take everyone. "/login" matches exactly,
 // "/dashboard/*" matches /dashboard and everything below it, and "/blog*"
-// matches every path that starts with /blog. The most specific rule wins.
+// matches every path that starts with /blog. The most specific rule wins:
+// exact, then the longest literal prefix, then the first declared. Locale
+// prefixes ([Config.Locales]) are stripped before matching and kept on
+// redirects. The guard judges the cleaned, decoded path the router will
+// serve; no request header changes its decision. [Config.Authorize] adds
+// checks such as roles.
+//
+// # Session API and browser client
+//
+// [AuthSession.Handlers] serves GET, POST, PATCH and DELETE on
+// /api/session for the browser client (an ES module served at
+// /api/session/client.js, see [ClientScriptPath]) and for any front end.
+// Unsafe methods from other origins are refused. [AuthSession.Actions]
+// exposes the same operations to form handlers.
+//
+// # Stores
+//
+// Stateless cookies cannot be revoked. Set [Config.Store] (a
+// [NewMemoryStore], or the Redis store in the redisstore module) to record
+// live sessions: logout then revokes, [AuthSession.RevokeUserSessions] logs
+// a user out everywhere and [AuthSession.ListUserSessions] lists devices.
+//
+// # Concurrency
+//
+// [NextAuthSession] returns an immutable value; every function in it is
+// safe for concurrent use by multiple goroutines.
 //
 // # Security
 //
 // Tokens are encrypted and authenticated with a key derived by HKDF-SHA256
 // from the secret and bound to the cookie name. Only alg "dir" with enc
-// "A256GCM" is accepted. Secrets are rotated with Config.PreviousSecrets.
-// See SECURITY.md for the threat model.
+// "A256GCM" is accepted, with a strict protected header. Secrets are
+// rotated with [Config.PreviousSecrets]. See SECURITY.md for the threat
+// model.
 package authsession
 
 import (
@@ -136,7 +165,8 @@ type AuthSession[U any] struct {
 	MiddlewareWith func(hook AuthorizeFunc) func(next http.Handler) http.Handler
 
 	// Handlers serves the session API; mount it at Config.APIPath and
-	// below it: mux.Handle("/api/session/", auth.Handlers).
+	// below it: mux.Handle("/api/session", auth.Handlers) and
+	// mux.Handle("/api/session/", auth.Handlers).
 	Handlers http.Handler
 
 	// Actions are Refresh, Update and Logout for form handlers and other
