@@ -3,7 +3,7 @@
 // AUTHSESSION_DEMO_STORE_URL (SESSION_STORE=memory). Without them the tests
 // skip, unless AUTHSESSION_REQUIRE_SERVICES=1, where they fail.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { artifact, baseURL, countdownSeconds, launch, required, signIn, skipUnless, storeURL } from "./browser.mjs";
 
 if (required && (!baseURL || !storeURL)) {
@@ -12,18 +12,20 @@ if (required && (!baseURL || !storeURL)) {
   });
 }
 
-describe("demo (stateless)", { skip: skipUnless(baseURL, "AUTHSESSION_DEMO_URL") }, () => {
-  let browser;
-  before(async () => {
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+// One browser for the whole file, launched by the first test that needs it.
+let browserPromise;
+function browser() {
+  browserPromise ??= launch();
+  return browserPromise;
+}
+after(async () => {
+  if (browserPromise) await (await browserPromise).close();
+});
 
+describe("demo (stateless)", { skip: skipUnless(baseURL, "AUTHSESSION_DEMO_URL") }, () => {
   // newPage opens a page in a fresh browser context (its own cookie jar).
   async function newPage(t) {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+    const context = await (await browser()).newContext({ viewport: { width: 1000, height: 760 } });
     t.after(() => context.close());
     return { context, page: await context.newPage() };
   }
@@ -149,6 +151,8 @@ describe("demo (stateless)", { skip: skipUnless(baseURL, "AUTHSESSION_DEMO_URL")
     assert.equal(await page.getAttribute("html", "dir"), "rtl");
     const hrefs = await page.$$eval("nav a", (as) => as.map((a) => a.getAttribute("href")));
     assert.ok(hrefs.length > 0 && hrefs.every((h) => h === "/ar" || h.startsWith("/ar/")), `links lost the locale: ${hrefs}`);
+    await page.waitForFunction(() => window.demoSession?.status === "authenticated");
+    await page.screenshot({ path: artifact("dashboard-ar.png"), fullPage: true });
     const resp = await page.goto(`${baseURL}/ar/admin`);
     assert.equal(resp.status(), 403);
     assert.equal(await page.textContent("h1"), "غير مسموح");
@@ -156,18 +160,11 @@ describe("demo (stateless)", { skip: skipUnless(baseURL, "AUTHSESSION_DEMO_URL")
 });
 
 describe("demo with SESSION_STORE=memory", { skip: skipUnless(storeURL, "AUTHSESSION_DEMO_STORE_URL") }, () => {
-  let browser;
-  before(async () => {
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-  });
-
   test("the session page lists both devices and logs out everywhere", async (t) => {
     // Two contexts are two devices of the same user.
-    const phone = await browser.newContext({ userAgent: "DemoPhone/1.0" });
-    const laptop = await browser.newContext({ userAgent: "DemoLaptop/1.0" });
+    const b = await browser();
+    const phone = await b.newContext({ userAgent: "DemoPhone/1.0" });
+    const laptop = await b.newContext({ userAgent: "DemoLaptop/1.0" });
     t.after(() => Promise.all([phone.close(), laptop.close()]));
     const p = await phone.newPage();
     const l = await laptop.newPage();

@@ -226,7 +226,7 @@ func (a *app) render(w http.ResponseWriter, r *http.Request, status int, page st
 	if s, ok := a.auth.GetSession(r); ok {
 		pub := s.Public(false) // never a token in the page
 		d.Session = &pub
-		d.Role = s.User.String("role")
+		d.Role = d.T("role_" + s.User.String("role"))
 		d.IsAdmin = isAdmin(s)
 		d.Initial = initialEnvelope{&pub, a.auth.ClientConfig.RefreshThreshold, a.auth.ClientConfig.SessionExpiry}
 		d.Strings = map[string]string{
