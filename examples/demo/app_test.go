@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/rand"
 	"errors"
 	"io"
 	"log/slog"
@@ -8,12 +9,14 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/testenv"
 )
 
 const testSecret = "demo-test-secret-0123456789abcdefghij"
@@ -396,10 +399,52 @@ func TestDemoPageCarriesClientAndNoTokens(t *testing.T) {
 }
 
 func TestDemoMemoryStore(t *testing.T) {
-	srv := newTestServer(t, options{Store: authsession.NewMemoryStore(authsession.MemoryStoreOptions{}), StoreName: "memory"})
+	testStoreFlow(t, authsession.NewMemoryStore(authsession.MemoryStoreOptions{}), "")
+}
+
+func TestDemoRedisStore(t *testing.T) {
+	addr := os.Getenv("AUTHSESSION_REDIS_ADDR")
+	if addr == "" {
+		testenv.Missing(t, "a Redis server", "set AUTHSESSION_REDIS_ADDR=host:port")
+	}
+	store, closeStore, err := newRedisStore("redis://" + addr + "/0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { closeStore() })
+	// The server may be shared: names unique to this run.
+	testStoreFlow(t, store, rand.Text()[:8])
+}
+
+func TestNewRedisStoreErrors(t *testing.T) {
+	tests := []struct{ name, url string }{
+		{"not a URL", "::"},
+		{"wrong scheme", "http://127.0.0.1:6379"},
+		{"nothing listening", "redis://127.0.0.1:1/0"},
+		{"password not leaked", "redis://:hunter2-secret@127.0.0.1:1/0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, closeStore, err := newRedisStore(tt.url)
+			defer closeStore()
+			if err == nil {
+				t.Fatal("got no error")
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("the error contains the password: %v", err)
+			}
+		})
+	}
+}
+
+// testStoreFlow signs one user in on two devices, lists them, revokes one,
+// checks that another user cannot revoke them, and logs out everywhere.
+func testStoreFlow(t *testing.T, store authsession.Store, suffix string) {
+	srv := newTestServer(t, options{Store: store, StoreName: "test"})
+	eve, mallory := "Eve"+suffix, "Mallory"+suffix
 	phone, laptop := newClient(t), newClient(t)
-	signIn(t, phone, srv.URL, "Eve", "user")
-	signIn(t, laptop, srv.URL, "Eve", "user")
+	signIn(t, phone, srv.URL, eve, "user")
+	signIn(t, laptop, srv.URL, eve, "user")
 
 	_, page := get(t, laptop, srv.URL+"/dashboard/session")
 	if got, want := strings.Count(page, `<tr class="device">`), 2; got != want {
@@ -410,7 +455,8 @@ func TestDemoMemoryStore(t *testing.T) {
 	}
 
 	// Sign the phone out from the laptop.
-	id := regexp.MustCompile(`name="id" value="([^"]+)"`).FindStringSubmatch(page)
+	revokeID := regexp.MustCompile(`name="id" value="([^"]+)"`)
+	id := revokeID.FindStringSubmatch(page)
 	if id == nil {
 		t.Fatal("no revoke form for the other device")
 	}
@@ -422,13 +468,18 @@ func TestDemoMemoryStore(t *testing.T) {
 		t.Errorf("laptop after revoking the phone: got status %d, want 200", resp.StatusCode)
 	}
 
-	// Another user's session id cannot be revoked.
-	mallory := newClient(t)
-	signIn(t, mallory, srv.URL, "Mallory", "user")
-	signIn(t, phone, srv.URL, "Eve", "user")
+	// Another user cannot revoke Eve's sessions, nor with a bogus id.
+	mc := newClient(t)
+	signIn(t, mc, srv.URL, mallory, "user")
+	signIn(t, phone, srv.URL, eve, "user")
 	_, page = get(t, laptop, srv.URL+"/dashboard/session")
-	other := regexp.MustCompile(`name="id" value="([^"]+)"`).FindStringSubmatch(page)
-	post(t, mallory, srv.URL+"/dashboard/devices/revoke", url.Values{"id": {other[1]}})
+	other := revokeID.FindStringSubmatch(page)
+	if other == nil {
+		t.Fatal("no revoke form for the phone's new session")
+	}
+	for _, bogus := range []string{other[1], "", strings.Repeat("x", 10_000), "../../etc"} {
+		post(t, mc, srv.URL+"/dashboard/devices/revoke", url.Values{"id": {bogus}})
+	}
 	if resp, _ := get(t, phone, srv.URL+"/dashboard"); resp.StatusCode != http.StatusOK {
 		t.Errorf("another user revoked Eve's phone: got status %d, want 200", resp.StatusCode)
 	}
@@ -443,7 +494,7 @@ func TestDemoMemoryStore(t *testing.T) {
 			t.Errorf("%s after log out everywhere: got status %d, want 307", name, resp.StatusCode)
 		}
 	}
-	if resp, _ := get(t, mallory, srv.URL+"/dashboard"); resp.StatusCode != http.StatusOK {
+	if resp, _ := get(t, mc, srv.URL+"/dashboard"); resp.StatusCode != http.StatusOK {
 		t.Errorf("another user was logged out: got status %d", resp.StatusCode)
 	}
 }
