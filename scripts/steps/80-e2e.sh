@@ -40,7 +40,7 @@ e2e_start() {
 	local name=$1 port pid i
 	shift
 	port=$(free_port)
-	env "$@" ADDR="127.0.0.1:$port" SESSION_SECRET="e2e-only-secret-0123456789abcdefghijklmn" \
+	env -u REDIS_URL -u SESSION_STORE -u COOKIE_SECURE "$@" ADDR="127.0.0.1:$port" SESSION_SECRET="e2e-only-secret-0123456789abcdefghijklmn" \
 		"$e2e_tmp/demo" >"$e2e_tmp/$name.log" 2>&1 &
 	pid=$!
 	on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
