@@ -1,7 +1,8 @@
 // End-to-end tests of examples/demo in headless Chromium. scripts/steps/
-// 80-e2e.sh starts the demo and sets AUTHSESSION_DEMO_URL (stateless) and
-// AUTHSESSION_DEMO_STORE_URL (SESSION_STORE=memory). Without them the tests
-// skip, unless AUTHSESSION_REQUIRE_SERVICES=1, where they fail.
+// 80-e2e.sh starts the demo twice and sets AUTHSESSION_DEMO_URL (stateless)
+// and AUTHSESSION_DEMO_STORE_URL (SESSION_STORE=memory, COOKIE_SECURE=1).
+// Without them the tests skip, unless AUTHSESSION_REQUIRE_SERVICES=1, where
+// they fail.
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { artifact, baseURL, countdownSeconds, launch, required, signIn, skipUnless, storeURL } from "./browser.mjs";
@@ -54,6 +55,7 @@ describe("demo (stateless)", { skip: skipUnless(baseURL, "AUTHSESSION_DEMO_URL")
     assert.ok(session, `no session cookie among ${cookies.map((c) => c.name)}`);
     assert.equal(session.httpOnly, true);
     assert.equal(session.sameSite, "Lax");
+    assert.equal(session.secure, false, "the stateless demo runs without COOKIE_SECURE");
     // Nor does the page's HTML carry the token.
     assert.ok(!(await page.content()).includes(session.value), "the page contains the session token");
   });
@@ -170,6 +172,11 @@ describe("demo with SESSION_STORE=memory", { skip: skipUnless(storeURL, "AUTHSES
     const l = await laptop.newPage();
     await signIn(p, storeURL, "Eve", "user");
     await signIn(l, storeURL, "Eve", "user");
+
+    // This server runs with COOKIE_SECURE=1, over plain HTTP on 127.0.0.1.
+    const cookie = (await laptop.cookies()).find((c) => c.name === "session");
+    assert.equal(cookie?.secure, true, "the session cookie is not Secure");
+    assert.equal(cookie?.httpOnly, true);
 
     await l.goto(`${storeURL}/dashboard/session`);
     const devices = await l.$$eval("tr.device td:first-child", (tds) => tds.map((td) => td.textContent));

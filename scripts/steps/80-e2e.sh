@@ -1,6 +1,6 @@
 # The demo (examples/demo, its own Go module) and the end-to-end browser
 # tests (e2e/): the demo's vet and unit tests, then two demo servers on
-# 127.0.0.1 (stateless and SESSION_STORE=memory) driven by headless Debian
+# 127.0.0.1 (stateless; and SESSION_STORE=memory with a Secure cookie) driven by headless Debian
 # Chromium through playwright-core (no downloaded browser). Screenshots go
 # to artifacts/.
 section "demo module: vet and tests"
@@ -60,7 +60,9 @@ e2e_start() {
 section "e2e: headless Chromium"
 e2e_start stateless
 AUTHSESSION_DEMO_URL=$e2e_url
-e2e_start memory SESSION_STORE=memory
+# Chromium treats http://127.0.0.1 as a secure context and keeps Secure
+# cookies there: the second server runs with the production default.
+e2e_start memory SESSION_STORE=memory COOKIE_SECURE=1
 AUTHSESSION_DEMO_STORE_URL=$e2e_url
 export AUTHSESSION_DEMO_URL AUTHSESSION_DEMO_STORE_URL
 export AUTHSESSION_ARTIFACTS="$ROOT/artifacts"
