@@ -1,7 +1,340 @@
 package authsession
 
-// Actions are the server-side session operations for form handlers.
-// (stub: the API issue fills it in)
-type Actions[U any] struct{}
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"reflect"
+	"slices"
+)
 
-func newActions[U any](e *engine[U]) Actions[U] { return Actions[U]{} }
+// ActionResult is what every action returns, like the { success, error,
+// session } objects of next-auth-session's server actions.
+type ActionResult[U any] struct {
+	// Success reports whether the action did what it was asked.
+	Success bool
+
+	// Session is the session after the action: the refreshed or updated
+	// session, or nil after Logout and on failure. It includes the
+	// tokens; send only Session.Public(false) to a browser.
+	Session *Session[U]
+
+	// Err is why the action failed, nil on success. It wraps one of the
+	// package's sentinel errors (ErrNoSession, ErrFieldNotAllowed,
+	// ErrInvalidUpdate, ErrSessionTooLarge, ...): test it with
+	// [errors.Is]. Its text is for logs, not for users; show Message.
+	Err error
+}
+
+// Message returns a short, generic description of Err that is safe to show
+// to a user ("You are not signed in."), or "" on success. It never
+// contains a token, a field value or internal error text.
+func (r ActionResult[U]) Message() string {
+	if r.Err == nil {
+		return ""
+	}
+	return classify(r.Err).message()
+}
+
+// Actions are the session operations for form handlers and other
+// server-side code. The session API ([AuthSession.Handlers]) serves POST,
+// PATCH and DELETE through these same functions, so both follow the same
+// rules. They are safe for concurrent use. Unlike the HTTP API they do not
+// check the request's origin: a form handler that calls them from an
+// unsafe method should be wrapped in [http.CrossOriginProtection].
+type Actions[U any] struct {
+	// Refresh extends the session's expiry (never past MaxLifetime) and
+	// re-issues the cookie. Without a session it fails with ErrNoSession;
+	// when the session can no longer be extended (ErrMaxLifetime, or
+	// OnRefresh refused it: ErrRejected) the cookie is cleared.
+	Refresh func(w http.ResponseWriter, r *http.Request) ActionResult[U]
+
+	// Update changes the top-level user fields named in fields (JSON
+	// names, values as encoding/json would decode them) and re-issues the
+	// cookie. Only fields listed in Config.UpdatableFields may change;
+	// "id", the tokens and the session's times never do. A field set to
+	// nil gets the JSON null value (for most types: its zero value). An
+	// object value replaces the field's whole value; there is no deep
+	// merge. Config.ValidateUpdate, if set, sees the old and the updated
+	// user and may refuse the change. On any error nothing changes and no
+	// cookie is written: ErrNoSession, ErrFieldNotAllowed (a field outside
+	// the allowlist, or a change that would touch another field),
+	// ErrInvalidUpdate (no fields, a value that doesn't fit the user type,
+	// a ValidateUpdate refusal) or ErrSessionTooLarge.
+	Update func(w http.ResponseWriter, r *http.Request, fields map[string]any) ActionResult[U]
+
+	// Logout ends the session: it clears every chunk of the cookie and
+	// revokes the session in the store, if one is configured. It succeeds
+	// without a session too.
+	Logout func(w http.ResponseWriter, r *http.Request) ActionResult[U]
+}
+
+// actionSet implements Actions for one engine.
+type actionSet[U any] struct {
+	e       *engine[U]
+	allowed map[string]bool
+}
+
+func newActions[U any](e *engine[U]) Actions[U] {
+	a := &actionSet[U]{e: e, allowed: make(map[string]bool, len(e.cfg.UpdatableFields))}
+	for _, f := range e.cfg.UpdatableFields {
+		a.allowed[f] = true
+	}
+	return Actions[U]{Refresh: a.refresh, Update: a.update, Logout: a.logout}
+}
+
+func done[U any](s Session[U], err error) ActionResult[U] {
+	if err != nil {
+		return ActionResult[U]{Err: err}
+	}
+	return ActionResult[U]{Success: true, Session: &s}
+}
+
+func (a *actionSet[U]) refresh(w http.ResponseWriter, r *http.Request) ActionResult[U] {
+	return done(a.e.refreshSession(w, r))
+}
+
+func (a *actionSet[U]) logout(w http.ResponseWriter, r *http.Request) ActionResult[U] {
+	if err := a.e.deleteSession(w, r); err != nil {
+		return ActionResult[U]{Err: err}
+	}
+	return ActionResult[U]{Success: true}
+}
+
+func (a *actionSet[U]) update(w http.ResponseWriter, r *http.Request, fields map[string]any) ActionResult[U] {
+	if err := a.checkFields(fields); err != nil {
+		return ActionResult[U]{Err: err}
+	}
+	return done(a.e.updateSession(w, r, func(s *Session[U]) error {
+		// s is a private deep copy of the current session: s.User is the
+		// old user, safe to hand to ValidateUpdate.
+		updated, err := a.applyUserFields(s.User, fields)
+		if err != nil {
+			return err
+		}
+		s.User = updated
+		return nil
+	}))
+}
+
+// checkFields refuses an empty update and any field outside the
+// allowlist, before any cookie is decrypted.
+func (a *actionSet[U]) checkFields(fields map[string]any) error {
+	if len(fields) == 0 {
+		return fmt.Errorf("%w: no fields to update", ErrInvalidUpdate)
+	}
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		if !a.allowed[k] {
+			return fmt.Errorf("%w: %q", ErrFieldNotAllowed, k)
+		}
+	}
+	return nil
+}
+
+// applyUserFields returns old with fields merged in, generically for any
+// user type that encodes to a JSON object: encode, merge, decode. It then
+// checks that only allowed fields differ (a user type may decode keys
+// case-insensitively or derive one field from another) and runs
+// ValidateUpdate.
+func (a *actionSet[U]) applyUserFields(old U, fields map[string]any) (U, error) {
+	var zero U
+	before, err := userObject(old)
+	if err != nil {
+		return zero, err
+	}
+	merged := maps.Clone(before)
+	for k, v := range fields {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return zero, fmt.Errorf("%w: field %q cannot be encoded as JSON", ErrInvalidUpdate, k)
+		}
+		merged[k] = b
+	}
+	raw, err := json.Marshal(merged)
+	if err != nil {
+		return zero, fmt.Errorf("%w: %w", ErrInvalidUpdate, err)
+	}
+	var updated U
+	if err := json.Unmarshal(raw, &updated); err != nil {
+		return zero, fmt.Errorf("%w: the values do not fit the user type: %w", ErrInvalidUpdate, err)
+	}
+	after, err := userObject(updated)
+	if err != nil {
+		return zero, err
+	}
+	for k := range mergedKeys(before, after) {
+		if !a.allowed[k] && !jsonEqual(before[k], after[k]) {
+			return zero, fmt.Errorf("%w: the update would change %q", ErrFieldNotAllowed, k)
+		}
+	}
+	if v := a.e.cfg.ValidateUpdate; v != nil {
+		if err := v(old, updated); err != nil {
+			return zero, fmt.Errorf("%w: ValidateUpdate: %w", ErrInvalidUpdate, err)
+		}
+	}
+	return updated, nil
+}
+
+// userObject encodes u as a JSON object.
+func userObject[U any](u U) (map[string]json.RawMessage, error) {
+	b, err := json.Marshal(u)
+	if err != nil {
+		return nil, fmt.Errorf("%w: encoding the user: %w", ErrInvalidUpdate, err)
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(b, &obj); err != nil || obj == nil {
+		return nil, fmt.Errorf("%w: the user type %T does not encode to a JSON object", ErrInvalidUpdate, u)
+	}
+	return obj, nil
+}
+
+func mergedKeys(a, b map[string]json.RawMessage) map[string]struct{} {
+	keys := make(map[string]struct{}, len(a)+len(b))
+	for k := range a {
+		keys[k] = struct{}{}
+	}
+	for k := range b {
+		keys[k] = struct{}{}
+	}
+	return keys
+}
+
+// jsonEqual reports whether two encoded values (nil: absent) are the same
+// JSON value. Numbers compare by their text, which errs on the side of
+// "changed".
+func jsonEqual(a, b json.RawMessage) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	if bytes.Equal(a, b) {
+		return true
+	}
+	va, okA := decodeAny(a)
+	vb, okB := decodeAny(b)
+	return okA && okB && reflect.DeepEqual(va, vb)
+}
+
+func decodeAny(b []byte) (any, bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	return v, dec.Decode(&v) == nil
+}
+
+// encodesToObject reports whether U can encode to a JSON object: a struct,
+// a map, an interface or a type with its own MarshalJSON (checked again on
+// every update).
+func encodesToObject[U any]() bool {
+	t := reflect.TypeFor[U]()
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	marshaler := reflect.TypeFor[json.Marshaler]()
+	if t.Implements(marshaler) || reflect.PointerTo(t).Implements(marshaler) {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map, reflect.Interface:
+		return true
+	}
+	return false
+}
+
+// current is the session a read (GET) returns: the request's session,
+// re-issued by auto refresh only when its refresh threshold has passed.
+func (e *engine[U]) current(w http.ResponseWriter, r *http.Request) (Session[U], bool) {
+	s, ok := e.getSession(r)
+	if ok {
+		s, ok = e.autoRefresh(w, r, s)
+	}
+	return s, ok
+}
+
+// errCode is the stable code of an error response; it also selects the
+// HTTP status and the generic message.
+type errCode string
+
+const (
+	codeNoSession    errCode = "no_session"
+	codeNotAllowed   errCode = "field_not_allowed"
+	codeInvalid      errCode = "invalid_update"
+	codeTooLarge     errCode = "session_too_large"
+	codeUnavailable  errCode = "unavailable"
+	codeInternal     errCode = "internal_error"
+	codeBadRequest   errCode = "bad_request"
+	codeBodyTooLarge errCode = "body_too_large"
+	codeMediaType    errCode = "unsupported_media_type"
+	codeMethod       errCode = "method_not_allowed"
+	codeNotFound     errCode = "not_found"
+	codeCrossOrigin  errCode = "cross_origin"
+)
+
+// classify maps an action's error to its code.
+func classify(err error) errCode {
+	switch {
+	case errors.Is(err, ErrNoSession), errors.Is(err, ErrMaxLifetime), errors.Is(err, ErrRejected):
+		return codeNoSession
+	case errors.Is(err, ErrFieldNotAllowed):
+		return codeNotAllowed
+	case errors.Is(err, ErrInvalidUpdate):
+		return codeInvalid
+	case errors.Is(err, ErrSessionTooLarge):
+		return codeTooLarge
+	case errors.Is(err, ErrStore):
+		return codeUnavailable
+	}
+	return codeInternal
+}
+
+func (c errCode) status() int {
+	switch c {
+	case codeNoSession:
+		return http.StatusUnauthorized
+	case codeNotAllowed, codeCrossOrigin:
+		return http.StatusForbidden
+	case codeInvalid, codeBadRequest:
+		return http.StatusBadRequest
+	case codeTooLarge, codeBodyTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case codeUnavailable:
+		return http.StatusServiceUnavailable
+	case codeMediaType:
+		return http.StatusUnsupportedMediaType
+	case codeMethod:
+		return http.StatusMethodNotAllowed
+	case codeNotFound:
+		return http.StatusNotFound
+	}
+	return http.StatusInternalServerError
+}
+
+func (c errCode) message() string {
+	switch c {
+	case codeNoSession:
+		return "You are not signed in."
+	case codeNotAllowed:
+		return "This field cannot be changed."
+	case codeInvalid:
+		return "The update was not accepted."
+	case codeTooLarge:
+		return "The session would be too large."
+	case codeUnavailable:
+		return "The session service is unavailable. Try again later."
+	case codeBadRequest:
+		return "The request body is not JSON of the expected shape."
+	case codeBodyTooLarge:
+		return "The request body is too large."
+	case codeMediaType:
+		return "The request body must be application/json."
+	case codeMethod:
+		return "This method is not allowed here."
+	case codeNotFound:
+		return "Not found."
+	case codeCrossOrigin:
+		return "Cross-origin request refused."
+	}
+	return "Something went wrong."
+}

@@ -87,7 +87,8 @@ type AuthSession[U any] struct {
 	RefreshSession func(w http.ResponseWriter, r *http.Request) (Session[U], error)
 
 	// DeleteSession clears the cookie (every chunk) and revokes the
-	// session in the store, if one is configured.
+	// session in the store, if one is configured; a failed revocation is
+	// returned wrapping ErrStore (the cookie is cleared regardless).
 	DeleteSession func(w http.ResponseWriter, r *http.Request) error
 
 	// IsAuthenticated reports whether the request has a valid session.
@@ -109,8 +110,30 @@ type AuthSession[U any] struct {
 	// RefreshThreshold ago and can still be extended.
 	ShouldRefreshSession func(s Session[U]) bool
 
+	// RevokeUserSessions ends every session of the user ("log out
+	// everywhere") and returns how many it ended. It needs Config.Store;
+	// without one it returns ErrNoStore. Errors wrap ErrStore.
+	RevokeUserSessions func(ctx context.Context, userID string) (int, error)
+
+	// RevokeUserSession ends one session of the user, such as a device
+	// picked from ListUserSessions. It returns ErrNoSession when the
+	// session is not live or belongs to another user, and ErrNoStore
+	// without Config.Store.
+	RevokeUserSession func(ctx context.Context, userID, sessionID string) error
+
+	// ListUserSessions returns the user's live sessions ("your devices"),
+	// most recently seen first. It needs Config.Store; without one it
+	// returns ErrNoStore. Errors wrap ErrStore.
+	ListUserSessions func(ctx context.Context, userID string) ([]SessionRecord, error)
+
 	// Middleware is the route guard; see the package doc's "Route rules".
 	Middleware func(next http.Handler) http.Handler
+
+	// MiddlewareWith is Middleware with a custom hook, next-auth-session's
+	// middleware(request, customHandler): hook runs after Config.Authorize
+	// returned nil and may likewise override the guard's response. Call it
+	// once at start-up, not per request.
+	MiddlewareWith func(hook AuthorizeFunc) func(next http.Handler) http.Handler
 
 	// Handlers serves the session API; mount it at Config.APIPath and
 	// below it: mux.Handle("/api/session/", auth.Handlers).
@@ -210,6 +233,9 @@ func NextAuthSession[U any](cfg Config[U]) (*AuthSession[U], error) {
 		DecryptSession:       e.decryptSession,
 		IsSessionExpired:     e.isExpired,
 		ShouldRefreshSession: e.shouldRefresh,
+		RevokeUserSessions:   e.revokeUserSessions,
+		RevokeUserSession:    e.revokeUserSession,
+		ListUserSessions:     e.listUserSessions,
 		Config:               cfg,
 		ClientConfig: ClientConfig{
 			BasePath:         cfg.APIPath,
@@ -219,9 +245,11 @@ func NextAuthSession[U any](cfg Config[U]) (*AuthSession[U], error) {
 			SessionExpiry:    int64(cfg.Expiry / time.Second),
 		},
 	}
-	if a.Middleware, err = newGuard(e); err != nil {
+	g, err := newGuard(e)
+	if err != nil {
 		return nil, err
 	}
+	a.Middleware, a.MiddlewareWith = g.middleware(nil), g.middleware
 	if a.Handlers, err = newHandlers(e); err != nil {
 		return nil, err
 	}
@@ -478,14 +506,12 @@ func (e *engine[U]) clear(w http.ResponseWriter, r *http.Request, s *Session[U])
 	}
 }
 
+// deleteSession clears the cookie and revokes the session it carries in the
+// store, even when the store check failed (a store that was down).
 func (e *engine[U]) deleteSession(w http.ResponseWriter, r *http.Request) error {
-	s, ok := e.getSession(r)
-	if !ok {
-		e.clear(w, r, nil)
-		return nil
-	}
-	e.clear(w, r, &s)
-	return nil
+	id := e.requestSessionID(r)
+	e.clear(w, r, nil)
+	return e.revokeID(r.Context(), id)
 }
 
 func (e *engine[U]) encryptSession(s Session[U]) (string, error) {

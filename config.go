@@ -107,6 +107,15 @@ type Config[U any] struct {
 	// Cookie holds the cookie attributes.
 	Cookie CookieConfig
 
+	// Format is the token format: FormatDefault (the zero value), or
+	// FormatAuthJS / FormatNextAuthV4 to share the session cookie of a
+	// Next.js app using Auth.js v5 or NextAuth.js v4. With those, the
+	// default cookie name is theirs ("__Secure-authjs.session-token",
+	// "__Secure-next-auth.session-token", without the prefix when
+	// Cookie.Insecure is set) and the secret is their AUTH_SECRET /
+	// NEXTAUTH_SECRET.
+	Format TokenFormat
+
 	// MaxCookieBytes caps the encrypted token's total size across all
 	// cookie chunks. Creating or updating a larger session fails with
 	// ErrSessionTooLarge; reading a larger cookie is "no session".
@@ -241,6 +250,12 @@ func (c Config[U]) resolve() (Config[U], error) {
 		c.Leeway = DefaultLeeway
 	} else if c.Leeway < 0 {
 		c.Leeway = 0
+	}
+	if !c.Format.valid() {
+		return c, configError("Format", "unknown token format %d", int(c.Format))
+	}
+	if c.Cookie.Name == "" {
+		c.Cookie.Name = c.Format.defaultCookieName(c.Cookie.Insecure)
 	}
 	if err := c.Cookie.resolve(); err != nil {
 		return c, err

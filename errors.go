@@ -31,6 +31,19 @@ var (
 	// ErrRejected means an OnValidate or OnRefresh hook ended the session.
 	ErrRejected = errors.New("authsession: session rejected by hook")
 
+	// ErrNoStore means an operation needs Config.Store and none is set.
+	ErrNoStore = errors.New("authsession: no session store configured")
+
 	// ErrStore means the configured session store failed.
 	ErrStore = errors.New("authsession: session store failure")
+
+	// ErrFieldNotAllowed means an update named a field that may not be
+	// changed through the session API or Actions: one not listed in
+	// Config.UpdatableFields, the user's "id", a token, or any session
+	// field outside "user". Nothing was changed.
+	ErrFieldNotAllowed = errors.New("authsession: field may not be updated")
+
+	// ErrInvalidUpdate means an update was empty, did not fit the user
+	// type, or was refused by Config.ValidateUpdate. Nothing was changed.
+	ErrInvalidUpdate = errors.New("authsession: invalid update")
 )

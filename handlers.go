@@ -1,8 +1,247 @@
 package authsession
 
-import "net/http"
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+)
 
-// newHandlers builds the /api/session handler. (stub: the API issue fills it in)
+// MaxAPIBodyBytes is the largest request body the session API reads; a
+// larger PATCH body is refused with 413.
+const MaxAPIBodyBytes = 8 << 10
+
+const (
+	allowBase = "GET, HEAD, POST, PATCH, DELETE"
+)
+
+// apiHandler serves the session API. It is a thin adapter: reads go
+// through engine.current, writes through Actions.
+type apiHandler[U any] struct {
+	e       *engine[U]
+	actions Actions[U]
+	csrf    *http.CrossOriginProtection
+}
+
+// newHandlers builds the session API handler. It validates the
+// configuration it alone uses: TrustedOrigins and, when fields are
+// updatable, that the user type encodes to a JSON object.
 func newHandlers[U any](e *engine[U]) (http.Handler, error) {
-	return http.NotFoundHandler(), nil
+	csrf := http.NewCrossOriginProtection()
+	for i, o := range e.cfg.TrustedOrigins {
+		if err := csrf.AddTrustedOrigin(o); err != nil {
+			return nil, fmt.Errorf("%w: TrustedOrigins[%d]: %w", ErrConfig, i, err)
+		}
+	}
+	if len(e.cfg.UpdatableFields) > 0 && !encodesToObject[U]() {
+		var zero U
+		return nil, configError("UpdatableFields", "the user type %T does not encode to a JSON object, so it has no fields to update", zero)
+	}
+	return &apiHandler[U]{e: e, actions: newActions(e), csrf: csrf}, nil
+}
+
+// apiRoute is what a request path addresses.
+type apiRoute int
+
+const (
+	routeNone apiRoute = iota
+	routeBase
+	routeClient
+	routeClientTypes
+)
+
+// route resolves the request path relative to the API's base path. The
+// path may still carry Config.APIPath (mounted on a mux or chi router) or
+// have had its prefix removed (http.StripPrefix, any prefix).
+func (h *apiHandler[U]) route(p string) apiRoute {
+	rest, ok := strings.CutPrefix(p, h.e.cfg.APIPath)
+	if !ok || rest != "" && rest[0] != '/' {
+		rest = p
+	}
+	switch rest {
+	case "", "/":
+		return routeBase
+	case "/client.js", "client.js":
+		return routeClient
+	case "/client.d.ts", "client.d.ts":
+		return routeClientTypes
+	}
+	return routeNone
+}
+
+// ServeHTTP implements [http.Handler].
+func (h *apiHandler[U]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hdr := w.Header()
+	route := h.route(r.URL.Path)
+	if route == routeClient || route == routeClientTypes {
+		// Static, versioned assets: their caching is set by the asset
+		// server (ETag, immutable when versioned); the session does not
+		// vary them.
+		if route == routeClient {
+			serveClientJS(w, r)
+		} else {
+			serveClientTypes(w, r)
+		}
+		return
+	}
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Add("Vary", "Cookie")
+	switch route {
+	case routeBase:
+		h.serveBase(w, r)
+	default:
+		writeError(w, codeNotFound)
+	}
+}
+
+func (h *apiHandler[U]) serveBase(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		s, ok := h.e.current(w, r)
+		h.writeSession(w, r, s, ok)
+		return
+	case http.MethodPost, http.MethodPatch, http.MethodDelete:
+	default:
+		w.Header().Set("Allow", allowBase)
+		writeError(w, codeMethod)
+		return
+	}
+	if err := h.csrf.Check(r); err != nil {
+		h.e.log.LogAttrs(r.Context(), slog.LevelDebug, "authsession: refused cross-origin request", slog.String("method", r.Method))
+		writeError(w, codeCrossOrigin)
+		return
+	}
+	var res ActionResult[U]
+	switch r.Method {
+	case http.MethodPost:
+		res = h.actions.Refresh(w, r)
+	case http.MethodDelete:
+		res = h.actions.Logout(w, r)
+	default:
+		fields, code := readUpdate(w, r)
+		if code != "" {
+			writeError(w, code)
+			return
+		}
+		res = h.actions.Update(w, r, fields)
+	}
+	if !res.Success {
+		code := classify(res.Err)
+		if code.status() >= 500 {
+			h.e.log.LogAttrs(r.Context(), slog.LevelWarn, "authsession: session API request failed", slog.String("method", r.Method), slog.String("error", res.Err.Error()))
+		}
+		writeError(w, code)
+		return
+	}
+	if res.Session == nil {
+		h.writeSession(w, r, Session[U]{}, false)
+		return
+	}
+	h.writeSession(w, r, *res.Session, true)
+}
+
+// readUpdate decodes a PATCH body, {"user": {"field": value, ...}}, into
+// the user fields to change. Any other top-level key (a token, a time) is
+// a field that may not be updated.
+func readUpdate(w http.ResponseWriter, r *http.Request) (map[string]any, errCode) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return nil, codeMediaType
+	}
+	if r.ContentLength > MaxAPIBodyBytes {
+		return nil, codeBodyTooLarge
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxAPIBodyBytes))
+	dec.UseNumber()
+	var body map[string]json.RawMessage
+	if err := dec.Decode(&body); err != nil {
+		return nil, bodyError(err)
+	}
+	if err := dec.Decode(&struct{}{}); err != io.EOF {
+		return nil, bodyError(err)
+	}
+	if body == nil {
+		return nil, codeBadRequest
+	}
+	for k := range body {
+		if k != "user" {
+			return nil, codeNotAllowed
+		}
+	}
+	raw, ok := body["user"]
+	if !ok {
+		return nil, codeInvalid
+	}
+	var fields map[string]any
+	ud := json.NewDecoder(bytes.NewReader(raw))
+	ud.UseNumber()
+	if err := ud.Decode(&fields); err != nil || fields == nil {
+		return nil, codeBadRequest
+	}
+	return fields, ""
+}
+
+func bodyError(err error) errCode {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return codeBodyTooLarge
+	}
+	return codeBadRequest
+}
+
+// sessionResponse is the body of every successful response.
+type sessionResponse[U any] struct {
+	Session          *Session[U] `json:"session"`
+	RefreshThreshold int64       `json:"refreshThreshold"` // seconds
+	SessionExpiry    int64       `json:"sessionExpiry"`    // seconds
+}
+
+// writeSession writes s without its tokens (the access token only with
+// Config.ExposeAccessToken), or null when ok is false.
+func (h *apiHandler[U]) writeSession(w http.ResponseWriter, r *http.Request, s Session[U], ok bool) {
+	resp := sessionResponse[U]{
+		RefreshThreshold: int64(h.e.cfg.RefreshThreshold.Seconds()),
+		SessionExpiry:    int64(h.e.cfg.Expiry.Seconds()),
+	}
+	if ok {
+		p := s.Public(h.e.cfg.ExposeAccessToken)
+		resp.Session = &p
+	}
+	b, err := json.Marshal(resp)
+	if err != nil {
+		h.e.log.LogAttrs(r.Context(), slog.LevelWarn, "authsession: encoding session response failed", slog.String("error", err.Error()))
+		writeError(w, codeInternal)
+		return
+	}
+	writeJSON(w, http.StatusOK, b)
+}
+
+// writeError writes {"error":{"code":…,"message":…}} with the code's
+// status. The message is generic: never a token or internal error text.
+func writeError(w http.ResponseWriter, code errCode) {
+	var body errorBody
+	body.Error.Code, body.Error.Message = code, code.message()
+	b, _ := json.Marshal(body)
+	writeJSON(w, code.status(), b)
+}
+
+// errorBody is the body of every error response.
+type errorBody struct {
+	Error struct {
+		Code    errCode `json:"code"`
+		Message string  `json:"message"`
+	} `json:"error"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
 }

@@ -1,5 +1,15 @@
 package authsession
 
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/gobwas/glob"
+)
+
 // RouteType says who may visit a route.
 type RouteType int
 
@@ -30,6 +40,20 @@ func (t RouteType) String() string {
 }
 
 // Rule applies a route type to the paths matching Pattern.
+//
+// Pattern forms (all match the cleaned, percent-decoded path with any
+// locale prefix and trailing slash removed):
+//
+//   - "/login" (no wildcard): exactly /login (and /login/).
+//   - "/dashboard/*": /dashboard and everything below it.
+//   - "/blog*": every path that starts with /blog (/blog, /blogs, /blog/x).
+//   - anything else with *, ?, [...] or {a,b} is a glob compiled with
+//     github.com/gobwas/glob: "*" and "?" stay within one segment, "**"
+//     crosses segments; a trailing "/*" still means "and everything below",
+//     a trailing "*" still means "any suffix".
+//
+// Patterns must start with "/" and contain no empty, "." or ".." segments
+// (a cleaned path never does); a trailing "/" is ignored.
 type Rule struct {
 	Type    RouteType
 	Pattern string
@@ -43,3 +67,241 @@ func Auth(pattern string) Rule { return Rule{RouteAuth, pattern} }
 
 // Hybrid returns a rule open to everyone.
 func Hybrid(pattern string) Rule { return Rule{RouteHybrid, pattern} }
+
+// globRule is a pattern that needs glob matching.
+type globRule struct {
+	idx    int    // declaration order
+	lit    int    // length of the literal prefix, for precedence
+	prefix string // the literal prefix: a cheap pre-filter
+	g      *glob.Pattern
+	below  *glob.Pattern // for a trailing "/*": the paths below the base
+}
+
+func (gr *globRule) match(p string) bool {
+	if !strings.HasPrefix(p, gr.prefix) {
+		return false
+	}
+	return gr.g.Match(p) || gr.below != nil && gr.below.Match(p)
+}
+
+// router is the compiled rule set. It is immutable after compileRules and
+// safe for concurrent use. Matching costs one map lookup for exact rules,
+// one per path segment for subtree rules, one per distinct prefix length for
+// prefix rules, and a glob match only for the glob rules whose first
+// segment the path shares: the cost does not grow with the number of rules.
+type router struct {
+	rules      []Rule
+	exact      map[string]int // "/login" -> rule index
+	subtree    map[string]int // "/dashboard/*" is stored as "/dashboard"
+	subLens    lenSet         // the lengths of subtree's keys: skips useless lookups
+	prefix     map[string]int // "/blog*" is stored as "/blog"
+	prefixLens []int          // distinct keys' lengths of prefix, longest first
+	globsBySeg map[string][]*globRule
+	globs      []*globRule // globs whose first segment is not literal
+}
+
+// candidate is a matching rule and its precedence.
+type candidate struct {
+	idx int // -1: none
+	lit int
+}
+
+func (c candidate) beats(o candidate) bool {
+	return o.idx < 0 || c.lit > o.lit || c.lit == o.lit && c.idx < o.idx
+}
+
+func ruleError(pattern string, format string, args ...any) error {
+	return fmt.Errorf("authsession: rule %q: %w: %s", pattern, ErrConfig, fmt.Sprintf(format, args...))
+}
+
+// compileRules validates and compiles rules once.
+func compileRules(rules []Rule) (*router, error) {
+	rt := &router{
+		rules:      slices.Clone(rules),
+		exact:      map[string]int{},
+		subtree:    map[string]int{},
+		prefix:     map[string]int{},
+		globsBySeg: map[string][]*globRule{},
+	}
+	comp := glob.Compiler{Separators: []rune{'/'}, Globstar: true}
+	for i, r := range rules {
+		if !r.Type.valid() {
+			return nil, ruleError(r.Pattern, "unknown route type %d", int(r.Type))
+		}
+		p, err := normalizePattern(r.Pattern)
+		if err != nil {
+			return nil, ruleError(r.Pattern, "%s", err)
+		}
+		m := strings.IndexAny(p, "*?[]{}\\")
+		switch {
+		case m < 0:
+			addFirst(rt.exact, p, i)
+		case m == len(p)-1 && strings.HasSuffix(p, "/*"):
+			addFirst(rt.subtree, p[:len(p)-2], i)
+			rt.subLens.add(len(p) - 2)
+		case m == len(p)-2 && strings.HasSuffix(p, "/**"):
+			addFirst(rt.subtree, p[:len(p)-3], i)
+			rt.subLens.add(len(p) - 3)
+		case m == len(p)-1 && p[m] == '*' || m == len(p)-2 && strings.HasSuffix(p, "**"):
+			key := p[:m]
+			if _, dup := rt.prefix[key]; !dup {
+				rt.prefix[key] = i
+				rt.prefixLens = append(rt.prefixLens, len(key))
+			}
+		default:
+			gr := &globRule{idx: i, lit: m, prefix: p[:m]}
+			src := p
+			if strings.HasSuffix(p, "/*") || strings.HasSuffix(p, "/**") {
+				// "/users/*/posts/*": the base and everything below it.
+				base := strings.TrimRight(p, "*")
+				base = base[:len(base)-1]
+				src = base
+				if gr.below, err = comp.Compile(base + "/**"); err != nil {
+					return nil, ruleError(r.Pattern, "%v", err)
+				}
+			} else if strings.HasSuffix(p, "*") && !strings.HasSuffix(p, "/*") && !strings.HasSuffix(p, "**") {
+				src = p + "*" // a trailing "*" is "any suffix", as in "/blog*"
+			}
+			if gr.g, err = comp.Compile(src); err != nil {
+				return nil, ruleError(r.Pattern, "%v", err)
+			}
+			if j := strings.IndexByte(gr.prefix[1:], '/'); j >= 0 {
+				seg := gr.prefix[:j+1]
+				rt.globsBySeg[seg] = append(rt.globsBySeg[seg], gr)
+			} else {
+				rt.globs = append(rt.globs, gr)
+			}
+		}
+	}
+	slices.Sort(rt.prefixLens)
+	rt.prefixLens = slices.Compact(rt.prefixLens)
+	slices.Reverse(rt.prefixLens)
+	byPrecedence := func(a, b *globRule) int {
+		return cmp.Or(cmp.Compare(b.lit, a.lit), cmp.Compare(a.idx, b.idx))
+	}
+	slices.SortFunc(rt.globs, byPrecedence)
+	for _, l := range rt.globsBySeg {
+		slices.SortFunc(l, byPrecedence)
+	}
+	return rt, nil
+}
+
+// lenSet is a set of string lengths; lengths from 256 up share one bit.
+type lenSet [5]uint64
+
+func (s *lenSet) add(n int) {
+	n = min(n, 256)
+	s[n/64] |= 1 << (n % 64)
+}
+
+func (s *lenSet) has(n int) bool {
+	n = min(n, 256)
+	return s[n/64]&(1<<(n%64)) != 0
+}
+
+func addFirst(m map[string]int, k string, i int) {
+	if _, dup := m[k]; !dup {
+		m[k] = i // a tie goes to the rule declared first
+	}
+}
+
+// normalizePattern checks a pattern and removes a trailing slash.
+func normalizePattern(p string) (string, error) {
+	if p == "" || p[0] != '/' {
+		return "", errors.New(`must start with "/"`)
+	}
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c < 0x20 || c == 0x7f {
+			return "", errors.New("contains a control character")
+		}
+	}
+	if len(p) > 1 {
+		p = strings.TrimSuffix(p, "/")
+	}
+	if p != "/" && !isCleanPath(p) {
+		return "", errors.New(`contains an empty, "." or ".." segment, which a cleaned path never has`)
+	}
+	return p, nil
+}
+
+// match returns the index of the most specific rule matching p, a cleaned
+// path without locale prefix or trailing slash, or -1. It does not
+// allocate.
+func (rt *router) match(p string) int {
+	if i, ok := rt.exact[p]; ok {
+		return i
+	}
+	best := candidate{idx: -1}
+	// Subtree rules: p itself, then each shorter prefix ending before a
+	// "/"; the first hit is the longest.
+	if len(rt.subtree) > 0 {
+		end := len(p)
+		for {
+			if rt.subLens.has(end) {
+				if i, ok := rt.subtree[p[:end]]; ok {
+					best = candidate{i, end + 1}
+					break
+				}
+			}
+			end = strings.LastIndexByte(p[:end], '/')
+			if end < 0 {
+				break
+			}
+		}
+	}
+	for _, l := range rt.prefixLens {
+		if l > len(p) {
+			continue
+		}
+		if i, ok := rt.prefix[p[:l]]; ok {
+			if c := (candidate{i, l}); c.beats(best) {
+				best = c
+			}
+			break
+		}
+	}
+	if len(rt.globsBySeg) > 0 {
+		seg := p
+		if j := strings.IndexByte(p[1:], '/'); j >= 0 {
+			seg = p[:j+1]
+		}
+		best = matchGlobs(rt.globsBySeg[seg], p, best)
+	}
+	return matchGlobs(rt.globs, p, best).idx
+}
+
+func matchGlobs(l []*globRule, p string, best candidate) candidate {
+	for _, gr := range l {
+		c := candidate{gr.idx, gr.lit}
+		if !c.beats(best) {
+			break // sorted by precedence: nothing further can win
+		}
+		if gr.match(p) {
+			return c
+		}
+	}
+	return best
+}
+
+// isCleanPath reports whether p (starting with "/") has no empty, "." or
+// ".." segments, apart from one trailing slash. It does not allocate.
+func isCleanPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	start := 1
+	for i := 1; i <= len(p); i++ {
+		if i < len(p) && p[i] != '/' {
+			continue
+		}
+		seg := p[start:i]
+		switch {
+		case seg == "." || seg == "..":
+			return false
+		case seg == "" && i < len(p):
+			return false // "//"
+		}
+		start = i + 1
+	}
+	return true
+}

@@ -1,0 +1,185 @@
+// Types for the authsession browser client (client.js).
+//
+// What the client expects from the session API at `basePath` (default
+// "/api/session"), all JSON, all same-origin:
+//
+//   GET    basePath          200 {"session": Session | null, "refreshThreshold": seconds, "sessionExpiry": seconds}
+//   POST   basePath          200 {"session": Session}    (refresh)   401 {"error": {"code", "message"}}
+//   PATCH  basePath          body: {"user": {...fields}}, e.g. {"user": {"name": "Ann"}}
+//                            200 {"session": Session}    400/403 {"error": {"code", "message"}}
+//   DELETE basePath          200 {"session": null}       (logout)
+//
+// Tolerated variations: a 2xx body without "session" after POST/PATCH/DELETE
+// makes the client ask again with GET, and a GET body without "session" (or
+// with a malformed one, lacking a "user" object) means "no session". A 401 on
+// any request means "no session" too. Other failures (network, 4xx, 5xx,
+// bodies that are not JSON) leave the session as it was and set `error`.
+// Any `refreshToken` in a session is dropped on arrival.
+
+/** The user object of a session: the fixed fields plus any extra ones. */
+export interface SessionUser {
+  id: string;
+  email?: string;
+  name?: string;
+  image?: string;
+  [field: string]: unknown;
+}
+
+/** A session as the API sends it to the browser (tokens never included, except an access token when the server exposes it). */
+export interface Session<U extends SessionUser = SessionUser> {
+  user: U;
+  /** Only when the server is configured to expose it. */
+  accessToken?: string;
+  /** Unix milliseconds. */
+  expiresAt: number;
+  /** The same instant as an ISO 8601 string. */
+  expiryDate: string;
+  /** Unix milliseconds: when the user signed in. */
+  createdAt: number;
+  /** Unix milliseconds: when the session was last issued or refreshed. */
+  lastActivity: number;
+}
+
+/** The body of GET basePath, which can also be rendered into the page. */
+export interface SessionEnvelope<U extends SessionUser = SessionUser> {
+  session: Session<U> | null;
+  /** Seconds. */
+  refreshThreshold?: number;
+  /** Seconds. */
+  sessionExpiry?: number;
+}
+
+export type SessionStatus = "loading" | "authenticated" | "unauthenticated";
+
+/**
+ * A failure. `code` is the API's error code ("unauthenticated",
+ * "forbidden", …) or one of the client's own: "network_error",
+ * "bad_request" (update() given a non-object), "unsupported" (no fetch),
+ * "destroyed", or "http_<status>" when the body named none.
+ * `status` is the HTTP status, 0 when there was no response.
+ */
+export interface SessionError {
+  readonly code: string;
+  readonly message: string;
+  readonly status: number;
+}
+
+/** What every operation resolves to. The promises never reject. */
+export interface SessionResult<U extends SessionUser = SessionUser> {
+  ok: boolean;
+  /** The client's session after the operation. */
+  session: Session<U> | null;
+  error: SessionError | null;
+}
+
+/** A frozen snapshot of the client's state. */
+export interface SessionState<U extends SessionUser = SessionUser> {
+  readonly status: SessionStatus;
+  readonly session: Session<U> | null;
+  readonly user: U | null;
+  readonly error: SessionError | null;
+  /** Unix milliseconds, or null without a session. */
+  readonly expiresAt: number | null;
+  /** Milliseconds until expiry (never negative), or null without a session. */
+  readonly expiresIn: number | null;
+  readonly isExpiringSoon: boolean;
+}
+
+/**
+ * Why listeners were called: the initial state, a GET, one of the
+ * operations, a message from another tab, or a failure (see `error`).
+ */
+export type ChangeReason = "initial" | "fetch" | "refresh" | "update" | "logout" | "sync" | "error";
+
+export type SessionListener<U extends SessionUser = SessionUser> = (state: SessionState<U>, reason: ChangeReason) => void;
+
+export interface SessionClientOptions<U extends SessionUser = SessionUser> {
+  /** Where the session API is mounted; must be a path on this origin. Default "/api/session". */
+  basePath?: string;
+  /**
+   * The session the server rendered into the page (or null for "signed
+   * out"), or the whole GET body. When given, no request is made on load;
+   * a value that is none of these (no "user" object) means "fetch on load".
+   */
+  initialSession?: Session<U> | SessionEnvelope<U> | null;
+  /**
+   * The id of a `<script type="application/json">` element holding the
+   * initial session or GET body, read when `initialSession` is not given.
+   * Default "authsession-initial"; false to skip. A missing element or bad
+   * JSON means "fetch on load".
+   */
+  initialElement?: string | false;
+  /** Seconds between background GETs while the page is visible; 0 (default) turns polling off. */
+  refetchInterval?: number;
+  /** GET again when the window gains focus or the page becomes visible. Default true. */
+  refetchOnWindowFocus?: boolean;
+  /**
+   * Refresh (POST) on user activity — mouse, keyboard, touch, scroll —
+   * once the session's lastActivity is older than refreshThreshold.
+   * Default true.
+   */
+  refreshOnActivity?: boolean;
+  /** Seconds between two activity checks. Default 60. */
+  activityThrottle?: number;
+  /** Seconds; overrides the server's refreshThreshold (default: the server's, else one day). */
+  refreshThreshold?: number;
+  /** Seconds before expiry at which isExpiringSoon turns true. Default 3600. */
+  expiringSoonThreshold?: number;
+  /** Share logouts and session changes with other tabs. Default true. */
+  crossTab?: boolean;
+  /** Injected for tests or other environments; default globalThis.fetch. */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  /** Default globalThis.window; null turns off every DOM integration. */
+  window?: Window | null;
+  /** Default globalThis.BroadcastChannel; null falls back to storage events. */
+  BroadcastChannel?: typeof BroadcastChannel | null;
+}
+
+export interface LogoutOptions {
+  /** A path on this origin to go to after a successful logout. */
+  redirectTo?: string;
+}
+
+export interface SessionClient<U extends SessionUser = SessionUser> {
+  readonly status: SessionStatus;
+  readonly session: Session<U> | null;
+  readonly user: U | null;
+  readonly error: SessionError | null;
+  /** Unix milliseconds, or null. */
+  readonly expiresAt: number | null;
+  /** Milliseconds until expiry, or null. */
+  readonly expiresIn: number | null;
+  readonly isExpiringSoon: boolean;
+  /** Seconds, from the server (or the option). */
+  readonly refreshThreshold: number;
+  /** Seconds, from the server; null until known. */
+  readonly sessionExpiry: number | null;
+  /** Resolves once the status is no longer "loading" (or on destroy). A failed first GET ends loading as "unauthenticated" with `error` set. */
+  readonly ready: Promise<SessionState<U>>;
+  getState(): SessionState<U>;
+  /** Calls fn on every change; returns the function that stops it. */
+  subscribe(fn: SessionListener<U>): () => void;
+  /** GET the session; concurrent calls share one request. */
+  refetch(): Promise<SessionResult<U>>;
+  /** POST: extend the session. */
+  refresh(): Promise<SessionResult<U>>;
+  /** PATCH the given user fields. */
+  update(fields: Partial<U> & Record<string, unknown>): Promise<SessionResult<U>>;
+  /** DELETE: end the session here and in other tabs. A 401 counts as success. */
+  logout(options?: LogoutOptions): Promise<SessionResult<U>>;
+  /**
+   * Redirects to loginPath?callbackUrl=<current path and query> when the
+   * status is (or later becomes) "unauthenticated" as the server said so
+   * (not after a network or server failure). Resolves to true when
+   * authenticated once loaded. loginPath must be a local path (anything else
+   * means "/login"); default "/login".
+   */
+  requireAuth(loginPath?: string): Promise<boolean>;
+  /** Removes every listener, timer and channel; aborts requests in flight. */
+  destroy(): void;
+}
+
+export function createSessionClient<U extends SessionUser = SessionUser>(options?: SessionClientOptions<U>): SessionClient<U>;
+
+/** Parses the JSON in the element with this id; undefined when missing or invalid. */
+export function readInitialSession(id?: string, doc?: Document): unknown;

@@ -1,0 +1,119 @@
+package authsession
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestForeignClaimsHostile feeds authenticated but ill-formed payloads to
+// the Auth.js and NextAuth.js decoders: each is an error, never a panic,
+// never a session.
+func TestForeignClaimsHostile(t *testing.T) {
+	now := time.Unix(1767225600, 0)
+	iat, exp := now.Unix()-10, now.Unix()+3600
+	reg := fmt.Sprintf(`"iat":%d,"exp":%d,"jti":"j"`, iat, exp)
+	tests := []struct {
+		name    string
+		payload string
+		want    error
+	}{
+		{"not json", `not json`, ErrInvalidToken},
+		{"array", `[1,2]`, ErrInvalidToken},
+		{"null", `null`, ErrTokenExpired}, // no exp
+		{"no exp", fmt.Sprintf(`{"iat":%d,"jti":"j"}`, iat), ErrTokenExpired},
+		{"expired", fmt.Sprintf(`{"iat":%d,"exp":%d,"jti":"j"}`, iat, now.Unix()-3600), ErrTokenExpired},
+		{"issued in the future", fmt.Sprintf(`{"iat":%d,"exp":%d,"jti":"j"}`, now.Unix()+3600, exp), ErrTokenExpired},
+		{"no jti", fmt.Sprintf(`{"iat":%d,"exp":%d}`, iat, exp), ErrInvalidToken},
+		{"jti not a string", fmt.Sprintf(`{"iat":%d,"exp":%d,"jti":7}`, iat, exp), ErrInvalidToken},
+		{"exp not a number", fmt.Sprintf(`{"iat":%d,"exp":"soon","jti":"j"}`, iat), ErrInvalidToken},
+		{"exp absurd", fmt.Sprintf(`{"iat":%d,"exp":1e300,"jti":"j"}`, iat), ErrInvalidToken},
+		{"sub not a string", `{"sub":42,` + reg + `}`, ErrInvalidToken},
+		{"picture an object", `{"picture":{"a":1},` + reg + `}`, ErrInvalidToken},
+		{"accessToken a number", `{"accessToken":1,` + reg + `}`, ErrInvalidToken},
+		{"deep nesting", `{"x":` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `,` + reg + `}`, nil},
+		{"minimal", `{` + reg + `}`, nil},
+	}
+	for _, f := range []TokenFormat{FormatAuthJS, FormatNextAuthV4} {
+		cfg, err := Config[User]{Secret: "hostile-claims-secret-0123456789abcdef", Format: f, Now: func() time.Time { return now }}.resolve()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := newCodec(&cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range tests {
+			t.Run(f.String()+"/"+tt.name, func(t *testing.T) {
+				obj, err := c.enc.Encrypt([]byte(tt.payload))
+				if err != nil {
+					t.Fatal(err)
+				}
+				tok, err := obj.CompactSerialize()
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, _, err = c.decrypt(tok)
+				if tt.want == nil && err != nil || tt.want != nil && !errors.Is(err, tt.want) {
+					t.Errorf("got %v, want %v", err, tt.want)
+				}
+			})
+		}
+	}
+}
+
+// TestForeignClaimsReserved checks that user fields named like the claims
+// the codec owns are not written, so nothing reads back as something else.
+func TestForeignClaimsReserved(t *testing.T) {
+	now := time.Unix(1767225600, 0)
+	s := Session[User]{ID: "j", ExpiresAt: now.Add(time.Hour), User: User{ID: "u", Extra: map[string]any{
+		"sub": "other", "picture": "p", "exp": 1, "iat": 2, "jti": "x", "accessToken": "a", "role": "r",
+	}}}
+	b, err := encodeForeignClaims(&s, now.Unix(), s.ExpiresAt.Unix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf(`{"exp":%d,"iat":%d,"jti":"j","role":"r","sub":"u"}`, s.ExpiresAt.Unix(), now.Unix())
+	if string(b) != want {
+		t.Errorf("got %s, want %s", b, want)
+	}
+	type notObject string
+	if _, err := encodeForeignClaims(&Session[notObject]{User: "x"}, 1, 2); err == nil {
+		t.Error("non-object user: got nil error, want one")
+	}
+}
+
+// FuzzForeignDecrypt feeds arbitrary tokens to the Auth.js and NextAuth.js
+// decoders: errors are fine, panics are not, and nothing but a token that
+// really decrypts may yield a session.
+func FuzzForeignDecrypt(f *testing.F) {
+	for _, seed := range []string{
+		"", ".", "....", "a.b.c.d.e",
+		"eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2Q0JDLUhTNTEyIn0..AAAA.AAAA.AAAA",
+		"eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA",
+		"eyJhbGciOiJub25lIn0.e30.",
+	} {
+		f.Add(seed)
+	}
+	var codecs []*codec[User]
+	for _, fm := range []TokenFormat{FormatAuthJS, FormatNextAuthV4} {
+		cfg, err := Config[User]{Secret: "fuzz-secret-0123456789abcdefghijklmnop", Format: fm}.resolve()
+		if err != nil {
+			f.Fatal(err)
+		}
+		c, err := newCodec(&cfg)
+		if err != nil {
+			f.Fatal(err)
+		}
+		codecs = append(codecs, c)
+	}
+	f.Fuzz(func(t *testing.T, token string) {
+		for _, c := range codecs {
+			if _, _, err := c.decrypt(token); err == nil {
+				t.Fatalf("random token %q decrypted", token)
+			}
+		}
+	})
+}

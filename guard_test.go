@@ -1,0 +1,560 @@
+package authsession_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/patterns"
+)
+
+const guardSecret = "guard-test-secret-0123456789abcdef-0123456789"
+
+var guardNow = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+
+// guardConfig is the configuration most guard tests share.
+func guardConfig() authsession.Config[authsession.User] {
+	return authsession.Config[authsession.User]{
+		Secret:  guardSecret,
+		Now:     func() time.Time { return guardNow },
+		Locales: []string{"en", "ar"},
+		Routes: []authsession.Rule{
+			authsession.Public("/login"),
+			authsession.Auth(patterns.Dashboard),
+			authsession.Auth(patterns.Admin),
+			authsession.Auth(patterns.Settings),
+			authsession.Auth("/api/private/*"),
+			authsession.Public("/signup*"),
+		},
+	}
+}
+
+func newGuardAuth(t testing.TB, cfg authsession.Config[authsession.User]) *authsession.AuthSession[authsession.User] {
+	t.Helper()
+	auth, err := authsession.NextAuthSession(cfg)
+	if err != nil {
+		t.Fatalf("NextAuthSession: %v", err)
+	}
+	return auth
+}
+
+// sessionCookie returns a Cookie header value for a fresh session issued
+// at `at` with the given role.
+func sessionCookie(t testing.TB, auth *authsession.AuthSession[authsession.User], role string, at time.Time) string {
+	t.Helper()
+	tok, err := auth.EncryptSession(authsession.Session[authsession.User]{
+		User:         authsession.User{ID: "u_1", Name: "Ann", Extra: map[string]any{"role": role}},
+		CreatedAt:    at,
+		LastActivity: at,
+		ExpiresAt:    at.Add(auth.Config.Expiry),
+	})
+	if err != nil {
+		t.Fatalf("EncryptSession: %v", err)
+	}
+	return auth.Config.Cookie.Name + "=" + tok
+}
+
+// reached is a handler that records that it was reached.
+type reached struct{ n atomic.Int32 }
+
+func (h *reached) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.n.Add(1)
+	io.WriteString(w, "ok "+r.URL.Path)
+}
+
+func serve(h http.Handler, method, target, cookie string, hdr map[string]string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(method, target, nil)
+	if cookie != "" {
+		r.Header.Set("Cookie", cookie)
+	}
+	for k, v := range hdr {
+		r.Header.Set(k, v)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+func TestGuardDecisions(t *testing.T) {
+	auth := newGuardAuth(t, guardConfig())
+	cookie := sessionCookie(t, auth, "user", guardNow)
+	next := &reached{}
+	h := auth.Middleware(next)
+	tests := []struct {
+		name     string
+		method   string
+		target   string
+		signedIn bool
+		accept   string
+		status   int
+		location string
+	}{
+		{"anonymous on auth route", "GET", "/dashboard", false, "", 307, "/login?callbackUrl=%2Fdashboard"},
+		{"anonymous keeps query", "GET", "/dashboard/x?tab=a&b=1", false, "", 307, "/login?callbackUrl=%2Fdashboard%2Fx%3Ftab%3Da%26b%3D1"},
+		{"anonymous HEAD", "HEAD", "/settings", false, "", 307, "/login?callbackUrl=%2Fsettings"},
+		{"anonymous POST gets 303", "POST", "/dashboard", false, "", 303, "/login?callbackUrl=%2Fdashboard"},
+		{"anonymous DELETE gets 303", "DELETE", "/admin/users", false, "", 303, "/login?callbackUrl=%2Fadmin%2Fusers"},
+		{"anonymous locale", "GET", "/ar/dashboard", false, "", 307, "/ar/login?callbackUrl=%2Far%2Fdashboard"},
+		{"anonymous on public", "GET", "/login", false, "", 200, ""},
+		{"anonymous on prefix public", "GET", "/signup/step-2", false, "", 200, ""},
+		{"anonymous on unmatched", "GET", "/about", false, "", 200, ""},
+		{"anonymous on locale root", "GET", "/ar", false, "", 200, ""},
+		{"locale-like segment is not a locale", "GET", "/english/dashboard", false, "", 200, ""},
+		{"signed in on auth route", "GET", "/dashboard", true, "", 200, ""},
+		{"signed in on locale auth route", "GET", "/en/dashboard/", true, "", 200, ""},
+		{"signed in on public", "GET", "/login", true, "", 307, "/"},
+		{"signed in on public POST", "POST", "/login", true, "", 303, "/"},
+		{"signed in on locale public", "GET", "/ar/login", true, "", 307, "/ar"},
+		{"signed in on public prefix", "GET", "/signups", true, "", 307, "/"},
+		{"signed in follows callbackUrl", "GET", "/login?callbackUrl=%2Fdashboard%3Ftab%3Da", true, "", 307, "/dashboard?tab=a"},
+		{"signed in locale callbackUrl", "GET", "/ar/login?callbackUrl=%2Far%2Fsettings", true, "", 307, "/ar/settings"},
+		{"signed in on unmatched", "GET", "/about", true, "", 200, ""},
+		{"JSON under API", "GET", "/api/private/items", false, "", 401, ""},
+		{"JSON by Accept", "GET", "/dashboard", false, "application/json", 401, ""},
+		{"Accept with html redirects", "GET", "/dashboard", false, "text/html,application/json;q=0.9", 307, "/login?callbackUrl=%2Fdashboard"},
+		{"JSON public while signed in", "POST", "/login", true, "application/json", 403, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := ""
+			if tt.signedIn {
+				c = cookie
+			}
+			before := next.n.Load()
+			w := serve(h, tt.method, tt.target, c, map[string]string{"Accept": tt.accept})
+			if w.Code != tt.status {
+				t.Fatalf("status: got %d, want %d (body %q)", w.Code, tt.status, w.Body)
+			}
+			if got := w.Header().Get("Location"); got != tt.location {
+				t.Errorf("Location: got %q, want %q", got, tt.location)
+			}
+			if got, want := next.n.Load()-before, int32(0); tt.status == 200 {
+				if got != 1 {
+					t.Errorf("handler calls: got %d, want 1", got)
+				}
+			} else if got != want {
+				t.Errorf("handler calls: got %d, want %d", got, want)
+			}
+			if tt.status != 200 && w.Header().Get("Cache-Control") != "no-store" {
+				t.Errorf("Cache-Control: got %q, want no-store", w.Header().Get("Cache-Control"))
+			}
+		})
+	}
+}
+
+func TestGuardJSONBody(t *testing.T) {
+	auth := newGuardAuth(t, guardConfig())
+	h := auth.Middleware(&reached{})
+	for _, target := range []string{"/api/private/x", "/ar/api/private/x"} {
+		w := serve(h, "GET", target, "", nil)
+		if w.Code != http.StatusUnauthorized {
+			t.Fatalf("%s: status got %d, want 401", target, w.Code)
+		}
+		if ct := w.Header().Get("Content-Type"); ct != "application/json" {
+			t.Errorf("%s: Content-Type got %q, want application/json", target, ct)
+		}
+		var body struct {
+			Error struct{ Code, Message string }
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+			t.Fatalf("%s: body %q: %v", target, w.Body, err)
+		}
+		if body.Error.Code != "unauthenticated" || body.Error.Message == "" {
+			t.Errorf("%s: got %+v, want code unauthenticated with a message", target, body.Error)
+		}
+	}
+}
+
+func TestGuardHostileCallbackUrl(t *testing.T) {
+	auth := newGuardAuth(t, guardConfig())
+	cookie := sessionCookie(t, auth, "user", guardNow)
+	h := auth.Middleware(&reached{})
+	for _, cb := range []string{
+		"//evil.com", `/\evil.com`, "https://evil.com", "http:evil.com", "javascript:alert(1)",
+		"/%2F%2Fevil.com", "/%2f%2fevil.com", "/%5Cevil.com", "/%252F%252Fevil.com", "/%25252F%25252Fevil.com",
+		"/\t/evil.com", "/\r\nSet-Cookie:x=1", "/ok\x00", "evil.com", "", "/a/../..//evil.com",
+		"/%", "/%zz", " //evil.com", "\\\\evil.com", "/" + strings.Repeat("a", 5000),
+	} {
+		t.Run(cb, func(t *testing.T) {
+			w := serve(h, "GET", "/login?callbackUrl="+url.QueryEscape(cb), cookie, nil)
+			if got := w.Header().Get("Location"); got != "/" {
+				t.Errorf("Location: got %q, want %q", got, "/")
+			}
+		})
+	}
+}
+
+// TestGuardBypass lists path and header tricks: none may reach a guarded
+// handler without a session, on net/http's ServeMux. Redirects are
+// followed (as a browser would) to check where they lead.
+func TestGuardBypass(t *testing.T) {
+	auth := newGuardAuth(t, guardConfig())
+	cookie := sessionCookie(t, auth, "user", guardNow)
+	guarded := &reached{}
+	open := &reached{}
+	mux := http.NewServeMux()
+	for _, p := range []string{"/dashboard", "/dashboard/", "/settings", "/admin/", "/ar/dashboard", "/ar/dashboard/", "/en/dashboard/", "/api/private/"} {
+		mux.Handle(p, guarded)
+	}
+	mux.Handle("/", open)
+	h := auth.Middleware(mux)
+	attacks := []string{
+		"/dashboard",
+		"/dashboard/",
+		"/dashboard/secret",
+		"//dashboard",
+		"///dashboard",
+		"/./dashboard",
+		"/dashboard/.",
+		"/dashboard/../dashboard",
+		"/login/../dashboard",
+		"/x/../dashboard/",
+		"/%64ashboard",
+		"/%64%61%73%68%62%6f%61%72%64",
+		"/dashboard%2Fsecret",
+		"/dashboard%2fsecret",
+		"/dashboard%5Csecret",
+		"/dashboard/%2e%2e/dashboard",
+		"/%2e/dashboard",
+		"/%2E%2E/dashboard",
+		"/dashboard/..%2Flogin",
+		"/dashboard%252Fsecret",
+		"/dashboard//",
+		"/dashboard%00",
+		"/dashboard%0a",
+		"/DASHBOARD/../dashboard",
+		"/settings/",
+		"/settings//",
+		"/admin/users",
+		"/admin",
+		"/ar/dashboard",
+		"/ar/dashboard/",
+		"/ar//dashboard",
+		"/ar/./dashboard",
+		"/ar/../ar/dashboard",
+		"/%61r/dashboard",
+		"/en/%64ashboard",
+		"/en/dashboard%2F",
+		"/api/private/x",
+		"/api//private/x",
+		"/api/./private/x",
+		"/api/%70rivate/x",
+	}
+	headers := []map[string]string{
+		nil,
+		{"X-Middleware-Subrequest": "middleware:middleware:middleware:middleware:middleware"},
+		{"X-Original-URL": "/login", "X-Rewrite-URL": "/login"},
+		{"X-Forwarded-Prefix": "/login", "X-Forwarded-Uri": "/login", "X-Forwarded-Path": "/login"},
+		{"X-HTTP-Method-Override": "OPTIONS", "X-Forwarded-For": "127.0.0.1", "X-Real-IP": "127.0.0.1"},
+		{"Accept": "application/json", "Authorization": "Bearer x", "Cookie": "session=garbage"},
+	}
+	for _, target := range attacks {
+		for hi, hdr := range headers {
+			t.Run(target+"#"+string(rune('0'+hi)), func(t *testing.T) {
+				before := guarded.n.Load()
+				loc := target
+				for range 5 {
+					w := serve(h, "GET", loc, "", hdr)
+					if w.Code < 300 || w.Code > 399 {
+						break
+					}
+					next := w.Header().Get("Location")
+					if strings.HasPrefix(next, "/login") || strings.HasPrefix(next, "/ar/login") || strings.HasPrefix(next, "/en/login") {
+						break
+					}
+					loc = next
+				}
+				if got := guarded.n.Load() - before; got != 0 {
+					t.Fatalf("guarded handler reached %d times without a session, want 0", got)
+				}
+			})
+		}
+	}
+	// With a session the same plain paths do reach the handler: the guard
+	// is not refusing everything.
+	for _, target := range []string{"/dashboard", "/ar/dashboard", "/admin/users", "/%64ashboard"} {
+		before := guarded.n.Load()
+		serve(h, "GET", target, cookie, nil)
+		if got := guarded.n.Load() - before; got != 1 {
+			t.Errorf("%s with a session: handler calls got %d, want 1", target, got)
+		}
+	}
+}
+
+func TestGuardRefusesAndCleans(t *testing.T) {
+	auth := newGuardAuth(t, guardConfig())
+	h := auth.Middleware(&reached{})
+	tests := []struct {
+		target   string
+		status   int
+		location string
+	}{
+		{"/dashboard%2Fsecret", 400, ""},
+		{"/a%5Cb", 400, ""},
+		{"/a%00", 400, ""},
+		{"//evil.com", 307, "/evil.com"},
+		{"//dashboard?x=1", 307, "/dashboard?x=1"},
+		{"/a/../b/", 307, "/b/"},
+	}
+	for _, tt := range tests {
+		w := serve(h, "GET", tt.target, "", nil)
+		if w.Code != tt.status || w.Header().Get("Location") != tt.location {
+			t.Errorf("%s: got %d %q, want %d %q", tt.target, w.Code, w.Header().Get("Location"), tt.status, tt.location)
+		}
+	}
+}
+
+// TestGuardDecodesOnce: the guard decodes the session once; GetSession
+// and IsAuthenticated in the handler reuse it.
+func TestGuardDecodesOnce(t *testing.T) {
+	var validations atomic.Int32
+	cfg := guardConfig()
+	cfg.OnValidate = func(_ context.Context, _ authsession.Session[authsession.User]) bool {
+		validations.Add(1)
+		return true
+	}
+	auth := newGuardAuth(t, cfg)
+	cookie := sessionCookie(t, auth, "user", guardNow)
+	h := auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for range 3 {
+			if s, ok := auth.GetSession(r); !ok || s.User.ID != "u_1" {
+				t.Errorf("GetSession: got %v %v, want u_1 true", s.User.ID, ok)
+			}
+		}
+		if !auth.IsAuthenticated(r) {
+			t.Error("IsAuthenticated: got false, want true")
+		}
+	}))
+	tests := []struct {
+		target string
+		want   int32
+	}{
+		{"/dashboard", 1}, // auth route: decoded by the guard, once
+		{"/about", 1},     // hybrid route: decoded by the guard too, once
+	}
+	for _, tt := range tests {
+		validations.Store(0)
+		serve(h, "GET", tt.target, cookie, nil)
+		if got := validations.Load(); got != tt.want {
+			t.Errorf("%s: decodes got %d, want %d", tt.target, got, tt.want)
+		}
+	}
+}
+
+func TestGuardAutoRefresh(t *testing.T) {
+	auth := newGuardAuth(t, guardConfig())
+	old := guardNow.Add(-2 * auth.Config.RefreshThreshold)
+	cookie := sessionCookie(t, auth, "user", old)
+	h := auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := w.(http.Flusher); !ok {
+			t.Error("ResponseWriter lost http.Flusher")
+		}
+		s, ok := auth.GetSession(r)
+		if !ok || !s.LastActivity.Equal(guardNow) {
+			t.Errorf("handler session LastActivity: got %v %v, want %v true", s.LastActivity, ok, guardNow)
+		}
+		w.Write([]byte("body first"))
+	}))
+	w := serve(h, "GET", "/dashboard", cookie, nil)
+	if w.Code != 200 {
+		t.Fatalf("status got %d, want 200", w.Code)
+	}
+	found := false
+	for _, c := range w.Result().Cookies() {
+		if strings.HasPrefix(c.Name, auth.Config.Cookie.Name) && c.MaxAge > 0 {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("Set-Cookie: got %q, want a re-issued session cookie", w.Header().Values("Set-Cookie"))
+	}
+	// A fresh session is not re-issued.
+	w = serve(h, "GET", "/dashboard", sessionCookie(t, auth, "user", guardNow), nil)
+	if got := w.Header().Values("Set-Cookie"); len(got) != 0 {
+		t.Errorf("fresh session Set-Cookie: got %q, want none", got)
+	}
+}
+
+func TestGuardAuthorizeHook(t *testing.T) {
+	forbidden := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "forbidden", http.StatusForbidden)
+	})
+	var calls atomic.Int32
+	var auth *authsession.AuthSession[authsession.User]
+	cfg := guardConfig()
+	cfg.Authorize = func(ok bool, r *http.Request, rule authsession.Rule) http.Handler {
+		calls.Add(1)
+		if rule.Pattern == patterns.Admin && ok {
+			if s, _ := auth.GetSession(r); s.User.String("role") != "admin" {
+				return forbidden
+			}
+		}
+		return nil
+	}
+	auth = newGuardAuth(t, cfg)
+	user := sessionCookie(t, auth, "user", guardNow)
+	admin := sessionCookie(t, auth, "admin", guardNow)
+	teapot := func(ok bool, r *http.Request, rule authsession.Rule) http.Handler {
+		if rule.Pattern == "" && r.URL.Path == "/teapot" {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
+		}
+		return nil
+	}
+	plain := auth.Middleware(&reached{})
+	custom := auth.MiddlewareWith(teapot)(&reached{})
+	tests := []struct {
+		name   string
+		h      http.Handler
+		target string
+		cookie string
+		status int
+	}{
+		{"admin on admin", plain, "/admin/users", admin, 200},
+		{"user on admin", plain, "/admin/users", user, 403},
+		{"user on locale admin", plain, "/ar/admin", user, 403},
+		{"anonymous on admin keeps redirect", plain, "/admin", "", 307},
+		{"user on dashboard", plain, "/dashboard", user, 200},
+		{"custom hook overrides", custom, "/teapot", "", 418},
+		{"custom hook nil keeps default", custom, "/dashboard", "", 307},
+		{"config hook runs first", custom, "/admin", user, 403},
+		{"without the custom hook, no teapot", plain, "/teapot", "", 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			calls.Store(0)
+			w := serve(tt.h, "GET", tt.target, tt.cookie, nil)
+			if w.Code != tt.status {
+				t.Errorf("status got %d, want %d", w.Code, tt.status)
+			}
+			if got := calls.Load(); got != 1 {
+				t.Errorf("Authorize calls got %d, want 1", got)
+			}
+		})
+	}
+}
+
+func TestGuardConfigErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		mod  func(*authsession.Config[authsession.User])
+		want string
+	}{
+		{"bad glob", func(c *authsession.Config[authsession.User]) {
+			c.Routes = append(c.Routes, authsession.Auth("/files/[a"))
+		}, `rule "/files/[a"`},
+		{"relative pattern", func(c *authsession.Config[authsession.User]) {
+			c.Routes = append(c.Routes, authsession.Public("login"))
+		}, `rule "login"`},
+		{"dot segment", func(c *authsession.Config[authsession.User]) {
+			c.Routes = append(c.Routes, authsession.Auth("/a/../b"))
+		}, `rule "/a/../b"`},
+		{"login behind auth", func(c *authsession.Config[authsession.User]) {
+			c.Routes = []authsession.Rule{authsession.Auth("/*")}
+		}, "LoginPath"},
+		{"home is public", func(c *authsession.Config[authsession.User]) {
+			c.Routes = append(c.Routes, authsession.Public("/"))
+		}, "HomePath"},
+		{"login path open redirect", func(c *authsession.Config[authsession.User]) {
+			c.LoginPath = "//evil.com/login"
+		}, "LoginPath"},
+		{"home path encoded", func(c *authsession.Config[authsession.User]) {
+			c.HomePath = "/%2F%2Fevil.com"
+		}, "HomePath"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := guardConfig()
+			tt.mod(&cfg)
+			_, err := authsession.NextAuthSession(cfg)
+			if !errors.Is(err, authsession.ErrConfig) {
+				t.Fatalf("got %v, want an error wrapping ErrConfig", err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %q, want it to mention %s", err, tt.want)
+			}
+		})
+	}
+}
+
+// discardWriter is a ResponseWriter that allocates nothing.
+type discardWriter struct{ h http.Header }
+
+func (d *discardWriter) Header() http.Header         { return d.h }
+func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discardWriter) WriteHeader(int)             {}
+
+func TestGuardAllocs(t *testing.T) {
+	auth := newGuardAuth(t, guardConfig())
+	h := auth.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	w := &discardWriter{h: http.Header{}}
+	for _, target := range []string{"/login", "/about", "/ar/signup/x", "/dashboard"} {
+		r := httptest.NewRequest("GET", target, nil)
+		if target == "/dashboard" {
+			r.Header.Set("Cookie", sessionCookie(t, auth, "user", guardNow))
+			// Warm the verified-token cache; a signed-in request then
+			// costs the context value only.
+			h.ServeHTTP(w, r)
+		}
+		n := testing.AllocsPerRun(200, func() { h.ServeHTTP(w, r) })
+		want := 0.0
+		if target == "/dashboard" {
+			want = 3 // the request copy (WithContext), the context value and the session state
+		}
+		if n > want {
+			t.Errorf("%s: %v allocs per request, want at most %v", target, n, want)
+		}
+	}
+}
+
+// TestGuardBypassRealServer sends raw request lines to a real server, so
+// that nothing between the wire and the guard is simulated.
+func TestGuardBypassRealServer(t *testing.T) {
+	auth := newGuardAuth(t, guardConfig())
+	guarded := &reached{}
+	mux := http.NewServeMux()
+	mux.Handle("/dashboard", guarded)
+	mux.Handle("/dashboard/", guarded)
+	mux.Handle("/ar/dashboard", guarded)
+	mux.Handle("/", &reached{})
+	srv := httptest.NewServer(auth.Middleware(mux))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	for _, target := range []string{
+		"/dashboard", "//dashboard", "/./dashboard", "/x/../dashboard", "/%64ashboard",
+		"/dashboard%2Fsecret", "/%2e%2e/dashboard", "/ar//dashboard", "/dashboard/",
+		"http://" + host + "/dashboard", "http://" + host + "//dashboard", "http://evil.example/dashboard",
+	} {
+		t.Run(target, func(t *testing.T) {
+			before := guarded.n.Load()
+			conn, err := net.Dial("tcp", host)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nX-Original-URL: /login\r\nX-Middleware-Subrequest: middleware\r\nConnection: close\r\n\r\n", target, host)
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if got := guarded.n.Load() - before; got != 0 {
+				t.Fatalf("guarded handler reached %d times (status %d), want 0", got, resp.StatusCode)
+			}
+			if resp.StatusCode < 300 || resp.StatusCode >= 500 {
+				t.Errorf("status got %d, want a redirect or a 4xx", resp.StatusCode)
+			}
+		})
+	}
+}

@@ -1,0 +1,246 @@
+package authsession
+
+import (
+	"container/heap"
+	"context"
+	"sync"
+	"time"
+)
+
+// DefaultMaxSessions is the MemoryStore capacity when
+// MemoryStoreOptions.MaxSessions is zero.
+const DefaultMaxSessions = 100_000
+
+// MemoryStoreOptions configures [NewMemoryStore].
+type MemoryStoreOptions struct {
+	// MaxSessions caps the number of records. When the store is full, a new
+	// session evicts the record that expires soonest (expired ones first),
+	// which signs that session out. Default DefaultMaxSessions.
+	MaxSessions int
+
+	// Now is the clock deciding expiry. Default time.Now. Pass the same
+	// clock as Config.Now.
+	Now func() time.Time
+}
+
+// MemoryStore is a [Store] in process memory, for a single instance of an
+// application (several instances need a shared store such as Redis). It
+// is bounded by MaxSessions, expires records lazily (no background
+// goroutine: an expired record is dropped when it is next looked at or when
+// room is needed) and is safe for concurrent use. Its records are lost when
+// the process exits, which signs everyone out.
+type MemoryStore struct {
+	max int
+	now func() time.Time
+
+	mu     sync.Mutex
+	byID   map[string]*memEntry
+	byUser map[string]map[string]*memEntry
+	heap   memHeap // ordered by expiry, for eviction
+}
+
+type memEntry struct {
+	rec   SessionRecord
+	index int // in heap
+}
+
+// NewMemoryStore returns an empty MemoryStore. A negative MaxSessions is
+// treated as the default.
+func NewMemoryStore(opts MemoryStoreOptions) *MemoryStore {
+	if opts.MaxSessions <= 0 {
+		opts.MaxSessions = DefaultMaxSessions
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &MemoryStore{
+		max:    opts.MaxSessions,
+		now:    opts.Now,
+		byID:   make(map[string]*memEntry),
+		byUser: make(map[string]map[string]*memEntry),
+	}
+}
+
+// Len returns the number of records held, expired ones included until they
+// are dropped.
+func (m *MemoryStore) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.byID)
+}
+
+// Create records rec, replacing a record with the same id.
+func (m *MemoryStore) Create(ctx context.Context, rec SessionRecord) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	now := m.now()
+	if !now.Before(rec.ExpiresAt) {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if old := m.byID[rec.ID]; old != nil {
+		m.removeLocked(old)
+	}
+	m.dropExpiredLocked(now)
+	for len(m.byID) >= m.max {
+		m.removeLocked(m.heap[0])
+	}
+	e := &memEntry{rec: rec}
+	m.byID[rec.ID] = e
+	u := m.byUser[rec.UserID]
+	if u == nil {
+		u = make(map[string]*memEntry)
+		m.byUser[rec.UserID] = u
+	}
+	u[rec.ID] = e
+	heap.Push(&m.heap, e)
+	return nil
+}
+
+// Get returns the live record with the given id.
+func (m *MemoryStore) Get(ctx context.Context, id string) (SessionRecord, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return SessionRecord{}, false, err
+	}
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e := m.byID[id]
+	if e == nil {
+		return SessionRecord{}, false, nil
+	}
+	if !now.Before(e.rec.ExpiresAt) {
+		m.removeLocked(e)
+		return SessionRecord{}, false, nil
+	}
+	return e.rec, true, nil
+}
+
+// Touch sets the last-seen time and expiry of a live record.
+func (m *MemoryStore) Touch(ctx context.Context, id string, lastSeen, expiresAt time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e := m.byID[id]
+	if e == nil {
+		return nil
+	}
+	if !now.Before(e.rec.ExpiresAt) || !now.Before(expiresAt) {
+		m.removeLocked(e)
+		return nil
+	}
+	e.rec.LastSeen, e.rec.ExpiresAt = lastSeen, expiresAt
+	heap.Fix(&m.heap, e.index)
+	return nil
+}
+
+// Revoke removes the record with the given id.
+func (m *MemoryStore) Revoke(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e := m.byID[id]; e != nil {
+		m.removeLocked(e)
+	}
+	return nil
+}
+
+// RevokeUser removes every record of the user and returns how many were
+// live.
+func (m *MemoryStore) RevokeUser(ctx context.Context, userID string) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, e := range m.byUser[userID] {
+		if now.Before(e.rec.ExpiresAt) {
+			n++
+		}
+		m.removeLocked(e)
+	}
+	return n, nil
+}
+
+// ListUser returns the user's live records.
+func (m *MemoryStore) ListUser(ctx context.Context, userID string) ([]SessionRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []SessionRecord
+	for _, e := range m.byUser[userID] {
+		if !now.Before(e.rec.ExpiresAt) {
+			m.removeLocked(e)
+			continue
+		}
+		out = append(out, e.rec)
+	}
+	return out, nil
+}
+
+// dropExpiredLocked removes records expired at now, soonest first.
+func (m *MemoryStore) dropExpiredLocked(now time.Time) {
+	for len(m.heap) > 0 && !now.Before(m.heap[0].rec.ExpiresAt) {
+		m.removeLocked(m.heap[0])
+	}
+}
+
+func (m *MemoryStore) removeLocked(e *memEntry) {
+	delete(m.byID, e.rec.ID)
+	if u := m.byUser[e.rec.UserID]; u != nil {
+		delete(u, e.rec.ID)
+		if len(u) == 0 {
+			delete(m.byUser, e.rec.UserID)
+		}
+	}
+	if e.index >= 0 {
+		heap.Remove(&m.heap, e.index)
+	}
+}
+
+// memHeap is a min-heap of entries by expiry, then creation time.
+type memHeap []*memEntry
+
+func (h memHeap) Len() int { return len(h) }
+
+func (h memHeap) Less(i, j int) bool {
+	if c := h[i].rec.ExpiresAt.Compare(h[j].rec.ExpiresAt); c != 0 {
+		return c < 0
+	}
+	return h[i].rec.CreatedAt.Before(h[j].rec.CreatedAt)
+}
+
+func (h memHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+
+func (h *memHeap) Push(x any) {
+	e := x.(*memEntry)
+	e.index = len(*h)
+	*h = append(*h, e)
+}
+
+func (h *memHeap) Pop() any {
+	old := *h
+	n := len(old)
+	e := old[n-1]
+	old[n-1] = nil
+	e.index = -1
+	*h = old[:n-1]
+	return e
+}
+
+var _ Store = (*MemoryStore)(nil)
