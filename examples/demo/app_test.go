@@ -606,3 +606,39 @@ func TestUserID(t *testing.T) {
 		t.Errorf("non-Latin names: got %q and %q, want distinct ids", a, b)
 	}
 }
+
+func TestDemoSessionAPIUpdate(t *testing.T) {
+	srv := newTestServer(t, options{})
+	tests := []struct {
+		name   string
+		body   string
+		status int
+		user   string // the user object afterwards
+	}{
+		{"name", `{"user":{"name":"Bo"}}`, http.StatusOK, `{"id":"u_ann","name":"Bo","role":"user"}`},
+		{"empty name", `{"user":{"name":""}}`, http.StatusBadRequest, `{"id":"u_ann","name":"Ann","role":"user"}`},
+		{"role escalation", `{"user":{"role":"admin"}}`, http.StatusForbidden, `{"id":"u_ann","name":"Ann","role":"user"}`},
+		{"id", `{"user":{"id":"u_admin"}}`, http.StatusForbidden, `{"id":"u_ann","name":"Ann","role":"user"}`},
+		{"not JSON", `name=Bo`, http.StatusBadRequest, `{"id":"u_ann","name":"Ann","role":"user"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newClient(t)
+			signIn(t, c, srv.URL, "Ann", "user")
+			req, _ := http.NewRequest(http.MethodPatch, srv.URL+"/api/session", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body(t, resp)
+			if got := resp.StatusCode; got != tt.status {
+				t.Errorf("got status %d, want %d", got, tt.status)
+			}
+			_, got := get(t, c, srv.URL+"/api/session")
+			if !strings.Contains(got, `"user":`+tt.user) {
+				t.Errorf("got %s, want user %s", got, tt.user)
+			}
+		})
+	}
+}
