@@ -264,9 +264,27 @@ func (e *engine[U]) now() time.Time { return e.cfg.Now() }
 func (e *engine[U]) nowMilli() time.Time { return time.UnixMilli(e.cfg.Now().UnixMilli()) }
 
 // withSession returns r carrying the decoded session for later GetSession
-// calls in the same request.
+// calls in the same request. The context and the state are one allocation
+// (sessionContext), the request copy the other.
 func (e *engine[U]) withSession(r *http.Request, s Session[U], ok bool) *http.Request {
-	return r.WithContext(context.WithValue(r.Context(), e.key, &requestState[U]{s, ok}))
+	return r.WithContext(&sessionContext[U]{Context: r.Context(), key: e.key, state: requestState[U]{s, ok}})
+}
+
+// sessionContext is context.WithValue(parent, key, &state) in a single
+// allocation.
+type sessionContext[U any] struct {
+	context.Context
+	key   *contextKey
+	state requestState[U]
+}
+
+// Value returns the request state for the engine's key and defers to the
+// parent context for every other key.
+func (c *sessionContext[U]) Value(key any) any {
+	if k, ok := key.(*contextKey); ok && k == c.key {
+		return &c.state
+	}
+	return c.Context.Value(key)
 }
 
 func (e *engine[U]) getSession(r *http.Request) (Session[U], bool) {

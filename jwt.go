@@ -229,7 +229,7 @@ func (c *codec[U]) open(token string) ([]byte, int, error) {
 	if err := checkShape(token); err != nil {
 		return nil, -1, err
 	}
-	kid, err := checkHeader(token, c.spec.enc)
+	kid, err := checkHeader(token, string(c.spec.enc))
 	if err != nil {
 		return nil, -1, err
 	}
@@ -301,6 +301,12 @@ func (c *codec[U]) decrypt(token string) (Session[U], int, error) {
 	if claims.LastActivity == 0 {
 		claims.LastActivity = claims.IssuedAt * 1000
 	}
+	// exp is what was validated: never trust an expiresAt past it (a
+	// cached verdict lasts until ExpiresAt). Within the same second the
+	// milliseconds are kept.
+	if claims.ExpiresAt > claims.Expiry*1000+999 {
+		claims.ExpiresAt = claims.Expiry * 1000
+	}
 	if u, ok := any(claims.User).(UserIDer); ok && u.UserID() == "" {
 		return zero, -1, fmt.Errorf("%w: session without a user id", ErrInvalidToken)
 	}
@@ -368,58 +374,6 @@ func canonicalBase64Tail(s string) bool {
 		return false // go-jose rejects it too; refuse early
 	}
 	return v&(1<<unused-1) == 0
-}
-
-// checkHeader enforces the strict protected header: only alg, enc, kid, typ
-// and cty, with alg "dir" and enc wantEnc (go-jose re-checks both). It
-// returns the kid. Headers such as zip, jku, jwk, x5u, x5c and crit are
-// refused before any cryptography runs.
-func checkHeader(token string, wantEnc jose.ContentEncryption) (string, error) {
-	seg := token
-	for i := 0; i < len(token); i++ {
-		if token[i] == '.' {
-			seg = token[:i]
-			break
-		}
-	}
-	if len(seg) == 0 || len(seg) > maxHeaderBytes || len(seg) == len(token) {
-		return "", fmt.Errorf("%w: malformed header", ErrInvalidToken)
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(seg)
-	if err != nil {
-		return "", fmt.Errorf("%w: malformed header", ErrInvalidToken)
-	}
-	var h map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &h); err != nil {
-		return "", fmt.Errorf("%w: malformed header", ErrInvalidToken)
-	}
-	var alg, enc, kid string
-	for k, v := range h {
-		var dst *string
-		switch k {
-		case "alg":
-			dst = &alg
-		case "enc":
-			dst = &enc
-		case "kid":
-			dst = &kid
-		case "typ", "cty":
-			var s string
-			if json.Unmarshal(v, &s) != nil {
-				return "", fmt.Errorf("%w: malformed %s header", ErrInvalidToken, k)
-			}
-			continue
-		default:
-			return "", fmt.Errorf("%w: header parameter not allowed", ErrInvalidToken)
-		}
-		if json.Unmarshal(v, dst) != nil {
-			return "", fmt.Errorf("%w: malformed %s header", ErrInvalidToken, k)
-		}
-	}
-	if alg != string(jose.DIRECT) || enc != string(wantEnc) {
-		return "", fmt.Errorf("%w: algorithm not allowed", ErrInvalidToken)
-	}
-	return kid, nil
 }
 
 // TokenInfo is what [InspectToken] found in a token.

@@ -58,6 +58,9 @@ func TestRead(t *testing.T) {
 }
 
 func TestReadSingleDoesNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector adds allocations")
+	}
 	h := header("theme=dark; session=" + strings.Repeat("x", 600) + "; lang=en")
 	allocs := testing.AllocsPerRun(100, func() {
 		if _, ok := Read(h, "session", 4096); !ok {
@@ -122,5 +125,15 @@ func TestWriteExpiredValueClears(t *testing.T) {
 	cs := w.Result().Cookies()
 	if len(cs) != 1 || cs[0].MaxAge >= 0 {
 		t.Errorf("got %+v, want one expired cookie", cs)
+	}
+}
+
+func BenchmarkRead(b *testing.B) {
+	h := header("theme=dark; session=" + strings.Repeat("t", 600) + "; lang=en")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := Read(h, "session", 16<<10); !ok {
+			b.Fatal("no cookie")
+		}
 	}
 }

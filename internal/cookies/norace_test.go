@@ -1,0 +1,5 @@
+//go:build !race
+
+package cookies
+
+const raceEnabled = false

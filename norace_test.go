@@ -1,0 +1,5 @@
+//go:build !race
+
+package authsession
+
+const raceEnabled = false
