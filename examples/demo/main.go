@@ -1,12 +1,21 @@
 // Command demo is a small web application that uses authsession: a login
-// form, a page showing the session, and logout.
+// form, a guarded dashboard with a live session countdown, an admin page
+// for the admin role, a session page, and English and Arabic pages.
 //
-//	SESSION_SECRET=$(openssl rand -base64 32) go run ./examples/demo
+//	go run -C examples/demo .
 //
-// ADDR sets the listen address (default ":8080"). Without SESSION_SECRET the
-// demo generates a throwaway secret and says so: sessions then end when it
-// restarts. Only the demo does this; the library refuses to start without a
-// secret.
+// Environment:
+//
+//	ADDR            listen address (default ":8080")
+//	SESSION_SECRET  at least 32 bytes; without it the demo generates a
+//	                throwaway secret and says so (sessions then end when it
+//	                restarts). Only the demo does this: the library refuses
+//	                to start without a secret.
+//	SESSION_STORE   "memory" keeps a server-side record of every session,
+//	                so the session page lists your devices and can log you
+//	                out everywhere; default: stateless cookies only
+//	REDIS_URL       use a Redis store instead (redis://host:6379/0)
+//	COOKIE_SECURE   "1" sets the cookie's Secure attribute (serve over HTTPS)
 package main
 
 import (
@@ -14,6 +23,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -21,29 +31,62 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/authsession/authsession"
 )
 
 func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(log); err != nil {
+	if err := run(log, os.Getenv); err != nil {
 		log.Error("demo stopped", "error", err)
 		os.Exit(1)
 	}
 }
 
-func run(log *slog.Logger) error {
-	addr := os.Getenv("ADDR")
+// errBadStore reports an unknown SESSION_STORE value.
+var errBadStore = errors.New(`demo: SESSION_STORE must be "memory" or empty`)
+
+// loadOptions reads the demo's configuration from the environment. close
+// releases the store's connections.
+func loadOptions(getenv func(string) string, log *slog.Logger) (o options, close func() error, err error) {
+	close = func() error { return nil }
+	o = options{Logger: log, Secret: getenv("SESSION_SECRET"), Secure: getenv("COOKIE_SECURE") == "1"}
+	if o.Secret == "" {
+		var b [32]byte
+		rand.Read(b[:])
+		o.Secret = base64.StdEncoding.EncodeToString(b[:])
+		log.Warn("SESSION_SECRET is not set: using a throwaway secret, sessions end when the demo restarts; set it with SESSION_SECRET=$(openssl rand -base64 32)")
+	}
+	switch url, kind := getenv("REDIS_URL"), getenv("SESSION_STORE"); {
+	case url != "":
+		if kind != "" && kind != "redis" {
+			return o, close, fmt.Errorf("demo: both REDIS_URL and SESSION_STORE=%q are set; unset one", kind)
+		}
+		if o.Store, close, err = newRedisStore(url); err != nil {
+			return o, close, err
+		}
+		o.StoreName = "redis"
+	case kind == "memory":
+		o.Store = authsession.NewMemoryStore(authsession.MemoryStoreOptions{MaxSessions: 10_000})
+		o.StoreName = "memory"
+	case kind == "" || kind == "none" || kind == "stateless":
+	default:
+		return o, close, fmt.Errorf("%w, got %q (set REDIS_URL for Redis)", errBadStore, kind)
+	}
+	return o, close, nil
+}
+
+func run(log *slog.Logger, getenv func(string) string) error {
+	addr := getenv("ADDR")
 	if addr == "" {
 		addr = ":8080"
 	}
-	secret := os.Getenv("SESSION_SECRET")
-	if secret == "" {
-		var b [32]byte
-		rand.Read(b[:])
-		secret = base64.StdEncoding.EncodeToString(b[:])
-		log.Warn("SESSION_SECRET is not set: using a throwaway secret, sessions end when the demo restarts; set it with SESSION_SECRET=$(openssl rand -base64 32)")
+	o, closeStore, err := loadOptions(getenv, log)
+	if err != nil {
+		return err
 	}
-	app, err := newApp(options{Secret: secret, Logger: log})
+	defer closeStore()
+	app, err := newApp(o)
 	if err != nil {
 		return err
 	}
@@ -60,7 +103,11 @@ func run(log *slog.Logger) error {
 		defer cancel()
 		srv.Shutdown(shutdown)
 	}()
-	log.Info("demo listening", "url", "http://"+displayAddr(ln.Addr()))
+	store := o.StoreName
+	if store == "" {
+		store = "none (stateless)"
+	}
+	log.Info("demo listening", "url", "http://"+displayAddr(ln.Addr()), "store", store)
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
