@@ -41,6 +41,10 @@ type options struct {
 	Store authsession.Store
 	// StoreName describes Store on the admin page ("memory", "redis").
 	StoreName string
+	// UnguardedPrefix, for the load test only (scripts/loadtest), serves
+	// the same pages again under this prefix without the guard, so the
+	// guard's cost can be measured against the same handlers.
+	UnguardedPrefix string
 }
 
 type user = authsession.User
@@ -111,7 +115,14 @@ func newApp(o options) (http.Handler, error) {
 	root.Handle(auth.Config.APIPath, auth.Handlers)
 	root.Handle(auth.Config.APIPath+"/", auth.Handlers)
 	root.Handle("/", csrf.Handler(localized(pages)))
-	return auth.Middleware(root), nil
+	guarded := auth.Middleware(root)
+	if o.UnguardedPrefix == "" {
+		return guarded, nil
+	}
+	outer := http.NewServeMux()
+	outer.Handle(o.UnguardedPrefix+"/", http.StripPrefix(o.UnguardedPrefix, root))
+	outer.Handle("/", guarded)
+	return outer, nil
 }
 
 // authorize is the guard's Authorize hook: a signed-in visitor without the

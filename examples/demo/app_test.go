@@ -642,3 +642,27 @@ func TestDemoSessionAPIUpdate(t *testing.T) {
 		})
 	}
 }
+
+// The load test's unguarded mirror serves the same pages without the
+// guard, and only when asked for.
+func TestDemoUnguardedPrefix(t *testing.T) {
+	for _, tt := range []struct {
+		prefix   string
+		path     string
+		wantCode int
+	}{
+		{"", "/_u/dashboard", http.StatusNotFound},
+		{"/_u", "/_u/dashboard", http.StatusSeeOther}, // the handler's own check, not the guard's 307
+		{"/_u", "/dashboard", http.StatusTemporaryRedirect},
+	} {
+		srv := newTestServer(t, options{UnguardedPrefix: tt.prefix})
+		resp, err := newClient(t).Get(srv.URL + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.wantCode {
+			t.Errorf("prefix %q, GET %s: got %d, want %d", tt.prefix, tt.path, resp.StatusCode, tt.wantCode)
+		}
+	}
+}

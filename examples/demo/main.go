@@ -50,7 +50,8 @@ var errBadStore = errors.New(`demo: SESSION_STORE must be "memory" or empty`)
 // releases the store's connections.
 func loadOptions(getenv func(string) string, log *slog.Logger) (o options, close func() error, err error) {
 	close = func() error { return nil }
-	o = options{Logger: log, Secret: getenv("SESSION_SECRET"), Secure: getenv("COOKIE_SECURE") == "1"}
+	o = options{Logger: log, Secret: getenv("SESSION_SECRET"), Secure: getenv("COOKIE_SECURE") == "1",
+		UnguardedPrefix: getenv("DEMO_UNGUARDED_PREFIX")}
 	if o.Secret == "" {
 		var b [32]byte
 		rand.Read(b[:])
