@@ -81,6 +81,11 @@ func withStore(st authsession.Store) harnessOption {
 	return func(c *authsession.Config[authsession.User]) { c.Store = st }
 }
 
+// withClock replaces the suite's fixed clock (advNow).
+func withClock(now func() time.Time) harnessOption {
+	return func(c *authsession.Config[authsession.User]) { c.Now = now }
+}
+
 // Markers written by the guarded handlers: a response body containing one
 // means the guard let the request through to protected content.
 const (

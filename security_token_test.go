@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -485,7 +486,13 @@ func TestAdversarialClaims(t *testing.T) {
 		{"lastActivity max int64", raw(strings.Replace(string(mustJSON(t, validClaims())), `"lastActivity":`, `"lastActivity":9223372036854775807,"x":`, 1)), true},
 		{"huge digit string", raw(strings.Replace(string(mustJSON(t, validClaims())), `"exp":`, `"exp":`+strings.Repeat("9", 5000)+`,"x":`, 1)), false},
 		{"user a string", with(func(c map[string]any) { c["user"] = "admin" }), false},
-		{"user null", with(func(c map[string]any) { c["user"] = nil }), true},
+		// A session must name its user: for user types with a UserID
+		// method (authsession.User has one) an empty id is refused.
+		{"user null", with(func(c map[string]any) { c["user"] = nil }), false},
+		{"user id empty", with(func(c map[string]any) { c["user"] = map[string]any{"id": "", "name": "Mallory"} }), false},
+		{"user id missing", with(func(c map[string]any) { c["user"] = map[string]any{"name": "Mallory"} }), false},
+		{"user empty object", with(func(c map[string]any) { c["user"] = map[string]any{} }), false},
+		{"user id not a string", with(func(c map[string]any) { c["user"] = map[string]any{"id": 7} }), false},
 		{"user deeply nested", raw(strings.Replace(string(mustJSON(t, validClaims())), `"user":{`, `"user":{"x":`+strings.Repeat("[", 3000)+strings.Repeat("]", 3000)+",", 1)), true},
 		{"payload not JSON", raw("not json at all"), false},
 		{"payload null", raw("null"), false},
@@ -510,6 +517,34 @@ func TestAdversarialClaims(t *testing.T) {
 			h.stillServing(t)
 		})
 	}
+}
+
+// TestAdversarialExpiresAtClampedToExp: a session's expiresAt is never
+// later than the validated exp claim, so a token claiming an expiresAt a
+// year ahead is "no session" once its exp has passed, even though the
+// server saw (and cached) it while it was valid.
+func TestAdversarialExpiresAtClampedToExp(t *testing.T) {
+	var clock atomic.Int64
+	clock.Store(advNow.UnixNano())
+	h := newHarness(t, withClock(func() time.Time { return time.Unix(0, clock.Load()).UTC() }))
+	exp := advNow.Add(time.Hour)
+	c := validClaims()
+	c["exp"] = exp.Unix()
+	c["expiresAt"] = advNow.Add(365 * 24 * time.Hour).UnixMilli()
+	tok := forge(t, jose.DIRECT, jose.A256GCM, h.key, h.kid, nil, mustJSON(t, c))
+	h.remember(tok)
+	s, err := h.auth.DecryptSession(tok)
+	if err != nil {
+		t.Fatalf("DecryptSession: %v", err)
+	}
+	if s.ExpiresAt.After(exp) {
+		t.Errorf("got ExpiresAt %v, want at most exp %v", s.ExpiresAt, exp)
+	}
+	if code, body := h.whoami(t, advCookieName+"="+tok); body != "session:forged-session-id-0000" {
+		t.Fatalf("before exp: got %d %q, want the session", code, body)
+	}
+	clock.Store(exp.Add(time.Minute).UnixNano())
+	h.expectNoSession(t, "after exp, expiresAt a year ahead", tok)
 }
 
 // TestAdversarialCookieNameBinding: a token issued under another cookie
