@@ -346,6 +346,23 @@ func TestAdversarialCrossSite(t *testing.T) {
 			headers:    []string{"Sec-Fetch-Site: cross-site", "Origin: https://evil.example"},
 			wantStatus: http.StatusForbidden, check: unchanged},
 	)
+	// Reads from another site are served (they change nothing) but never
+	// shared with it: no CORS header, so the page cannot read the body,
+	// and a preflight is not answered.
+	noCORS := func(t *testing.T, h *harness, resp *http.Response, cookie string) {
+		t.Helper()
+		if v := resp.Header.Get("Access-Control-Allow-Origin"); v != "" {
+			t.Errorf("got Access-Control-Allow-Origin %q, want none", v)
+		}
+		unchanged(t, h, resp, cookie)
+	}
+	rows = append(rows,
+		hostileRequest{name: "GET Origin evil", target: "/api/session", role: "user",
+			headers: []string{"Sec-Fetch-Site: cross-site", "Origin: https://evil.example"}, wantStatus: http.StatusOK, check: noCORS},
+		hostileRequest{name: "OPTIONS preflight from evil", method: http.MethodOptions, target: "/api/session", role: "user",
+			headers:    []string{"Origin: https://evil.example", "Access-Control-Request-Method: DELETE"},
+			wantStatus: http.StatusMethodNotAllowed, check: noCORS},
+	)
 	sameOrigin := [][]string{{"Sec-Fetch-Site: same-origin", "Origin: http://example.test"}, {"Origin: http://example.test"}}
 	for i, hdr := range sameOrigin {
 		suffix := []string{" (Sec-Fetch-Site)", " (Origin only)"}[i]
