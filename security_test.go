@@ -1,10 +1,16 @@
 package authsession_test
 
 // Adversarial suite: a running httptest.Server with the library configured
-// is fed hostile cookies, and for every one the status must be the expected
-// one, never a 5xx, never a panic, and a good request afterwards must still
-// work. The captured debug log must never contain a token, the secret or
-// the key. SECURITY.md links each threat to the tests here.
+// as an application would configure it is fed hostile input, and for every
+// request the status must be the expected one, never a 5xx, never a panic,
+// and a good request afterwards must still work. The captured debug log
+// must never contain a token, the secret or the key. SECURITY.md links
+// each threat to its tests.
+//
+// This file holds the harness, the log check and session fixation;
+// security_token_test.go the hostile cookies and tokens;
+// security_http_test.go the guard, callbackUrl, cross-site and replay
+// tables.
 
 import (
 	"bufio"
