@@ -227,6 +227,7 @@ func TestAdversarialGuardBypass(t *testing.T) {
 		clean("locale, double slash", "/ar//dashboard", "/ar/dashboard"),
 		clean("locale, dot segment", "/ar/./dashboard", "/ar/dashboard"),
 		clean("locale, dot-dot", "/ar/../ar/dashboard", "/ar/dashboard"),
+		clean("locale dropped by dot-dot", "/en/../dashboard", "/dashboard"),
 		refused("locale, encoded slash", "/en/dashboard%2F"),
 		{name: "HEAD", method: http.MethodHead, target: "/dashboard", wantStatus: http.StatusTemporaryRedirect, wantLocation: toLogin},
 		{name: "OPTIONS", method: http.MethodOptions, target: "/dashboard", wantStatus: http.StatusSeeOther, wantLocation: toLogin},
