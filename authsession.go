@@ -397,6 +397,9 @@ func (e *engine[U]) shouldRefresh(s Session[U]) bool {
 
 // issue encrypts s, checks its size and writes the cookie.
 func (e *engine[U]) issue(w http.ResponseWriter, r *http.Request, s *Session[U]) error {
+	if u, ok := any(s.User).(UserIDer); ok && u.UserID() == "" {
+		return ErrNoUserID
+	}
 	now := e.now()
 	tok, err := e.codec.encrypt(s, now)
 	if err != nil {
@@ -429,6 +432,9 @@ func (e *engine[U]) createSession(w http.ResponseWriter, r *http.Request, user U
 		CreatedAt:    now,
 		LastActivity: now,
 		ExpiresAt:    now.Add(e.cfg.Expiry),
+	}
+	if u, ok := any(user).(UserIDer); ok && u.UserID() == "" {
+		return Session[U]{}, ErrNoUserID
 	}
 	// Check the size before recording anything.
 	if _, err := e.encryptChecked(&s); err != nil {

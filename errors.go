@@ -28,6 +28,11 @@ var (
 	// from its creation and can no longer be extended.
 	ErrMaxLifetime = errors.New("authsession: session reached its maximum lifetime")
 
+	// ErrNoUserID means the session's user (a type implementing UserIDer,
+	// such as User) has an empty id; such a session is never issued or
+	// accepted.
+	ErrNoUserID = errors.New("authsession: the session's user has no id")
+
 	// ErrRejected means an OnValidate or OnRefresh hook ended the session.
 	ErrRejected = errors.New("authsession: session rejected by hook")
 

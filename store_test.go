@@ -492,8 +492,8 @@ func TestStoreEmptyUserID(t *testing.T) {
 	f := newStoreFixture(t, nil)
 	ctx := context.Background()
 	_, err := f.auth.CreateSession(httptest.NewRecorder(), httptest.NewRequest("POST", "/", nil), authsession.User{})
-	if !errors.Is(err, authsession.ErrStore) {
-		t.Errorf("CreateSession with an empty user id: got %v, want ErrStore", err)
+	if !errors.Is(err, authsession.ErrNoUserID) {
+		t.Errorf("CreateSession with an empty user id: got %v, want ErrNoUserID", err)
 	}
 	if _, err := f.auth.RevokeUserSessions(ctx, ""); err == nil {
 		t.Errorf("RevokeUserSessions(\"\"): got nil error, want one")
