@@ -18,29 +18,11 @@ import (
 
 const apiTestSecret = "0123456789abcdef0123456789abcdef-test-secret"
 
-// apiClock is an injectable clock, safe for concurrent use.
-type apiClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *apiClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *apiClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // newAPIAuth returns an AuthSession over a fixed clock; mod adjusts the
 // configuration.
-func newAPIAuth(t *testing.T, mod func(*authsession.Config[authsession.User])) (*authsession.AuthSession[authsession.User], *apiClock) {
+func newAPIAuth(t *testing.T, mod func(*authsession.Config[authsession.User])) (*authsession.AuthSession[authsession.User], *clock) {
 	t.Helper()
-	clock := &apiClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+	clock := newClock()
 	cfg := authsession.Config[authsession.User]{
 		Secret:          apiTestSecret,
 		Cookie:          authsession.CookieConfig{Insecure: true},

@@ -14,7 +14,6 @@ package authsession_test
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -45,32 +44,14 @@ const (
 // expired) against it deterministically.
 var advNow = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 
-// lockedBuffer is an io.Writer safe for the server's goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // harness is a running server with the library wired as an application
 // would wire it.
 type harness struct {
 	root   *testing.T // the test that owns the harness, for cleanup checks
 	srv    *httptest.Server
 	auth   *authsession.AuthSession[authsession.User]
-	logs   *lockedBuffer // Config.Logger, debug level
-	errlog *lockedBuffer // http.Server.ErrorLog: panics land here
+	logs   *logBuffer // Config.Logger, debug level
+	errlog *logBuffer // http.Server.ErrorLog: panics land here
 	key    []byte
 	kid    string
 
@@ -106,7 +87,7 @@ const (
 // the session API mounted at /api/session (PATCH may change "name").
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
-	h := &harness{root: t, logs: &lockedBuffer{}, errlog: &lockedBuffer{}}
+	h := &harness{root: t, logs: &logBuffer{}, errlog: &logBuffer{}}
 	var auth *authsession.AuthSession[authsession.User]
 	cfg := authsession.Config[authsession.User]{
 		Secret: advSecret,

@@ -33,3 +33,22 @@ free_port() {
 }
 
 section() { printf '\n==> %s\n' "$*"; }
+
+# start_redis makes sure AUTHSESSION_REDIS_ADDR names a running Redis: when
+# it is unset, installs redis-server and starts a throw-away one on a free
+# loopback port (no persistence), stopped on exit.
+start_redis() {
+	[ -n "${AUTHSESSION_REDIS_ADDR:-}" ] && return 0
+	apt_install redis-server
+	local port pid
+	port=$(free_port)
+	redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"${TMPDIR:-/tmp}/authsession-redis-$port.log" 2>&1 &
+	pid=$!
+	on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+	for _ in $(seq 1 100); do
+		redis-cli -p "$port" ping >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	redis-cli -p "$port" ping >/dev/null
+	export AUTHSESSION_REDIS_ADDR="127.0.0.1:$port"
+}

@@ -6,18 +6,7 @@
 section "demo module: vet and tests"
 # The demo's Redis test uses the server of 30-redis.sh when it ran, else
 # its own throw-away one.
-if [ -z "${AUTHSESSION_REDIS_ADDR:-}" ]; then
-	apt_install redis-server
-	e2e_redis_port=$(free_port)
-	redis-server --port "$e2e_redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >/dev/null 2>&1 &
-	e2e_redis_pid=$!
-	on_exit "kill $e2e_redis_pid 2>/dev/null; wait $e2e_redis_pid 2>/dev/null"
-	for _ in $(seq 1 100); do
-		redis-cli -p "$e2e_redis_port" ping >/dev/null 2>&1 && break
-		sleep 0.1
-	done
-	export AUTHSESSION_REDIS_ADDR="127.0.0.1:$e2e_redis_port"
-fi
+start_redis
 (cd "$ROOT/examples/demo" && go vet ./... && go test -race -count=1 ./...)
 
 section "e2e: set-up"
