@@ -3,6 +3,7 @@ package authsession_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -102,5 +103,61 @@ func TestMemoryStoreCanceledContext(t *testing.T) {
 		if c.err == nil {
 			t.Errorf("%s with a canceled context: got nil error, want one", c.name)
 		}
+	}
+}
+
+// heapAfterGC returns the bytes of heap in use after a full collection.
+func heapAfterGC() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse
+}
+
+// TestMemoryStoreMemoryBound fills a store far past MaxSessions and checks
+// that both the record count and the heap it holds stay at what MaxSessions
+// records cost: eviction frees what it drops.
+func TestMemoryStoreMemoryBound(t *testing.T) {
+	const max = 2_000
+	total := 200_000 // 100 times the bound
+	if testing.Short() {
+		total = 20_000
+	}
+	ctx := context.Background()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	record := func(i int) authsession.SessionRecord {
+		return authsession.SessionRecord{
+			ID:        fmt.Sprintf("sess-%022d", i),
+			UserID:    fmt.Sprintf("user-%d", i%5000),
+			CreatedAt: now, LastSeen: now,
+			ExpiresAt: now.Add(time.Duration(1+i%1000) * time.Hour),
+			Client:    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36",
+		}
+	}
+	base := heapAfterGC()
+	st := authsession.NewMemoryStore(authsession.MemoryStoreOptions{MaxSessions: max, Now: func() time.Time { return now }})
+	for i := range max {
+		if err := st.Create(ctx, record(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	full := heapAfterGC() - base
+	for i := max; i < total; i++ {
+		if err := st.Create(ctx, record(i)); err != nil {
+			t.Fatal(err)
+		}
+		if i%10_000 == 0 && st.Len() > max {
+			t.Fatalf("after %d records: got Len %d, want at most %d", i, st.Len(), max)
+		}
+	}
+	after := heapAfterGC() - base
+	runtime.KeepAlive(st)
+	t.Logf("%d records in, %d kept: heap %d B at the bound, %d B after (%.0f B per record)", total, st.Len(), full, after, float64(after)/max)
+	if st.Len() != max {
+		t.Errorf("got Len %d, want %d", st.Len(), max)
+	}
+	if after > 2*full+256<<10 {
+		t.Errorf("heap grew from %d B (at the bound) to %d B after %d records: eviction does not free memory", full, after, total)
 	}
 }
