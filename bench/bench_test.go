@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -302,6 +303,11 @@ func BenchmarkGuard(b *testing.B) {
 	f := newFixture(b, 0)
 	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
 	guarded := f.auth.Middleware(next)
+	// What net/http itself costs to send the same redirect the guard sends
+	// an anonymous visitor of an auth path: the baseline for that case.
+	netRedirect := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/login?callbackUrl="+url.QueryEscape(r.URL.Path), http.StatusTemporaryRedirect)
+	})
 	cases := []struct {
 		name    string
 		handler http.Handler
@@ -312,6 +318,7 @@ func BenchmarkGuard(b *testing.B) {
 		{"case=public-no-session", guarded, "/login", ""},
 		{"case=auth-valid-session", guarded, "/dashboard", f.token},
 		{"case=auth-no-session", guarded, "/dashboard", ""},
+		{"case=net-http-redirect", netRedirect, "/dashboard", ""},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
