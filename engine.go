@@ -239,7 +239,13 @@ func (e *engine[U]) refresh(w http.ResponseWriter, r *http.Request, s Session[U]
 		return Session[U]{}, ErrMaxLifetime
 	}
 	if e.cfg.OnRefresh != nil {
-		next, err := e.cfg.OnRefresh(r.Context(), s)
+		// OnRefresh may change the session it is given: hand it a private
+		// copy, never maps shared with the cache or other requests.
+		priv, err := cloneSession(s)
+		if err != nil {
+			return Session[U]{}, err
+		}
+		next, err := e.cfg.OnRefresh(r.Context(), priv)
 		if err != nil {
 			e.clear(w, r, &s)
 			return Session[U]{}, fmt.Errorf("%w: OnRefresh: %w", ErrRejected, err)

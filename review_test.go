@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -139,4 +140,40 @@ func keys(j jar) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// TestReviewOnRefreshGetsPrivateCopy: OnRefresh may return a changed
+// session; changing the user's maps in place must not reach sessions held
+// by other requests (or the cache).
+func TestReviewOnRefreshGetsPrivateCopy(t *testing.T) {
+	clk := newClock()
+	a := newAuth(t, clk, func(c *authsession.Config[authsession.User]) {
+		c.OnRefresh = func(_ context.Context, s authsession.Session[authsession.User]) (authsession.Session[authsession.User], error) {
+			s.User.Extra["role"] = "refreshed"
+			return s, nil
+		}
+	})
+	_, cs := signIn(t, a, authsession.User{ID: "u_1", Extra: map[string]any{"role": "user"}})
+
+	var earlier authsession.Session[authsession.User]
+	a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		earlier, _ = a.GetSession(r)
+	})).ServeHTTP(httptest.NewRecorder(), requestWith(cs))
+
+	clk.Advance(authsession.DefaultRefreshThreshold + time.Minute)
+	w := httptest.NewRecorder()
+	a.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})).ServeHTTP(w, requestWith(cs))
+	if got := earlier.User.String("role"); got != "user" {
+		t.Errorf("another request's session changed: role got %q, want %q", got, "user")
+	}
+
+	t.Run("concurrent", func(t *testing.T) {
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				a.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})).ServeHTTP(httptest.NewRecorder(), requestWith(cs))
+			})
+		}
+		wg.Wait()
+	})
 }
