@@ -140,7 +140,11 @@ func (e *engine[U]) issue(w http.ResponseWriter, r *http.Request, s *Session[U])
 	}
 	cookies.Write(w, r.Header, e.cfg.Cookie.Name, tok, e.attrs, now, s.ExpiresAt)
 	if e.cache != nil {
-		e.cache.put(tok, *s, e.cacheExpiry(*s))
+		// Cache a private copy: s (and the user the caller passed in) stays
+		// the caller's, and the cache must hold what the token says.
+		if c, err := cloneSession(*s); err == nil {
+			e.cache.put(tok, c, e.cacheExpiry(c))
+		}
 	}
 	return nil
 }

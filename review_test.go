@@ -177,3 +177,33 @@ func TestReviewOnRefreshGetsPrivateCopy(t *testing.T) {
 		wg.Wait()
 	})
 }
+
+// TestReviewCacheIsPrivate: the verified-token cache must hold what the
+// token says, not memory the caller still owns.
+func TestReviewCacheIsPrivate(t *testing.T) {
+	t.Run("create", func(t *testing.T) {
+		a := newAuth(t, newClock(), nil)
+		u := authsession.User{ID: "u_1", Extra: map[string]any{"role": "user"}}
+		_, cs := signIn(t, a, u)
+		u.Extra["role"] = "admin" // the caller reuses its map
+		s, ok := a.GetSession(requestWith(cs))
+		if !ok {
+			t.Fatal("no session")
+		}
+		if got := s.User.String("role"); got != "user" {
+			t.Errorf("role: got %q, want %q", got, "user")
+		}
+	})
+	t.Run("returned session", func(t *testing.T) {
+		a := newAuth(t, newClock(), nil)
+		s0, cs := signIn(t, a, authsession.User{ID: "u_1", Extra: map[string]any{"role": "user"}})
+		s0.User.Extra["role"] = "admin"
+		s, ok := a.GetSession(requestWith(cs))
+		if !ok {
+			t.Fatal("no session")
+		}
+		if got := s.User.String("role"); got != "user" {
+			t.Errorf("role: got %q, want %q", got, "user")
+		}
+	})
+}
