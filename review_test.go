@@ -2,6 +2,7 @@ package authsession_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -206,4 +207,17 @@ func TestReviewCacheIsPrivate(t *testing.T) {
 			t.Errorf("role: got %q, want %q", got, "user")
 		}
 	})
+}
+
+// TestReviewMaxCookieBytesFitsChunks: a limit that the chunked cookie
+// cannot carry (more than cookies.MaxChunks chunks) is a configuration
+// error, not sessions that are written and never read back.
+func TestReviewMaxCookieBytesFitsChunks(t *testing.T) {
+	_, err := authsession.NextAuthSession(authsession.Config[authsession.User]{Secret: testSecret, MaxCookieBytes: 1 << 20})
+	if !errors.Is(err, authsession.ErrConfig) {
+		t.Fatalf("MaxCookieBytes 1 MiB: got %v, want ErrConfig", err)
+	}
+	if _, err := authsession.NextAuthSession(authsession.Config[authsession.User]{Secret: testSecret, MaxCookieBytes: 64 << 10}); err != nil {
+		t.Fatalf("MaxCookieBytes 64 KiB: got %v, want nil", err)
+	}
 }
