@@ -3,6 +3,7 @@ package authsession_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/go-jose/go-jose/v4"
 )
 
 // jar applies Set-Cookie headers in order, as a browser does.
@@ -219,5 +221,50 @@ func TestReviewMaxCookieBytesFitsChunks(t *testing.T) {
 	}
 	if _, err := authsession.NextAuthSession(authsession.Config[authsession.User]{Secret: testSecret, MaxCookieBytes: 64 << 10}); err != nil {
 		t.Fatalf("MaxCookieBytes 64 KiB: got %v, want nil", err)
+	}
+}
+
+// TestReviewTimeClaimOverflow: iat and exp whose millisecond forms
+// overflow int64 must not turn into a session: a wrapped createdAt in the
+// far future would never reach MaxLifetime, a wrapped expiresAt makes
+// DecryptSession return an expired session without error.
+func TestReviewTimeClaimOverflow(t *testing.T) {
+	clk := newClock()
+	a := newAuth(t, clk, nil)
+	key, err := authsession.DeriveKey(testSecret, "session")
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := jose.NewEncrypter(jose.A256GCM, jose.Recipient{Algorithm: jose.DIRECT, Key: key, KeyID: authsession.KeyID(key)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := clk.Now().Unix()
+	tests := []struct {
+		name    string
+		payload string
+	}{
+		{"huge exp", fmt.Sprintf(`{"user":{"id":"u"},"iat":%d,"exp":9000000000000000000,"jti":"x"}`, now)},
+		{"exp wrapping to a small value", fmt.Sprintf(`{"user":{"id":"u"},"iat":%d,"exp":18446744073709552,"jti":"x"}`, now)},
+		{"huge negative iat", fmt.Sprintf(`{"user":{"id":"u"},"iat":-9000000000000000000,"exp":%d,"jti":"x"}`, now+100)},
+		{"negative exp", fmt.Sprintf(`{"user":{"id":"u"},"iat":%d,"exp":-9000000000000000000,"jti":"x"}`, now)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			obj, err := enc.Encrypt([]byte(tt.payload))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, err := obj.CompactSerialize()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s, err := a.DecryptSession(tok); err == nil {
+				t.Errorf("DecryptSession: got session (expires %v, created %v), want an error", s.ExpiresAt.UTC(), s.CreatedAt.UTC())
+			}
+			if _, ok := a.GetSession(requestWith([]*http.Cookie{{Name: "session", Value: tok}})); ok {
+				t.Errorf("GetSession: got a session, want none")
+			}
+		})
 	}
 }
