@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/authsession/authsession/internal/cookies"
 )
 
 // Default values applied by [NextAuthSession] to zero fields of [Config].
@@ -119,7 +121,7 @@ type Config[U any] struct {
 	// MaxCookieBytes caps the encrypted token's total size across all
 	// cookie chunks. Creating or updating a larger session fails with
 	// ErrSessionTooLarge; reading a larger cookie is "no session".
-	// Default 16 KiB.
+	// Default 16 KiB; at most what 32 cookie chunks carry (about 124 KiB).
 	MaxCookieBytes int
 
 	// Leeway is the clock-skew allowance for the exp and iat claims.
@@ -259,6 +261,9 @@ func (c Config[U]) resolve() (Config[U], error) {
 	}
 	if err := c.Cookie.resolve(); err != nil {
 		return c, err
+	}
+	if limit := cookies.MaxChunks * cookies.ChunkSize(c.Cookie.Name); c.MaxCookieBytes > limit {
+		return c, configError("MaxCookieBytes", "must be at most %d (%d cookie chunks), got %d", limit, cookies.MaxChunks, c.MaxCookieBytes)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

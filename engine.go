@@ -140,7 +140,11 @@ func (e *engine[U]) issue(w http.ResponseWriter, r *http.Request, s *Session[U])
 	}
 	cookies.Write(w, r.Header, e.cfg.Cookie.Name, tok, e.attrs, now, s.ExpiresAt)
 	if e.cache != nil {
-		e.cache.put(tok, *s, e.cacheExpiry(*s))
+		// Cache a private copy: s (and the user the caller passed in) stays
+		// the caller's, and the cache must hold what the token says.
+		if c, err := cloneSession(*s); err == nil {
+			e.cache.put(tok, c, e.cacheExpiry(c))
+		}
 	}
 	return nil
 }
@@ -239,7 +243,13 @@ func (e *engine[U]) refresh(w http.ResponseWriter, r *http.Request, s Session[U]
 		return Session[U]{}, ErrMaxLifetime
 	}
 	if e.cfg.OnRefresh != nil {
-		next, err := e.cfg.OnRefresh(r.Context(), s)
+		// OnRefresh may change the session it is given: hand it a private
+		// copy, never maps shared with the cache or other requests.
+		priv, err := cloneSession(s)
+		if err != nil {
+			return Session[U]{}, err
+		}
+		next, err := e.cfg.OnRefresh(r.Context(), priv)
 		if err != nil {
 			e.clear(w, r, &s)
 			return Session[U]{}, fmt.Errorf("%w: OnRefresh: %w", ErrRejected, err)

@@ -286,6 +286,12 @@ func (c *codec[U]) decrypt(token string) (Session[U], int, error) {
 	if err := json.Unmarshal(plaintext, &claims); err != nil {
 		return zero, -1, fmt.Errorf("%w: malformed claims", ErrInvalidToken)
 	}
+	// Bound the registered times as the foreign formats do: their
+	// millisecond forms below must not overflow.
+	if claims.IssuedAt < 0 || claims.IssuedAt > maxForeignTime || claims.Expiry < 0 || claims.Expiry > maxForeignTime ||
+		claims.NotBefore < 0 || claims.NotBefore > maxForeignTime {
+		return zero, -1, fmt.Errorf("%w: time claims out of range", ErrInvalidToken)
+	}
 	if err := c.validator.Validate(&claims); err != nil {
 		return zero, -1, fmt.Errorf("%w: %w", ErrTokenExpired, err)
 	}

@@ -143,8 +143,25 @@ func Read(h http.Header, name string, maxBytes int) (string, bool) {
 }
 
 // present returns whether the single cookie exists and a bitmask of the
+// chunk indices present in the request or set earlier in the response (the
+// browser will hold those too: a second write or a clear in one response,
+// such as the guard's auto refresh followed by a logout, must replace them).
+func present(h http.Header, w http.ResponseWriter, name string) (bool, uint64) {
+	single, mask := requested(h, name)
+	for _, line := range w.Header()["Set-Cookie"] {
+		c, _, _ := strings.Cut(line, "=")
+		if c == name {
+			single = true
+		} else if i, ok := chunkIndex(c, name); ok && i < MaxChunks {
+			mask |= 1 << i
+		}
+	}
+	return single, mask
+}
+
+// requested returns whether the single cookie exists and a bitmask of the
 // chunk indices present in the request.
-func present(h http.Header, name string) (bool, uint64) {
+func requested(h http.Header, name string) (bool, uint64) {
 	var single bool
 	var mask uint64
 	sc := newScanner(h)
@@ -191,7 +208,7 @@ func Write(w http.ResponseWriter, req http.Header, name, value string, a Attrs, 
 		Clear(w, req, name, a)
 		return
 	}
-	single, mask := present(req, name)
+	single, mask := present(req, w, name)
 	size := ChunkSize(name)
 	set := func(n, v string) {
 		c := a.cookie(n, v)
@@ -228,7 +245,7 @@ func Write(w http.ResponseWriter, req http.Header, name, value string, a Attrs, 
 // chunk present in req.
 func Clear(w http.ResponseWriter, req http.Header, name string, a Attrs) {
 	a.expired(w, name)
-	_, mask := present(req, name)
+	_, mask := present(req, w, name)
 	for i := 0; i < MaxChunks; i++ {
 		if mask&(1<<i) != 0 {
 			a.expired(w, name+"."+strconv.Itoa(i))
