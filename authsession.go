@@ -121,7 +121,8 @@ type AuthSession[U any] struct {
 	IsAuthenticated func(r *http.Request) bool
 
 	// EncryptSession returns the token for s, under the current secret. An
-	// empty s.ID is replaced by a fresh one.
+	// empty s.ID is replaced by a fresh one; zero CreatedAt and LastActivity
+	// become now, and a zero ExpiresAt becomes LastActivity + Expiry.
 	EncryptSession func(s Session[U]) (string, error)
 
 	// DecryptSession decrypts and validates a token, without HTTP, store or

@@ -309,7 +309,17 @@ func (e *engine[U]) encryptSession(s Session[U]) (string, error) {
 	if s.ID == "" {
 		s.ID = newSessionID()
 	}
-	return e.codec.encrypt(&s, e.now())
+	now := e.nowMilli()
+	if s.CreatedAt.IsZero() {
+		s.CreatedAt = now
+	}
+	if s.LastActivity.IsZero() {
+		s.LastActivity = now
+	}
+	if s.ExpiresAt.IsZero() {
+		s.ExpiresAt = s.LastActivity.Add(e.cfg.Expiry)
+	}
+	return e.codec.encrypt(&s, now)
 }
 
 func (e *engine[U]) decryptSession(token string) (Session[U], error) {

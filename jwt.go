@@ -313,6 +313,11 @@ func (c *codec[U]) decrypt(token string) (Session[U], int, error) {
 	if claims.ExpiresAt > claims.Expiry*1000+999 {
 		claims.ExpiresAt = claims.Expiry * 1000
 	}
+	// A session is created no later than it is issued: a createdAt after
+	// iat would let it escape MaxLifetime.
+	if claims.IssuedAt != 0 && claims.CreatedAt > claims.IssuedAt*1000+999 {
+		claims.CreatedAt = claims.IssuedAt * 1000
+	}
 	if u, ok := any(claims.User).(UserIDer); ok && u.UserID() == "" {
 		return zero, -1, fmt.Errorf("%w: session without a user id", ErrInvalidToken)
 	}

@@ -268,3 +268,41 @@ func TestReviewTimeClaimOverflow(t *testing.T) {
 		})
 	}
 }
+
+// A token whose createdAt lies after its iat cannot escape MaxLifetime:
+// createdAt is clamped to iat.
+func TestCreatedAtClampedToIssuedAt(t *testing.T) {
+	clk := newClock()
+	a := newAuth(t, clk, nil)
+	key, _ := authsession.DeriveKey(testSecret, "session")
+	now := clk.Now()
+	tok := encryptRaw(t, key, jose.A256GCM, nil, map[string]any{
+		"user": map[string]any{"id": "u_1"}, "jti": "abcdefghijklmnopqrstuv",
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
+		"createdAt": now.Add(365 * 24 * time.Hour).UnixMilli(),
+	})
+	s, err := a.DecryptSession(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.CreatedAt.Equal(now) {
+		t.Errorf("CreatedAt: got %v, want %v (the iat)", s.CreatedAt, now)
+	}
+}
+
+// EncryptSession fills zero times, so a session built by hand is usable.
+func TestEncryptSessionFillsZeroTimes(t *testing.T) {
+	clk := newClock()
+	a := newAuth(t, clk, nil)
+	tok, err := a.EncryptSession(authsession.Session[authsession.User]{User: authsession.User{ID: "u_1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := a.DecryptSession(tok)
+	if err != nil {
+		t.Fatalf("DecryptSession: %v", err)
+	}
+	if !s.CreatedAt.Equal(clk.Now()) || !s.LastActivity.Equal(clk.Now()) || !s.ExpiresAt.Equal(clk.Now().Add(a.Config.Expiry)) {
+		t.Errorf("got created %v last %v expires %v", s.CreatedAt, s.LastActivity, s.ExpiresAt)
+	}
+}
