@@ -138,6 +138,7 @@ func (e *engine[U]) issue(w http.ResponseWriter, r *http.Request, s *Session[U])
 	if old, ok := e.token(r); ok && e.cache != nil {
 		e.cache.remove(old)
 	}
+	keepPrivate(w)
 	cookies.Write(w, r.Header, e.cfg.Cookie.Name, tok, e.attrs, now, s.ExpiresAt)
 	if e.cache != nil {
 		// Cache a private copy: s (and the user the caller passed in) stays
@@ -291,6 +292,7 @@ func (e *engine[U]) clear(w http.ResponseWriter, r *http.Request, s *Session[U])
 	if tok, ok := e.token(r); ok && e.cache != nil {
 		e.cache.remove(tok)
 	}
+	keepPrivate(w)
 	cookies.Clear(w, r.Header, e.cfg.Cookie.Name, e.attrs)
 	if s != nil {
 		e.revokeStore(r.Context(), s)
@@ -331,4 +333,15 @@ func (e *engine[U]) decryptSession(token string) (Session[U], error) {
 		return Session[U]{}, ErrMaxLifetime
 	}
 	return s, nil
+}
+
+// keepPrivate marks a response that carries a session cookie as not for
+// shared caches, unless the handler has already chosen a Cache-Control:
+// Set-Cookie alone does not stop a shared cache from storing a response
+// (RFC 9111), and a cached Set-Cookie would hand one user's session to
+// others. A handler that sets Cache-Control later still decides.
+func keepPrivate(w http.ResponseWriter) {
+	if h := w.Header(); h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "private")
+	}
 }

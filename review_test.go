@@ -306,3 +306,32 @@ func TestEncryptSessionFillsZeroTimes(t *testing.T) {
 		t.Errorf("got created %v last %v expires %v", s.CreatedAt, s.LastActivity, s.ExpiresAt)
 	}
 }
+
+// A response that carries a session cookie is marked private unless the
+// handler chose its own caching: auto refresh on a page, sign-in, logout.
+func TestSessionCookieResponsesArePrivate(t *testing.T) {
+	clk := newClock()
+	a := newAuth(t, clk, nil)
+	_, cookies := signIn(t, a, testUser)
+
+	w := httptest.NewRecorder()
+	a.CreateSession(w, httptest.NewRequest("POST", "/login", nil), testUser)
+	if got := w.Header().Get("Cache-Control"); got != "private" {
+		t.Errorf("sign-in: got Cache-Control %q, want private", got)
+	}
+
+	clk.Advance(25 * time.Hour) // past the refresh threshold: the guard re-issues
+	page := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	w = httptest.NewRecorder()
+	page.ServeHTTP(w, requestWith(cookies))
+	if len(w.Result().Cookies()) == 0 || w.Header().Get("Cache-Control") != "private" {
+		t.Errorf("auto refresh: got %d cookies, Cache-Control %q; want a re-issued cookie, private", len(w.Result().Cookies()), w.Header().Get("Cache-Control"))
+	}
+
+	w = httptest.NewRecorder()
+	w.Header().Set("Cache-Control", "no-store")
+	a.DeleteSession(w, requestWith(cookies))
+	if got := w.Header().Get("Cache-Control"); got != "no-store" {
+		t.Errorf("logout with the handler's own Cache-Control: got %q, want no-store kept", got)
+	}
+}
