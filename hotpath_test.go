@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/benchdata"
 )
 
 type outerKey struct{}
@@ -46,7 +47,7 @@ func TestMiddlewareContext(t *testing.T) {
 			if gotOK != tt.wantOK || gotAuth != tt.wantOK {
 				t.Errorf("got GetSession ok %v, IsAuthenticated %v, want %v", gotOK, gotAuth, tt.wantOK)
 			}
-			if wantID := benchSession(time.Now()).User.ID; tt.wantOK && gotID != wantID {
+			if wantID := benchdata.Session(time.Now()).User.ID; tt.wantOK && gotID != wantID {
 				t.Errorf("got user id %q, want %q", gotID, wantID)
 			}
 			if gotOuter != "outer" {
@@ -63,14 +64,14 @@ func TestGetSessionCachedHonoursHooks(t *testing.T) {
 	now := start
 	valid := true
 	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
-		Secret:     benchSecret,
+		Secret:     benchdata.Secret,
 		Now:        func() time.Time { return now },
 		OnValidate: func(context.Context, authsession.Session[authsession.User]) bool { return valid },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := benchSession(start)
+	s := benchdata.Session(start)
 	s.ExpiresAt = s.CreatedAt.Add(time.Hour)
 	tok, err := auth.EncryptSession(s)
 	if err != nil {

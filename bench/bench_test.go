@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/benchdata"
 	"github.com/go-jose/go-jose/v4"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/gorilla/securecookie"
@@ -45,7 +46,7 @@ type jwtClaims struct {
 }
 
 func newClaims(now time.Time) claims {
-	s := Session(now)
+	s := benchdata.Session(now)
 	return claims{
 		User:         s.User,
 		AccessToken:  s.AccessToken,
@@ -75,7 +76,7 @@ func newJWTClaims(now time.Time) jwtClaims {
 // fixture holds everything the benchmarks share, built once per benchmark.
 type fixture struct {
 	auth     *authsession.AuthSession[authsession.User]
-	token    string // authsession token of Session(now)
+	token    string // authsession token of benchdata.Session(now)
 	key      []byte // the derived A256GCM key
 	enc      jose.Encrypter
 	hsKey    []byte
@@ -87,16 +88,16 @@ type fixture struct {
 
 func newFixture(tb testing.TB, cacheBytes int) *fixture {
 	tb.Helper()
-	auth, err := NewAuth(cacheBytes)
+	auth, err := benchdata.NewAuth(cacheBytes)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	now := time.Now()
 	f := &fixture{auth: auth}
-	if f.token, err = auth.EncryptSession(Session(now)); err != nil {
+	if f.token, err = auth.EncryptSession(benchdata.Session(now)); err != nil {
 		tb.Fatal(err)
 	}
-	if f.key, err = authsession.DeriveKey(Secret, authsession.DefaultCookieName); err != nil {
+	if f.key, err = authsession.DeriveKey(benchdata.Secret, authsession.DefaultCookieName); err != nil {
 		tb.Fatal(err)
 	}
 	f.enc, err = jose.NewEncrypter(jose.A256GCM,
@@ -104,13 +105,13 @@ func newFixture(tb testing.TB, cacheBytes int) *fixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	hs := sha256.Sum256([]byte(Secret))
+	hs := sha256.Sum256([]byte(benchdata.Secret))
 	f.hsKey = hs[:]
 	if f.hsToken, err = jwt.NewWithClaims(jwt.SigningMethodHS256, newJWTClaims(now)).SignedString(f.hsKey); err != nil {
 		tb.Fatal(err)
 	}
 	f.hsParser = jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired(), jwt.WithIssuedAt())
-	block := sha256.Sum256([]byte("block:" + Secret))
+	block := sha256.Sum256([]byte("block:" + benchdata.Secret))
 	f.sc = securecookie.New(f.hsKey, block[:]).SetSerializer(securecookie.JSONEncoder{})
 	c := newClaims(now)
 	if f.scValue, err = f.sc.Encode(authsession.DefaultCookieName, &c); err != nil {
@@ -128,7 +129,7 @@ func BenchmarkEncrypt(b *testing.B) {
 	f := newFixture(b, -1)
 	now := time.Now()
 	b.Run("lib=authsession", func(b *testing.B) {
-		s := Session(now)
+		s := benchdata.Session(now)
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := f.auth.EncryptSession(s); err != nil {
@@ -246,7 +247,7 @@ func BenchmarkGetSession(b *testing.B) {
 		f := newFixture(b, 64<<10)
 		reqs := make([]*http.Request, 1024)
 		for i := range reqs {
-			s := Session(time.Now())
+			s := benchdata.Session(time.Now())
 			s.ID = fmt.Sprintf("first-sight-%04d", i)
 			tok, err := f.auth.EncryptSession(s)
 			if err != nil {

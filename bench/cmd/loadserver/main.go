@@ -28,7 +28,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
-	"github.com/authsession/authsession/bench"
+	"github.com/authsession/authsession/internal/benchdata"
 )
 
 const page = "<!doctype html><html><head><title>Dashboard</title></head><body><h1>Dashboard</h1></body></html>\n"
@@ -57,7 +57,7 @@ func run(addr, cookieFile string, maxDuration time.Duration) error {
 	if err != nil {
 		return err
 	}
-	token, err := auth.EncryptSession(bench.Session(time.Now()))
+	token, err := auth.EncryptSession(benchdata.Session(time.Now()))
 	if err != nil {
 		return err
 	}

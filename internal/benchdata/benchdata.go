@@ -1,7 +1,7 @@
-// Package bench compares authsession's hot path with go-jose, golang-jwt and
-// gorilla/securecookie on one payload. It is a module of its own so the
-// library's go.mod stays small; run it with ./run.sh.
-package bench
+// Package benchdata is the one benchmark payload and configuration shared
+// by the root package's benchmarks and the bench module, so their figures
+// measure the same thing.
+package benchdata
 
 import (
 	"time"
@@ -37,7 +37,8 @@ func Session(now time.Time) authsession.Session[authsession.User] {
 
 // NewAuth returns an AuthSession with the benchmark rules, Public("/login")
 // and Auth("/dashboard/*"). cacheBytes < 0 disables the token cache, 0
-// selects the default.
+// selects the default. Cookies are not Secure, so the load server can run
+// on plain HTTP.
 func NewAuth(cacheBytes int) (*authsession.AuthSession[authsession.User], error) {
 	return authsession.NextAuthSession(authsession.Config[authsession.User]{
 		Secret:     Secret,
