@@ -40,7 +40,7 @@ func TestActionsRefresh(t *testing.T) {
 	t.Run("session", func(t *testing.T) {
 		auth, clock := newAPIAuth(t, nil)
 		cookies := apiSignIn(t, auth, apiUser)
-		clock.Advance(time.Hour)
+		clock.Add(time.Hour)
 		rec, req := apiActionRequest(cookies)
 		res := auth.Actions.Refresh(rec, req)
 		if !res.Success || res.Err != nil || res.Session == nil {

@@ -456,7 +456,7 @@ func TestUpdateSession(t *testing.T) {
 	clk := newClock()
 	a := newAuth(t, clk, nil)
 	orig, cookies := signIn(t, a, testUser, authsession.WithTokens("at-1", "rt-1"))
-	clk.Advance(time.Minute)
+	clk.Add(time.Minute)
 
 	cur, _ := a.GetSession(requestWith(cookies))
 	w := httptest.NewRecorder()
@@ -509,7 +509,7 @@ func TestExpiryAndRefresh(t *testing.T) {
 	if a.ShouldRefreshSession(s) || a.IsSessionExpired(s) {
 		t.Fatal("a new session should neither need refresh nor be expired")
 	}
-	clk.Advance(25 * time.Hour)
+	clk.Add(25 * time.Hour)
 	if !a.ShouldRefreshSession(s) {
 		t.Error("ShouldRefreshSession after the threshold: got false, want true")
 	}
@@ -527,7 +527,7 @@ func TestExpiryAndRefresh(t *testing.T) {
 	}
 
 	// Past the expiry (plus leeway) the cookie is no session.
-	clk.Advance(7*24*time.Hour + 6*time.Second)
+	clk.Add(7*24*time.Hour + 6*time.Second)
 	if _, ok := a.GetSession(requestWith(cookies)); ok {
 		t.Error("an expired session was accepted")
 	}
@@ -549,7 +549,7 @@ func TestMaxLifetime(t *testing.T) {
 
 	// Refresh every 6 days: the session slides, but never past 30 days.
 	for i := 0; i < 10; i++ {
-		clk.Advance(6 * 24 * time.Hour)
+		clk.Add(6 * 24 * time.Hour)
 		w := httptest.NewRecorder()
 		r, err := a.RefreshSession(w, requestWith(cookies))
 		if err != nil {
@@ -587,7 +587,7 @@ func TestAutoRefreshThroughMiddleware(t *testing.T) {
 		t.Errorf("fresh session: got Set-Cookie %d times, want none", len(got))
 	}
 
-	clk.Advance(25 * time.Hour)
+	clk.Add(25 * time.Hour)
 	w = httptest.NewRecorder()
 	h.ServeHTTP(w, requestWith(cookies))
 	if len(w.Result().Cookies()) != 1 {
@@ -600,7 +600,7 @@ func TestAutoRefreshThroughMiddleware(t *testing.T) {
 	// With auto refresh off nothing is re-issued.
 	b := newAuth(t, clk, func(c *authsession.Config[authsession.User]) { c.DisableAutoRefresh = true })
 	_, cookies = signIn(t, b, testUser)
-	clk.Advance(25 * time.Hour)
+	clk.Add(25 * time.Hour)
 	w = httptest.NewRecorder()
 	b.Middleware(http.NotFoundHandler()).ServeHTTP(w, requestWith(cookies))
 	if got := w.Header().Values("Set-Cookie"); len(got) != 0 {
@@ -628,7 +628,7 @@ func TestHooks(t *testing.T) {
 	}
 
 	_, good := signIn(t, a, authsession.User{ID: "u_ok"}, authsession.WithTokens("old", ""))
-	clk.Advance(time.Hour)
+	clk.Add(time.Hour)
 	w := httptest.NewRecorder()
 	s, err := a.RefreshSession(w, requestWith(good))
 	if err != nil || s.AccessToken != "renewed" {

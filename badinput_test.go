@@ -76,7 +76,7 @@ func TestBadCookiesAreNoSession(t *testing.T) {
 		{"claims not an object", "session=" + encryptRaw(t, key, jose.A256GCM, nil, []int{1, 2})},
 		{"user of wrong type", "session=" + encryptRaw(t, key, jose.A256GCM, nil, map[string]any{"user": 42, "jti": "x", "iat": clk.Now().Unix(), "exp": clk.Now().Add(time.Hour).Unix()})},
 	}
-	clk.Advance(2 * time.Minute) // the short-lived session has expired
+	clk.Add(2 * time.Minute) // the short-lived session has expired
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := httptest.NewRequest("GET", "/", nil)

@@ -258,7 +258,7 @@ func TestHandlersGet(t *testing.T) {
 	t.Run("fresh session is not re-issued", func(t *testing.T) {
 		auth, clock := newAPIAuth(t, nil)
 		cookies := apiSignIn(t, auth, apiUser)
-		clock.Advance(time.Hour)
+		clock.Add(time.Hour)
 		rec := apiServe(auth.Handlers, http.MethodGet, "/api/session", apiReq{cookies: cookies})
 		b := apiCheckJSON(t, rec, http.StatusOK)
 		if b.Session == nil {
@@ -278,7 +278,7 @@ func TestHandlersGet(t *testing.T) {
 	t.Run("session past the refresh threshold is re-issued", func(t *testing.T) {
 		auth, clock := newAPIAuth(t, nil)
 		cookies := apiSignIn(t, auth, apiUser)
-		clock.Advance(25 * time.Hour)
+		clock.Add(25 * time.Hour)
 		rec := apiServe(auth.Handlers, http.MethodGet, "/api/session", apiReq{cookies: cookies})
 		b := apiCheckJSON(t, rec, http.StatusOK)
 		if len(rec.Result().Cookies()) == 0 {
@@ -295,7 +295,7 @@ func TestHandlersGet(t *testing.T) {
 	t.Run("auto refresh off", func(t *testing.T) {
 		auth, clock := newAPIAuth(t, func(c *authsession.Config[authsession.User]) { c.DisableAutoRefresh = true })
 		cookies := apiSignIn(t, auth, apiUser)
-		clock.Advance(25 * time.Hour)
+		clock.Add(25 * time.Hour)
 		rec := apiServe(auth.Handlers, http.MethodGet, "/api/session", apiReq{cookies: cookies})
 		apiCheckJSON(t, rec, http.StatusOK)
 		if got := rec.Header().Values("Set-Cookie"); len(got) != 0 {
@@ -360,7 +360,7 @@ func TestHandlersPost(t *testing.T) {
 	t.Run("refreshes", func(t *testing.T) {
 		auth, clock := newAPIAuth(t, nil)
 		cookies := apiSignIn(t, auth, apiUser)
-		clock.Advance(time.Hour)
+		clock.Add(time.Hour)
 		rec := apiServe(auth.Handlers, http.MethodPost, "/api/session", apiReq{cookies: cookies})
 		b := apiCheckJSON(t, rec, http.StatusOK)
 		want := clock.Now().Add(7 * 24 * time.Hour)
@@ -378,7 +378,7 @@ func TestHandlersPost(t *testing.T) {
 			c.Leeway = time.Hour
 		})
 		cookies := apiSignIn(t, auth, apiUser)
-		clock.Advance(2*time.Hour + time.Minute)
+		clock.Add(2*time.Hour + time.Minute)
 		rec := apiServe(auth.Handlers, http.MethodPost, "/api/session", apiReq{cookies: cookies})
 		if rec.Code != http.StatusUnauthorized {
 			t.Errorf("status: got %d, want %d", rec.Code, http.StatusUnauthorized)
@@ -720,7 +720,7 @@ func TestHandlersRoundTrip(t *testing.T) {
 	if code, b := call(http.MethodGet, "/api/session", ""); code != 200 || name(b) != "Bo" || b.Session.User["id"] != "u_1" {
 		t.Fatalf("GET after PATCH: got %d %v, want 200 Bo u_1", code, b.Session)
 	}
-	clock.Advance(time.Hour)
+	clock.Add(time.Hour)
 	code, b := call(http.MethodPost, "/api/session", "")
 	if want := clock.Now().Add(7 * 24 * time.Hour).UnixMilli(); code != 200 || b.Session == nil || b.Session.ExpiresAt != want {
 		t.Fatalf("POST: got %d %+v, want 200 with expiresAt %d", code, b.Session, want)
@@ -777,7 +777,7 @@ func TestHandlersRefreshRefusedByHook(t *testing.T) {
 func TestHandlersConcurrent(t *testing.T) {
 	auth, clock := newAPIAuth(t, nil)
 	cookies := apiSignIn(t, auth, apiUser)
-	clock.Advance(25 * time.Hour) // every GET is due for a refresh
+	clock.Add(25 * time.Hour) // every GET is due for a refresh
 	var wg sync.WaitGroup
 	for i := range 16 {
 		wg.Add(1)

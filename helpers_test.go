@@ -10,29 +10,16 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/storetest"
 )
 
 const testSecret = "test-secret-0123456789-abcdefghijklmnop"
 
-// clock is a settable clock for Config.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// clock is the settable clock for Config.Now shared with the store
+// conformance suite.
+type clock = storetest.Clock
 
-func newClock() *clock { return &clock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newClock() *clock { return storetest.NewClock(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)) }
 
 // logBuffer is a concurrency-safe buffer for a debug-level slog handler.
 type logBuffer struct {

@@ -121,7 +121,7 @@ func TestReviewSecondWriteInOneResponse(t *testing.T) {
 					j[c.Name] = c.Value
 				}
 			}
-			clk.Advance(authsession.DefaultRefreshThreshold + time.Minute)
+			clk.Add(authsession.DefaultRefreshThreshold + time.Minute)
 			w := httptest.NewRecorder()
 			a.Middleware(tt.handler(a)).ServeHTTP(w, j.request("GET", "/"))
 			j.apply(t, w.Header())
@@ -163,7 +163,7 @@ func TestReviewOnRefreshGetsPrivateCopy(t *testing.T) {
 		earlier, _ = a.GetSession(r)
 	})).ServeHTTP(httptest.NewRecorder(), requestWith(cs))
 
-	clk.Advance(authsession.DefaultRefreshThreshold + time.Minute)
+	clk.Add(authsession.DefaultRefreshThreshold + time.Minute)
 	w := httptest.NewRecorder()
 	a.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})).ServeHTTP(w, requestWith(cs))
 	if got := earlier.User.String("role"); got != "user" {
@@ -320,7 +320,7 @@ func TestSessionCookieResponsesArePrivate(t *testing.T) {
 		t.Errorf("sign-in: got Cache-Control %q, want private", got)
 	}
 
-	clk.Advance(25 * time.Hour) // past the refresh threshold: the guard re-issues
+	clk.Add(25 * time.Hour) // past the refresh threshold: the guard re-issues
 	page := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	w = httptest.NewRecorder()
 	page.ServeHTTP(w, requestWith(cookies))
