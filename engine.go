@@ -127,19 +127,30 @@ func (e *engine[U]) shouldRefresh(s Session[U]) bool {
 
 // issue encrypts s, checks its size and writes the cookie.
 func (e *engine[U]) issue(w http.ResponseWriter, r *http.Request, s *Session[U]) error {
-	if u, ok := any(s.User).(UserIDer); ok && u.UserID() == "" {
-		return ErrNoUserID
-	}
-	tok, err := e.encryptChecked(s)
+	tok, err := e.seal(s)
 	if err != nil {
 		return err
 	}
-	now := e.now()
+	e.write(w, r, s, tok)
+	return nil
+}
+
+// seal returns the token for s, refusing a session without a user id and a
+// token over Config.MaxCookieBytes. Nothing is written.
+func (e *engine[U]) seal(s *Session[U]) (string, error) {
+	if u, ok := any(s.User).(UserIDer); ok && u.UserID() == "" {
+		return "", ErrNoUserID
+	}
+	return e.encryptChecked(s)
+}
+
+// write sets the cookie to tok, the token of s, and caches the verdict.
+func (e *engine[U]) write(w http.ResponseWriter, r *http.Request, s *Session[U], tok string) {
 	if old, ok := e.token(r); ok && e.cache != nil {
 		e.cache.remove(old)
 	}
 	keepPrivate(w)
-	cookies.Write(w, r.Header, e.cfg.Cookie.Name, tok, e.attrs, now, s.ExpiresAt)
+	cookies.Write(w, r.Header, e.cfg.Cookie.Name, tok, e.attrs, e.now(), s.ExpiresAt)
 	if e.cache != nil {
 		// Cache a private copy: s (and the user the caller passed in) stays
 		// the caller's, and the cache must hold what the token says.
@@ -147,7 +158,6 @@ func (e *engine[U]) issue(w http.ResponseWriter, r *http.Request, s *Session[U])
 			e.cache.put(tok, c, e.cacheExpiry(c))
 		}
 	}
-	return nil
 }
 
 func (e *engine[U]) createSession(w http.ResponseWriter, r *http.Request, user U, opts ...SessionOption) (Session[U], error) {
@@ -165,19 +175,15 @@ func (e *engine[U]) createSession(w http.ResponseWriter, r *http.Request, user U
 		LastActivity: now,
 		ExpiresAt:    now.Add(e.cfg.Expiry),
 	}
-	if u, ok := any(user).(UserIDer); ok && u.UserID() == "" {
-		return Session[U]{}, ErrNoUserID
-	}
-	// Check the size before recording anything.
-	if _, err := e.encryptChecked(&s); err != nil {
+	// Seal (id and size checks) before recording anything in the store.
+	tok, err := e.seal(&s)
+	if err != nil {
 		return Session[U]{}, err
 	}
 	if err := e.recordStore(r.Context(), r, &s); err != nil {
 		return Session[U]{}, err
 	}
-	if err := e.issue(w, r, &s); err != nil {
-		return Session[U]{}, err
-	}
+	e.write(w, r, &s, tok)
 	return s, nil
 }
 
