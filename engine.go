@@ -67,11 +67,16 @@ func (e *engine[U]) token(r *http.Request) (string, bool) {
 // load decodes the session from the request's cookie: cache or decryption,
 // then the lifetime checks, the store and OnValidate.
 func (e *engine[U]) load(r *http.Request) (Session[U], bool) {
-	var zero Session[U]
 	tok, ok := e.token(r)
 	if !ok {
-		return zero, false
+		return Session[U]{}, false
 	}
+	return e.loadToken(r, tok)
+}
+
+// loadToken is load for a token already read from r's cookies.
+func (e *engine[U]) loadToken(r *http.Request, tok string) (Session[U], bool) {
+	var zero Session[U]
 	now := e.now()
 	var s Session[U]
 	hit := false

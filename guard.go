@@ -223,8 +223,8 @@ func (g *guard[U]) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 	// decoded once (a cache hit for a cookie seen before), auto-refreshed
 	// on every route type, and handed to the handler in the context.
 	authenticated := false
-	if _, has := g.e.token(r); has {
-		s, ok := g.e.load(r)
+	if tok, has := g.e.token(r); has {
+		s, ok := g.e.loadToken(r, tok)
 		if ok {
 			// Before the handler writes anything: re-issue when due.
 			s, ok = g.e.autoRefresh(w, r, s)
