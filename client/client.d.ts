@@ -72,7 +72,11 @@ export interface SessionResult<U extends SessionUser = SessionUser> {
   error: SessionError | null;
 }
 
-/** A frozen snapshot of the client's state. */
+/**
+ * A frozen snapshot of the client's state. getState() returns the same
+ * object until the state changes (then the subscribers get the new one), so
+ * it can feed React's useSyncExternalStore directly.
+ */
 export interface SessionState<U extends SessionUser = SessionUser> {
   readonly status: SessionStatus;
   readonly session: Session<U> | null;
@@ -80,16 +84,21 @@ export interface SessionState<U extends SessionUser = SessionUser> {
   readonly error: SessionError | null;
   /** Unix milliseconds, or null without a session. */
   readonly expiresAt: number | null;
-  /** Milliseconds until expiry (never negative), or null without a session. */
+  /**
+   * Milliseconds until expiry (never negative), or null without a session,
+   * as of the snapshot: the last change or recalculate().
+   */
   readonly expiresIn: number | null;
   readonly isExpiringSoon: boolean;
 }
 
 /**
  * Why listeners were called: the initial state, a GET, one of the
- * operations, a message from another tab, or a failure (see `error`).
+ * operations, a message from another tab, a failure (see `error`), or new
+ * expiresIn / isExpiringSoon values (recalculate(), or the session entering
+ * its expiring-soon window).
  */
-export type ChangeReason = "initial" | "fetch" | "refresh" | "update" | "logout" | "sync" | "error";
+export type ChangeReason = "initial" | "fetch" | "refresh" | "update" | "logout" | "sync" | "error" | "recalculate";
 
 export type SessionListener<U extends SessionUser = SessionUser> = (state: SessionState<U>, reason: ChangeReason) => void;
 
@@ -109,8 +118,28 @@ export interface SessionClientOptions<U extends SessionUser = SessionUser> {
    * JSON means "fetch on load".
    */
   initialElement?: string | false;
+  /**
+   * GET the session on load when no initial session was given. Default
+   * true; false starts "unauthenticated" without a request.
+   */
+  fetchOnLoad?: boolean;
   /** Seconds between background GETs while the page is visible; 0 (default) turns polling off. */
   refetchInterval?: number;
+  /**
+   * Seconds between refreshes (POST: the session is extended) while the
+   * page is visible and a session exists; 0 (default) turns it off. At
+   * least 1. This is next-auth-session's refreshInterval; refetchInterval
+   * only re-reads.
+   */
+  refreshInterval?: number;
+  /**
+   * GET the session when the page's path changes without a page load
+   * (a single-page app's navigation): through the Navigation API where the
+   * browser has it, else popstate and wrapped history.pushState /
+   * replaceState, unwrapped by destroy(). Query or hash changes alone do
+   * not count. Default false.
+   */
+  refetchOnPathChange?: boolean;
   /** GET again when the window gains focus or the page becomes visible. Default true. */
   refetchOnWindowFocus?: boolean;
   /**
@@ -135,6 +164,11 @@ export interface SessionClientOptions<U extends SessionUser = SessionUser> {
   BroadcastChannel?: typeof BroadcastChannel | null;
 }
 
+export interface RequireAuthOptions {
+  /** Aborting it stops the watch: no redirect after that (a component that unmounts). */
+  signal?: AbortSignal;
+}
+
 export interface LogoutOptions {
   /** A path on this origin to go to after a successful logout. */
   redirectTo?: string;
@@ -156,7 +190,14 @@ export interface SessionClient<U extends SessionUser = SessionUser> {
   readonly sessionExpiry: number | null;
   /** Resolves once the status is no longer "loading" (or on destroy). A failed first GET ends loading as "unauthenticated" with `error` set. */
   readonly ready: Promise<SessionState<U>>;
+  /** The current snapshot: the same object until the state changes. */
   getState(): SessionState<U>;
+  /**
+   * Recomputes expiresIn and isExpiringSoon now; when they changed, the
+   * snapshot is replaced and subscribers are notified ("recalculate").
+   * Returns the current snapshot. No request is made.
+   */
+  recalculate(): SessionState<U>;
   /** Calls fn on every change; returns the function that stops it. */
   subscribe(fn: SessionListener<U>): () => void;
   /** GET the session; concurrent calls share one request. */
@@ -172,9 +213,10 @@ export interface SessionClient<U extends SessionUser = SessionUser> {
    * status is (or later becomes) "unauthenticated" as the server said so
    * (not after a network or server failure). Resolves to true when
    * authenticated once loaded. loginPath must be a local path (anything else
-   * means "/login"); default "/login".
+   * means "/login"); default "/login". Aborting options.signal stops the
+   * watch; it then resolves to false.
    */
-  requireAuth(loginPath?: string): Promise<boolean>;
+  requireAuth(loginPath?: string, options?: RequireAuthOptions): Promise<boolean>;
   /** Removes every listener, timer and channel; aborts requests in flight. */
   destroy(): void;
 }
