@@ -12,8 +12,10 @@
 // Tolerated variations: a 2xx body without "session" after POST/PATCH/DELETE
 // makes the client ask again with GET, and a GET body without "session" (or
 // with a malformed one, lacking a "user" object) means "no session". A 401 on
-// any request means "no session" too. Other failures (network, 4xx, 5xx,
-// bodies that are not JSON) leave the session as it was and set `error`.
+// any request means "no session" too. Other failures (network, timeout, 4xx,
+// 5xx, a GET answered with a body that is not JSON, such as an HTML page)
+// leave the session as it was and set `error`; on load they end "loading" as
+// "unauthenticated".
 // Any `refreshToken` in a session is dropped on arrival.
 
 /** The user object of a session: the fixed fields plus any extra ones. */
@@ -53,7 +55,8 @@ export type SessionStatus = "loading" | "authenticated" | "unauthenticated";
 
 /**
  * A failure. `code` is the API's error code ("unauthenticated",
- * "forbidden", …) or one of the client's own: "network_error",
+ * "forbidden", …) or one of the client's own: "network_error", "timeout",
+ * "bad_response" (a GET answered 2xx with a body that is not JSON),
  * "bad_request" (update() given a non-object), "unsupported" (no fetch),
  * "destroyed", or "http_<status>" when the body named none.
  * `status` is the HTTP status, 0 when there was no response.
@@ -156,6 +159,8 @@ export interface SessionClientOptions<U extends SessionUser = SessionUser> {
   expiringSoonThreshold?: number;
   /** Share logouts and session changes with other tabs. Default true. */
   crossTab?: boolean;
+  /** Seconds before a request is given up ("timeout" error). Default 30; 0 waits forever. */
+  timeout?: number;
   /** Injected for tests or other environments; default globalThis.fetch. */
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
   /** Default globalThis.window; null turns off every DOM integration. */

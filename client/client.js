@@ -58,6 +58,7 @@ export function createSessionClient(options = {}) {
   const fetchFn = options.fetch ?? (typeof globalThis.fetch === "function" ? (u, i) => globalThis.fetch(u, i) : null);
   const Channel = options.BroadcastChannel !== undefined ? options.BroadcastChannel : globalThis.BroadcastChannel;
   const soonMs = seconds(options.expiringSoonThreshold, 3600) * 1000;
+  const timeoutMs = seconds(options.timeout, 30) * 1000;
   const channelName = "authsession:" + basePath;
 
   let status = "loading";
@@ -168,17 +169,22 @@ export function createSessionClient(options = {}) {
     }
     const ctrl = typeof AbortController === "function" ? new AbortController() : null;
     if (ctrl) controllers.add(ctrl), (init.signal = ctrl.signal);
+    let late = false;
+    const timer = ctrl && timeoutMs > 0 && setTimeout(() => ((late = true), ctrl.abort()), timeoutMs);
     try {
       const res = await fetchFn(basePath, init);
-      const data = await res.json().catch(() => null);
+      const data = await res.json().catch(() => undefined);
+      // A GET answered with HTML or nothing says nothing about the session.
+      if (res.ok && data === undefined && method === "GET") return { err: makeError("bad_response", "the session API did not answer JSON", res.status) };
       if (res.ok) return { data: isObject(data) ? data : null };
       const e = isObject(data) && isObject(data.error) ? data.error : {};
       const code = typeof e.code === "string" ? e.code : res.status === 401 ? "unauthenticated" : "http_" + res.status;
       const message = typeof e.message === "string" ? e.message : "the session API answered " + res.status;
       return { err: makeError(code, message, res.status) };
     } catch {
-      return { err: makeError("network_error", "the session API could not be reached") };
+      return { err: late ? makeError("timeout", "the session API did not answer in time") : makeError("network_error", "the session API could not be reached") };
     } finally {
+      clearTimeout(timer);
       controllers.delete(ctrl);
     }
   }
