@@ -27,8 +27,11 @@ export interface SessionUser {
   [field: string]: unknown;
 }
 
+// Every type below is generic over the user type U: SessionUser by
+// default, or your own (an interface works: no index signature needed).
+
 /** A session as the API sends it to the browser (tokens never included, except an access token when the server exposes it). */
-export interface Session<U extends SessionUser = SessionUser> {
+export interface Session<U extends object = SessionUser> {
   user: U;
   /** Only when the server is configured to expose it. */
   accessToken?: string;
@@ -43,7 +46,7 @@ export interface Session<U extends SessionUser = SessionUser> {
 }
 
 /** The body of GET basePath, which can also be rendered into the page. */
-export interface SessionEnvelope<U extends SessionUser = SessionUser> {
+export interface SessionEnvelope<U extends object = SessionUser> {
   session: Session<U> | null;
   /** Seconds. */
   refreshThreshold?: number;
@@ -68,7 +71,7 @@ export interface SessionError {
 }
 
 /** What every operation resolves to. The promises never reject. */
-export interface SessionResult<U extends SessionUser = SessionUser> {
+export interface SessionResult<U extends object = SessionUser> {
   ok: boolean;
   /** The client's session after the operation. */
   session: Session<U> | null;
@@ -80,7 +83,7 @@ export interface SessionResult<U extends SessionUser = SessionUser> {
  * object until the state changes (then the subscribers get the new one), so
  * it can feed React's useSyncExternalStore directly.
  */
-export interface SessionState<U extends SessionUser = SessionUser> {
+export interface SessionState<U extends object = SessionUser> {
   readonly status: SessionStatus;
   readonly session: Session<U> | null;
   readonly user: U | null;
@@ -103,9 +106,9 @@ export interface SessionState<U extends SessionUser = SessionUser> {
  */
 export type ChangeReason = "initial" | "fetch" | "refresh" | "update" | "logout" | "sync" | "error" | "recalculate";
 
-export type SessionListener<U extends SessionUser = SessionUser> = (state: SessionState<U>, reason: ChangeReason) => void;
+export type SessionListener<U extends object = SessionUser> = (state: SessionState<U>, reason: ChangeReason) => void;
 
-export interface SessionClientOptions<U extends SessionUser = SessionUser> {
+export interface SessionClientOptions<U extends object = SessionUser> {
   /** Where the session API is mounted; must be a path on this origin. Default "/api/session". */
   basePath?: string;
   /**
@@ -179,7 +182,7 @@ export interface LogoutOptions {
   redirectTo?: string;
 }
 
-export interface SessionClient<U extends SessionUser = SessionUser> {
+export interface SessionClient<U extends object = SessionUser> {
   readonly status: SessionStatus;
   readonly session: Session<U> | null;
   readonly user: U | null;
@@ -226,7 +229,7 @@ export interface SessionClient<U extends SessionUser = SessionUser> {
   destroy(): void;
 }
 
-export function createSessionClient<U extends SessionUser = SessionUser>(options?: SessionClientOptions<U>): SessionClient<U>;
+export function createSessionClient<U extends object = SessionUser>(options?: SessionClientOptions<U>): SessionClient<U>;
 
 /** Parses the JSON in the element with this id; undefined when missing or invalid. */
 export function readInitialSession(id?: string, doc?: Document): unknown;

@@ -133,7 +133,8 @@ export function createSessionClient(options = {}) {
     const same = JSON.stringify(next) === JSON.stringify(session);
     const changed = nextStatus !== status || !same || (err && err.code) !== (error && error.code);
     status = nextStatus;
-    if (!same) session = next; // an equal session keeps its identity
+    // An equal session keeps its identity, and so does an equal user.
+    if (!same) session = next && session && JSON.stringify(next.user) === JSON.stringify(session.user) ? Object.freeze({ ...next, user: session.user }) : next;
     if (changed) error = err;
     scheduleExpiry();
     if (changed) notify(reason);

@@ -55,6 +55,22 @@ describe("getState snapshot", () => {
     assert.equal(calls, 0);
   });
 
+  test("a refresh that leaves the user as it was keeps the user object", async (t) => {
+    const { client } = setup(t, { server: makeServer({ session: makeSession({ lastActivity: 0 }) }) });
+    await client.ready;
+    const { session, user } = client.getState();
+    await client.refresh();
+    const after = client.getState();
+    assert.notEqual(after.session, session);
+    assert.notEqual(after.session.lastActivity, 0);
+    assert.equal(after.user, user);
+    assert.equal(after.session.user, user);
+    assert.equal(Object.isFrozen(after.session), true);
+    await client.update({ name: "Bea" });
+    assert.notEqual(client.user, user);
+    assert.equal(client.user.name, "Bea");
+  });
+
   test("a failure gives a new snapshot with the error and the last session", async (t) => {
     const { client, server } = setup(t);
     await client.ready;
