@@ -156,15 +156,37 @@ type AuthSession[U any] struct {
 	// Middleware is the route guard; see the package doc's "Route rules".
 	Middleware func(next http.Handler) http.Handler
 
+	// RequireSession is middleware for one handler or router group that
+	// needs a session whatever the route rules say, with or without
+	// Middleware in front: a browser without a session gets the guard's
+	// login redirect (with callbackUrl), a JSON client a 401. The session
+	// is decoded once per request (reused from Middleware when it ran)
+	// and is in the request context for GetSession and
+	// SessionFromContext.
+	RequireSession func(next http.Handler) http.Handler
+
+	// Require is RequireSession that also needs allow(session) to be
+	// true: a signed-in visitor who fails it gets a 403 (JSON for JSON
+	// clients, Config.ForbiddenHandler or a plain page for browsers).
+	// allow receives the typed session and is called concurrently. Build
+	// the middleware once at start-up: mux.Handle("/admin/",
+	// auth.Require(isAdmin)(adminHandler)).
+	Require func(allow func(Session[U]) bool) func(next http.Handler) http.Handler
+
 	// MiddlewareWith is Middleware with a custom hook, next-auth-session's
 	// middleware(request, customHandler): hook runs after Config.Authorize
 	// returned nil and may likewise override the guard's response. Call it
 	// once at start-up, not per request.
 	MiddlewareWith func(hook AuthorizeFunc) func(next http.Handler) http.Handler
 
-	// Handlers serves the session API; mount it at Config.APIPath and
-	// below it: mux.Handle("/api/session", auth.Handlers) and
-	// mux.Handle("/api/session/", auth.Handlers).
+	// Handlers serves the session API at Config.APIPath and the browser
+	// client below it. Middleware serves it itself for those paths
+	// (Config.APIPath, APIPath/, APIPath/client.js, APIPath/client.d.ts),
+	// whatever the route rules say, so that the browser client always
+	// works and no other handler is reached through them; mount it on
+	// your router too (mux.Handle("/api/session", auth.Handlers) and
+	// mux.Handle("/api/session/", auth.Handlers)) for requests that do not
+	// pass through Middleware.
 	Handlers http.Handler
 
 	// Actions are Refresh, Update and Logout for form handlers and other
@@ -273,14 +295,15 @@ func NextAuthSession[U any](cfg Config[U]) (*AuthSession[U], error) {
 			SessionExpiry:    int64(cfg.Expiry / time.Second),
 		},
 	}
-	g, err := newGuard(e)
+	if a.Handlers, err = newHandlers(e); err != nil {
+		return nil, err
+	}
+	g, err := newGuard(e, a.Handlers)
 	if err != nil {
 		return nil, err
 	}
 	a.Middleware, a.MiddlewareWith = g.middleware(nil), g.middleware
-	if a.Handlers, err = newHandlers(e); err != nil {
-		return nil, err
-	}
+	a.RequireSession, a.Require = g.require(nil), g.require
 	a.Actions = newActions(e)
 	return a, nil
 }

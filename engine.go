@@ -38,13 +38,39 @@ type sessionContext[U any] struct {
 	state requestState[U]
 }
 
-// Value returns the request state for the engine's key and defers to the
-// parent context for every other key.
+// Value returns the request state for the engine's key and for
+// SessionFromContext's per-type key, and defers to the parent context for
+// every other key.
 func (c *sessionContext[U]) Value(key any) any {
-	if k, ok := key.(*contextKey); ok && k == c.key {
+	switch k := key.(type) {
+	case *contextKey:
+		if k == c.key {
+			return &c.state
+		}
+	case typedKey[U]:
 		return &c.state
 	}
 	return c.Context.Value(key)
+}
+
+// requestSession returns the request's session for the guard and the
+// per-handler middleware, and r carrying it. Without a cookie it costs
+// nothing. With one, a session already in the context (the guard ran
+// first) is reused; otherwise the cookie is decoded, auto-refreshed
+// (before the handler writes anything) and put in the context.
+func (e *engine[U]) requestSession(w http.ResponseWriter, r *http.Request) (*http.Request, Session[U], bool) {
+	tok, has := e.token(r)
+	if !has {
+		return r, Session[U]{}, false
+	}
+	if st, ok := r.Context().Value(e.key).(*requestState[U]); ok {
+		return r, st.session, st.ok
+	}
+	s, ok := e.loadToken(r, tok)
+	if ok {
+		s, ok = e.autoRefresh(w, r, s)
+	}
+	return e.withSession(r, s, ok), s, ok
 }
 
 func (e *engine[U]) getSession(r *http.Request) (Session[U], bool) {

@@ -45,7 +45,7 @@ func TestCompileRulesErrors(t *testing.T) {
 			if !errors.Is(err, ErrConfig) {
 				t.Errorf("got %v, want it to wrap ErrConfig", err)
 			}
-			if want := "rule " + strconv.Quote(tt.rule.Pattern); !strings.Contains(err.Error(), want) {
+			if want := "invalid configuration: Routes[1] " + strconv.Quote(tt.rule.Pattern) + ": "; !strings.Contains(err.Error(), want) {
 				t.Errorf("got %q, want it to name %s", err, want)
 			}
 		})
@@ -62,7 +62,7 @@ func TestRouterMatch(t *testing.T) {
 		Auth("/users/*/settings"),    // 5 glob, * within one segment
 		Hybrid("/users/*/posts/*"),   // 6 glob with trailing "/*"
 		Auth("/files/**.pdf"),        // 7 glob crossing segments
-		Hybrid("/dashboard/*"),       // 8 duplicate: the first one wins
+		Hybrid("/elsewhere/*"),       // 8 (a duplicate of rule 1 is refused: TestCompileRulesConflicts)
 		Hybrid("/docs/"),             // 9 trailing slash ignored: exact /docs
 		Auth("/shop/{cart,orders}*"), // 10 glob with alternatives, trailing * = any suffix
 		Auth("/a*"),                  // 11 prefix, lit 2
@@ -156,10 +156,13 @@ func TestClassify(t *testing.T) {
 		{path: "/ar/", act: actionNext, locale: "ar", judged: "/", wantRoute: RoutePublic, wantPatten: "/"},
 		{path: "/en/login", act: actionNext, locale: "en", judged: "/login", wantRoute: RoutePublic, wantPatten: "/login"},
 		{path: "/english", act: actionNext, judged: "/english", wantRoute: RouteHybrid},
-		{path: "/ar/ar/dashboard", act: actionNext, locale: "ar", judged: "/ar/dashboard", wantRoute: RouteHybrid},
-		{path: "/fr/dashboard", act: actionNext, judged: "/fr/dashboard", wantRoute: RouteHybrid},
+		// A language-tag-shaped first segment is also read as a {lang}
+		// parameter: the Auth reading wins.
+		{path: "/ar/ar/dashboard", act: actionNext, locale: "ar", judged: "/dashboard", wantRoute: RouteAuth, wantPatten: "/dashboard/*"},
+		{path: "/fr/dashboard", act: actionNext, judged: "/dashboard", wantRoute: RouteAuth, wantPatten: "/dashboard/*"},
 		{path: "", act: actionNext, judged: "/", wantRoute: RoutePublic, wantPatten: "/"},
-		{path: "/dashboard", raw: "/%64ashboard", act: actionNext, judged: "/dashboard", wantRoute: RouteAuth, wantPatten: "/dashboard/*"},
+		// Any non-canonical encoding goes to the canonical one first.
+		{path: "/dashboard", raw: "/%64ashboard", act: actionClean, canonical: "/dashboard"},
 		{path: "//dashboard", act: actionClean, canonical: "/dashboard"},
 		{path: "/./dashboard", act: actionClean, canonical: "/dashboard"},
 		{path: "/dashboard/../dashboard", act: actionClean, canonical: "/dashboard"},
