@@ -9,9 +9,11 @@
 //
 //	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
 //		Secret: authsession.Secret(os.Getenv("SESSION_SECRET")),
+//		// Deny by default: a route the rules do not name needs a session.
+//		DefaultRouteType: authsession.RouteAuth,
 //		Routes: []authsession.Rule{
-//			authsession.Public("/login"),
-//			authsession.Auth("/dashboard/*"),
+//			authsession.Public("/login"), // only without a session
+//			authsession.Hybrid("/"),      // the home page, for everyone
 //		},
 //	})
 //	if err != nil {
@@ -40,14 +42,31 @@
 // # Route rules
 //
 // [Public] routes are for visitors without a session, [Auth] routes need
-// one and [Hybrid] routes take everyone. "/login" matches exactly,
-// "/dashboard/*" matches /dashboard and everything below it, and "/blog*"
-// matches every path that starts with /blog. The most specific rule wins:
-// exact, then the longest literal prefix, then the first declared. Locale
-// prefixes ([Config.Locales]) are stripped before matching and kept on
-// redirects. The guard judges the cleaned, decoded path the router will
-// serve; no request header changes its decision. [Config.Authorize] adds
-// checks such as roles.
+// one and [Hybrid] routes take everyone; [AuthWhere] is an Auth rule with
+// a check over the typed session (a role), answered with a 403. "/login"
+// matches exactly, "/dashboard/*" matches /dashboard and everything below
+// it, and "/blog*" matches every path that starts with /blog. The most
+// specific rule wins: exact, then the longest literal prefix, then the
+// first declared; two rules for the same paths are a configuration error.
+// Paths no rule matches get [Config.DefaultRouteType]. Set it to
+// [RouteAuth] (deny by default): a route added to the router but not to
+// the rules then needs a session instead of being open to anyone.
+//
+// The guard and the router read one path. A request whose path is not in
+// canonical form (dot segments, doubled slashes, any percent-encoding but
+// the canonical one) is redirected to that form first, and encoded "/" or
+// "\" is refused, so ServeMux, chi and chi's mounted sub-routers route on
+// exactly the path the guard judged. Locale prefixes ([Config.Locales])
+// are stripped before matching and kept on redirects; a first segment
+// shaped like a language tag that is not one of them is judged both as
+// part of the path and as a language a router strips, and the stricter
+// verdict applies. No request header changes a decision. The session API
+// at [Config.APIPath] is always reachable.
+//
+// Protection can also sit on the handler, whatever the rules say:
+// [AuthSession.RequireSession] and [AuthSession.Require] guard one handler
+// or a router group, and [SessionFromContext] reads the typed session
+// from a context.Context.
 //
 // # Session API and browser client
 //

@@ -44,7 +44,8 @@ func (t RouteType) String() string {
 // Pattern forms (all match the cleaned, percent-decoded path with any
 // locale prefix and trailing slash removed):
 //
-//   - "/login" (no wildcard): exactly /login (and /login/).
+//   - "/login" (no wildcard): exactly /login (and /login/, which the guard
+//     also judges as a path below /login, as routers read it).
 //   - "/dashboard/*": /dashboard and everything below it.
 //   - "/blog*": every path that starts with /blog (/blog, /blogs, /blog/x).
 //   - anything else with *, ?, [...] or {a,b} is a glob compiled with
