@@ -120,8 +120,10 @@ func (t *routeTable) classify(p, raw string) verdict {
 		return verdict{act: actionAPI, path: p}
 	}
 	v := verdict{act: actionNext}
-	if seg, rest := firstSegment(p); seg != "" && slices.Contains(t.locales, seg) {
+	seg, rest := firstSegment(p)
+	if len(t.locales) > 0 && seg != "" && slices.Contains(t.locales, seg) {
 		v.locale, p = seg, rest
+		seg, rest = firstSegment(p)
 	}
 	v.path = trimSlash(p)
 	lit := t.rt.matchCandidate(v.path)
@@ -129,7 +131,7 @@ func (t *routeTable) classify(p, raw string) verdict {
 	if p != v.path { // a router may keep the trailing slash: "/x/" is below "/x"
 		v.add(t.rule(t.rt.matchCandidate(p)), v.path)
 	}
-	if seg, rest := firstSegment(p); isLanguageTag(seg) && lit.lit < 1+len(seg) {
+	if isLanguageTag(seg) && lit.lit < 1+len(seg) {
 		// A router with a {lang} parameter serves p as rest.
 		judged := trimSlash(rest)
 		v.add(t.rule(t.rt.matchCandidate(judged)), judged)

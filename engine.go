@@ -53,25 +53,30 @@ func (c *sessionContext[U]) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-// requestSession returns the request's session for the guard and the
-// per-handler middleware, and r carrying it. Without a cookie it costs
-// nothing. With one, a session already in the context (the guard ran
-// first) is reused; otherwise the cookie is decoded, auto-refreshed
-// (before the handler writes anything) and put in the context.
-func (e *engine[U]) requestSession(w http.ResponseWriter, r *http.Request) (*http.Request, Session[U], bool) {
+// requestSession returns the request's session state for the guard and
+// the per-handler middleware, and r carrying it; nil means no cookie (no
+// session). Without a cookie it costs nothing. With one, a state already
+// in the context (the guard ran first) is reused; otherwise the cookie is
+// decoded, auto-refreshed (before the handler writes anything) and put in
+// the context.
+func (e *engine[U]) requestSession(w http.ResponseWriter, r *http.Request) (*http.Request, *requestState[U]) {
 	tok, has := e.token(r)
 	if !has {
-		return r, Session[U]{}, false
+		return r, nil
 	}
 	if st, ok := r.Context().Value(e.key).(*requestState[U]); ok {
-		return r, st.session, st.ok
+		return r, st
 	}
 	s, ok := e.loadToken(r, tok)
 	if ok {
 		s, ok = e.autoRefresh(w, r, s)
 	}
-	return e.withSession(r, s, ok), s, ok
+	ctx := &sessionContext[U]{Context: r.Context(), key: e.key, state: requestState[U]{s, ok}}
+	return r.WithContext(ctx), &ctx.state
 }
+
+// signedIn reports whether st (from requestSession) holds a valid session.
+func (st *requestState[U]) signedIn() bool { return st != nil && st.ok }
 
 func (e *engine[U]) getSession(r *http.Request) (Session[U], bool) {
 	if st, ok := r.Context().Value(e.key).(*requestState[U]); ok {

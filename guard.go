@@ -107,7 +107,8 @@ func (g *guard[U]) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 	// request goes straight to its decision. With a cookie the session is
 	// decoded once (a cache hit for a cookie seen before), auto-refreshed
 	// on every route type, and handed to the handler in the context.
-	r, s, authenticated := g.e.requestSession(w, r)
+	r, st := g.e.requestSession(w, r)
+	authenticated := st.signedIn()
 	if v.act == actionAPI {
 		// The session API and its client files, whatever the rules say:
 		// the API does its own checks. The guard serves it itself, so no
@@ -115,7 +116,7 @@ func (g *guard[U]) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 		g.api.ServeHTTP(w, r)
 		return
 	}
-	act := g.decide(&v, s, authenticated)
+	act := g.decide(&v, st)
 	if hook != nil {
 		if h := v.hook(hook, authenticated, r); h != nil {
 			h.ServeHTTP(w, r)
@@ -136,16 +137,16 @@ func (g *guard[U]) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 
 // decide is verdict.decide with the AuthWhere checks of every Auth rule
 // the path falls under.
-func (g *guard[U]) decide(v *verdict, s Session[U], authenticated bool) action {
-	act := v.decide(authenticated)
-	if act != actionNext || !authenticated || v.rule.Type != RouteAuth {
+func (g *guard[U]) decide(v *verdict, st *requestState[U]) action {
+	act := v.decide(st.signedIn())
+	if act != actionNext || !st.signedIn() || v.rule.Type != RouteAuth {
 		return act
 	}
-	if !allows(v.rule, s) {
+	if !allows(v.rule, &st.session) {
 		return actionForbidden
 	}
 	for _, alt := range v.alts[:v.nalts] {
-		if alt.Type == RouteAuth && !allows(alt, s) {
+		if alt.Type == RouteAuth && !allows(alt, &st.session) {
 			return actionForbidden
 		}
 	}

@@ -56,12 +56,12 @@ func checkRequirement[U any](i int, r Rule) error {
 
 // allows reports whether s passes rule's AuthWhere check (true without
 // one). A check of the wrong type, refused at NextAuthSession, fails.
-func allows[U any](rule Rule, s Session[U]) bool {
+func allows[U any](rule Rule, s *Session[U]) bool {
 	if rule.req == nil {
 		return true
 	}
 	f, _ := rule.req.fn.(func(Session[U]) bool)
-	return f != nil && f(s)
+	return f != nil && f(*s)
 }
 
 // require is AuthSession.Require: middleware for one handler or group
@@ -72,12 +72,12 @@ func allows[U any](rule Rule, s Session[U]) bool {
 func (g *guard[U]) require(allow func(Session[U]) bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			r, s, ok := g.e.requestSession(w, r)
+			r, st := g.e.requestSession(w, r)
 			switch {
-			case !ok:
+			case !st.signedIn():
 				v := g.where(r)
 				g.toLogin(w, r, &v)
-			case allow != nil && !allow(s):
+			case allow != nil && !allow(st.session):
 				v := g.where(r)
 				g.forbid(w, r, &v)
 			default:
