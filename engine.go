@@ -23,13 +23,6 @@ func (e *engine[U]) now() time.Time { return e.cfg.Now() }
 // JSON, so a session reads back exactly as it was written.
 func (e *engine[U]) nowMilli() time.Time { return time.UnixMilli(e.cfg.Now().UnixMilli()) }
 
-// withSession returns r carrying the decoded session for later GetSession
-// calls in the same request. The context and the state are one allocation
-// (sessionContext), the request copy the other.
-func (e *engine[U]) withSession(r *http.Request, s Session[U], ok bool) *http.Request {
-	return r.WithContext(&sessionContext[U]{Context: r.Context(), key: e.key, state: requestState[U]{s, ok}})
-}
-
 // sessionContext is context.WithValue(parent, key, &state) in a single
 // allocation.
 type sessionContext[U any] struct {
@@ -71,6 +64,8 @@ func (e *engine[U]) requestSession(w http.ResponseWriter, r *http.Request) (*htt
 	if ok {
 		s, ok = e.autoRefresh(w, r, s)
 	}
+	// The context and the state are one allocation (sessionContext), the
+	// request copy the other.
 	ctx := &sessionContext[U]{Context: r.Context(), key: e.key, state: requestState[U]{s, ok}}
 	return r.WithContext(ctx), &ctx.state
 }
