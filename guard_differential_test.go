@@ -19,39 +19,6 @@ import (
 // same paths; a handler is marked protected when every path it serves is
 // under an Auth rule.
 
-// exceptionRules protect areas with public and hybrid holes in them.
-func exceptionRules() []authsession.Rule {
-	return []authsession.Rule{
-		authsession.Public("/login"),
-		authsession.Auth("/files/*"),
-		authsession.Hybrid("/files/public/*"),
-		authsession.Auth(patterns.Dashboard),
-		authsession.Hybrid("/dashboard/help"),
-		authsession.Public("/dashboard/welcome"),
-		authsession.Auth(patterns.Admin),
-		authsession.Auth(patterns.API),
-		authsession.Hybrid("/api/public/*"),
-		authsession.Auth("/users/*/settings"),
-		authsession.Hybrid("/users/*/settings/help"),
-		authsession.Public("/signup*"),
-	}
-}
-
-// exceptionBases are clean paths of the exception sites, for the generator.
-var exceptionBases = []string{
-	"/files", "/files/secret", "/files/public", "/files/public/x", "/files/publicity",
-	"/dashboard", "/dashboard/x", "/dashboard/help", "/dashboard/welcome", "/admin/users",
-	"/api/private", "/api/public/x", "/api/session", "/api/session/client.js",
-	"/users/42/settings", "/users/42/settings/help", "/signup", "/login", "/",
-}
-
-// localeForms are first segments: configured locales, other language tags
-// in various cases, words, and encodings of a locale.
-var localeForms = []string{"en", "ar", "fr", "EN", "Ar", "en-US", "zh-Hant-TW", "de_DE", "pt-br", "es-419", "english", "x", "%65n", "a%72"}
-
-// tagForms are the language-tag-shaped first segments only.
-var tagForms = []string{"en", "ar", "fr", "EN", "Ar", "en-US", "zh-Hant-TW", "de_DE", "pt-br", "es-419", "%65n", "F%52"}
-
 func differentialAuth(t testing.TB, def authsession.RouteType, rules ...authsession.Rule) (*authsession.AuthSession[authsession.User], string) {
 	t.Helper()
 	cfg := guardConfig()
@@ -65,7 +32,7 @@ func differentialAuth(t testing.TB, def authsession.RouteType, rules ...authsess
 // routes for each configured locale (the pairing the docs recommend for
 // ServeMux).
 func muxExceptions(t testing.TB) guardtest.Site {
-	auth, cookie := differentialAuth(t, authsession.RouteHybrid, exceptionRules()...)
+	auth, cookie := differentialAuth(t, authsession.RouteHybrid, guardtest.ExceptionRules()...)
 	open := func(l string) http.Handler { return guardtest.Handler(l, false) }
 	prot := func(l string) http.Handler { return guardtest.Handler(l, true) }
 	mux := http.NewServeMux()
@@ -135,25 +102,12 @@ func muxDeny(t testing.TB) guardtest.Site {
 	return guardtest.Site{Name: "ServeMux, deny by default, /{lang}/{rest...}", Guarded: auth.Middleware(root), Bare: root, Cookie: cookie}
 }
 
-// prefixed returns "/"+form+t for every form and target.
-func prefixed(forms, targets []string) []string {
-	var out []string
-	for _, f := range forms {
-		for _, t := range targets {
-			if strings.HasPrefix(t, "/") {
-				out = append(out, "/"+f+t)
-			}
-		}
-	}
-	return out
-}
-
 // TestGuardRouterDifferentialServeMux: no generated target reaches a
 // protected handler anonymously, through the guard in front of ServeMux;
 // with a session, the guard's redirects keep the handler the ServeMux
 // alone serves for the canonical path.
 func TestGuardRouterDifferentialServeMux(t *testing.T) {
-	gen := guardtest.Gen{Bases: exceptionBases, Prefixes: localeForms}
+	gen := guardtest.Gen{Bases: guardtest.ExceptionBases, Prefixes: guardtest.LocaleForms}
 	targets := gen.Targets(1, 3000)
 	langGen := guardtest.Gen{Bases: []string{"/dashboard", "/dashboard/x", "/dashboard/help", "/login", "/"}}
 	for _, tt := range []struct {
@@ -161,8 +115,8 @@ func TestGuardRouterDifferentialServeMux(t *testing.T) {
 		targets []string
 	}{
 		{muxExceptions, targets},
-		{muxLang, append(prefixed(tagForms, langGen.Targets(2, 200)), langGen.Targets(3, 300)...)},
-		{muxDeny, guardtest.Gen{Bases: append(exceptionBases, "/docs/x", "/faq/x", "/files/public/drafts/x"), Prefixes: localeForms}.Targets(4, 3000)},
+		{muxLang, append(guardtest.Prefixed(guardtest.TagForms, langGen.Targets(2, 200)), langGen.Targets(3, 300)...)},
+		{muxDeny, guardtest.Gen{Bases: append(guardtest.ExceptionBases, "/docs/x", "/faq/x", "/files/public/drafts/x"), Prefixes: guardtest.LocaleForms}.Targets(4, 3000)},
 	} {
 		site := tt.site(t)
 		t.Run(site.Name, func(t *testing.T) {
@@ -182,14 +136,14 @@ func TestGuardRouterDifferentialOverTCP(t *testing.T) {
 	site := muxExceptions(t)
 	srv := httptest.NewServer(site.Guarded)
 	defer srv.Close()
-	targets := guardtest.Gen{Bases: exceptionBases, Prefixes: localeForms}.Targets(5, 300)
+	targets := guardtest.Gen{Bases: guardtest.ExceptionBases, Prefixes: guardtest.LocaleForms}.Targets(5, 300)
 	guardtest.RunOverTCP(t, strings.TrimPrefix(srv.URL, "http://"), targets[len(targets)-300:])
 }
 
 // FuzzGuardRouter checks the differential property for any request
 // target, on the three ServeMux sites.
 func FuzzGuardRouter(f *testing.F) {
-	seeds := guardtest.Gen{Bases: exceptionBases, Prefixes: localeForms}.Targets(6, 40)
+	seeds := guardtest.Gen{Bases: guardtest.ExceptionBases, Prefixes: guardtest.LocaleForms}.Targets(6, 40)
 	for _, s := range seeds[len(seeds)-40:] {
 		f.Add(s)
 	}

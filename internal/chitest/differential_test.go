@@ -46,33 +46,6 @@ func newAuth(t testing.TB, def authsession.RouteType, rules ...authsession.Rule)
 	return auth, auth.Config.Cookie.Name + "=" + tok
 }
 
-func exceptionRules() []authsession.Rule {
-	return []authsession.Rule{
-		authsession.Public("/login"),
-		authsession.Auth("/files/*"),
-		authsession.Hybrid("/files/public/*"),
-		authsession.Auth(patterns.Dashboard),
-		authsession.Hybrid("/dashboard/help"),
-		authsession.Public("/dashboard/welcome"),
-		authsession.Auth(patterns.Admin),
-		authsession.Auth(patterns.API),
-		authsession.Hybrid("/api/public/*"),
-		authsession.Auth("/users/*/settings"),
-		authsession.Hybrid("/users/*/settings/help"),
-	}
-}
-
-var exceptionBases = []string{
-	"/files", "/files/secret", "/files/public", "/files/public/x", "/files/publicity",
-	"/dashboard", "/dashboard/x", "/dashboard/help", "/dashboard/welcome", "/admin/users",
-	"/api/private", "/api/public/x", "/api/session",
-	"/users/42/settings", "/users/42/settings/help", "/login", "/",
-}
-
-var localeForms = []string{"en", "ar", "fr", "EN", "Ar", "en-US", "zh-Hant-TW", "de_DE", "pt-br", "es-419", "english", "x", "%65n", "a%72"}
-
-var tagForms = []string{"en", "ar", "fr", "EN", "Ar", "en-US", "zh-Hant-TW", "de_DE", "pt-br", "es-419", "%65n", "F%52"}
-
 func open(l string) http.Handler { return guardtest.Handler(l, false) }
 func prot(l string) http.Handler { return guardtest.Handler(l, true) }
 
@@ -103,7 +76,7 @@ func pageRoutes(r chi.Router) {
 
 // site returns the routes with the guard placed as name says.
 func exceptionSites(t testing.TB) []guardtest.Site {
-	auth, cookie := newAuth(t, authsession.RouteHybrid, exceptionRules()...)
+	auth, cookie := newAuth(t, authsession.RouteHybrid, guardtest.ExceptionRules()...)
 	build := func(guardIn, guardFiles bool) chi.Router {
 		r := chi.NewRouter()
 		if guardIn {
@@ -212,24 +185,12 @@ func langSites(t testing.TB) []guardtest.Site {
 	}
 }
 
-func prefixed(forms, targets []string) []string {
-	var out []string
-	for _, f := range forms {
-		for _, t := range targets {
-			if strings.HasPrefix(t, "/") {
-				out = append(out, "/"+f+t)
-			}
-		}
-	}
-	return out
-}
-
 // TestGuardRouterDifferentialChi: no generated target reaches a protected
 // handler anonymously on any of the chi set-ups; with a session, the
 // guard's redirects keep the handler chi alone serves for the canonical
 // path.
 func TestGuardRouterDifferentialChi(t *testing.T) {
-	targets := guardtest.Gen{Bases: exceptionBases, Prefixes: localeForms}.Targets(1, 2000)
+	targets := guardtest.Gen{Bases: guardtest.ExceptionBases, Prefixes: guardtest.LocaleForms}.Targets(1, 2000)
 	for _, site := range exceptionSites(t) {
 		t.Run(site.Name, func(t *testing.T) {
 			st := site.Run(t, targets)
@@ -240,8 +201,8 @@ func TestGuardRouterDifferentialChi(t *testing.T) {
 		})
 	}
 	langGen := guardtest.Gen{Bases: []string{"/dashboard", "/dashboard/x", "/dashboard/help", "/login", "/"}}
-	langTargets := append(prefixed(tagForms, langGen.Targets(2, 200)), langGen.Targets(3, 300)...)
-	denyTargets := guardtest.Gen{Bases: []string{"/", "/login", "/docs/x", "/files/public/x", "/files/public/drafts/x", "/dashboard/x", "/other"}, Prefixes: localeForms}.Targets(4, 2000)
+	langTargets := append(guardtest.Prefixed(guardtest.TagForms, langGen.Targets(2, 200)), langGen.Targets(3, 300)...)
+	denyTargets := guardtest.Gen{Bases: []string{"/", "/login", "/docs/x", "/files/public/x", "/files/public/drafts/x", "/dashboard/x", "/other"}, Prefixes: guardtest.LocaleForms}.Targets(4, 2000)
 	for i, site := range langSites(t) {
 		t.Run(site.Name, func(t *testing.T) {
 			tg := langTargets
@@ -263,7 +224,7 @@ func TestGuardRouterDifferentialChiOverTCP(t *testing.T) {
 	site := exceptionSites(t)[1]
 	srv := httptest.NewServer(site.Guarded)
 	defer srv.Close()
-	targets := guardtest.Gen{Bases: exceptionBases, Prefixes: localeForms}.Targets(5, 300)
+	targets := guardtest.Gen{Bases: guardtest.ExceptionBases, Prefixes: guardtest.LocaleForms}.Targets(5, 300)
 	guardtest.RunOverTCP(t, strings.TrimPrefix(srv.URL, "http://"), targets[len(targets)-300:])
 }
 

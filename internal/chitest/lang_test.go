@@ -21,6 +21,23 @@ func status(h http.Handler, target, cookie string) (int, string) {
 	return w.Code, w.Header().Get("X-Guardtest-Handler")
 }
 
+// visit is one row of a table: a GET, the status and the labelled
+// handler expected.
+type visit struct {
+	target, cookie string
+	status         int
+	handler        string
+}
+
+func expect(t *testing.T, h http.Handler, rows []visit) {
+	t.Helper()
+	for _, tt := range rows {
+		if code, got := status(h, tt.target, tt.cookie); code != tt.status || got != tt.handler {
+			t.Errorf("%s (signed in %v): got %d %q, want %d %q", tt.target, tt.cookie != "", code, got, tt.status, tt.handler)
+		}
+	}
+}
+
 // TestChiUngroupedAlternation pins the chi behaviour the README warns
 // about: chi anchors a parameter's pattern as ^…$ without grouping it,
 // so {lang:en|ar} also matches "english" and "en-US"; {lang:(en|ar)}
@@ -55,11 +72,7 @@ func TestGuardLangOnChi(t *testing.T) {
 	r.Handle("/{lang}/dashboard", prot("dashboard"))
 	r.Handle("/{lang}/dashboard/*", prot("dashboard"))
 	r.Handle("/{lang}/admin", prot("admin"))
-	for _, tt := range []struct {
-		target, cookie string
-		status         int
-		handler        string
-	}{
+	expect(t, r, []visit{
 		{"/fr/dashboard", "", 307, ""},
 		{"/EN/dashboard", "", 307, ""},
 		{"/en-US/dashboard/x", "", 307, ""},
@@ -67,11 +80,7 @@ func TestGuardLangOnChi(t *testing.T) {
 		{"/fr/dashboard", user, 200, "dashboard"},
 		{"/fr/admin", user, 403, ""}, // a user without the admin role
 		{"/EN/admin", user, 403, ""},
-	} {
-		if code, h := status(r, tt.target, tt.cookie); code != tt.status || h != tt.handler {
-			t.Errorf("%s (signed in %v): got %d %q, want %d %q", tt.target, tt.cookie != "", code, h, tt.status, tt.handler)
-		}
-	}
+	})
 }
 
 // TestRequireOnChiLangRoute: an unconstrained {lang} parameter takes any
@@ -89,19 +98,11 @@ func TestRequireOnChiLangRoute(t *testing.T) {
 		r.Handle("/dashboard", prot("dashboard"))
 		r.With(auth.Require(isAdmin)).Handle("/admin", prot("admin"))
 	})
-	for _, tt := range []struct {
-		target, cookie string
-		status         int
-		handler        string
-	}{
+	expect(t, r, []visit{
 		{"/english/dashboard", "", 307, ""},
 		{"/x/dashboard", "", 307, ""},
 		{"/english/admin", "", 307, ""},
 		{"/english/admin", user, 403, ""},
 		{"/english/dashboard", user, 200, "dashboard"},
-	} {
-		if code, h := status(r, tt.target, tt.cookie); code != tt.status || h != tt.handler {
-			t.Errorf("%s (signed in %v): got %d %q, want %d %q", tt.target, tt.cookie != "", code, h, tt.status, tt.handler)
-		}
-	}
+	})
 }
