@@ -93,13 +93,14 @@ func (t *routeTable) rule(c candidate) Rule {
 // guard judged. Paths a router could split differently are refused:
 // encoded "/" (a router working on the raw path sees other segments),
 // backslashes in any form and control characters. Every other path that
-// is not in canonical form — empty, "." or ".." segments, or any
-// percent-encoding other than the canonical one (an encoded letter,
-// lower-case hex, raw non-ASCII bytes) — is sent to its canonical form
-// and judged there. So what passes has an empty RawPath, and every
-// router (ServeMux on the escaped path, chi on RawPath or Path, a chi
-// sub-router on the routing path its parent computed) reads the judged
-// path.
+// is not in canonical form — empty, "." or ".." segments, or a raw form
+// that decodes to something else (an encoded letter, lower-case hex, any
+// percent-encoding other than the canonical one) — is sent to its
+// canonical form and judged there. So what passes has a RawPath that is
+// empty or identical to Path (net/http keeps characters such as "(" or
+// raw non-ASCII bytes in RawPath, unescaped), and every router (ServeMux
+// on the escaped path, chi on RawPath or Path, a chi sub-router on the
+// routing path its parent computed) reads the judged path.
 //
 // Two readings: a path with a trailing slash is judged with and without
 // it, and a first segment shaped like a language tag that is not one of
@@ -113,7 +114,7 @@ func (t *routeTable) classify(p, raw string) verdict {
 	if p[0] != '/' || hasControlOrBackslash(p) || hasEncodedSeparator(raw) {
 		return verdict{act: actionReject}
 	}
-	if raw != "" || !isCleanPath(p) {
+	if raw != "" && raw != p || !isCleanPath(p) {
 		return verdict{act: actionClean, canonical: cleanPath(p)}
 	}
 	if t.isAPI(p) {
