@@ -176,9 +176,9 @@ type Config[U any] struct {
 	Authorize AuthorizeFunc
 
 	// ForbiddenHandler, if set, answers browsers that have a session but
-	// fail an AuthWhere rule or AuthSession.Require, with status 403 to
-	// set by the handler. JSON clients always get a JSON 403. Default: a
-	// plain-text 403 page.
+	// fail an AuthWhere rule or AuthSession.Require; it must write the 403
+	// status itself. JSON clients always get a JSON 403. Default: a
+	// plain-text 403 page. It is called concurrently.
 	ForbiddenHandler http.Handler
 
 	// APIPath is the path at which Handlers is mounted. Default
