@@ -3,11 +3,12 @@
 # 127.0.0.1 (stateless; and SESSION_STORE=memory with a Secure cookie) driven by headless Debian
 # Chromium through playwright-core (no downloaded browser). Screenshots go
 # to artifacts/.
-section "demo module: vet and tests"
+section "demo module: tests"
 # The demo's Redis test uses the server of 30-redis.sh when it ran, else
-# its own throw-away one.
+# its own throw-away one. Vetted by 05-gates.sh; tested under both
+# toolchains (go_test_both, lib.sh).
 start_redis
-(cd "$ROOT/examples/demo" && go vet ./... && go test -race -count=1 ./...)
+(cd "$ROOT/examples/demo" && go_test_both ./...)
 
 section "e2e: set-up"
 apt_install chromium
