@@ -46,6 +46,7 @@ echo "consumer: $root_path@$root_version, $store_path@$store_version"
 # consumer build below may not).
 (cd "$ROOT/redisstore" && go list -deps . >/dev/null)
 
+(cd "$ROOT/scripts/modproxy" && go test -count=1 .)
 go build -C "$ROOT/scripts/modproxy" -o "$consumer_tmp/modproxy" .
 "$consumer_tmp/modproxy" -o "$consumer_tmp/proxy" "$ROOT@$root_version" "$ROOT/redisstore@$store_version"
 
