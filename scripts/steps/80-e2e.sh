@@ -61,3 +61,8 @@ if ! timeout 300 node --test e2e/; then
 	cat "$e2e_tmp"/*.log >&2
 	exit 1
 fi
+
+section "README: the curl example against the demo"
+# The README's "### curl" block, run against the stateless demo: its
+# outputs must be what the demo prints.
+"$ROOT/scripts/readme-curl" "$AUTHSESSION_DEMO_URL"
