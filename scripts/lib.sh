@@ -150,8 +150,8 @@ PY
 }
 
 # find_vulndb sets and exports AUTHSESSION_VULNDB_URL: the local database
-# of build_vulndb, else https://vuln.go.dev if it answers, else "" (then
-# callers say loudly that the scan was skipped). Later steps reuse it.
+# of build_vulndb, else https://vuln.go.dev if it answers, else "" (and
+# govulncheck_modules fails).
 find_vulndb() {
 	[ -n "${AUTHSESSION_VULNDB_URL:-}" ] && return 0
 	local dir="${AUTHSESSION_VULNDB_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/authsession/vulndb}"
@@ -164,10 +164,9 @@ find_vulndb() {
 	export AUTHSESSION_VULNDB_URL
 }
 
-# vuln_report STRICT reads govulncheck -format json on stdin and prints the
-# findings that our code reaches (a trace with a function), standard
-# library ones as WARN unless STRICT is 1. Exit status 1: a third-party
-# module is affected; 2: only the standard library is.
+# vuln_report reads govulncheck -format json on stdin and prints the
+# findings that our code reaches (a trace with a function); its exit status
+# is 1 when there is one, in a third-party module or the standard library.
 vuln_report() {
 	python3 -c '
 import json, sys
@@ -180,7 +179,7 @@ while i < len(s):
     o, i = dec.raw_decode(s, i)
     msgs.append(o)
 osv = {o["osv"]["id"]: o["osv"] for o in msgs if "osv" in o}
-seen, worst = set(), 0
+seen = set()
 for o in msgs:
     f = o.get("finding")
     if not f or not f.get("trace") or "function" not in f["trace"][0]:
@@ -190,58 +189,39 @@ for o in msgs:
     if key in seen:
         continue
     seen.add(key)
-    std = mod == "stdlib"
-    worst = max(worst, 2 if std else 1, key=lambda x: {0: 0, 2: 1, 1: 2}[x])
-    print("%s %s in %s@%s (fixed in %s): %s" % ("WARN" if std and sys.argv[1] != "1" else "FAIL", f["osv"], mod,
+    print("FAIL %s in %s@%s (fixed in %s): %s" % (f["osv"], mod,
           f["trace"][0].get("version", "?"), f.get("fixed_version", "none"),
           osv.get(f["osv"], {}).get("summary", "")))
-sys.exit(worst)
-' "$1"
+sys.exit(1 if seen else 0)
+'
 }
 
-# govulncheck_modules BIN STRICT runs the govulncheck binary BIN in every
-# module against AUTHSESSION_VULNDB_URL, under the current GOTOOLCHAIN
-# (whose standard library it checks). Reachable findings in third-party
-# modules fail; findings in the standard library fail when STRICT is 1 and
-# are printed as a warning otherwise. Without a database it prints loudly
-# that the scan was skipped, and fails when STRICT is 1.
+# govulncheck_modules BIN runs the govulncheck binary BIN in every module
+# against AUTHSESSION_VULNDB_URL, under the current GOTOOLCHAIN (whose
+# standard library it checks), and fails on any finding the code reaches.
+# Without a database it says loudly that the scan could not run, and fails.
 govulncheck_modules() {
-	local bin=$1 strict=$2 mod json rc failed=0 goversion
+	local bin=$1 mod json failed=0 goversion
 	goversion=$(go env GOVERSION)
 	find_vulndb
 	if [ -z "$AUTHSESSION_VULNDB_URL" ]; then
 		echo "############################################################"
-		echo "# govulncheck SKIPPED: no vulnerability database reachable #"
+		echo "# govulncheck could not run: no vulnerability database     #"
 		echo "# (golang.org/x/vulndb via the proxy and vuln.go.dev both  #"
 		echo "# failed)                                                  #"
 		echo "############################################################"
-		[ "$strict" = 1 ] && return 1
-		return 0
+		return 1
 	fi
 	while IFS= read -r mod; do
 		echo "govulncheck .${mod#"$ROOT"} ($goversion) against $AUTHSESSION_VULNDB_URL"
 		json=$(cd "$mod" && timeout 300 "$bin" -db "$AUTHSESSION_VULNDB_URL" -format json ./...) || {
 			echo "govulncheck failed to run in $mod"; return 1
 		}
-		rc=0
-		printf '%s' "$json" | vuln_report "$strict" || rc=$?
-		case $rc in
-		0) ;;
-		1) failed=1 ;;
-		2)
-			if [ "$strict" = 1 ]; then
-				failed=1
-			else
-				echo "WARNING: the Go toolchain ($goversion) has known vulnerabilities reachable from this code;"
-				echo "         upgrade Go (12-vuln.sh fails on them under $GO_LATEST)."
-			fi
-			;;
-		*) echo "govulncheck report unreadable in $mod"; return 1 ;;
-		esac
+		printf '%s' "$json" | vuln_report || failed=1
 	done < <(repo_modules)
 	if [ "$failed" -ne 0 ]; then
 		echo "govulncheck ($goversion): vulnerable code reached"
 		return 1
 	fi
-	echo "govulncheck ($goversion): no vulnerable code reached$([ "$strict" = 1 ] || echo ' outside the standard library')"
+	echo "govulncheck ($goversion): no vulnerable code reached"
 }

@@ -1,19 +1,10 @@
 # Static gates for every Go module in the repository, under the installed
 # toolchain: the workspace (go.work) covers every module and no go.mod
-# carries a replace directive, then gofmt, go vet, staticcheck and
-# govulncheck. (The race detector runs in 10-go.sh and the module steps;
-# the strict govulncheck under the newest toolchain in 12-vuln.sh.)
-#
-# govulncheck needs the Go vulnerability database; find_vulndb (lib.sh)
-# builds a local copy from the module golang.org/x/vulndb, which the proxy
-# serves. Findings in third-party modules that our code reaches fail the
-# step. Findings in the standard library depend on the toolchain that
-# builds the code, not on this repository: here they are printed as a
-# warning unless AUTHSESSION_VULN_STRICT=1; 12-vuln.sh fails on them under
-# GO_LATEST.
+# carries a replace directive, then gofmt, go vet and staticcheck.
+# govulncheck runs in 12-vuln.sh, under the newest approved toolchain and
+# strict; the race detector in 10-go.sh and the module steps.
 
 STATICCHECK_VERSION="${STATICCHECK_VERSION:-v0.8.2}"   # staticcheck 2026.2.2, supports Go 1.26
-GOVULNCHECK_VERSION="${GOVULNCHECK_VERSION:-v1.9.0}"
 gobin="$(go env GOPATH)/bin"
 
 mapfile -t gate_modules < <(repo_modules)
@@ -59,6 +50,3 @@ for mod in "${gate_modules[@]}"; do
 	(cd "$mod" && "$gobin/staticcheck" ./...)
 done
 echo "staticcheck: clean"
-
-install_tool golang.org/x/vuln/cmd/govulncheck "$GOVULNCHECK_VERSION" "$gobin"
-govulncheck_modules "$gobin/govulncheck" "$([ -n "${AUTHSESSION_VULN_STRICT:-}" ] && echo 1 || echo 0)"
