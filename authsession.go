@@ -27,7 +27,9 @@
 // Sign a user in with [AuthSession.CreateSession], read the session with
 // [AuthSession.GetSession] and end it with [AuthSession.DeleteSession].
 // The user type is a type parameter: [User] is the default, and any type
-// that encodes to a JSON object works.
+// that encoding/json encodes and decodes works; [Config.UpdatableFields]
+// needs one that encodes to a JSON object, and [Config.Store] one with a
+// UserID method ([UserIDer]).
 //
 // # Sessions
 //

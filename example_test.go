@@ -103,7 +103,7 @@ func ExampleAuthSession_DecryptSession() {
 	// true
 }
 
-// Bring your own user type: any type that encodes to a JSON object.
+// Bring your own user type: here a struct, which also allows UpdatableFields.
 func ExampleConfig_customUser() {
 	type Member struct {
 		ID    string   `json:"id"`

@@ -159,6 +159,49 @@ describe("demo (stateless)", { skip: skipUnless(baseURL, "AUTHSESSION_DEMO_URL")
     assert.equal(resp.status(), 403);
     assert.equal(await page.textContent("h1"), "غير مسموح");
   });
+  test("the favicon is served and the sign-in page says identities are self-asserted", async (t) => {
+    const { page } = await newPage(t);
+    const failed = [];
+    page.on("response", (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`); });
+    await page.goto(`${baseURL}/login`);
+    await page.waitForLoadState("networkidle");
+    assert.deepEqual(failed, [], "a request of the page failed");
+    const href = await page.getAttribute("link[rel=icon]", "href");
+    assert.equal(href, "/favicon.ico");
+    const icon = await page.request.get(new URL(href, baseURL).href);
+    assert.equal(icon.status(), 200);
+    assert.equal(icon.headers()["content-type"], "image/x-icon");
+    assert.deepEqual([...(await icon.body()).subarray(0, 4)], [0, 0, 1, 0], "not an ICO file");
+    assert.match(await page.textContent("#self-asserted"), /self-asserted/);
+  });
+
+  test("Arabic pages isolate left-to-right text and localise every date", async (t) => {
+    const { page } = await newPage(t);
+    await signIn(page, baseURL, "Ann (QA)", "user", "/ar");
+    for (const path of ["/ar/dashboard", "/ar/dashboard/session"]) {
+      // As served: the name in <bdi>, every date marked left to right.
+      const html = await (await page.request.get(`${baseURL}${path}`)).text();
+      assert.ok(html.includes("<bdi>Ann (QA)</bdi>"), `${path}: the name is not in <bdi>`);
+      const tags = html.match(/<time[^>]*>/g) ?? [];
+      assert.ok(tags.length > 0 && tags.every((tag) => tag.includes(' dir="ltr"')), `${path}: <time> without dir="ltr": ${tags}`);
+
+      // In the browser: every date in the page's language and the
+      // reader's time zone, in the page's direction.
+      await page.goto(`${baseURL}${path}`);
+      const times = await page.$$eval("time[datetime]", (els) => els.map((el) => ({
+        text: el.textContent,
+        dir: el.dir,
+        want: new Intl.DateTimeFormat("ar", { dateStyle: "medium", timeStyle: "medium" }).format(new Date(el.dateTime)),
+      })));
+      assert.equal(times.length, path.endsWith("session") ? 3 : 1, `${path}: dates ${JSON.stringify(times)}`);
+      for (const tm of times) {
+        assert.equal(tm.text, tm.want, `${path}: a date is not localised`);
+        assert.equal(tm.dir, "rtl", `${path}: a localised date keeps dir=ltr`);
+      }
+      assert.equal(await page.textContent("#user-name bdi, #session-details bdi"), "Ann (QA)");
+    }
+    await page.screenshot({ path: artifact("session-ar.png"), fullPage: true });
+  });
 });
 
 describe("demo with SESSION_STORE=memory", { skip: skipUnless(storeURL, "AUTHSESSION_DEMO_STORE_URL") }, () => {
@@ -187,5 +230,19 @@ describe("demo with SESSION_STORE=memory", { skip: skipUnless(storeURL, "AUTHSES
     // The phone's cookie is still there, but its session was revoked.
     await p.goto(`${storeURL}/dashboard`);
     assert.equal(new URL(p.url()).pathname, "/login");
+  });
+
+  test("Arabic session page: user agents stay left to right, device dates are localised", async (t) => {
+    const ua = "Mozilla/5.0 (X11; Linux x86_64) DemoBrowser/1.0";
+    const context = await (await browser()).newContext({ userAgent: ua });
+    t.after(() => context.close());
+    const page = await context.newPage();
+    await signIn(page, storeURL, "Farah", "user", "/ar");
+    await page.goto(`${storeURL}/ar/dashboard/session`);
+    const client = await page.$eval("tr.device .client", (el) => ({ text: el.textContent, dir: el.getAttribute("dir") }));
+    assert.deepEqual(client, { text: ua, dir: "ltr" });
+    const dates = await page.$$eval("tr.device time", (els) => els.map((el) => [el.textContent, new Intl.DateTimeFormat("ar", { dateStyle: "medium", timeStyle: "medium" }).format(new Date(el.dateTime))]));
+    assert.equal(dates.length, 2);
+    for (const [got, want] of dates) assert.equal(got, want);
   });
 });

@@ -52,3 +52,176 @@ start_redis() {
 	redis-cli -p "$port" ping >/dev/null
 	export AUTHSESSION_REDIS_ADDR="127.0.0.1:$port"
 }
+
+# repo_modules prints the directory of every Go module in the repository
+# (absolute, sorted): each holds a go.mod outside node_modules, testdata and
+# .git. Every step that loops over modules uses it, and 05-gates.sh checks
+# that go.work lists exactly these.
+repo_modules() {
+	find "$ROOT" -name go.mod -not -path '*/node_modules/*' -not -path '*/testdata/*' -not -path '*/.git/*' -printf '%h\n' | sort
+}
+
+# Go toolchains. The installed one (GOTOOLCHAIN=local) runs the static
+# gates, a plain test run of every module, the benchmarks' smoke run and
+# the consumer build; GO_LATEST, the newest approved release, runs the race
+# suites, fuzzing and the strict govulncheck. The go command fetches it
+# through the module proxy on first use (about 70 MB, cached in the module
+# cache).
+GO_LATEST="${AUTHSESSION_GO_LATEST:-go1.27.3}"
+
+# go_latest ARGS... runs `go ARGS` under GO_LATEST.
+go_latest() { GOTOOLCHAIN="$GO_LATEST" go "$@"; }
+
+# go_test_both ARGS... runs `go test ARGS` under the installed toolchain,
+# then `go test -race ARGS` under GO_LATEST, both uncached.
+go_test_both() {
+	echo "go test $* ($(go env GOVERSION))"
+	go test -count=1 "$@"
+	echo "go test -race $* ($GO_LATEST)"
+	go_latest test -race -count=1 "$@"
+}
+
+# install_tool PKG VERSION [GOBIN] installs a Go command built by the go
+# command of the current GOTOOLCHAIN into GOBIN (default: GOPATH/bin),
+# unless that version built by that toolchain is already there. Tools that
+# load code (govulncheck) must be built by the toolchain whose code they
+# read, hence a GOBIN per toolchain.
+install_tool() {
+	local pkg=$1 version=$2 gobin=${3:-$(go env GOPATH)/bin} bin goversion
+	bin="$gobin/$(basename "$pkg")"
+	goversion=$(go env GOVERSION)
+	if [ -x "$bin" ] && go version -m "$bin" 2>/dev/null | awk -v v="$version" -v g="$goversion" '
+		NR == 1 && $2 == g { tc = 1 } $1 == "mod" && $3 == v { mv = 1 } END { exit !(tc && mv) }'; then
+		return 0
+	fi
+	echo "installing $pkg@$version with $goversion into $gobin"
+	mkdir -p "$gobin"
+	GOFLAGS= GOBIN="$gobin" go install "$pkg@$version"
+}
+
+# build_vulndb DIR builds a govulncheck file:// database in DIR from the
+# OSV JSON files of golang.org/x/vulndb@latest (this machine reaches the Go
+# module proxy, not vuln.go.dev), unless DIR already holds that version.
+build_vulndb() {
+	local out=$1 json src version
+	json=$(cd "${TMPDIR:-/tmp}" && GOFLAGS= GOTOOLCHAIN=local timeout 120 go mod download -json golang.org/x/vulndb@latest) || return 1
+	src=$(printf '%s' "$json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])') || return 1
+	version=$(printf '%s' "$json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Version"])') || return 1
+	[ -d "$src/data/osv" ] || { echo "golang.org/x/vulndb@$version has no data/osv"; return 1; }
+	if [ -f "$out/version" ] && [ "$(cat "$out/version")" = "$version" ]; then
+		echo "vulnerability database: golang.org/x/vulndb@$version (cached in $out)"
+		return 0
+	fi
+	rm -rf "$out.tmp" && mkdir -p "$out.tmp"
+	python3 - "$src/data/osv" "$out.tmp" <<'PY' || return 1
+import json, os, sys
+src, out = sys.argv[1], sys.argv[2]
+os.makedirs(os.path.join(out, "index"))
+os.makedirs(os.path.join(out, "ID"))
+modules, vulns, latest = {}, [], "0001-01-01T00:00:00Z"
+for name in sorted(os.listdir(src)):
+    if not name.endswith(".json"):
+        continue
+    with open(os.path.join(src, name), "rb") as f:
+        raw = f.read()
+    e = json.loads(raw)
+    modified = e.get("modified", "0001-01-01T00:00:00Z")
+    latest = max(latest, modified)
+    vulns.append({"id": e["id"], "modified": modified, "aliases": e.get("aliases", [])})
+    for a in e.get("affected", []):
+        path = a["package"]["name"]
+        # "fixed" is an optional hint that lets govulncheck skip entries;
+        # leaving it out makes govulncheck read every entry of a module
+        # and check the ranges itself, which is always correct.
+        modules.setdefault(path, []).append({"id": e["id"], "modified": modified})
+    with open(os.path.join(out, "ID", e["id"] + ".json"), "wb") as f:
+        f.write(raw)
+def dump(name, v):
+    with open(os.path.join(out, "index", name), "w") as f:
+        json.dump(v, f, separators=(",", ":"))
+dump("db.json", {"modified": latest})
+dump("modules.json", [{"path": p, "vulns": modules[p]} for p in sorted(modules)])
+dump("vulns.json", vulns)
+print("vulnerability database: %d entries, %d modules" % (len(vulns), len(modules)))
+PY
+	echo "$version" > "$out.tmp/version"
+	rm -rf "$out" && mv "$out.tmp" "$out"
+	echo "vulnerability database: built from golang.org/x/vulndb@$version"
+}
+
+# find_vulndb sets and exports AUTHSESSION_VULNDB_URL: the local database
+# of build_vulndb, else https://vuln.go.dev if it answers, else "" (and
+# govulncheck_modules fails).
+find_vulndb() {
+	[ -n "${AUTHSESSION_VULNDB_URL:-}" ] && return 0
+	local dir="${AUTHSESSION_VULNDB_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/authsession/vulndb}"
+	AUTHSESSION_VULNDB_URL=""
+	if build_vulndb "$dir"; then
+		AUTHSESSION_VULNDB_URL="file://$dir"
+	elif timeout 10 curl -fsS -o /dev/null https://vuln.go.dev/index/db.json 2>/dev/null; then
+		AUTHSESSION_VULNDB_URL="https://vuln.go.dev"
+	fi
+	export AUTHSESSION_VULNDB_URL
+}
+
+# vuln_report reads govulncheck -format json on stdin and prints the
+# findings that our code reaches (a trace with a function); its exit status
+# is 1 when there is one, in a third-party module or the standard library.
+vuln_report() {
+	python3 -c '
+import json, sys
+dec, s, i, msgs = json.JSONDecoder(), sys.stdin.read(), 0, []
+while i < len(s):
+    while i < len(s) and s[i].isspace():
+        i += 1
+    if i >= len(s):
+        break
+    o, i = dec.raw_decode(s, i)
+    msgs.append(o)
+osv = {o["osv"]["id"]: o["osv"] for o in msgs if "osv" in o}
+seen = set()
+for o in msgs:
+    f = o.get("finding")
+    if not f or not f.get("trace") or "function" not in f["trace"][0]:
+        continue  # imported or required but never called
+    mod = f["trace"][0].get("module", "?")
+    key = (f["osv"], mod)
+    if key in seen:
+        continue
+    seen.add(key)
+    print("FAIL %s in %s@%s (fixed in %s): %s" % (f["osv"], mod,
+          f["trace"][0].get("version", "?"), f.get("fixed_version", "none"),
+          osv.get(f["osv"], {}).get("summary", "")))
+sys.exit(1 if seen else 0)
+'
+}
+
+# govulncheck_modules BIN runs the govulncheck binary BIN in every module
+# against AUTHSESSION_VULNDB_URL, under the current GOTOOLCHAIN (whose
+# standard library it checks), and fails on any finding the code reaches.
+# Without a database it says loudly that the scan could not run, and fails.
+govulncheck_modules() {
+	local bin=$1 mod json failed=0 goversion
+	goversion=$(go env GOVERSION)
+	find_vulndb
+	if [ -z "$AUTHSESSION_VULNDB_URL" ]; then
+		echo "############################################################"
+		echo "# govulncheck could not run: no vulnerability database     #"
+		echo "# (golang.org/x/vulndb via the proxy and vuln.go.dev both  #"
+		echo "# failed)                                                  #"
+		echo "############################################################"
+		return 1
+	fi
+	while IFS= read -r mod; do
+		echo "govulncheck .${mod#"$ROOT"} ($goversion) against $AUTHSESSION_VULNDB_URL"
+		json=$(cd "$mod" && timeout 300 "$bin" -db "$AUTHSESSION_VULNDB_URL" -format json ./...) || {
+			echo "govulncheck failed to run in $mod"; return 1
+		}
+		printf '%s' "$json" | vuln_report || failed=1
+	done < <(repo_modules)
+	if [ "$failed" -ne 0 ]; then
+		echo "govulncheck ($goversion): vulnerable code reached"
+		return 1
+	fi
+	echo "govulncheck ($goversion): no vulnerable code reached"
+}

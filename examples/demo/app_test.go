@@ -320,11 +320,11 @@ func TestDemoUpdateName(t *testing.T) {
 				t.Fatalf("got status %d, want %d", got, tt.status)
 			}
 			_, page := get(t, c, srv.URL+"/dashboard")
-			if want := `id="user-name">` + tt.shown + `<`; !strings.Contains(page, want) {
+			if want := `id="user-name"><bdi>` + tt.shown + `</bdi><`; !strings.Contains(page, want) {
 				t.Errorf("dashboard lacks %q", want)
 			}
 			// The id never changes with the name.
-			if _, sp := get(t, c, srv.URL+"/dashboard/session"); !strings.Contains(sp, "<code>u_bob</code>") {
+			if _, sp := get(t, c, srv.URL+"/dashboard/session"); !strings.Contains(sp, `<code dir="ltr">u_bob</code>`) {
 				t.Errorf("the user id changed:\n%s", sp)
 			}
 		})

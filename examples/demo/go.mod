@@ -3,8 +3,8 @@ module github.com/authsession/authsession/examples/demo
 go 1.26.0
 
 require (
-	github.com/authsession/authsession v0.0.0
-	github.com/authsession/authsession/redisstore v0.0.0
+	github.com/authsession/authsession v0.1.0
+	github.com/authsession/authsession/redisstore v0.1.0
 	github.com/redis/go-redis/v9 v9.23.0
 )
 
@@ -15,10 +15,4 @@ require (
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
 	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
-)
-
-// The demo builds against the library in this repository.
-replace (
-	github.com/authsession/authsession => ../..
-	github.com/authsession/authsession/redisstore => ../../redisstore
 )

@@ -95,7 +95,7 @@ func run(log *slog.Logger, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: app, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(app, demoLimits()) // timeouts and limits: server.go
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {

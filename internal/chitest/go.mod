@@ -2,7 +2,7 @@ module github.com/authsession/authsession/internal/chitest
 
 go 1.25.0
 
-require github.com/authsession/authsession v0.0.0
+require github.com/authsession/authsession v0.1.0
 
 require (
 	github.com/go-chi/chi/v5 v5.5.0
@@ -10,5 +10,3 @@ require (
 	github.com/gobwas/glob v1.1.0 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
 )
-
-replace github.com/authsession/authsession => ../..

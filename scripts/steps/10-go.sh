@@ -1,7 +1,4 @@
-# Formatting, vet, and the root module's tests with the race detector.
-unformatted=$(gofmt -l . | grep -v '^bench/' || true)
-if [ -n "$unformatted" ]; then
-	echo "gofmt needed:"; echo "$unformatted"; exit 1
-fi
-go vet ./...
-go test -race -count=1 ./...
+# The library module's tests: a plain run under the installed toolchain,
+# then the race detector under GO_LATEST (lib.sh). gofmt and go vet ran in
+# 05-gates.sh.
+go_test_both ./...

@@ -3,6 +3,7 @@
 # AUTHSESSION_FUZZ_MIN seconds per target, default 8). Targets are found
 # with `go test -list`, so targets added later run without editing this
 # file. -fuzz takes one target of one package per run, hence the loop.
+# Fuzzing runs under GO_LATEST (lib.sh).
 #
 # A failing input is written by Go to <package>/testdata/fuzz/<Target>/ —
 # commit it: it then runs as a regular test case under plain `go test`.
@@ -10,11 +11,13 @@
 fuzz_budget="${AUTHSESSION_FUZZ_BUDGET:-60}"
 fuzz_min="${AUTHSESSION_FUZZ_MIN:-8}"
 
-mapfile -t fuzz_modules < <(find "$ROOT" -name go.mod -not -path '*/node_modules/*' -not -path '*/testdata/*' -not -path '*/.git/*' -printf '%h\n' | sort)
+mapfile -t fuzz_modules < <(repo_modules)
 
 # Collect "module-dir package target" triples.
 fuzz_targets=()
 for mod in "${fuzz_modules[@]}"; do
+	# (The listing does not depend on the toolchain; the installed one has
+	# these test binaries cached from the plain runs.)
 	listing=$(cd "$mod" && go test -list '^Fuzz' ./...) || { echo "go test -list failed in $mod"; exit 1; }
 	pending=()
 	while IFS= read -r line; do
@@ -30,27 +33,20 @@ for mod in "${fuzz_modules[@]}"; do
 	done <<<"$listing"
 done
 
-# fuzz_one MOD PKG TARGET runs one target. Go 1.26's fuzz coordinator can
-# report "context deadline exceeded" when -fuzztime ends while a worker is
-# mid-call (golang/go#75804, fixed in Go 1.27): such a run wrote no failing
-# input and is retried once; a run that wrote one, or failed any other way,
-# fails the step.
+# fuzz_one MOD PKG TARGET runs one target under GO_LATEST. (Go 1.26's fuzz
+# coordinator could fail a run with "context deadline exceeded" when
+# -fuzztime ended while a worker was mid-call, golang/go#75804; Go 1.27
+# fixed it, so a failure here is a failure.)
 fuzz_one() {
-	local mod=$1 pkg=$2 target=$3 out try
-	for try in 1 2; do
-		# timeout guards against a hung run; the fuzzer stops itself after
-		# -fuzztime.
-		if out=$(cd "$mod" && timeout $((per_target + 180)) go test -run '^$' -fuzz "^${target}\$" -fuzztime "${per_target}s" "$pkg" 2>&1); then
-			tail -n 6 <<<"$out"
-			return 0
-		fi
-		tail -n 12 <<<"$out"
-		if grep -q 'context deadline exceeded' <<<"$out" && ! grep -q 'Failing input written' <<<"$out" && [ "$try" = 1 ]; then
-			echo "(fuzz coordinator deadline race, golang/go#75804: no failing input written; retrying once)"
-			continue
-		fi
-		return 1
-	done
+	local mod=$1 pkg=$2 target=$3 out
+	# timeout guards against a hung run; the fuzzer stops itself after
+	# -fuzztime.
+	if out=$(cd "$mod" && timeout $((per_target + 180)) env GOTOOLCHAIN="$GO_LATEST" go test -run '^$' -fuzz "^${target}\$" -fuzztime "${per_target}s" "$pkg" 2>&1); then
+		tail -n 6 <<<"$out"
+		return 0
+	fi
+	tail -n 12 <<<"$out"
+	return 1
 }
 
 if [ ${#fuzz_targets[@]} -eq 0 ]; then
@@ -63,8 +59,6 @@ else
 	for entry in "${fuzz_targets[@]}"; do
 		read -r mod pkg target <<<"$entry"
 		echo "--- $pkg $target"
-		# timeout guards against a hung run; the fuzzer stops itself
-		# after -fuzztime.
 		if ! fuzz_one "$mod" "$pkg" "$target"; then
 			fuzz_failed+=("$pkg $target")
 		fi

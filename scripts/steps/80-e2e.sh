@@ -3,11 +3,12 @@
 # 127.0.0.1 (stateless; and SESSION_STORE=memory with a Secure cookie) driven by headless Debian
 # Chromium through playwright-core (no downloaded browser). Screenshots go
 # to artifacts/.
-section "demo module: vet and tests"
+section "demo module: tests"
 # The demo's Redis test uses the server of 30-redis.sh when it ran, else
-# its own throw-away one.
+# its own throw-away one. Vetted by 05-gates.sh; tested under both
+# toolchains (go_test_both, lib.sh).
 start_redis
-(cd "$ROOT/examples/demo" && go vet ./... && go test -race -count=1 ./...)
+(cd "$ROOT/examples/demo" && go_test_both ./...)
 
 section "e2e: set-up"
 apt_install chromium
@@ -60,3 +61,8 @@ if ! timeout 300 node --test e2e/; then
 	cat "$e2e_tmp"/*.log >&2
 	exit 1
 fi
+
+section "README: the curl example against the demo"
+# The README's "### curl" block, run against the stateless demo: its
+# outputs must be what the demo prints.
+"$ROOT/scripts/readme-curl" "$AUTHSESSION_DEMO_URL"
