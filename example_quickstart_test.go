@@ -13,15 +13,17 @@ import (
 	"github.com/authsession/authsession"
 )
 
-// The README's quick start: the sign-in form is wrapped in
+// The README's quick start (deny by default): the sign-in form is wrapped in
 // http.CrossOriginProtection, so a form posted from another site is refused
 // before a session is created.
 func Example_quickStart() {
 	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
 		Secret: "example-secret-that-is-at-least-32-bytes",
+		// Deny by default, as the README's quick start does.
+		DefaultRouteType: authsession.RouteAuth,
 		Routes: []authsession.Rule{
 			authsession.Public("/login"),
-			authsession.Auth("/dashboard/*"),
+			authsession.Hybrid("/"),
 		},
 		Cookie: authsession.CookieConfig{Insecure: true}, // a plain-HTTP test server
 	})
