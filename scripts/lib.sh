@@ -124,9 +124,11 @@ redis_node_start() {
 # redis_node_kill DIR PORT kills a cluster node with SIGKILL, as a crash
 # would, and waits until its port refuses connections.
 redis_node_kill() {
-	local dir=$1 port=$2 i
-	kill -CONT "$(cat "$dir/$port/pid")" 2>/dev/null || true
-	kill -KILL "$(cat "$dir/$port/pid")" 2>/dev/null || true
+	local dir=$1 port=$2 i pid
+	pid=$(cat "$dir/$port/pid")
+	kill -CONT "$pid" 2>/dev/null || true
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true # reaps it when this shell started it
 	for i in $(seq 100); do
 		redis-cli -p "$port" ping >/dev/null 2>&1 || return 0
 		sleep 0.05
