@@ -93,19 +93,26 @@ type revocation struct {
 }
 
 type revokedSet struct {
-	mu   sync.Mutex
-	list []*revocation
+	mu      sync.Mutex
+	list    []*revocation
+	pending []*revocation // the logouts that failed: half the replays
 }
 
 func (r *revokedSet) add(v *revocation) {
 	r.mu.Lock()
 	r.list = append(r.list, v)
+	if v.pending {
+		r.pending = append(r.pending, v)
+	}
 	r.mu.Unlock()
 }
 
 func (r *revokedSet) pick(rng *rand.Rand) *revocation {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if len(r.pending) > 0 && rng.IntN(2) == 0 {
+		return r.pending[rng.IntN(len(r.pending))]
+	}
 	if len(r.list) == 0 {
 		return nil
 	}
@@ -335,9 +342,12 @@ func (d *driver) watchLanding(ctx context.Context) {
 			left := watch[:0]
 			for _, v := range watch {
 				other := (v.target + 1) % len(d.cfg.targets)
-				if out, _, _, _, _ := d.probe(ctx, other, opRead, v.tokens[len(v.tokens)-1]); out == outNoSession {
+				switch out, _, _, _, _ := d.probe(ctx, other, opRead, v.tokens[len(v.tokens)-1]); {
+				case out == outNoSession:
 					d.landing.add(time.Since(up))
-				} else {
+				case time.Since(up) > d.cfg.grace:
+					d.landing.late()
+				default:
 					left = append(left, v)
 				}
 			}
@@ -348,8 +358,15 @@ func (d *driver) watchLanding(ctx context.Context) {
 }
 
 type landingLog struct {
-	mu sync.Mutex
-	d  []time.Duration
+	mu    sync.Mutex
+	d     []time.Duration
+	nLate int // still accepted by the other instance past the grace
+}
+
+func (l *landingLog) late() {
+	l.mu.Lock()
+	l.nLate++
+	l.mu.Unlock()
 }
 
 func (l *landingLog) add(d time.Duration) {
