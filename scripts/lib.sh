@@ -112,6 +112,7 @@ redis_node_start() {
 		--cluster-config-file nodes.conf --cluster-node-timeout 2000 \
 		--appendonly yes --appendfsync always --save '' --daemonize no) >>"$dir/$port/log" 2>&1 &
 	echo $! >"$dir/$port/pid"
+	disown $! # killed on purpose by the fault tests: no "Killed" job notices
 	for i in $(seq 100); do
 		redis-cli -p "$port" ping >/dev/null 2>&1 && return 0
 		sleep 0.05

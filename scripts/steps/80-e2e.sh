@@ -4,9 +4,10 @@
 # Chromium through playwright-core (no downloaded browser). Screenshots go
 # to artifacts/.
 section "demo module: vet and tests"
-# The demo's Redis test uses the server of 30-redis.sh when it ran, else
-# its own throw-away one.
+# The demo's Redis tests use the server and cluster of 30-redis.sh when it
+# ran, else their own throw-away ones.
 start_redis
+start_redis_cluster
 (cd "$ROOT/examples/demo" && go vet ./... && go test -race -count=1 ./...)
 
 section "e2e: set-up"
