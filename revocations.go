@@ -20,9 +20,11 @@ const (
 	// session the user signed in before now, so a user can fill the queue
 	// only with revocations of their own sessions.
 	maxPendingPerUser = 32
-	// retryMin and retryMax bound the backoff between attempts.
+	// retryMin and retryMax bound the backoff between rounds of attempts.
 	retryMin = 100 * time.Millisecond
 	retryMax = 2 * time.Second
+	// maxRoundFailures ends a round of attempts.
+	maxRoundFailures = 3
 )
 
 // errNotRevoked reports a store that answered a revocation without error
@@ -234,13 +236,21 @@ func (q *revocations) run() {
 	}
 }
 
-// round attempts the due revocations, earliest first, and stops at the
-// first failure (the store is probably down: no point waiting on it once
-// per revocation); the one that failed is next tried after wait, behind
-// the others. It returns when the next one is due, or done when nothing
-// is pending any more and the goroutine must end.
+// round attempts the due revocations, earliest first. It stops after
+// maxRoundFailures failures, or once failures have cost the store timeout
+// (the store is probably down: no point waiting on it once per
+// revocation), but not at the first one: with part of a Redis Cluster
+// down, the revocations of users on the other masters still land. One
+// that failed is next tried after wait, behind the others. It returns when
+// the next one is due, or done when nothing is pending any more and the
+// goroutine must end.
 func (q *revocations) round(wait time.Duration) (next time.Time, failed, done bool) {
+	failures, spent := 0, time.Duration(0)
 	for _, p := range q.due() {
+		if failures >= maxRoundFailures || spent >= q.timeout {
+			break
+		}
+		start := time.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), q.timeout)
 		err := q.apply(ctx, *p)
 		cancel()
@@ -257,7 +267,8 @@ func (q *revocations) round(wait time.Duration) (next time.Time, failed, done bo
 			q.log.LogAttrs(context.Background(), slog.LevelWarn, "authsession: retrying a revocation failed",
 				slog.String("error", err.Error()), slog.Int("pending", q.len()))
 			failed = true
-			break
+			failures++
+			spent += time.Since(start)
 		}
 	}
 	q.mu.Lock()
@@ -307,8 +318,12 @@ func revokeChecked(ctx context.Context, st Store, userID, id string) error {
 	if err := st.Revoke(ctx, userID, id); err != nil {
 		return err
 	}
-	if _, found, err := st.Get(ctx, userID, id); err != nil || found {
-		return errors.Join(errNotRevoked, err)
+	_, found, err := st.Get(ctx, userID, id)
+	switch {
+	case err != nil:
+		return err
+	case found:
+		return errNotRevoked
 	}
 	return nil
 }

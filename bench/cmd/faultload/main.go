@@ -49,6 +49,7 @@ type config struct {
 	maxRequests int64
 	think       time.Duration
 	grace       time.Duration
+	maxStray    float64
 	jsonOut     string
 }
 
@@ -63,6 +64,7 @@ func main() {
 	flag.Int64Var(&c.maxRequests, "max-requests", 150_000, "stop after this many requests")
 	flag.DurationVar(&c.think, "think", 5*time.Millisecond, "pause between a client's requests")
 	flag.DurationVar(&c.grace, "grace", 5*time.Second, "after the store is back: how long 503s, and a pending revocation accepted by another instance, are tolerated")
+	flag.Float64Var(&c.maxStray, "max-stray-503", 0.01, "fraction of the requests made while the store was up that may get a 503 (a store call past its deadline on a loaded machine)")
 	flag.StringVar(&c.jsonOut, "json", "", "also write the summary as JSON to this file")
 	flag.Parse()
 	for _, t := range strings.Split(targets, ",") {

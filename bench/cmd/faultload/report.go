@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -24,9 +25,15 @@ type summary struct {
 	// Landing is how long after the store came back the other instance
 	// first refused a logged-out cookie whose revocation was pending (an
 	// upper bound: it is polled every landingPoll).
-	Landing      latency  `json:"landing"`
-	GraceSeconds float64  `json:"graceSeconds"`
-	Violations   []string `json:"violations"`
+	Landing latency `json:"landing"`
+	// Stray503 counts 503s while the store was up (past the grace), out of
+	// UpRequests requests made then.
+	Stray503     int     `json:"stray503"`
+	UpRequests   int     `json:"upRequests"`
+	GraceSeconds float64 `json:"graceSeconds"`
+	// Slowest are the five slowest requests.
+	Slowest    []string `json:"slowest"`
+	Violations []string `json:"violations"`
 }
 
 type outageReport struct {
@@ -80,6 +87,7 @@ func (d *driver) summarize() summary {
 			inOutage = append(inOutage, r.latency)
 		} else if !during(outs, r.start, end, d.cfg.grace) {
 			normal = append(normal, r.latency)
+			s.UpRequests++
 		}
 		at := r.start.Sub(d.start).Seconds()
 		switch r.outcome {
@@ -89,17 +97,30 @@ func (d *driver) summarize() summary {
 			violate("%s on instance %d at %.1fs: unexpected status %d", r.op, r.target, at, r.status)
 		case outUnavailable:
 			if !during(outs, r.start, end, d.cfg.grace) {
-				violate("%s on instance %d at %.1fs: 503 while the store was up", r.op, r.target, at)
+				s.Stray503++
 			}
 		case outServed:
-			if d.tolerated(outs, r) {
+			switch v := r.replayOf; {
+			case d.tolerated(outs, r):
 				s.ToleratedAcceptances++
-			} else {
-				violate("%s on instance %d at %.1fs: a revoked or unrecorded token was served", r.op, r.target, at)
+			case v != nil:
+				violate("%s on instance %d at %.1fs: a revoked token was served (logout on instance %d at %.1fs, pending %v)",
+					r.op, r.target, at, v.target, v.at.Sub(d.start).Seconds(), v.pending)
+			default:
+				violate("%s on instance %d at %.1fs: an unrecorded token was served", r.op, r.target, at)
 			}
 		}
 	}
+	if limit := d.cfg.maxStray * float64(s.UpRequests); float64(s.Stray503) > limit {
+		violate("%d requests got a 503 while the store was up, more than %.1f%% of the %d made then", s.Stray503, 100*d.cfg.maxStray, s.UpRequests)
+	}
 	s.Latency["outage"], s.Latency["normal"] = newLatency(inOutage), newLatency(normal)
+	slow := slices.Clone(recs)
+	slices.SortFunc(slow, func(a, b record) int { return cmp.Compare(b.latency, a.latency) })
+	for _, r := range slow[:min(5, len(slow))] {
+		s.Slowest = append(s.Slowest, fmt.Sprintf("%s on instance %d at %.1fs: %v, %d %s",
+			r.op, r.target, r.start.Sub(d.start).Seconds(), r.latency.Round(time.Millisecond), r.status, r.outcome))
+	}
 	s.Landing = newLatency(d.landing.d)
 	if n := d.landing.nLate; n > 0 {
 		violate("%d logouts that failed during an outage were still accepted by the other instance %v after the store was back", n, d.cfg.grace)
@@ -197,11 +218,13 @@ func (s *summary) print(w io.Writer) {
 		l := s.Latency[k]
 		fmt.Fprintf(w, "| %s | %d | %.1f ms | %.1f ms | %.1f ms |\n", k, l.N, l.P50, l.P99, l.Max)
 	}
+	fmt.Fprintf(w, "\nslowest: %s\n", strings.Join(s.Slowest, "; "))
 	fmt.Fprintf(w, "\nlogouts that failed during an outage (503, revocation pending): the other instance refused the cookie "+
 		"within p50 %.0f ms, max %.0f ms of the store coming back (%d timed, polled every %v); "+
 		"replays it served before that, within the %.0f s grace: %d\n",
 		s.Landing.P50, s.Landing.Max, s.Landing.N, landingPoll, s.GraceSeconds, s.ToleratedAcceptances)
-	fmt.Fprintf(w, "\nrevoked or unrecorded tokens served (outside that window): %d\n", s.ByOutcome[opReplay][outServed]+s.ByOutcome[opForged][outServed]-s.ToleratedAcceptances)
+	fmt.Fprintf(w, "\n503s while the store was up (a call past its deadline): %d of %d requests\n", s.Stray503, s.UpRequests)
+	fmt.Fprintf(w, "revoked or unrecorded tokens served (outside that window): %d\n", s.ByOutcome[opReplay][outServed]+s.ByOutcome[opForged][outServed]-s.ToleratedAcceptances)
 	if len(s.Violations) == 0 {
 		fmt.Fprintln(w, "violations: none")
 		return
