@@ -22,57 +22,72 @@ import (
 const storeTestSecret = "store-test-secret-0123456789abcdefghijklmnopqrstuvwxyz"
 
 // countingStore wraps a Store, counts its calls and can be switched to
-// failing.
+// failing (down), to hanging until the call's context is done (hang: a
+// frozen Redis), or to acknowledging writes it drops (dropCreates,
+// dropTouches, dropRevokes: a store that loses writes).
 type countingStore struct {
 	authsession.Store
-	creates, gets, touches, revokes atomic.Int64
-	down                            atomic.Bool
+	creates, gets, touches, revokes       atomic.Int64
+	down, hang                            atomic.Bool
+	dropCreates, dropTouches, dropRevokes atomic.Bool
 }
 
 var errDown = errors.New("store is down")
 
-func (c *countingStore) Create(ctx context.Context, rec authsession.SessionRecord) error {
-	c.creates.Add(1)
+// fail returns the error a call gets from a store that is down or hangs.
+func (c *countingStore) fail(ctx context.Context) error {
+	if c.hang.Load() {
+		<-ctx.Done()
+		return ctx.Err()
+	}
 	if c.down.Load() {
 		return errDown
+	}
+	return nil
+}
+
+func (c *countingStore) Create(ctx context.Context, rec authsession.SessionRecord) error {
+	c.creates.Add(1)
+	if err := c.fail(ctx); err != nil || c.dropCreates.Load() {
+		return err
 	}
 	return c.Store.Create(ctx, rec)
 }
 
 func (c *countingStore) Get(ctx context.Context, uid, id string) (authsession.SessionRecord, bool, error) {
 	c.gets.Add(1)
-	if c.down.Load() {
-		return authsession.SessionRecord{}, false, errDown
+	if err := c.fail(ctx); err != nil {
+		return authsession.SessionRecord{}, false, err
 	}
 	return c.Store.Get(ctx, uid, id)
 }
 
 func (c *countingStore) Touch(ctx context.Context, rec authsession.SessionRecord) error {
 	c.touches.Add(1)
-	if c.down.Load() {
-		return errDown
+	if err := c.fail(ctx); err != nil || c.dropTouches.Load() {
+		return err
 	}
 	return c.Store.Touch(ctx, rec)
 }
 
 func (c *countingStore) Revoke(ctx context.Context, uid, id string) error {
 	c.revokes.Add(1)
-	if c.down.Load() {
-		return errDown
+	if err := c.fail(ctx); err != nil || c.dropRevokes.Load() {
+		return err
 	}
 	return c.Store.Revoke(ctx, uid, id)
 }
 
 func (c *countingStore) RevokeUser(ctx context.Context, uid string) (int, error) {
-	if c.down.Load() {
-		return 0, errDown
+	if err := c.fail(ctx); err != nil || c.dropRevokes.Load() {
+		return 0, err
 	}
 	return c.Store.RevokeUser(ctx, uid)
 }
 
 func (c *countingStore) ListUser(ctx context.Context, uid string) ([]authsession.SessionRecord, error) {
-	if c.down.Load() {
-		return nil, errDown
+	if err := c.fail(ctx); err != nil {
+		return nil, err
 	}
 	return c.Store.ListUser(ctx, uid)
 }

@@ -8,69 +8,11 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/authsession/authsession"
 )
-
-// hangingStore is a store whose calls, while hang is set, block until
-// their context is done: a frozen Redis.
-type hangingStore struct {
-	authsession.Store
-	hang atomic.Bool
-}
-
-func (h *hangingStore) wait(ctx context.Context) error {
-	if !h.hang.Load() {
-		return nil
-	}
-	<-ctx.Done()
-	return ctx.Err()
-}
-
-func (h *hangingStore) Create(ctx context.Context, rec authsession.SessionRecord) error {
-	if err := h.wait(ctx); err != nil {
-		return err
-	}
-	return h.Store.Create(ctx, rec)
-}
-
-func (h *hangingStore) Get(ctx context.Context, uid, id string) (authsession.SessionRecord, bool, error) {
-	if err := h.wait(ctx); err != nil {
-		return authsession.SessionRecord{}, false, err
-	}
-	return h.Store.Get(ctx, uid, id)
-}
-
-func (h *hangingStore) Touch(ctx context.Context, rec authsession.SessionRecord) error {
-	if err := h.wait(ctx); err != nil {
-		return err
-	}
-	return h.Store.Touch(ctx, rec)
-}
-
-func (h *hangingStore) Revoke(ctx context.Context, uid, id string) error {
-	if err := h.wait(ctx); err != nil {
-		return err
-	}
-	return h.Store.Revoke(ctx, uid, id)
-}
-
-func (h *hangingStore) RevokeUser(ctx context.Context, uid string) (int, error) {
-	if err := h.wait(ctx); err != nil {
-		return 0, err
-	}
-	return h.Store.RevokeUser(ctx, uid)
-}
-
-func (h *hangingStore) ListUser(ctx context.Context, uid string) ([]authsession.SessionRecord, error) {
-	if err := h.wait(ctx); err != nil {
-		return nil, err
-	}
-	return h.Store.ListUser(ctx, uid)
-}
 
 func TestStoreTimeoutConfig(t *testing.T) {
 	store := authsession.NewMemoryStore(authsession.MemoryStoreOptions{})
@@ -116,14 +58,12 @@ func TestStoreTimeout(t *testing.T) {
 	const bound = 20 * timeout // generous for a loaded machine; no deadline would hang forever
 	for _, failOpen := range []bool{false, true} {
 		t.Run(fmt.Sprintf("failOpen=%v", failOpen), func(t *testing.T) {
-			hs := &hangingStore{}
 			f := newStoreFixture(t, func(c *authsession.Config[authsession.User]) {
-				hs.Store = c.Store
-				c.Store, c.StoreTimeout, c.StoreFailOpen = hs, timeout, failOpen
+				c.StoreTimeout, c.StoreFailOpen = timeout, failOpen
 			})
 			_, victim := f.login(t, "victim", nil, "A")
 			_, cookies := f.login(t, "u_1", nil, "A")
-			hs.hang.Store(true)
+			f.store.hang.Store(true)
 			timed := func(name string, op func() error) {
 				t.Helper()
 				start := time.Now()
@@ -169,7 +109,7 @@ func TestStoreTimeout(t *testing.T) {
 			if len(w.Result().Cookies()) == 0 {
 				t.Errorf("DeleteSession with a frozen store: cookie not cleared")
 			}
-			hs.hang.Store(false)
+			f.store.hang.Store(false)
 			if _, ok := f.get(cookies); ok {
 				t.Errorf("after the thaw: the session logged out while frozen got live, want revoked")
 			}
@@ -245,61 +185,21 @@ func TestStoreSignInFloodCostsOnlyTheFlooder(t *testing.T) {
 	}
 }
 
-// droppingStore acknowledges writes it was told to drop without doing
-// them: a store that loses writes.
-type droppingStore struct {
-	authsession.Store
-	creates, touches, revokes atomic.Bool
-}
-
-func (d *droppingStore) Create(ctx context.Context, rec authsession.SessionRecord) error {
-	if d.creates.Load() {
-		return nil
-	}
-	return d.Store.Create(ctx, rec)
-}
-
-func (d *droppingStore) Touch(ctx context.Context, rec authsession.SessionRecord) error {
-	if d.touches.Load() {
-		return nil
-	}
-	return d.Store.Touch(ctx, rec)
-}
-
-func (d *droppingStore) Revoke(ctx context.Context, uid, id string) error {
-	if d.revokes.Load() {
-		return nil
-	}
-	return d.Store.Revoke(ctx, uid, id)
-}
-
-func (d *droppingStore) RevokeUser(ctx context.Context, uid string) (int, error) {
-	if d.revokes.Load() {
-		return 0, nil
-	}
-	return d.Store.RevokeUser(ctx, uid)
-}
-
 // TestStoreDropsWrites: a store that loses writes costs the sessions whose
 // writes it lost, never another user's, and never keeps a logged-out
 // session alive on this instance: a revocation is read back, and one the
 // store dropped is kept and retried.
 func TestStoreDropsWrites(t *testing.T) {
-	newFixture := func(t *testing.T) (*storeFixture, *droppingStore, *authsession.MemoryStore) {
-		d := &droppingStore{}
-		var inner *authsession.MemoryStore
+	newFixture := func(t *testing.T) (*storeFixture, *countingStore, authsession.Store) {
 		f := newStoreFixture(t, func(c *authsession.Config[authsession.User]) {
-			inner = authsession.NewMemoryStore(authsession.MemoryStoreOptions{Now: c.Now})
-			d.Store = inner
-			c.Store = d
 			c.Expiry, c.RefreshThreshold = time.Hour, 10*time.Minute
 		})
-		return f, d, inner
+		return f, f.store, f.store.Store
 	}
 	t.Run("dropped sign-in", func(t *testing.T) {
 		f, d, _ := newFixture(t)
 		_, victim := f.login(t, "victim", nil, "A")
-		d.creates.Store(true)
+		d.dropCreates.Store(true)
 		_, cookies := f.login(t, "u_1", nil, "A")
 		if _, ok := f.get(cookies); ok {
 			t.Errorf("a sign-in the store dropped: got a session, want none")
@@ -313,7 +213,7 @@ func TestStoreDropsWrites(t *testing.T) {
 		_, cookies := f.login(t, "u_1", nil, "A")
 		f.clk.Add(30 * time.Minute)
 		_, victim := f.login(t, "victim", nil, "A")
-		d.touches.Store(true)
+		d.dropTouches.Store(true)
 		f.clk.Add(20 * time.Minute)
 		w := httptest.NewRecorder()
 		if _, err := f.auth.RefreshSession(w, requestWith(cookies)); err != nil {
@@ -331,7 +231,7 @@ func TestStoreDropsWrites(t *testing.T) {
 		f, d, inner := newFixture(t)
 		_, victim := f.login(t, "victim", nil, "A")
 		s, cookies := f.login(t, "u_1", nil, "A")
-		d.revokes.Store(true)
+		d.dropRevokes.Store(true)
 		w := httptest.NewRecorder()
 		if err := f.auth.DeleteSession(w, requestWith(cookies)); !errors.Is(err, authsession.ErrStore) {
 			t.Errorf("DeleteSession on a store that dropped it: got %v, want ErrStore", err)
@@ -342,7 +242,7 @@ func TestStoreDropsWrites(t *testing.T) {
 		if _, ok := f.get(victim); !ok {
 			t.Errorf("another user's session got lost")
 		}
-		d.revokes.Store(false)
+		d.dropRevokes.Store(false)
 		waitFor(t, "the retried revocation to land", func() bool {
 			_, found, _ := inner.Get(context.Background(), "u_1", s.ID)
 			return !found
