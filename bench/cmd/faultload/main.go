@@ -96,6 +96,7 @@ type driver struct {
 	log     recordLog
 	revoked revokedSet
 	landing landingLog
+	pause   atomic.Int64 // the driver's own longest scheduling pause, ns
 }
 
 func run(c config) (bool, error) {
@@ -128,8 +129,9 @@ func run(c config) (bool, error) {
 		wg.Add(1)
 		go func() { defer wg.Done(); d.client(ctx, w) }()
 	}
-	wg.Add(1)
+	wg.Add(2)
 	go func() { defer wg.Done(); d.watchLanding(ctx) }()
+	go func() { defer wg.Done(); d.watchPauses(ctx) }()
 	wg.Wait()
 	if err := d.phases.load(); err != nil {
 		return false, err
@@ -201,5 +203,19 @@ func (d *driver) act(ctx context.Context, rng *rand.Rand, s *session, target int
 		d.replay(ctx, rng, target)
 	default:
 		d.forged(ctx, rng, target)
+	}
+}
+
+// watchPauses measures how late a 10 ms sleep of the driver itself wakes
+// up: a pause of seconds here means the whole machine stalled, and the
+// latencies measured meanwhile say nothing about the code under test.
+func (d *driver) watchPauses(ctx context.Context) {
+	const tick = 10 * time.Millisecond
+	for ctx.Err() == nil {
+		start := time.Now()
+		sleep(ctx, tick)
+		if late := time.Since(start) - tick; late > time.Duration(d.pause.Load()) {
+			d.pause.Store(int64(late))
+		}
 	}
 }

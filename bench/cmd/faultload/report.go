@@ -32,8 +32,11 @@ type summary struct {
 	UpRequests   int     `json:"upRequests"`
 	GraceSeconds float64 `json:"graceSeconds"`
 	// Slowest are the five slowest requests.
-	Slowest    []string `json:"slowest"`
-	Violations []string `json:"violations"`
+	Slowest []string `json:"slowest"`
+	// DriverPauseMs is the driver's own longest scheduling pause: the
+	// machine's stalls, not the code's.
+	DriverPauseMs float64  `json:"driverPauseMs"`
+	Violations    []string `json:"violations"`
 }
 
 type outageReport struct {
@@ -67,12 +70,13 @@ func (d *driver) summarize() summary {
 	outs := d.phases.outages()
 	recs := d.log.recs
 	s := summary{
-		Requests:     len(recs),
-		Seconds:      d.stop.Sub(d.start).Seconds(),
-		ByOutcome:    map[string]map[string]int{},
-		Statuses:     map[int]int{},
-		Latency:      map[string]latency{},
-		GraceSeconds: d.cfg.grace.Seconds(),
+		Requests:      len(recs),
+		Seconds:       d.stop.Sub(d.start).Seconds(),
+		ByOutcome:     map[string]map[string]int{},
+		Statuses:      map[int]int{},
+		Latency:       map[string]latency{},
+		GraceSeconds:  d.cfg.grace.Seconds(),
+		DriverPauseMs: float64(d.pause.Load()) / 1e6,
 	}
 	var inOutage, normal []time.Duration
 	violate := func(format string, args ...any) { s.Violations = append(s.Violations, fmt.Sprintf(format, args...)) }
@@ -219,6 +223,7 @@ func (s *summary) print(w io.Writer) {
 		fmt.Fprintf(w, "| %s | %d | %.1f ms | %.1f ms | %.1f ms |\n", k, l.N, l.P50, l.P99, l.Max)
 	}
 	fmt.Fprintf(w, "\nslowest: %s\n", strings.Join(s.Slowest, "; "))
+	fmt.Fprintf(w, "the load driver's own longest pause (a 10 ms sleep that woke late: the machine, not the code): %.0f ms\n", s.DriverPauseMs)
 	fmt.Fprintf(w, "\nlogouts that failed during an outage (503, revocation pending): the other instance refused the cookie "+
 		"within p50 %.0f ms, max %.0f ms of the store coming back (%d timed, polled every %v); "+
 		"replays it served before that, within the %.0f s grace: %d\n",
