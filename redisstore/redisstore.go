@@ -86,7 +86,12 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 // make the same key.
 var tagEscaper = strings.NewReplacer("%", "%25", "{", "%7B", "}", "%7D")
 
-func escapeTag(s string) string { return tagEscaper.Replace(s) }
+func escapeTag(s string) string {
+	if !strings.ContainsAny(s, "%{}") {
+		return s
+	}
+	return tagEscaper.Replace(s)
+}
 
 // sessionPrefix is the key of the user's sessions without the session id.
 // The user's escaped id between braces is the key's hash tag: the first
@@ -96,7 +101,9 @@ func (s *Store) sessionPrefix(userID string) string {
 	return s.prefix + "s:{" + escapeTag(userID) + "}:"
 }
 
-func (s *Store) sessionKey(userID, id string) string { return s.sessionPrefix(userID) + id }
+func (s *Store) sessionKey(userID, id string) string {
+	return s.prefix + "s:{" + escapeTag(userID) + "}:" + id // one allocation on the read path
+}
 
 func (s *Store) userKey(userID string) string { return s.prefix + "u:{" + escapeTag(userID) + "}" }
 
