@@ -96,3 +96,23 @@ func TestDemoSignInStoreFull(t *testing.T) {
 		t.Errorf("the signed-in user after another's refused sign-in: got status %d, want 200", resp.StatusCode)
 	}
 }
+
+// TestDemoDeviceListBounded: however often one user signs in, the session
+// page lists at most the store's per-user cap of devices, and the newest
+// sign-in is among them.
+func TestDemoDeviceListBounded(t *testing.T) {
+	store := authsession.NewMemoryStore(authsession.MemoryStoreOptions{})
+	srv := newTestServer(t, options{Store: store, StoreName: "test"})
+	var last *http.Client
+	for range authsession.DefaultMaxSessionsPerUser + 15 {
+		last = newClient(t)
+		signIn(t, last, srv.URL, "Flo", "user")
+	}
+	_, page := get(t, last, srv.URL+"/dashboard/session")
+	if got, want := strings.Count(page, `<tr class="device">`), authsession.DefaultMaxSessionsPerUser; got != want {
+		t.Errorf("devices listed: got %d, want %d", got, want)
+	}
+	if !strings.Contains(page, "this device") {
+		t.Errorf("the newest sign-in is not in the list")
+	}
+}
