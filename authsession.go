@@ -9,9 +9,11 @@
 //
 //	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
 //		Secret: authsession.Secret(os.Getenv("SESSION_SECRET")),
+//		// Deny by default: a route the rules do not name needs a session.
+//		DefaultRouteType: authsession.RouteAuth,
 //		Routes: []authsession.Rule{
-//			authsession.Public("/login"),
-//			authsession.Auth("/dashboard/*"),
+//			authsession.Public("/login"), // only without a session
+//			authsession.Hybrid("/"),      // the home page, for everyone
 //		},
 //	})
 //	if err != nil {
@@ -40,14 +42,31 @@
 // # Route rules
 //
 // [Public] routes are for visitors without a session, [Auth] routes need
-// one and [Hybrid] routes take everyone. "/login" matches exactly,
-// "/dashboard/*" matches /dashboard and everything below it, and "/blog*"
-// matches every path that starts with /blog. The most specific rule wins:
-// exact, then the longest literal prefix, then the first declared. Locale
-// prefixes ([Config.Locales]) are stripped before matching and kept on
-// redirects. The guard judges the cleaned, decoded path the router will
-// serve; no request header changes its decision. [Config.Authorize] adds
-// checks such as roles.
+// one and [Hybrid] routes take everyone; [AuthWhere] is an Auth rule with
+// a check over the typed session (a role), answered with a 403. "/login"
+// matches exactly, "/dashboard/*" matches /dashboard and everything below
+// it, and "/blog*" matches every path that starts with /blog. The most
+// specific rule wins: exact, then the longest literal prefix, then the
+// first declared; two rules for the same paths are a configuration error.
+// Paths no rule matches get [Config.DefaultRouteType]. Set it to
+// [RouteAuth] (deny by default): a route added to the router but not to
+// the rules then needs a session instead of being open to anyone.
+//
+// The guard and the router read one path. A request whose path is not in
+// canonical form (dot segments, doubled slashes, any percent-encoding but
+// the canonical one) is redirected to that form first, and encoded "/" or
+// "\" is refused, so ServeMux, chi and chi's mounted sub-routers route on
+// exactly the path the guard judged. Locale prefixes ([Config.Locales])
+// are stripped before matching and kept on redirects; a first segment
+// shaped like a language tag that is not one of them is judged both as
+// part of the path and as a language a router strips, and the stricter
+// verdict applies. No request header changes a decision. The session API
+// at [Config.APIPath] is always reachable.
+//
+// Protection can also sit on the handler, whatever the rules say:
+// [AuthSession.RequireSession] and [AuthSession.Require] guard one handler
+// or a router group, and [SessionFromContext] reads the typed session
+// from a context.Context.
 //
 // # Session API and browser client
 //
@@ -164,15 +183,37 @@ type AuthSession[U any] struct {
 	// Middleware is the route guard; see the package doc's "Route rules".
 	Middleware func(next http.Handler) http.Handler
 
+	// RequireSession is middleware for one handler or router group that
+	// needs a session whatever the route rules say, with or without
+	// Middleware in front: a browser without a session gets the guard's
+	// login redirect (with callbackUrl), a JSON client a 401. The session
+	// is decoded once per request (reused from Middleware when it ran)
+	// and is in the request context for GetSession and
+	// SessionFromContext.
+	RequireSession func(next http.Handler) http.Handler
+
+	// Require is RequireSession that also needs allow(session) to be
+	// true: a signed-in visitor who fails it gets a 403 (JSON for JSON
+	// clients, Config.ForbiddenHandler or a plain page for browsers).
+	// allow receives the typed session and is called concurrently. Build
+	// the middleware once at start-up: mux.Handle("/admin/",
+	// auth.Require(isAdmin)(adminHandler)).
+	Require func(allow func(Session[U]) bool) func(next http.Handler) http.Handler
+
 	// MiddlewareWith is Middleware with a custom hook, next-auth-session's
 	// middleware(request, customHandler): hook runs after Config.Authorize
 	// returned nil and may likewise override the guard's response. Call it
 	// once at start-up, not per request.
 	MiddlewareWith func(hook AuthorizeFunc) func(next http.Handler) http.Handler
 
-	// Handlers serves the session API; mount it at Config.APIPath and
-	// below it: mux.Handle("/api/session", auth.Handlers) and
-	// mux.Handle("/api/session/", auth.Handlers).
+	// Handlers serves the session API at Config.APIPath and the browser
+	// client below it. Middleware serves it itself for those paths
+	// (Config.APIPath, APIPath/, APIPath/client.js, APIPath/client.d.ts),
+	// whatever the route rules say, so that the browser client always
+	// works and no other handler is reached through them; mount it on
+	// your router too (mux.Handle("/api/session", auth.Handlers) and
+	// mux.Handle("/api/session/", auth.Handlers)) for requests that do not
+	// pass through Middleware.
 	Handlers http.Handler
 
 	// Actions are Refresh, Update and Logout for form handlers and other
@@ -283,14 +324,15 @@ func NextAuthSession[U any](cfg Config[U]) (*AuthSession[U], error) {
 			SessionExpiry:    int64(cfg.Expiry / time.Second),
 		},
 	}
-	g, err := newGuard(e)
+	if a.Handlers, err = newHandlers(e); err != nil {
+		return nil, err
+	}
+	g, err := newGuard(e, a.Handlers)
 	if err != nil {
 		return nil, err
 	}
 	a.Middleware, a.MiddlewareWith = g.middleware(nil), g.middleware
-	if a.Handlers, err = newHandlers(e); err != nil {
-		return nil, err
-	}
+	a.RequireSession, a.Require = g.require(nil), g.require
 	a.Actions = newActions(e)
 	return a, nil
 }

@@ -185,8 +185,10 @@ func TestServeClientTypes(t *testing.T) {
 }
 
 // TestClientScriptSize keeps the module small: it is sent to every browser.
+// (18 KiB since the React bindings' needs: snapshots, recalculate,
+// refreshInterval, refetchOnPathChange.)
 func TestClientScriptSize(t *testing.T) {
-	const limit = 16 << 10
+	const limit = 18 << 10
 	if n := len(clientJSAsset.body); n > limit {
 		t.Errorf("client.js: got %d bytes, want at most %d", n, limit)
 	}

@@ -101,6 +101,8 @@ type Config[U any] struct {
 
 	// MaxLifetime is the absolute lifetime measured from the session's
 	// creation; no refresh extends a session past it. Default 30 days.
+	// It must not be below Expiry: an Expiry over 30 days needs an
+	// explicit MaxLifetime.
 	MaxLifetime time.Duration
 
 	// DisableAutoRefresh turns off the automatic re-issue of sessions older
@@ -150,7 +152,8 @@ type Config[U any] struct {
 	Routes []Rule
 
 	// DefaultRouteType applies to paths that match no rule. Default
-	// RouteHybrid.
+	// RouteHybrid (open); RouteAuth denies by default, so a route added to
+	// the router but not to Routes needs a session.
 	DefaultRouteType RouteType
 
 	// LoginPath is where the guard sends visitors without a session.
@@ -162,15 +165,27 @@ type Config[U any] struct {
 	HomePath string
 
 	// Locales are path prefixes (such as "en", "ar") stripped before route
-	// matching and kept on redirects.
+	// matching and kept on redirects. They match exactly (case-sensitive).
+	// A first segment shaped like a language tag that is not listed (fr,
+	// EN, en-US) is judged both as part of the path and as a language a
+	// router strips, and the stricter verdict applies: see the README's
+	// "Locales" for the router patterns that pair safely with them.
 	Locales []string
 
 	// Authorize, if set, runs after the guard's own decision; see
 	// [AuthorizeFunc].
 	Authorize AuthorizeFunc
 
+	// ForbiddenHandler, if set, answers browsers that have a session but
+	// fail an AuthWhere rule or AuthSession.Require; it must write the 403
+	// status itself. JSON clients always get a JSON 403. Default: a
+	// plain-text 403 page. It is called concurrently.
+	ForbiddenHandler http.Handler
+
 	// APIPath is the path at which Handlers is mounted. Default
-	// "/api/session".
+	// "/api/session". The guard always lets APIPath, APIPath/ and the
+	// browser client's files below it (client.js, client.d.ts) through,
+	// whatever the rules say: the API does its own checks.
 	APIPath string
 
 	// UpdatableFields lists the JSON names of user fields that PATCH
@@ -248,7 +263,10 @@ func (c Config[U]) resolve() (Config[U], error) {
 		return c, configError("RefreshThreshold", "must be positive and below Expiry (%v), got %v", c.Expiry, c.RefreshThreshold)
 	}
 	if c.MaxLifetime == 0 {
-		c.MaxLifetime = max(DefaultMaxLifetime, c.Expiry)
+		if c.Expiry > DefaultMaxLifetime {
+			return c, configError("Expiry", "%v is above the default MaxLifetime (%v), which would cut every session short: set MaxLifetime too (at least Expiry)", c.Expiry, DefaultMaxLifetime)
+		}
+		c.MaxLifetime = DefaultMaxLifetime
 	}
 	if c.MaxLifetime < c.Expiry {
 		return c, configError("MaxLifetime", "must not be below Expiry (%v), got %v", c.Expiry, c.MaxLifetime)

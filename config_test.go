@@ -26,6 +26,9 @@ func TestConfigErrors(t *testing.T) {
 		{"negative threshold", authsession.Config[authsession.User]{Secret: testSecret, RefreshThreshold: -time.Second}, "RefreshThreshold", ""},
 		{"tiny expiry", authsession.Config[authsession.User]{Secret: testSecret, Expiry: time.Millisecond}, "Expiry", ""},
 		{"max lifetime below expiry", authsession.Config[authsession.User]{Secret: testSecret, Expiry: 48 * time.Hour, MaxLifetime: time.Hour}, "MaxLifetime", ""},
+		{"expiry above the default max lifetime", authsession.Config[authsession.User]{Secret: testSecret, Expiry: 60 * 24 * time.Hour}, "Expiry", "set MaxLifetime"},
+		{"duplicate rule", authsession.Config[authsession.User]{Secret: testSecret, Routes: []authsession.Rule{authsession.Public("/login"), authsession.Auth("/x"), authsession.Auth("/x/")}}, `authsession: invalid configuration: Routes[2] "/x/": duplicate of Routes[1] "/x"`, ""},
+		{"conflicting rules", authsession.Config[authsession.User]{Secret: testSecret, Routes: []authsession.Rule{authsession.Auth("/x"), authsession.Public("/x")}}, `authsession: invalid configuration: Routes[1] "/x": conflicts with Routes[0] "/x": the same paths cannot be both auth and public`, ""},
 		{"cookie name with space", authsession.Config[authsession.User]{Secret: testSecret, Cookie: authsession.CookieConfig{Name: "my session"}}, "Cookie.Name", ""},
 		{"cookie name with semicolon", authsession.Config[authsession.User]{Secret: testSecret, Cookie: authsession.CookieConfig{Name: "a;b"}}, "Cookie.Name", ""},
 		{"cookie name with equals", authsession.Config[authsession.User]{Secret: testSecret, Cookie: authsession.CookieConfig{Name: "a=b"}}, "Cookie.Name", ""},
@@ -97,6 +100,28 @@ func TestConfigDefaults(t *testing.T) {
 	for _, ch := range checks {
 		if ch.got != ch.want {
 			t.Errorf("%s: got %v, want %v", ch.name, ch.got, ch.want)
+		}
+	}
+}
+
+// TestConfigExpiryAndMaxLifetime: Expiry never silently raises or
+// exceeds MaxLifetime (TestConfigErrors has the refusals).
+func TestConfigExpiryAndMaxLifetime(t *testing.T) {
+	for _, tt := range []struct {
+		expiry, maxLifetime, wantMax time.Duration
+	}{
+		{30 * 24 * time.Hour, 0, 30 * 24 * time.Hour},
+		{time.Hour, 0, 30 * 24 * time.Hour},
+		{60 * 24 * time.Hour, 60 * 24 * time.Hour, 60 * 24 * time.Hour},
+		{60 * 24 * time.Hour, 90 * 24 * time.Hour, 90 * 24 * time.Hour},
+	} {
+		a, err := authsession.NextAuthSession(authsession.Config[authsession.User]{Secret: testSecret, Expiry: tt.expiry, MaxLifetime: tt.maxLifetime})
+		if err != nil {
+			t.Errorf("Expiry %v, MaxLifetime %v: %v", tt.expiry, tt.maxLifetime, err)
+			continue
+		}
+		if a.Config.MaxLifetime != tt.wantMax {
+			t.Errorf("Expiry %v, MaxLifetime %v: got MaxLifetime %v, want %v", tt.expiry, tt.maxLifetime, a.Config.MaxLifetime, tt.wantMax)
 		}
 	}
 }

@@ -23,13 +23,6 @@ func (e *engine[U]) now() time.Time { return e.cfg.Now() }
 // JSON, so a session reads back exactly as it was written.
 func (e *engine[U]) nowMilli() time.Time { return time.UnixMilli(e.cfg.Now().UnixMilli()) }
 
-// withSession returns r carrying the decoded session for later GetSession
-// calls in the same request. The context and the state are one allocation
-// (sessionContext), the request copy the other.
-func (e *engine[U]) withSession(r *http.Request, s Session[U], ok bool) *http.Request {
-	return r.WithContext(&sessionContext[U]{Context: r.Context(), key: e.key, state: requestState[U]{s, ok}})
-}
-
 // sessionContext is context.WithValue(parent, key, &state) in a single
 // allocation.
 type sessionContext[U any] struct {
@@ -38,14 +31,47 @@ type sessionContext[U any] struct {
 	state requestState[U]
 }
 
-// Value returns the request state for the engine's key and defers to the
-// parent context for every other key.
+// Value returns the request state for the engine's key and for
+// SessionFromContext's per-type key, and defers to the parent context for
+// every other key.
 func (c *sessionContext[U]) Value(key any) any {
-	if k, ok := key.(*contextKey); ok && k == c.key {
+	switch k := key.(type) {
+	case *contextKey:
+		if k == c.key {
+			return &c.state
+		}
+	case typedKey[U]:
 		return &c.state
 	}
 	return c.Context.Value(key)
 }
+
+// requestSession returns the request's session state for the guard and
+// the per-handler middleware, and r carrying it; nil means no cookie (no
+// session). Without a cookie it costs nothing. With one, a state already
+// in the context (the guard ran first) is reused; otherwise the cookie is
+// decoded, auto-refreshed (before the handler writes anything) and put in
+// the context.
+func (e *engine[U]) requestSession(w http.ResponseWriter, r *http.Request) (*http.Request, *requestState[U]) {
+	tok, has := e.token(r)
+	if !has {
+		return r, nil
+	}
+	if st, ok := r.Context().Value(e.key).(*requestState[U]); ok {
+		return r, st
+	}
+	s, ok := e.loadToken(r, tok)
+	if ok {
+		s, ok = e.autoRefresh(w, r, s)
+	}
+	// The context and the state are one allocation (sessionContext), the
+	// request copy the other.
+	ctx := &sessionContext[U]{Context: r.Context(), key: e.key, state: requestState[U]{s, ok}}
+	return r.WithContext(ctx), &ctx.state
+}
+
+// signedIn reports whether st (from requestSession) holds a valid session.
+func (st *requestState[U]) signedIn() bool { return st != nil && st.ok }
 
 func (e *engine[U]) getSession(r *http.Request) (Session[U], bool) {
 	if st, ok := r.Context().Value(e.key).(*requestState[U]); ok {
@@ -313,7 +339,7 @@ func (e *engine[U]) clear(w http.ResponseWriter, r *http.Request, s *Session[U])
 // deleteSession clears the cookie and revokes the session it carries in the
 // store, even when the store check failed (a store that was down).
 func (e *engine[U]) deleteSession(w http.ResponseWriter, r *http.Request) error {
-	s, ok := e.requestSession(r)
+	s, ok := e.carriedSession(r)
 	e.clear(w, r, nil)
 	if !ok {
 		return nil

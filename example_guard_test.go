@@ -9,11 +9,11 @@ import (
 	"github.com/authsession/authsession/patterns"
 )
 
-// Only users with the role "admin" may see /admin and below; the check is
-// a few lines in the Authorize hook. GetSession inside the hook is free:
-// the guard has already decoded the session.
+// Only users with the role "admin" may see /admin and below, checked in
+// the Authorize hook. SessionFromContext inside the hook is free: the
+// guard has already decoded the session. (AuthWhere does the same as a
+// rule, without comparing patterns: see ExampleAuthWhere.)
 func ExampleConfig_authorize() {
-	var auth *authsession.AuthSession[authsession.User]
 	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
 		Secret: "example-secret-at-least-32-bytes-long!!",
 		Routes: []authsession.Rule{
@@ -25,7 +25,7 @@ func ExampleConfig_authorize() {
 			if rule.Pattern != patterns.Admin || !signedIn {
 				return nil // the guard's default: pass, or redirect to /login
 			}
-			if s, _ := auth.GetSession(r); s.User.String("role") != "admin" {
+			if s, _ := authsession.SessionFromContext[authsession.User](r.Context()); s.User.String("role") != "admin" {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					http.Error(w, "admins only", http.StatusForbidden)
 				})

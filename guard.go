@@ -3,7 +3,6 @@ package authsession
 import (
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
 
 	"github.com/authsession/authsession/patterns"
@@ -11,170 +10,55 @@ import (
 
 // AuthorizeFunc is the guard's hook, as next-auth-session's
 // authorize(isAuthenticated, request, rule). It runs on every request the
-// guard judges (not on refused or canonicalising redirects), after the
-// session is decoded and before the guard's default response: returning a
-// non-nil handler serves that handler instead of the default (the next
-// handler, a login redirect or a home redirect); returning nil keeps the
-// default.
+// guard judges (not on refused or canonicalising redirects, nor on the
+// session API at Config.APIPath), after the session is decoded and before
+// the guard's default response: returning a non-nil handler serves that
+// handler instead of the default (the next handler, a login redirect, a
+// home redirect or an AuthWhere 403); returning nil keeps the default.
 //
-// r carries the session, so auth.GetSession(r) inside the hook costs
-// nothing. rule is the matched rule as configured (compare rule.Pattern
-// with the constants in package patterns), or Rule{Type:
-// Config.DefaultRouteType} with an empty Pattern when no rule matched.
-// The hook is called concurrently and must not modify r.
+// r carries the session: [SessionFromContext] (or auth.GetSession(r))
+// inside the hook costs nothing. rule is the matched rule as configured,
+// or Rule{Type: Config.DefaultRouteType} with an empty Pattern when no
+// rule matched. When a router could read the path another way (a
+// trailing slash, a first segment shaped like a language tag; see
+// [Config.Locales]) and that reading matches another rule, the hook runs
+// once more with that rule if the first call returned nil: the first
+// non-nil handler wins, and rule is the Auth rule first when any reading
+// has one. For role checks, prefer [AuthWhere] or [AuthSession.Require],
+// which receive the session and compare no patterns. The hook is called
+// concurrently and must not modify r.
 type AuthorizeFunc func(isAuthenticated bool, r *http.Request, rule Rule) http.Handler
 
-// action is what the guard does with a request.
-type action uint8
-
-const (
-	actionNext   action = iota // serve the next handler
-	actionLogin                // no session on an auth route: login redirect or 401
-	actionHome                 // session on a public route: callbackUrl/home redirect or 403
-	actionClean                // unclean path: redirect to its cleaned form
-	actionReject               // ambiguous path: 400
-)
-
-// verdict is the guard's judgement of a path, before the session is known.
-type verdict struct {
-	act       action // actionNext (judged), actionClean or actionReject
-	canonical string // actionClean: where to go
-	locale    string // the stripped locale prefix, or ""
-	path      string // the judged path: cleaned, decoded, no locale or trailing slash
-	rule      Rule   // the matching rule, or the default type with no pattern
-}
-
-// decide is the guard's decision for a judged path: pure, no HTTP.
-func (v verdict) decide(authenticated bool) action {
-	if v.act != actionNext {
-		return v.act
-	}
-	switch {
-	case v.rule.Type == RouteAuth && !authenticated:
-		return actionLogin
-	case v.rule.Type == RoutePublic && authenticated:
-		return actionHome
-	}
-	return actionNext
-}
-
-// routeTable judges paths: compiled rules, default type and locales. It is
-// immutable and safe for concurrent use.
-type routeTable struct {
-	rt      *router
-	def     RouteType
-	locales []string
-}
-
-// classify judges a request path. p is the decoded path (r.URL.Path) and
-// raw its original encoding when it differs (r.URL.RawPath). It refuses
-// paths a router could read differently from the guard: encoded "/" (a
-// router working on the raw path sees other segments), backslashes in any
-// form and control characters. Paths with empty, "." or ".." segments
-// are sent to their cleaned form, as net/http's ServeMux does, and judged
-// there. For clean paths it does not allocate.
-func (t *routeTable) classify(p, raw string) verdict {
-	if p == "" {
-		p = "/"
-	}
-	if p[0] != '/' || hasControlOrBackslash(p) || hasEncodedSeparator(raw) {
-		return verdict{act: actionReject}
-	}
-	if !isCleanPath(p) {
-		return verdict{act: actionClean, canonical: cleanPath(p)}
-	}
-	v := verdict{act: actionNext}
-	if len(t.locales) > 0 {
-		end := strings.IndexByte(p[1:], '/') + 1
-		if end == 0 {
-			end = len(p)
-		}
-		for _, l := range t.locales {
-			if p[1:end] == l {
-				v.locale, p = l, p[end:]
-				if p == "" {
-					p = "/"
-				}
-				break
-			}
-		}
-	}
-	if len(p) > 1 && p[len(p)-1] == '/' {
-		p = p[:len(p)-1]
-	}
-	v.path = p
-	if i := t.rt.match(p); i >= 0 {
-		v.rule = t.rt.rules[i]
-	} else {
-		v.rule = Rule{Type: t.def}
-	}
-	return v
-}
-
-// hasControlOrBackslash: some proxies and servers read "\" as "/".
-func hasControlOrBackslash(p string) bool {
-	for i := 0; i < len(p); i++ {
-		if p[i] < 0x20 || p[i] == 0x7f || p[i] == '\\' {
-			return true
-		}
-	}
-	return false
-}
-
-// hasEncodedSeparator reports whether raw contains %2F or %5C in any case.
-func hasEncodedSeparator(raw string) bool {
-	for i := strings.IndexByte(raw, '%'); i >= 0 && i+2 < len(raw); {
-		switch raw[i+1] {
-		case '2':
-			if raw[i+2] == 'f' || raw[i+2] == 'F' {
-				return true
-			}
-		case '5':
-			if raw[i+2] == 'c' || raw[i+2] == 'C' {
-				return true
-			}
-		}
-		j := strings.IndexByte(raw[i+1:], '%')
-		if j < 0 {
-			break
-		}
-		i += j + 1
-	}
-	return false
-}
-
-// cleanPath is net/http's canonical form: path.Clean, keeping a trailing
-// slash.
-func cleanPath(p string) string {
-	c := path.Clean(p)
-	if c != "/" && strings.HasSuffix(p, "/") {
-		c += "/"
-	}
-	return c
-}
-
 // guard is the route guard: a routeTable to judge paths and an engine to
-// read sessions. It is immutable and safe for concurrent use.
+// read sessions. It also answers for the per-handler middleware
+// (require.go). It is immutable and safe for concurrent use.
 type guard[U any] struct {
 	e     *engine[U]
 	table routeTable
 	login string
 	home  string
+	api   http.Handler // the session API (Handlers), served at Config.APIPath
 }
 
-// newGuard compiles the route rules once. A bad pattern, or a login path
-// that would itself need a session (a redirect loop), is an error wrapping
-// ErrConfig.
-func newGuard[U any](e *engine[U]) (*guard[U], error) {
+// newGuard compiles the route rules once. A bad or duplicate pattern, an
+// AuthWhere check for another user type, or a login path that would
+// itself need a session (a redirect loop), is an error wrapping ErrConfig.
+func newGuard[U any](e *engine[U], api http.Handler) (*guard[U], error) {
 	rt, err := compileRules(e.cfg.Routes)
 	if err != nil {
 		return nil, err
 	}
+	for i, r := range e.cfg.Routes {
+		if err := checkRequirement[U](i, r); err != nil {
+			return nil, err
+		}
+	}
 	g := &guard[U]{
 		e:     e,
-		table: routeTable{rt: rt, def: e.cfg.DefaultRouteType, locales: e.cfg.Locales},
+		table: routeTable{rt: rt, def: e.cfg.DefaultRouteType, locales: e.cfg.Locales, api: e.cfg.APIPath},
 		login: e.cfg.LoginPath,
 		home:  e.cfg.HomePath,
+		api:   api,
 	}
 	loginPath, _, _ := strings.Cut(g.login, "?")
 	if v := g.table.classify(loginPath, ""); v.act != actionNext || v.rule.Type == RouteAuth {
@@ -212,9 +96,10 @@ func (g *guard[U]) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 	v := g.table.classify(r.URL.Path, r.URL.RawPath)
 	switch v.act {
 	case actionReject:
-		g.refuse(w, r, v)
+		g.refuse(w, r)
 		return
 	case actionClean:
+		// 307 keeps the method and the body; the query is kept as sent.
 		redirect(w, r, (&url.URL{Path: v.canonical, RawQuery: r.URL.RawQuery}).String(), http.StatusTemporaryRedirect)
 		return
 	}
@@ -222,31 +107,64 @@ func (g *guard[U]) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 	// request goes straight to its decision. With a cookie the session is
 	// decoded once (a cache hit for a cookie seen before), auto-refreshed
 	// on every route type, and handed to the handler in the context.
-	authenticated := false
-	if tok, has := g.e.token(r); has {
-		s, ok := g.e.loadToken(r, tok)
-		if ok {
-			// Before the handler writes anything: re-issue when due.
-			s, ok = g.e.autoRefresh(w, r, s)
-		}
-		r = g.e.withSession(r, s, ok)
-		authenticated = ok
+	r, st := g.e.requestSession(w, r)
+	authenticated := st.signedIn()
+	if v.act == actionAPI {
+		// The session API and its client files, whatever the rules say:
+		// the API does its own checks. The guard serves it itself, so no
+		// other handler of the router can be reached through this path.
+		g.api.ServeHTTP(w, r)
+		return
 	}
-	act := v.decide(authenticated)
+	act := g.decide(&v, st)
 	if hook != nil {
-		if h := hook(authenticated, r, v.rule); h != nil {
+		if h := v.hook(hook, authenticated, r); h != nil {
 			h.ServeHTTP(w, r)
 			return
 		}
 	}
 	switch act {
 	case actionLogin:
-		g.toLogin(w, r, v)
+		g.toLogin(w, r, &v)
 	case actionHome:
-		g.toHome(w, r, v)
+		g.toHome(w, r, &v)
+	case actionForbidden:
+		g.forbid(w, r, &v)
 	default:
 		next.ServeHTTP(w, r)
 	}
+}
+
+// decide is verdict.decide with the AuthWhere checks of every Auth rule
+// the path falls under.
+func (g *guard[U]) decide(v *verdict, st *requestState[U]) action {
+	act := v.decide(st.signedIn())
+	if act != actionNext || !st.signedIn() || v.rule.Type != RouteAuth {
+		return act
+	}
+	if !allows(v.rule, &st.session) {
+		return actionForbidden
+	}
+	for _, alt := range v.alts[:v.nalts] {
+		if alt.Type == RouteAuth && !allows(alt, &st.session) {
+			return actionForbidden
+		}
+	}
+	return actionNext
+}
+
+// hook runs h for the deciding rule, then for each other reading's rule,
+// until one returns a handler.
+func (v *verdict) hook(h AuthorizeFunc, authenticated bool, r *http.Request) http.Handler {
+	if out := h(authenticated, r, v.rule); out != nil {
+		return out
+	}
+	for _, alt := range v.alts[:v.nalts] {
+		if out := h(authenticated, r, alt); out != nil {
+			return out
+		}
+	}
+	return nil
 }
 
 // wantsJSON reports whether the client expects JSON rather than a page:
@@ -265,6 +183,7 @@ func wantsJSON(r *http.Request, judged string) bool {
 const (
 	jsonUnauthenticated = `{"error":{"code":"unauthenticated","message":"authentication required"}}`
 	jsonAuthenticated   = `{"error":{"code":"already_authenticated","message":"this route is for visitors without a session"}}`
+	jsonForbidden       = `{"error":{"code":"forbidden","message":"access denied"}}`
 	jsonBadPath         = `{"error":{"code":"bad_path","message":"the request path is ambiguous"}}`
 )
 
@@ -278,7 +197,7 @@ func writeJSONError(w http.ResponseWriter, code int, body string) {
 	_, _ = w.Write([]byte(body))
 }
 
-func (g *guard[U]) refuse(w http.ResponseWriter, r *http.Request, v verdict) {
+func (g *guard[U]) refuse(w http.ResponseWriter, r *http.Request) {
 	if wantsJSON(r, r.URL.Path) {
 		writeJSONError(w, http.StatusBadRequest, jsonBadPath)
 		return
@@ -289,7 +208,7 @@ func (g *guard[U]) refuse(w http.ResponseWriter, r *http.Request, v verdict) {
 // toLogin sends a visitor without a session to the login path, carrying
 // where they were going (path and query) in callbackUrl; JSON clients get
 // a 401.
-func (g *guard[U]) toLogin(w http.ResponseWriter, r *http.Request, v verdict) {
+func (g *guard[U]) toLogin(w http.ResponseWriter, r *http.Request, v *verdict) {
 	if wantsJSON(r, v.path) {
 		writeJSONError(w, http.StatusUnauthorized, jsonUnauthenticated)
 		return
@@ -309,7 +228,7 @@ func (g *guard[U]) toLogin(w http.ResponseWriter, r *http.Request, v verdict) {
 // toHome sends a signed-in visitor away from a public route: to
 // callbackUrl when it is a local path, else to the home path. JSON clients
 // get a 403.
-func (g *guard[U]) toHome(w http.ResponseWriter, r *http.Request, v verdict) {
+func (g *guard[U]) toHome(w http.ResponseWriter, r *http.Request, v *verdict) {
 	if wantsJSON(r, v.path) {
 		writeJSONError(w, http.StatusForbidden, jsonAuthenticated)
 		return
@@ -321,4 +240,22 @@ func (g *guard[U]) toHome(w http.ResponseWriter, r *http.Request, v verdict) {
 		}
 	}
 	redirect(w, r, loc, redirectStatus(r.Method))
+}
+
+// forbid answers a signed-in visitor who fails a check (AuthWhere,
+// Require): JSON clients get a 403 with a JSON body, browsers
+// Config.ForbiddenHandler or a plain 403 page.
+func (g *guard[U]) forbid(w http.ResponseWriter, r *http.Request, v *verdict) {
+	if wantsJSON(r, v.path) {
+		writeJSONError(w, http.StatusForbidden, jsonForbidden)
+		return
+	}
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Add("Vary", "Cookie")
+	if f := g.e.cfg.ForbiddenHandler; f != nil {
+		f.ServeHTTP(w, r)
+		return
+	}
+	http.Error(w, "403 forbidden", http.StatusForbidden)
 }

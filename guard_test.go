@@ -284,12 +284,17 @@ func TestGuardBypass(t *testing.T) {
 	}
 	// With a session the same plain paths do reach the handler: the guard
 	// is not refusing everything.
-	for _, target := range []string{"/dashboard", "/ar/dashboard", "/admin/users", "/%64ashboard"} {
+	for _, target := range []string{"/dashboard", "/ar/dashboard", "/admin/users"} {
 		before := guarded.n.Load()
 		serve(h, "GET", target, cookie, nil)
 		if got := guarded.n.Load() - before; got != 1 {
 			t.Errorf("%s with a session: handler calls got %d, want 1", target, got)
 		}
+	}
+	// An encoded letter is sent to the canonical spelling first, with or
+	// without a session (the router then reads what the guard judged).
+	if w := serve(h, "GET", "/%64ashboard?x=1", cookie, nil); w.Code != 307 || w.Header().Get("Location") != "/dashboard?x=1" {
+		t.Errorf("/%%64ashboard with a session: got %d %q, want 307 /dashboard?x=1", w.Code, w.Header().Get("Location"))
 	}
 }
 
@@ -453,13 +458,13 @@ func TestGuardConfigErrors(t *testing.T) {
 	}{
 		{"bad glob", func(c *authsession.Config[authsession.User]) {
 			c.Routes = append(c.Routes, authsession.Auth("/files/[a"))
-		}, `rule "/files/[a"`},
+		}, `authsession: invalid configuration: Routes[6] "/files/[a": `},
 		{"relative pattern", func(c *authsession.Config[authsession.User]) {
 			c.Routes = append(c.Routes, authsession.Public("login"))
-		}, `rule "login"`},
+		}, `authsession: invalid configuration: Routes[6] "login": `},
 		{"dot segment", func(c *authsession.Config[authsession.User]) {
 			c.Routes = append(c.Routes, authsession.Auth("/a/../b"))
-		}, `rule "/a/../b"`},
+		}, `authsession: invalid configuration: Routes[6] "/a/../b": `},
 		{"login behind auth", func(c *authsession.Config[authsession.User]) {
 			c.Routes = []authsession.Rule{authsession.Auth("/*")}
 		}, "LoginPath"},

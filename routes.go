@@ -44,7 +44,8 @@ func (t RouteType) String() string {
 // Pattern forms (all match the cleaned, percent-decoded path with any
 // locale prefix and trailing slash removed):
 //
-//   - "/login" (no wildcard): exactly /login (and /login/).
+//   - "/login" (no wildcard): exactly /login (and /login/, which the guard
+//     also judges as a path below /login, as routers read it).
 //   - "/dashboard/*": /dashboard and everything below it.
 //   - "/blog*": every path that starts with /blog (/blog, /blogs, /blog/x).
 //   - anything else with *, ?, [...] or {a,b} is a glob compiled with
@@ -53,20 +54,24 @@ func (t RouteType) String() string {
 //     a trailing "*" still means "any suffix".
 //
 // Patterns must start with "/" and contain no empty, "." or ".." segments
-// (a cleaned path never does); a trailing "/" is ignored.
+// (a cleaned path never does); a trailing "/" is ignored. Two rules that
+// match the same paths ("/x" and "/x/", "/x/*" and "/x/**") are a
+// configuration error. Rule values are comparable with ==.
 type Rule struct {
 	Type    RouteType
 	Pattern string
+
+	req *requirement // AuthWhere's check, or nil
 }
 
 // Public returns a rule for visitors without a session.
-func Public(pattern string) Rule { return Rule{RoutePublic, pattern} }
+func Public(pattern string) Rule { return Rule{Type: RoutePublic, Pattern: pattern} }
 
 // Auth returns a rule for signed-in visitors only.
-func Auth(pattern string) Rule { return Rule{RouteAuth, pattern} }
+func Auth(pattern string) Rule { return Rule{Type: RouteAuth, Pattern: pattern} }
 
 // Hybrid returns a rule open to everyone.
-func Hybrid(pattern string) Rule { return Rule{RouteHybrid, pattern} }
+func Hybrid(pattern string) Rule { return Rule{Type: RouteHybrid, Pattern: pattern} }
 
 // globRule is a pattern that needs glob matching.
 type globRule struct {
@@ -110,11 +115,15 @@ func (c candidate) beats(o candidate) bool {
 	return o.idx < 0 || c.lit > o.lit || c.lit == o.lit && c.idx < o.idx
 }
 
-func ruleError(pattern string, format string, args ...any) error {
-	return fmt.Errorf("authsession: rule %q: %w: %s", pattern, ErrConfig, fmt.Sprintf(format, args...))
+// ruleError is a configuration error naming Routes[i] and its pattern:
+// "authsession: invalid configuration: Routes[2] "/x": …".
+func ruleError(i int, pattern string, format string, args ...any) error {
+	return configError(fmt.Sprintf("Routes[%d] %q", i, pattern), format, args...)
 }
 
-// compileRules validates and compiles rules once.
+// compileRules validates and compiles rules once. Besides bad patterns it
+// refuses two rules for the same paths: a duplicate, or a conflict when
+// their types or checks differ.
 func compileRules(rules []Rule) (*router, error) {
 	rt := &router{
 		rules:      slices.Clone(rules),
@@ -124,31 +133,35 @@ func compileRules(rules []Rule) (*router, error) {
 		globsBySeg: map[string][]*globRule{},
 	}
 	comp := glob.Compiler{Separators: []rune{'/'}, Globstar: true}
+	seen := map[string]int{} // the paths a rule covers, in one key per form
 	for i, r := range rules {
 		if !r.Type.valid() {
-			return nil, ruleError(r.Pattern, "unknown route type %d", int(r.Type))
+			return nil, ruleError(i, r.Pattern, "unknown route type %d", int(r.Type))
 		}
 		p, err := normalizePattern(r.Pattern)
 		if err != nil {
-			return nil, ruleError(r.Pattern, "%s", err)
+			return nil, ruleError(i, r.Pattern, "%s", err)
 		}
 		m := strings.IndexAny(p, "*?[]{}\\")
+		var key string
 		switch {
 		case m < 0:
-			addFirst(rt.exact, p, i)
+			key = "exact " + p
+			rt.exact[p] = i
 		case m == len(p)-1 && strings.HasSuffix(p, "/*"):
-			addFirst(rt.subtree, p[:len(p)-2], i)
+			key = "subtree " + p[:len(p)-2]
+			rt.subtree[p[:len(p)-2]] = i
 			rt.subLens.add(len(p) - 2)
 		case m == len(p)-2 && strings.HasSuffix(p, "/**"):
-			addFirst(rt.subtree, p[:len(p)-3], i)
+			key = "subtree " + p[:len(p)-3]
+			rt.subtree[p[:len(p)-3]] = i
 			rt.subLens.add(len(p) - 3)
 		case m == len(p)-1 && p[m] == '*' || m == len(p)-2 && strings.HasSuffix(p, "**"):
-			key := p[:m]
-			if _, dup := rt.prefix[key]; !dup {
-				rt.prefix[key] = i
-				rt.prefixLens = append(rt.prefixLens, len(key))
-			}
+			key = "prefix " + p[:m]
+			rt.prefix[p[:m]] = i
+			rt.prefixLens = append(rt.prefixLens, m)
 		default:
+			key = "glob " + p
 			gr := &globRule{idx: i, lit: m, prefix: p[:m]}
 			src := p
 			if strings.HasSuffix(p, "/*") || strings.HasSuffix(p, "/**") {
@@ -157,13 +170,13 @@ func compileRules(rules []Rule) (*router, error) {
 				base = base[:len(base)-1]
 				src = base
 				if gr.below, err = comp.Compile(base + "/**"); err != nil {
-					return nil, ruleError(r.Pattern, "%v", err)
+					return nil, ruleError(i, r.Pattern, "%v", err)
 				}
 			} else if strings.HasSuffix(p, "*") && !strings.HasSuffix(p, "/*") && !strings.HasSuffix(p, "**") {
 				src = p + "*" // a trailing "*" is "any suffix", as in "/blog*"
 			}
 			if gr.g, err = comp.Compile(src); err != nil {
-				return nil, ruleError(r.Pattern, "%v", err)
+				return nil, ruleError(i, r.Pattern, "%v", err)
 			}
 			if j := strings.IndexByte(gr.prefix[1:], '/'); j >= 0 {
 				seg := gr.prefix[:j+1]
@@ -172,6 +185,10 @@ func compileRules(rules []Rule) (*router, error) {
 				rt.globs = append(rt.globs, gr)
 			}
 		}
+		if j, dup := seen[key]; dup {
+			return nil, sameRules(i, j, r, rules[j])
+		}
+		seen[key] = i
 	}
 	slices.Sort(rt.prefixLens)
 	rt.prefixLens = slices.Compact(rt.prefixLens)
@@ -199,10 +216,16 @@ func (s *lenSet) has(n int) bool {
 	return s[n/64]&(1<<(n%64)) != 0
 }
 
-func addFirst(m map[string]int, k string, i int) {
-	if _, dup := m[k]; !dup {
-		m[k] = i // a tie goes to the rule declared first
+// sameRules is the error for Routes[i] matching the same paths as the
+// earlier Routes[j].
+func sameRules(i, j int, r, prev Rule) error {
+	switch {
+	case r.Type != prev.Type:
+		return ruleError(i, r.Pattern, "conflicts with Routes[%d] %q: the same paths cannot be both %s and %s", j, prev.Pattern, prev.Type, r.Type)
+	case r.req != prev.req:
+		return ruleError(i, r.Pattern, "conflicts with Routes[%d] %q: the same paths with different checks; combine them in one AuthWhere", j, prev.Pattern)
 	}
+	return ruleError(i, r.Pattern, "duplicate of Routes[%d] %q: both match the same paths", j, prev.Pattern)
 }
 
 // normalizePattern checks a pattern and removes a trailing slash.
@@ -227,9 +250,15 @@ func normalizePattern(p string) (string, error) {
 // match returns the index of the most specific rule matching p, a cleaned
 // path without locale prefix or trailing slash, or -1. It does not
 // allocate.
-func (rt *router) match(p string) int {
+func (rt *router) match(p string) int { return rt.matchCandidate(p).idx }
+
+// matchCandidate is match with the length of the winning rule's literal
+// prefix (the whole pattern for an exact rule). p may end in "/": then
+// exact rules and globs without a trailing wildcard do not match it, as a
+// router that keeps the slash reads it.
+func (rt *router) matchCandidate(p string) candidate {
 	if i, ok := rt.exact[p]; ok {
-		return i
+		return candidate{i, len(p)}
 	}
 	best := candidate{idx: -1}
 	// Subtree rules: p itself, then each shorter prefix ending before a
@@ -267,7 +296,7 @@ func (rt *router) match(p string) int {
 		}
 		best = matchGlobs(rt.globsBySeg[seg], p, best)
 	}
-	return matchGlobs(rt.globs, p, best).idx
+	return matchGlobs(rt.globs, p, best)
 }
 
 func matchGlobs(l []*globRule, p string, best candidate) candidate {

@@ -3,6 +3,7 @@ package authsession
 import (
 	"errors"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -45,10 +46,50 @@ func TestCompileRulesErrors(t *testing.T) {
 			if !errors.Is(err, ErrConfig) {
 				t.Errorf("got %v, want it to wrap ErrConfig", err)
 			}
-			if want := "rule " + strconv.Quote(tt.rule.Pattern); !strings.Contains(err.Error(), want) {
+			if want := "invalid configuration: Routes[1] " + strconv.Quote(tt.rule.Pattern) + ": "; !strings.Contains(err.Error(), want) {
 				t.Errorf("got %q, want it to name %s", err, want)
 			}
 		})
+	}
+}
+
+// TestCompileRulesConflicts: two rules for the same paths are refused,
+// naming both, in the format of every other configuration error.
+func TestCompileRulesConflicts(t *testing.T) {
+	isAdmin := func(Session[User]) bool { return true }
+	tests := []struct {
+		name  string
+		rules []Rule
+		want  string
+	}{
+		{"exact twice", []Rule{Auth("/x"), Auth("/x")}, `Routes[1] "/x": duplicate of Routes[0] "/x"`},
+		{"trailing slash", []Rule{Auth("/x"), Auth("/x/")}, `Routes[1] "/x/": duplicate of Routes[0] "/x"`},
+		{"subtree spellings", []Rule{Hybrid("/a"), Auth("/x/*"), Auth("/x/**")}, `Routes[2] "/x/**": duplicate of Routes[1] "/x/*"`},
+		{"prefix spellings", []Rule{Public("/blog*"), Public("/blog**")}, `Routes[1] "/blog**": duplicate of Routes[0] "/blog*"`},
+		{"glob twice", []Rule{Auth("/u/*/s"), Auth("/u/*/s/")}, `Routes[1] "/u/*/s/": duplicate of Routes[0] "/u/*/s"`},
+		{"root subtree", []Rule{Auth("/*"), Hybrid("/**")}, `Routes[1] "/**": conflicts with Routes[0] "/*": the same paths cannot be both auth and hybrid`},
+		{"auth and public", []Rule{Auth("/x"), Public("/x")}, `Routes[1] "/x": conflicts with Routes[0] "/x": the same paths cannot be both auth and public`},
+		{"auth and hybrid subtree", []Rule{Auth("/x/*"), Hybrid("/x/*")}, `Routes[1] "/x/*": conflicts with Routes[0] "/x/*": the same paths cannot be both auth and hybrid`},
+		{"auth and AuthWhere", []Rule{Auth("/admin/*"), AuthWhere("/admin/*", isAdmin)}, `Routes[1] "/admin/*": conflicts with Routes[0] "/admin/*": the same paths with different checks`},
+		{"two AuthWhere", []Rule{AuthWhere("/admin/*", isAdmin), AuthWhere("/admin/*", isAdmin)}, `Routes[1] "/admin/*": conflicts with Routes[0] "/admin/*": the same paths with different checks`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := compileRules(tt.rules)
+			if !errors.Is(err, ErrConfig) {
+				t.Fatalf("got %v, want an error wrapping ErrConfig", err)
+			}
+			if want := "authsession: invalid configuration: " + tt.want; !strings.HasPrefix(err.Error(), want) {
+				t.Errorf("got %q, want it to start with %q", err, want)
+			}
+			if n := strings.Count(err.Error(), "authsession:"); n != 1 {
+				t.Errorf("got %q: the package prefix %d times, want once", err, n)
+			}
+		})
+	}
+	// Overlapping rules for different paths are fine.
+	if _, err := compileRules([]Rule{Auth("/x"), Hybrid("/x/*"), Public("/x*"), Auth("/x/y"), Hybrid("/x/*/z")}); err != nil {
+		t.Errorf("overlapping rules: got %v, want nil", err)
 	}
 }
 
@@ -62,7 +103,7 @@ func TestRouterMatch(t *testing.T) {
 		Auth("/users/*/settings"),    // 5 glob, * within one segment
 		Hybrid("/users/*/posts/*"),   // 6 glob with trailing "/*"
 		Auth("/files/**.pdf"),        // 7 glob crossing segments
-		Hybrid("/dashboard/*"),       // 8 duplicate: the first one wins
+		Hybrid("/elsewhere/*"),       // 8 (a duplicate of rule 1 is refused: TestCompileRulesConflicts)
 		Hybrid("/docs/"),             // 9 trailing slash ignored: exact /docs
 		Auth("/shop/{cart,orders}*"), // 10 glob with alternatives, trailing * = any suffix
 		Auth("/a*"),                  // 11 prefix, lit 2
@@ -140,6 +181,7 @@ func testTable(t testing.TB, locales []string, rules ...Rule) *routeTable {
 
 func TestClassify(t *testing.T) {
 	tab := testTable(t, []string{"en", "ar"}, Public("/login"), Auth("/dashboard/*"), Public("/"))
+	tab.api = "/api/session"
 	tests := []struct {
 		path, raw  string
 		act        action
@@ -156,10 +198,13 @@ func TestClassify(t *testing.T) {
 		{path: "/ar/", act: actionNext, locale: "ar", judged: "/", wantRoute: RoutePublic, wantPatten: "/"},
 		{path: "/en/login", act: actionNext, locale: "en", judged: "/login", wantRoute: RoutePublic, wantPatten: "/login"},
 		{path: "/english", act: actionNext, judged: "/english", wantRoute: RouteHybrid},
-		{path: "/ar/ar/dashboard", act: actionNext, locale: "ar", judged: "/ar/dashboard", wantRoute: RouteHybrid},
-		{path: "/fr/dashboard", act: actionNext, judged: "/fr/dashboard", wantRoute: RouteHybrid},
+		// A language-tag-shaped first segment is also read as a {lang}
+		// parameter: the Auth reading wins.
+		{path: "/ar/ar/dashboard", act: actionNext, locale: "ar", judged: "/dashboard", wantRoute: RouteAuth, wantPatten: "/dashboard/*"},
+		{path: "/fr/dashboard", act: actionNext, judged: "/dashboard", wantRoute: RouteAuth, wantPatten: "/dashboard/*"},
 		{path: "", act: actionNext, judged: "/", wantRoute: RoutePublic, wantPatten: "/"},
-		{path: "/dashboard", raw: "/%64ashboard", act: actionNext, judged: "/dashboard", wantRoute: RouteAuth, wantPatten: "/dashboard/*"},
+		// Any non-canonical encoding goes to the canonical one first.
+		{path: "/dashboard", raw: "/%64ashboard", act: actionClean, canonical: "/dashboard"},
 		{path: "//dashboard", act: actionClean, canonical: "/dashboard"},
 		{path: "/./dashboard", act: actionClean, canonical: "/dashboard"},
 		{path: "/dashboard/../dashboard", act: actionClean, canonical: "/dashboard"},
@@ -171,6 +216,26 @@ func TestClassify(t *testing.T) {
 		{path: `/dashboard\secret`, raw: "/dashboard%5Csecret", act: actionReject},
 		{path: "/dashboard\x00", raw: "/dashboard%00", act: actionReject},
 		{path: "*", act: actionReject},
+		// Not the canonical encoding: lower-case hex, raw non-ASCII.
+		{path: "/dashboard/é", raw: "/dashboard/%c3%a9", act: actionClean, canonical: "/dashboard/é"},
+		// A raw form without escapes is the path itself: nothing to redirect.
+		{path: "/dashboard/é", raw: "/dashboard/é", act: actionNext, judged: "/dashboard/é", wantRoute: RouteAuth, wantPatten: "/dashboard/*"},
+		{path: "/wiki/a_(b)!*'", raw: "/wiki/a_(b)!*'", act: actionNext, judged: "/wiki/a_(b)!*'", wantRoute: RouteHybrid},
+		{path: "/a b", act: actionNext, judged: "/a b", wantRoute: RouteHybrid}, // "/a%20b" is canonical: net/http leaves RawPath empty
+		// Language tags that are not configured locales: both readings.
+		{path: "/EN/dashboard", act: actionNext, judged: "/dashboard", wantRoute: RouteAuth, wantPatten: "/dashboard/*"},
+		{path: "/en-US/dashboard/x", act: actionNext, judged: "/dashboard/x", wantRoute: RouteAuth, wantPatten: "/dashboard/*"},
+		{path: "/zh-Hant-TW/dashboard", act: actionNext, judged: "/dashboard", wantRoute: RouteAuth, wantPatten: "/dashboard/*"},
+		{path: "/ar/fr/dashboard", act: actionNext, locale: "ar", judged: "/dashboard", wantRoute: RouteAuth, wantPatten: "/dashboard/*"},
+		{path: "/english/dashboard", act: actionNext, judged: "/english/dashboard", wantRoute: RouteHybrid},
+		{path: "/fr", act: actionNext, judged: "/fr", wantRoute: RouteHybrid}, // the other reading ("/") is public, not auth: the literal one decides
+		// The session API: served whatever the rules say.
+		{path: "/api/session", act: actionAPI, judged: "/api/session"},
+		{path: "/api/session/", act: actionAPI, judged: "/api/session/"},
+		{path: "/api/session/client.js", act: actionAPI, judged: "/api/session/client.js"},
+		{path: "/api/session/client.d.ts", act: actionAPI, judged: "/api/session/client.d.ts"},
+		{path: "/api/session/other", act: actionNext, judged: "/api/session/other", wantRoute: RouteHybrid},
+		{path: "/en/api/session", act: actionNext, locale: "en", judged: "/api/session", wantRoute: RouteHybrid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path+"|"+tt.raw, func(t *testing.T) {
@@ -180,6 +245,9 @@ func TestClassify(t *testing.T) {
 			}
 			if v.canonical != tt.canonical {
 				t.Errorf("canonical = %q, want %q", v.canonical, tt.canonical)
+			}
+			if tt.act == actionAPI && v.path != tt.judged {
+				t.Errorf("path = %q, want %q", v.path, tt.judged)
 			}
 			if tt.act != actionNext {
 				return
@@ -191,6 +259,78 @@ func TestClassify(t *testing.T) {
 				t.Errorf("rule = %v %q, want %v %q", v.rule.Type, v.rule.Pattern, tt.wantRoute, tt.wantPatten)
 			}
 		})
+	}
+}
+
+// TestClassifyReadings: what a trailing slash and a language-shaped first
+// segment add, and when a rule that spells the segment out keeps it
+// literal.
+func TestClassifyReadings(t *testing.T) {
+	rules := []Rule{
+		Public("/login"),           // 0
+		Auth("/dashboard/*"),       // 1
+		Hybrid("/dashboard/help"),  // 2: an exact exception inside an Auth area
+		Auth("/me/*"),              // 3
+		Public("/profile"),         // 4
+		Hybrid("/faq/*"),           // 5
+		Hybrid("/b*"),              // 6: a prefix that does not spell "bl"
+		Auth("/admin/*"),           // 7
+		Hybrid("/users/*/posts/*"), // 8
+	}
+	tab := testTable(t, []string{"en", "ar"}, rules...)
+	tests := []struct {
+		path   string
+		judged string
+		rule   int   // -1: the default (hybrid)
+		alts   []int // the other readings' rules
+	}{
+		{"/dashboard/help", "/dashboard/help", 2, nil},
+		{"/dashboard/help/", "/dashboard/help", 1, []int{2}}, // a router keeping the slash serves /dashboard/*
+		{"/login/", "/login", 0, []int{-1}},
+		{"/dashboard/", "/dashboard", 1, nil},
+		{"/fr/dashboard", "/dashboard", 1, []int{-1}},
+		{"/fr/dashboard/help/", "/dashboard/help", 1, []int{2, -1}},
+		{"/me/profile", "/me/profile", 3, nil},       // "/me/*" spells "me": not a language
+		{"/faq/admin", "/faq/admin", 5, nil},         // "/faq/*" spells "faq"
+		{"/bl/admin", "/admin", 7, []int{6}},         // "/b*" does not spell "bl"
+		{"/de/profile", "/de/profile", -1, []int{4}}, // no Auth reading: the literal one decides
+		{"/en/fr/admin/x", "/admin/x", 7, []int{-1}},
+		{"/users/1/posts/", "/users/1/posts", 8, nil},
+		{"/english/admin", "/english/admin", -1, nil}, // not shaped like a language tag
+	}
+	rule := func(i int) Rule {
+		if i < 0 {
+			return Rule{Type: RouteHybrid}
+		}
+		return rules[i]
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			v := tab.classify(tt.path, "")
+			if v.act != actionNext || v.path != tt.judged || v.rule != rule(tt.rule) {
+				t.Fatalf("got act %d, path %q, rule %+v; want next, %q, %+v", v.act, v.path, v.rule, tt.judged, rule(tt.rule))
+			}
+			var alts []Rule
+			for _, i := range tt.alts {
+				alts = append(alts, rule(i))
+			}
+			if got := v.alts[:v.nalts]; !slices.Equal(got, alts) {
+				t.Errorf("alts: got %+v, want %+v", got, alts)
+			}
+		})
+	}
+}
+
+func TestIsLanguageTag(t *testing.T) {
+	for _, tag := range []string{"en", "EN", "eN", "fra", "en-US", "en_us", "zh-Hant-TW", "es-419", "sr-Latn-RS", "x-a"[2:] + "ab"} {
+		if !isLanguageTag(tag) {
+			t.Errorf("isLanguageTag(%q) = false, want true", tag)
+		}
+	}
+	for _, not := range []string{"", "e", "engl", "english", "en-", "en--us", "en-US-", "e1", "12", "en-abcdefghi", "én", "en/us", "en.us", "-en"} {
+		if isLanguageTag(not) {
+			t.Errorf("isLanguageTag(%q) = true, want false", not)
+		}
 	}
 }
 
@@ -222,7 +362,7 @@ func TestDecide(t *testing.T) {
 
 func TestMatchAllocs(t *testing.T) {
 	tab := testTable(t, []string{"en"}, Public("/login"), Auth("/dashboard/*"), Public("/blog*"), Auth("/users/*/settings"))
-	for _, p := range []string{"/login", "/en/login", "/dashboard/a/b", "/blog/x", "/users/1/settings", "/nothing"} {
+	for _, p := range []string{"/login", "/en/login", "/dashboard/a/b", "/blog/x", "/users/1/settings", "/nothing", "/dashboard/a/", "/fr/dashboard/x", "/en-US/blog/"} {
 		if n := testing.AllocsPerRun(100, func() { tab.classify(p, "") }); n != 0 {
 			t.Errorf("classify(%q): %v allocs, want 0", p, n)
 		}
@@ -256,10 +396,24 @@ func FuzzClassify(f *testing.F) {
 			if !isCleanPath(v.canonical) && v.canonical != "/" {
 				t.Fatalf("canonical %q of %q is not clean", v.canonical, target)
 			}
-			if w := tab.classify(v.canonical, ""); w.act == actionClean {
-				t.Fatalf("canonical %q of %q redirects again", v.canonical, target)
+			// The redirect's target, as the next request: canonical, so
+			// it is judged and not redirected again.
+			loc := (&url.URL{Path: v.canonical}).String()
+			n, err := url.ParseRequestURI(loc)
+			if err != nil || n.Path != v.canonical || n.RawPath != "" {
+				t.Fatalf("%q redirects to %q, which reads back as %+v (%v)", target, loc, n, err)
+			}
+			if w := tab.classify(n.Path, n.RawPath); w.act == actionClean {
+				t.Fatalf("canonical %q of %q redirects again", loc, target)
 			}
 			return
+		}
+		if u.RawPath != "" && u.RawPath != u.Path {
+			t.Fatalf("%q passed on with a RawPath %q other than its Path %q: a router may read it differently", target, u.RawPath, u.Path)
+		}
+		// An Auth rule for the path itself is never lost to another reading.
+		if lit := tab.rt.match(trimSlash(u.Path)); v.locale == "" && lit >= 0 && tab.rt.rules[lit].Type == RouteAuth && v.rule.Type != RouteAuth {
+			t.Fatalf("%q matches Auth rule %d but was judged %+v", target, lit, v.rule)
 		}
 		c := cleanPath(u.Path)
 		if c != u.Path {

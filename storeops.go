@@ -78,10 +78,11 @@ func (e *engine[U]) revokedUntil(created time.Time) time.Time {
 	return created.Add(e.cfg.MaxLifetime + e.cfg.Leeway)
 }
 
-// requestSession returns the session the request carries, from the
-// guard's context or by decrypting its cookie, without consulting the
-// store or the hooks. ok is false when there is none.
-func (e *engine[U]) requestSession(r *http.Request) (Session[U], bool) {
+// carriedSession returns the session the request's cookie carries, from
+// the guard's context or by decrypting the cookie, without consulting the
+// store or the hooks: the session to revoke on a logout or a new sign-in,
+// even when the store check failed. ok is false when there is none.
+func (e *engine[U]) carriedSession(r *http.Request) (Session[U], bool) {
 	if st, ok := r.Context().Value(e.key).(*requestState[U]); ok && st.ok {
 		return st.session, true
 	}
@@ -155,7 +156,7 @@ func (e *engine[U]) recordStore(ctx context.Context, r *http.Request, s *Session
 	}
 	ctx, cancel := e.storeCtx(ctx)
 	defer cancel()
-	if old, ok := e.requestSession(r); ok && old.ID != s.ID {
+	if old, ok := e.carriedSession(r); ok && old.ID != s.ID {
 		if err := e.revokeSession(ctx, &old); err != nil {
 			return fmt.Errorf("%w (previous session)", err)
 		}

@@ -12,8 +12,10 @@
 // Tolerated variations: a 2xx body without "session" after POST/PATCH/DELETE
 // makes the client ask again with GET, and a GET body without "session" (or
 // with a malformed one, lacking a "user" object) means "no session". A 401 on
-// any request means "no session" too. Other failures (network, 4xx, 5xx,
-// bodies that are not JSON) leave the session as it was and set `error`.
+// any request means "no session" too. Other failures (network, timeout, 4xx,
+// 5xx, a GET answered with a body that is not JSON, such as an HTML page)
+// leave the session as it was and set `error`; on load they end "loading" as
+// "unauthenticated".
 // Any `refreshToken` in a session is dropped on arrival.
 
 /** The user object of a session: the fixed fields plus any extra ones. */
@@ -25,8 +27,11 @@ export interface SessionUser {
   [field: string]: unknown;
 }
 
+// Every type below is generic over the user type U: SessionUser by
+// default, or your own (an interface works: no index signature needed).
+
 /** A session as the API sends it to the browser (tokens never included, except an access token when the server exposes it). */
-export interface Session<U extends SessionUser = SessionUser> {
+export interface Session<U extends object = SessionUser> {
   user: U;
   /** Only when the server is configured to expose it. */
   accessToken?: string;
@@ -41,7 +46,7 @@ export interface Session<U extends SessionUser = SessionUser> {
 }
 
 /** The body of GET basePath, which can also be rendered into the page. */
-export interface SessionEnvelope<U extends SessionUser = SessionUser> {
+export interface SessionEnvelope<U extends object = SessionUser> {
   session: Session<U> | null;
   /** Seconds. */
   refreshThreshold?: number;
@@ -53,7 +58,8 @@ export type SessionStatus = "loading" | "authenticated" | "unauthenticated";
 
 /**
  * A failure. `code` is the API's error code ("unauthenticated",
- * "forbidden", …) or one of the client's own: "network_error",
+ * "forbidden", …) or one of the client's own: "network_error", "timeout",
+ * "bad_response" (a GET answered 2xx with a body that is not JSON),
  * "bad_request" (update() given a non-object), "unsupported" (no fetch),
  * "destroyed", or "http_<status>" when the body named none.
  * `status` is the HTTP status, 0 when there was no response.
@@ -65,35 +71,44 @@ export interface SessionError {
 }
 
 /** What every operation resolves to. The promises never reject. */
-export interface SessionResult<U extends SessionUser = SessionUser> {
+export interface SessionResult<U extends object = SessionUser> {
   ok: boolean;
   /** The client's session after the operation. */
   session: Session<U> | null;
   error: SessionError | null;
 }
 
-/** A frozen snapshot of the client's state. */
-export interface SessionState<U extends SessionUser = SessionUser> {
+/**
+ * A frozen snapshot of the client's state. getState() returns the same
+ * object until the state changes (then the subscribers get the new one), so
+ * it can feed React's useSyncExternalStore directly.
+ */
+export interface SessionState<U extends object = SessionUser> {
   readonly status: SessionStatus;
   readonly session: Session<U> | null;
   readonly user: U | null;
   readonly error: SessionError | null;
   /** Unix milliseconds, or null without a session. */
   readonly expiresAt: number | null;
-  /** Milliseconds until expiry (never negative), or null without a session. */
+  /**
+   * Milliseconds until expiry (never negative), or null without a session,
+   * as of the snapshot: the last change or recalculate().
+   */
   readonly expiresIn: number | null;
   readonly isExpiringSoon: boolean;
 }
 
 /**
  * Why listeners were called: the initial state, a GET, one of the
- * operations, a message from another tab, or a failure (see `error`).
+ * operations, a message from another tab, a failure (see `error`), or new
+ * expiresIn / isExpiringSoon values (recalculate(), or the session entering
+ * its expiring-soon window).
  */
-export type ChangeReason = "initial" | "fetch" | "refresh" | "update" | "logout" | "sync" | "error";
+export type ChangeReason = "initial" | "fetch" | "refresh" | "update" | "logout" | "sync" | "error" | "recalculate";
 
-export type SessionListener<U extends SessionUser = SessionUser> = (state: SessionState<U>, reason: ChangeReason) => void;
+export type SessionListener<U extends object = SessionUser> = (state: SessionState<U>, reason: ChangeReason) => void;
 
-export interface SessionClientOptions<U extends SessionUser = SessionUser> {
+export interface SessionClientOptions<U extends object = SessionUser> {
   /** Where the session API is mounted; must be a path on this origin. Default "/api/session". */
   basePath?: string;
   /**
@@ -109,8 +124,28 @@ export interface SessionClientOptions<U extends SessionUser = SessionUser> {
    * JSON means "fetch on load".
    */
   initialElement?: string | false;
+  /**
+   * GET the session on load when no initial session was given. Default
+   * true; false starts "unauthenticated" without a request.
+   */
+  fetchOnLoad?: boolean;
   /** Seconds between background GETs while the page is visible; 0 (default) turns polling off. */
   refetchInterval?: number;
+  /**
+   * Seconds between refreshes (POST: the session is extended) while the
+   * page is visible and a session exists; 0 (default) turns it off. At
+   * least 1. This is next-auth-session's refreshInterval; refetchInterval
+   * only re-reads.
+   */
+  refreshInterval?: number;
+  /**
+   * GET the session when the page's path changes without a page load
+   * (a single-page app's navigation): through the Navigation API where the
+   * browser has it, else popstate and wrapped history.pushState /
+   * replaceState, unwrapped by destroy(). Query or hash changes alone do
+   * not count. Default false.
+   */
+  refetchOnPathChange?: boolean;
   /** GET again when the window gains focus or the page becomes visible. Default true. */
   refetchOnWindowFocus?: boolean;
   /**
@@ -127,6 +162,8 @@ export interface SessionClientOptions<U extends SessionUser = SessionUser> {
   expiringSoonThreshold?: number;
   /** Share logouts and session changes with other tabs. Default true. */
   crossTab?: boolean;
+  /** Seconds before a request is given up ("timeout" error). Default 30; 0 waits forever. */
+  timeout?: number;
   /** Injected for tests or other environments; default globalThis.fetch. */
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
   /** Default globalThis.window; null turns off every DOM integration. */
@@ -135,12 +172,17 @@ export interface SessionClientOptions<U extends SessionUser = SessionUser> {
   BroadcastChannel?: typeof BroadcastChannel | null;
 }
 
+export interface RequireAuthOptions {
+  /** Aborting it stops the watch: no redirect after that (a component that unmounts). */
+  signal?: AbortSignal;
+}
+
 export interface LogoutOptions {
   /** A path on this origin to go to after a successful logout. */
   redirectTo?: string;
 }
 
-export interface SessionClient<U extends SessionUser = SessionUser> {
+export interface SessionClient<U extends object = SessionUser> {
   readonly status: SessionStatus;
   readonly session: Session<U> | null;
   readonly user: U | null;
@@ -156,7 +198,14 @@ export interface SessionClient<U extends SessionUser = SessionUser> {
   readonly sessionExpiry: number | null;
   /** Resolves once the status is no longer "loading" (or on destroy). A failed first GET ends loading as "unauthenticated" with `error` set. */
   readonly ready: Promise<SessionState<U>>;
+  /** The current snapshot: the same object until the state changes. */
   getState(): SessionState<U>;
+  /**
+   * Recomputes expiresIn and isExpiringSoon now; when they changed, the
+   * snapshot is replaced and subscribers are notified ("recalculate").
+   * Returns the current snapshot. No request is made.
+   */
+  recalculate(): SessionState<U>;
   /** Calls fn on every change; returns the function that stops it. */
   subscribe(fn: SessionListener<U>): () => void;
   /** GET the session; concurrent calls share one request. */
@@ -172,14 +221,15 @@ export interface SessionClient<U extends SessionUser = SessionUser> {
    * status is (or later becomes) "unauthenticated" as the server said so
    * (not after a network or server failure). Resolves to true when
    * authenticated once loaded. loginPath must be a local path (anything else
-   * means "/login"); default "/login".
+   * means "/login"); default "/login". Aborting options.signal stops the
+   * watch; it then resolves to false.
    */
-  requireAuth(loginPath?: string): Promise<boolean>;
+  requireAuth(loginPath?: string, options?: RequireAuthOptions): Promise<boolean>;
   /** Removes every listener, timer and channel; aborts requests in flight. */
   destroy(): void;
 }
 
-export function createSessionClient<U extends SessionUser = SessionUser>(options?: SessionClientOptions<U>): SessionClient<U>;
+export function createSessionClient<U extends object = SessionUser>(options?: SessionClientOptions<U>): SessionClient<U>;
 
 /** Parses the JSON in the element with this id; undefined when missing or invalid. */
 export function readInitialSession(id?: string, doc?: Document): unknown;

@@ -58,6 +58,7 @@ export function createSessionClient(options = {}) {
   const fetchFn = options.fetch ?? (typeof globalThis.fetch === "function" ? (u, i) => globalThis.fetch(u, i) : null);
   const Channel = options.BroadcastChannel !== undefined ? options.BroadcastChannel : globalThis.BroadcastChannel;
   const soonMs = seconds(options.expiringSoonThreshold, 3600) * 1000;
+  const timeoutMs = seconds(options.timeout, 30) * 1000;
   const channelName = "authsession:" + basePath;
 
   let status = "loading";
@@ -69,6 +70,8 @@ export function createSessionClient(options = {}) {
   let getting = null; // { gen, promise } of the in-flight GET
   let refreshing = null; // the in-flight refresh
   let expiryTimer = null;
+  let soonTimer = null;
+  let snapshot = null; // getState(): one object per state, for useSyncExternalStore
   let destroyed = false;
   let navigating = false;
   let markReady;
@@ -85,15 +88,16 @@ export function createSessionClient(options = {}) {
     const t = expiresAt();
     return t === null ? null : Math.max(0, t - Date.now());
   }
+  const expiringSoon = (left = expiresIn()) => left !== null && left <= soonMs;
   function state() {
     const left = expiresIn();
     const user = session ? session.user : null;
-    const isExpiringSoon = left !== null && left <= soonMs;
-    return Object.freeze({ status, session, user, error, expiresAt: expiresAt(), expiresIn: left, isExpiringSoon });
+    return Object.freeze({ status, session, user, error, expiresAt: expiresAt(), expiresIn: left, isExpiringSoon: expiringSoon(left) });
   }
+  const getState = () => snapshot || (snapshot = state());
 
   function notify(reason) {
-    const snapshot = state();
+    snapshot = state();
     if (status !== "loading") markReady(snapshot);
     for (const fn of [...listeners]) {
       try {
@@ -107,18 +111,31 @@ export function createSessionClient(options = {}) {
 
   function scheduleExpiry() {
     clearTimeout(expiryTimer);
+    clearTimeout(soonTimer);
     const t = expiresAt();
     if (t === null || destroyed) return;
     // Ask the server once the session should have ended: it has the last word.
     expiryTimer = setTimeout(refetch, Math.min(Math.max(t - Date.now() + 1000, 0), MAX_TIMER));
+    // And when it enters the expiring-soon window (or again, if too far for one timer).
+    const soon = t - soonMs - Date.now();
+    if (soon > 0) soonTimer = setTimeout(() => (expiringSoon() ? recalculate() : scheduleExpiry()), Math.min(soon, MAX_TIMER));
+  }
+
+  function recalculate() {
+    const s = getState();
+    if (!destroyed && (expiresIn() !== s.expiresIn || expiringSoon() !== s.isExpiringSoon)) notify("recalculate");
+    return snapshot;
   }
 
   /** Sets the session (or null) and the error, notifying when anything changed. */
   function apply(next, reason, err = null) {
     const nextStatus = next ? "authenticated" : "unauthenticated";
-    const changed =
-      nextStatus !== status || JSON.stringify(next) !== JSON.stringify(session) || (err && err.code) !== (error && error.code);
-    [status, session, error] = [nextStatus, next, err];
+    const same = JSON.stringify(next) === JSON.stringify(session);
+    const changed = nextStatus !== status || !same || (err && err.code) !== (error && error.code);
+    status = nextStatus;
+    // An equal session keeps its identity, and so does an equal user.
+    if (!same) session = next && session && JSON.stringify(next.user) === JSON.stringify(session.user) ? Object.freeze({ ...next, user: session.user }) : next;
+    if (changed) error = err;
     scheduleExpiry();
     if (changed) notify(reason);
   }
@@ -153,17 +170,22 @@ export function createSessionClient(options = {}) {
     }
     const ctrl = typeof AbortController === "function" ? new AbortController() : null;
     if (ctrl) controllers.add(ctrl), (init.signal = ctrl.signal);
+    let late = false;
+    const timer = ctrl && timeoutMs > 0 && setTimeout(() => ((late = true), ctrl.abort()), timeoutMs);
     try {
       const res = await fetchFn(basePath, init);
-      const data = await res.json().catch(() => null);
+      const data = await res.json().catch(() => undefined);
+      // A GET answered with HTML or nothing says nothing about the session.
+      if (res.ok && data === undefined && method === "GET") return { err: makeError("bad_response", "the session API did not answer JSON", res.status) };
       if (res.ok) return { data: isObject(data) ? data : null };
       const e = isObject(data) && isObject(data.error) ? data.error : {};
       const code = typeof e.code === "string" ? e.code : res.status === 401 ? "unauthenticated" : "http_" + res.status;
       const message = typeof e.message === "string" ? e.message : "the session API answered " + res.status;
       return { err: makeError(code, message, res.status) };
     } catch {
-      return { err: makeError("network_error", "the session API could not be reached") };
+      return { err: late ? makeError("timeout", "the session API did not answer in time") : makeError("network_error", "the session API could not be reached") };
     } finally {
+      clearTimeout(timer);
       controllers.delete(ctrl);
     }
   }
@@ -276,6 +298,15 @@ export function createSessionClient(options = {}) {
     cleanups.push(() => clearInterval(id));
   }
 
+  // refreshInterval extends the session (POST); refetchInterval only reads.
+  const every = seconds(options.refreshInterval, 0);
+  if (every > 0) {
+    const id = setInterval(() => session && !(doc && doc.hidden) && refresh(), Math.max(every, 1) * 1000);
+    cleanups.push(() => clearInterval(id));
+  }
+
+  if (win && options.refetchOnPathChange === true) watchPath();
+
   if (win && options.refreshOnActivity !== false) {
     const throttleMs = seconds(options.activityThrottle, 60) * 1000;
     let lastCheck = -Infinity;
@@ -288,6 +319,27 @@ export function createSessionClient(options = {}) {
       if (Number.isFinite(last) ? now - last >= refreshThreshold * 1000 : left !== null && left <= soonMs) refresh();
     };
     for (const type of ACTIVITY_EVENTS) listen(win, type, onActivity, { capture: true, passive: true });
+  }
+
+  // GET when the path changes without a page load: the Navigation API, else wrapped History API.
+  function watchPath() {
+    const path = () => win.location?.pathname;
+    let last = path();
+    const moved = () => !destroyed && path() !== last && ((last = path()), refetch());
+    listen(win, "popstate", moved);
+    if (typeof win.navigation?.addEventListener === "function") return listen(win.navigation, "currententrychange", moved);
+    const hist = win.history;
+    for (const name of ["pushState", "replaceState"]) {
+      const original = hist?.[name];
+      if (typeof original !== "function") continue;
+      const wrapped = function (...args) {
+        const r = original.apply(this, args);
+        return moved(), r;
+      };
+      hist[name] = wrapped;
+      // Wrapped again since by another script? Then ours stays in its chain (inert once destroyed).
+      cleanups.push(() => hist[name] === wrapped && (hist[name] = original));
+    }
   }
 
   function refresh() {
@@ -309,18 +361,23 @@ export function createSessionClient(options = {}) {
     return r;
   }
 
-  function requireAuth(loginPath = "/login") {
+  function requireAuth(loginPath = "/login", opts = {}) {
     const path = localPath(loginPath) || "/login";
+    const signal = opts?.signal;
+    const stopped = () => destroyed || !!signal?.aborted;
     const check = () => {
       const loc = win && win.location;
       const confirmed = !error || error.status === 401; // not just a network or server failure
-      if (status !== "unauthenticated" || !confirmed || navigating || destroyed || !loc) return;
+      if (status !== "unauthenticated" || !confirmed || navigating || stopped() || !loc) return;
       navigating = true;
       const callbackUrl = encodeURIComponent(loc.pathname + loc.search);
       loc.assign(path + (path.includes("?") ? "&" : "?") + "callbackUrl=" + callbackUrl);
     };
-    if (!destroyed) listeners.add(check); // also when the session ends later (expiry, other tab)
-    return ready.then(() => (check(), status === "authenticated" && !destroyed));
+    if (!stopped()) {
+      listeners.add(check); // also when the session ends later (expiry, other tab)
+      signal?.addEventListener?.("abort", () => listeners.delete(check), { once: true });
+    }
+    return ready.then(() => (check(), status === "authenticated" && !stopped()));
   }
 
   function subscribe(fn) {
@@ -334,9 +391,10 @@ export function createSessionClient(options = {}) {
     destroyed = true;
     for (const c of controllers) c.abort();
     clearTimeout(expiryTimer);
+    clearTimeout(soonTimer);
     for (const fn of cleanups.splice(0)) fn();
     listeners.clear();
-    markReady(state());
+    markReady(getState());
   }
 
   // Start from what the server rendered into the page, or ask the API.
@@ -349,6 +407,8 @@ export function createSessionClient(options = {}) {
   if (given === null || toSession(given)) {
     if (envelope) takeSettings(initial);
     apply(toSession(given), "initial");
+  } else if (options.fetchOnLoad === false) {
+    apply(null, "initial"); // nothing given, told not to ask
   } else {
     refetch(); // nothing given, or nothing usable
   }
@@ -360,17 +420,18 @@ export function createSessionClient(options = {}) {
     get error() { return error; },
     get expiresAt() { return expiresAt(); },
     get expiresIn() { return expiresIn(); },
-    get isExpiringSoon() { return state().isExpiringSoon; },
+    get isExpiringSoon() { return expiringSoon(); },
     get refreshThreshold() { return refreshThreshold; },
     get sessionExpiry() { return sessionExpiry; },
     ready,
-    getState: state,
+    getState,
     subscribe,
     refetch,
     refresh,
     update,
     logout,
     requireAuth,
+    recalculate,
     destroy,
   });
 }

@@ -394,7 +394,8 @@ describe("ordering", () => {
 
 describe("subscribe", () => {
   test("notifies on change only, until unsubscribed", async (t) => {
-    const { client } = setup(t, { initialSession: makeSession() });
+    const session = makeSession(); // one object: two calls may be a millisecond apart
+    const { client } = setup(t, { server: makeServer({ session }), initialSession: session });
     const seen = [];
     const off = client.subscribe((s, reason) => seen.push(`${s.status}:${reason}`));
     await client.refetch(); // same session: no notification

@@ -114,8 +114,14 @@ export function makeStorageArea() {
   };
 }
 
-/** A fake window: an EventTarget with document, location and (optionally) localStorage. */
-export function makeWindow({ path = "/dashboard", search = "", initialJSON, storageArea } = {}) {
+/**
+ * A fake window: an EventTarget with document, location, history and
+ * (optionally) localStorage and a Navigation API object. history.pushState
+ * and replaceState change location as browsers do (and fire the
+ * navigation's "currententrychange" when there is one); win.traverse(url)
+ * stands for the back button (location changes, then "popstate").
+ */
+export function makeWindow({ path = "/dashboard", search = "", initialJSON, storageArea, navigation = false } = {}) {
   const win = new EventTarget();
   const doc = new EventTarget();
   doc.hidden = false;
@@ -123,10 +129,33 @@ export function makeWindow({ path = "/dashboard", search = "", initialJSON, stor
   win.document = doc;
   win.location = { pathname: path, search, assigned: [], assign(u) { this.assigned.push(u); } };
   if (storageArea) win.localStorage = storageArea.storageFor(win);
+  if (navigation) win.navigation = new EventTarget();
+  const go = (url) => {
+    const u = new URL(String(url), "http://app.test" + win.location.pathname + win.location.search);
+    win.location.pathname = u.pathname;
+    win.location.search = u.search;
+    if (win.navigation) win.navigation.dispatchEvent(new Event("currententrychange"));
+  };
+  win.history = {
+    calls: [],
+    pushState(state, title, url) {
+      this.calls.push(["push", url]);
+      if (url !== undefined) go(url);
+    },
+    replaceState(state, title, url) {
+      this.calls.push(["replace", url]);
+      if (url !== undefined) go(url);
+    },
+  };
+  win.traverse = (url) => {
+    go(url);
+    win.dispatchEvent(new Event("popstate"));
+  };
   // Count live listeners so tests can check destroy() removes them all.
   win.listeners = 0;
   doc.listeners = 0;
-  for (const t of [win, doc]) {
+  for (const t of [win, doc, win.navigation].filter(Boolean)) {
+    t.listeners = 0;
     const add = t.addEventListener.bind(t);
     const remove = t.removeEventListener.bind(t);
     t.addEventListener = (type, fn, opts) => (t.listeners++, add(type, fn, opts));

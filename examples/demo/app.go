@@ -73,17 +73,21 @@ func newApp(o options) (http.Handler, error) {
 		RefreshThreshold: demoRefreshThreshold,
 		Cookie:           authsession.CookieConfig{Insecure: !o.Secure},
 		Logger:           o.Logger,
+		// Deny by default: a page added to the router but not to Routes
+		// needs a session; the pages anyone may see are named.
+		DefaultRouteType: authsession.RouteAuth,
 		Routes: []authsession.Rule{
-			authsession.Public("/login"),
+			authsession.Public("/login"),  // only without a session
+			authsession.Hybrid("/"),       // the home page, for everyone
+			authsession.Hybrid("/logout"), // signing out works without a session too
 			authsession.Auth(patterns.Dashboard),
-			authsession.Auth(patterns.Admin),
-			authsession.Hybrid("/"),
+			authsession.AuthWhere(patterns.Admin, isAdmin), // other users get the 403 page
 		},
-		Locales:         demoLocales,
-		Authorize:       a.authorize,
-		UpdatableFields: []string{"name"},
-		ValidateUpdate:  validateUpdate,
-		Store:           o.Store,
+		ForbiddenHandler: http.HandlerFunc(a.forbidden),
+		Locales:          demoLocales,
+		UpdatableFields:  []string{"name"},
+		ValidateUpdate:   validateUpdate,
+		Store:            o.Store,
 	})
 	if err != nil {
 		return nil, err
@@ -105,7 +109,8 @@ func newApp(o options) (http.Handler, error) {
 	pages.HandleFunc("GET /dashboard/session", a.sessionPage)
 	pages.HandleFunc("POST /dashboard/devices/revoke", a.revokeDevice)
 	pages.HandleFunc("POST /dashboard/logout-everywhere", a.logoutEverywhere)
-	pages.HandleFunc("GET /admin", a.admin)
+	// The admin check on the handler as well: it holds whatever the rules say.
+	pages.Handle("GET /admin", auth.Require(isAdmin)(http.HandlerFunc(a.admin)))
 	pages.HandleFunc("/", a.notFound)
 
 	// Form posts are refused from other origins; the session API does its
@@ -125,19 +130,9 @@ func newApp(o options) (http.Handler, error) {
 	return outer, nil
 }
 
-// authorize is the guard's Authorize hook: a signed-in visitor without the
-// admin role gets a 403 page on /admin/*. Visitors without a session keep
-// the guard's own answer (a redirect to the login page).
-func (a *app) authorize(ok bool, r *http.Request, rule authsession.Rule) http.Handler {
-	if !ok || rule.Pattern != patterns.Admin {
-		return nil
-	}
-	if s, _ := a.auth.GetSession(r); isAdmin(s) {
-		return nil
-	}
-	return http.HandlerFunc(a.forbidden)
-}
-
+// isAdmin is the admin area's check: the AuthWhere rule (a signed-in
+// visitor without the admin role gets the 403 page; visitors without a
+// session the login redirect) and auth.Require on the handler.
 func isAdmin(s authsession.Session[user]) bool { return s.User.String("role") == "admin" }
 
 // validateUpdate is the Config.ValidateUpdate hook for the name form and
@@ -448,14 +443,6 @@ func (a *app) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) admin(w http.ResponseWriter, r *http.Request) {
-	s, ok := a.session(w, r)
-	if !ok {
-		return
-	}
-	if !isAdmin(s) { // the Authorize hook answers first; defence in depth
-		a.forbidden(w, r)
-		return
-	}
 	a.render(w, r, http.StatusOK, "admin", pageData{Config: configView{
 		Expiry:           a.auth.Config.Expiry,
 		RefreshThreshold: a.auth.Config.RefreshThreshold,
@@ -463,8 +450,9 @@ func (a *app) admin(w http.ResponseWriter, r *http.Request) {
 	}})
 }
 
-// forbidden is the 403 page for signed-in visitors without the admin role.
-// It runs from the Authorize hook, before the locale router.
+// forbidden is the 403 page for signed-in visitors without the admin role
+// (Config.ForbiddenHandler). The guard runs it before the locale router,
+// auth.Require after it; localeOf reads the locale either way.
 func (a *app) forbidden(w http.ResponseWriter, r *http.Request) {
 	a.render(w, r, http.StatusForbidden, "forbidden", pageData{})
 }

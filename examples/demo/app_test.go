@@ -193,7 +193,9 @@ func TestDemoGuard(t *testing.T) {
 		{"anonymous session page", anon, "/dashboard/session", http.StatusTemporaryRedirect, "/login?callbackUrl=%2Fdashboard%2Fsession", ""},
 		{"anonymous admin", anon, "/admin", http.StatusTemporaryRedirect, "/login?callbackUrl=%2Fadmin", ""},
 		{"anonymous Arabic dashboard", anon, "/ar/dashboard", http.StatusTemporaryRedirect, "/ar/login?callbackUrl=%2Far%2Fdashboard", ""},
-		{"anonymous unknown page", anon, "/nope", http.StatusNotFound, "", "Not found"},
+		{"anonymous unknown page", anon, "/nope", http.StatusTemporaryRedirect, "/login?callbackUrl=%2Fnope", ""}, // deny by default
+		{"anonymous unknown locale", anon, "/fr/dashboard", http.StatusTemporaryRedirect, "/login?callbackUrl=%2Ffr%2Fdashboard", ""},
+		{"user unknown page", user, "/nope", http.StatusNotFound, "", "Not found"},
 		{"user dashboard", user, "/dashboard", http.StatusOK, "", `id="countdown"`},
 		{"user login page", user, "/login", http.StatusTemporaryRedirect, "/", ""},
 		{"user admin", user, "/admin", http.StatusForbidden, "", `id="forbidden"`},
@@ -651,8 +653,8 @@ func TestDemoUnguardedPrefix(t *testing.T) {
 		path     string
 		wantCode int
 	}{
-		{"", "/_u/dashboard", http.StatusNotFound},
-		{"/_u", "/_u/dashboard", http.StatusSeeOther}, // the handler's own check, not the guard's 307
+		{"", "/_u/dashboard", http.StatusTemporaryRedirect}, // the guard (deny by default), not the mirror
+		{"/_u", "/_u/dashboard", http.StatusSeeOther},       // the handler's own check, not the guard's 307
 		{"/_u", "/dashboard", http.StatusTemporaryRedirect},
 	} {
 		srv := newTestServer(t, options{UnguardedPrefix: tt.prefix})

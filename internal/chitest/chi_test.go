@@ -35,6 +35,14 @@ var attacks = []string{
 	// chi reads "public%2Fsecret" as one segment: /files/* (auth), while the
 	// decoded path /files/public/secret is under the hybrid /files/public/*.
 	"/files/public%2Fsecret", "/files/public%2fsecret", "/en/files/public%2Fx",
+	// chi routes on RawPath: an encoded letter of the hybrid exception is
+	// the exception to the guard's decoded path but /files/* to chi, unless
+	// the guard sends it to the canonical spelling first.
+	"/files/publ%69c/secret", "/files/p%75blic/x", "/files/%70ublic/x", "/files/PUBLIC/x",
+	"/files/publ%69c/", "/files/publ%49c/x", "/files/public/../secret",
+	// Language-tag-shaped first segments that are not configured locales,
+	// served by the /{lang}/dashboard routes.
+	"/fr/dashboard", "/EN/dashboard", "/en-US/dashboard/x", "/zh-Hant-TW/dashboard/", "/Ar/dashboard",
 }
 
 var hostileHeaders = []map[string]string{

@@ -1,0 +1,147 @@
+// Types for @authsession/react. The session, its user and the errors are the
+// browser client's types (./client.d.ts, a copy of client/client.d.ts),
+// re-exported here. Every hook is generic over the user type: pass your own
+// (an interface is fine), as in useSession<AppUser>().
+import type { ReactElement, ReactNode } from "react";
+import type {
+  LogoutOptions,
+  Session,
+  SessionClient,
+  SessionEnvelope,
+  SessionError,
+  SessionResult,
+  SessionStatus,
+  SessionUser,
+} from "./client.js";
+
+export type {
+  ChangeReason,
+  LogoutOptions,
+  RequireAuthOptions,
+  Session,
+  SessionClient,
+  SessionClientOptions,
+  SessionEnvelope,
+  SessionError,
+  SessionListener,
+  SessionResult,
+  SessionState,
+  SessionStatus,
+  SessionUser,
+} from "./client.js";
+export { createSessionClient } from "./client.js";
+
+/**
+ * SessionProvider's props: next-auth-session's, plus a few of the client's
+ * own. Durations are in seconds. The provider reads them when it mounts;
+ * changing them later has no effect, except onSessionChange and children.
+ */
+export interface SessionProviderProps<U extends object = SessionUser> {
+  children?: ReactNode;
+  /**
+   * The session the server already knows (or null for "signed out"), or the
+   * whole GET /api/session body: no request on mount. Without it the
+   * provider reads the `authsession-initial` JSON element, if the page has
+   * one, else asks the server (see fetchOnMount).
+   */
+  initialSession?: Session<U> | SessionEnvelope<U> | null;
+  /** GET the session on mount when no initial session was given. Default true; false starts "unauthenticated". */
+  fetchOnMount?: boolean;
+  /** Seconds between refreshes (POST: the session is extended) while the page is visible. Default 0 (off); at least 1. */
+  refreshInterval?: number;
+  /** GET the session when the path changes without a page load (History / Navigation API). Default true. */
+  refetchOnPathChange?: boolean;
+  /** Refresh (POST) on user activity once the session is older than the server's refreshThreshold. Default true. */
+  autoActivityRefresh?: boolean;
+  /** Seconds between two activity checks. Default 60. */
+  activityRefreshInterval?: number;
+  /** Called with the new session (or null) whenever it changes after the provider mounted. */
+  onSessionChange?: (session: Session<U> | null) => void;
+
+  /** Where the session API is mounted. Default "/api/session". */
+  basePath?: string;
+  /** The id of the JSON element with the initial session; false to skip it. Default "authsession-initial". */
+  initialElement?: string | false;
+  /** Seconds between background GETs (a re-read; refreshInterval extends). Default 0 (off). */
+  refetchInterval?: number;
+  /** GET when the window gains focus or the page becomes visible. Default true. */
+  refetchOnWindowFocus?: boolean;
+  /** Seconds; overrides the server's refreshThreshold. */
+  refreshThreshold?: number;
+  /** Seconds before expiry at which isExpiringSoon turns true. Default 3600. */
+  expiringSoonThreshold?: number;
+  /** Share sign-outs and session changes with the other tabs. Default true. */
+  crossTab?: boolean;
+  /** Seconds before a request is given up. Default 30. */
+  timeout?: number;
+  /** Use this client instead of creating one; the provider then neither configures nor destroys it. */
+  client?: SessionClient<U>;
+}
+
+/** Provides the session to the hooks below it. */
+export function SessionProvider<U extends object = SessionUser>(props: SessionProviderProps<U>): ReactElement;
+
+/** What update() takes: next-auth-session's shape, user fields under "user". */
+export interface SessionUpdate<U extends object = SessionUser> {
+  user: Partial<U> & Record<string, unknown>;
+}
+
+/** The operations of useSession(). The promises never reject. */
+export interface SessionActions<U extends object = SessionUser> {
+  /** POST: extend the session. */
+  refresh(): Promise<SessionResult<U>>;
+  /** GET: re-read the session (after a sign-in, say). */
+  refetch(): Promise<SessionResult<U>>;
+  /** PATCH the user fields the server allows: update({ user: { name: "Ann" } }). */
+  update(data: SessionUpdate<U>): Promise<SessionResult<U>>;
+  /** DELETE: sign out here and in the other tabs; optionally go to a local path. */
+  logout(options?: LogoutOptions): Promise<SessionResult<U>>;
+}
+
+/**
+ * useSession()'s result. `status === "authenticated"` narrows `session` to
+ * a Session. A failed request keeps the last known session (or, while
+ * loading, ends as "unauthenticated") and sets `error`.
+ */
+export type UseSessionResult<U extends object = SessionUser> = (
+  | { status: "authenticated"; session: Session<U> }
+  | { status: "loading"; session: null }
+  | { status: "unauthenticated"; session: null }
+) & { error: SessionError | null } & SessionActions<U>;
+
+export function useSession<U extends object = SessionUser>(): UseSessionResult<U>;
+
+export type UseUserResult<U extends object = SessionUser> =
+  | { user: U; isAuthenticated: true; isLoading: false }
+  | { user: null; isAuthenticated: false; isLoading: true }
+  | { user: null; isAuthenticated: false; isLoading: false };
+
+export function useUser<U extends object = SessionUser>(): UseUserResult<U>;
+
+export interface UseSessionExpiryResult {
+  /** Unix milliseconds, or null without a session. */
+  expiresAt: number | null;
+  /** Milliseconds until expiry as of the last change or recalculate(), or null. */
+  expiresIn: number | null;
+  /** Expiry is within expiringSoonThreshold (one hour); turns true by itself. */
+  isExpiringSoon: boolean;
+  /** Brings expiresIn up to now (re-renders the expiry's users, no request): call it from a timer for a countdown. */
+  recalculate(): void;
+}
+
+export function useSessionExpiry(): UseSessionExpiryResult;
+
+export interface UseRequireAuthResult {
+  isLoading: boolean;
+  isAuthenticated: boolean;
+}
+
+/**
+ * Sends the page to loginPath?callbackUrl=<path and query> when the server
+ * says there is no session, now or later, while the component is mounted.
+ * loginPath must be a local path; default "/login".
+ */
+export function useRequireAuth(loginPath?: string): UseRequireAuthResult;
+
+/** The provider's client (null before it has started), for what the hooks do not cover. */
+export function useSessionClient<U extends object = SessionUser>(): SessionClient<U> | null;

@@ -1,0 +1,14 @@
+module github.com/authsession/authsession/examples/react-spa
+
+go 1.26.0
+
+require github.com/authsession/authsession v0.0.0
+
+require (
+	github.com/go-jose/go-jose/v4 v4.1.9 // indirect
+	github.com/gobwas/glob v1.1.0 // indirect
+	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
+)
+
+// The example builds against the library in this repository.
+replace github.com/authsession/authsession => ../..

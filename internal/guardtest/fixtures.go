@@ -1,0 +1,55 @@
+package guardtest
+
+import (
+	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/patterns"
+)
+
+// ExceptionRules protect areas with public and hybrid holes in them: the
+// rule set of the differential tests' exception sites (root package and
+// internal/chitest).
+func ExceptionRules() []authsession.Rule {
+	return []authsession.Rule{
+		authsession.Public("/login"),
+		authsession.Auth("/files/*"),
+		authsession.Hybrid("/files/public/*"),
+		authsession.Auth(patterns.Dashboard),
+		authsession.Hybrid("/dashboard/help"),
+		authsession.Public("/dashboard/welcome"),
+		authsession.Auth(patterns.Admin),
+		authsession.Auth(patterns.API),
+		authsession.Hybrid("/api/public/*"),
+		authsession.Auth("/users/*/settings"),
+		authsession.Hybrid("/users/*/settings/help"),
+		authsession.Public("/signup*"),
+	}
+}
+
+// ExceptionBases are clean paths of the exception sites, for Gen.
+var ExceptionBases = []string{
+	"/files", "/files/secret", "/files/public", "/files/public/x", "/files/publicity",
+	"/dashboard", "/dashboard/x", "/dashboard/help", "/dashboard/welcome", "/admin/users",
+	"/api/private", "/api/public/x", "/api/session", "/api/session/client.js",
+	"/users/42/settings", "/users/42/settings/help", "/signup", "/login", "/",
+}
+
+// LocaleForms are first segments for Gen: configured locales (en, ar),
+// other language tags in various cases, words, and encodings of a locale.
+var LocaleForms = []string{"en", "ar", "fr", "EN", "Ar", "en-US", "zh-Hant-TW", "de_DE", "pt-br", "es-419", "english", "x", "%65n", "a%72"}
+
+// TagForms are the language-tag-shaped first segments only.
+var TagForms = []string{"en", "ar", "fr", "EN", "Ar", "en-US", "zh-Hant-TW", "de_DE", "pt-br", "es-419", "%65n", "F%52"}
+
+// Prefixed returns "/"+form+t for every form and every target t that
+// starts with "/".
+func Prefixed(forms, targets []string) []string {
+	var out []string
+	for _, f := range forms {
+		for _, t := range targets {
+			if len(t) > 0 && t[0] == '/' {
+				out = append(out, "/"+f+t)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,141 @@
+// Package guardtest drives the route guard's differential tests: it
+// generates hostile request targets, sends them through a handler the way
+// net/http's server parses them, follows redirects as a browser does, and
+// checks that no anonymous request reaches a protected handler. The root
+// package runs it on net/http's ServeMux and internal/chitest on chi.
+package guardtest
+
+import (
+	"bufio"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path"
+	"strings"
+)
+
+// Response headers a labelled handler sets, so that a test can tell which
+// handler answered without shared state (tests run in parallel).
+const (
+	headerLabel     = "X-Guardtest-Handler"
+	headerProtected = "X-Guardtest-Protected"
+)
+
+// Handler returns a handler that answers 200 and labels its response, so
+// that Follow can report which handler a request reached. protected
+// marks a handler whose every path an Auth rule covers.
+func Handler(label string, protected bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(headerLabel, label)
+		if protected {
+			w.Header().Set(headerProtected, "1")
+		}
+		_, _ = w.Write([]byte("reached " + label))
+	})
+}
+
+// Do sends one request to h, parsed from its request line exactly as
+// net/http's server parses it. It reports false when the server would
+// refuse the request line itself (a 400 that no handler sees).
+func Do(h http.Handler, method, target, cookie string) (*httptest.ResponseRecorder, bool) {
+	if strings.ContainsAny(target, " \r\n") {
+		return nil, false
+	}
+	raw := method + " " + target + " HTTP/1.1\r\nHost: example.test\r\n"
+	if cookie != "" {
+		raw += "Cookie: " + cookie + "\r\n"
+	}
+	r, err := http.ReadRequest(bufio.NewReader(strings.NewReader(raw + "\r\n")))
+	if err != nil {
+		return nil, false
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w, true
+}
+
+// Result is where a request, with the redirects followed, ended.
+type Result struct {
+	Parsed    bool     // false: the first request line does not parse (the server answers 400)
+	Status    int      // the last response's status
+	Label     string   // the labelled handler that answered, or ""
+	Protected bool     // that handler is protected
+	Location  string   // the last response's Location, if any
+	Hops      []string // the targets requested, first to last
+}
+
+// String describes the result for failure messages.
+func (r Result) String() string {
+	return fmt.Sprintf("%d %q via %q (Location %q)", r.Status, r.Label, r.Hops, r.Location)
+}
+
+// Follow sends target to h and follows redirects to local paths, as a
+// browser would, up to 5 hops. It stops at a redirect for which stop
+// returns true (such as the login page).
+func Follow(h http.Handler, target, cookie string, stop func(from, loc string) bool) Result {
+	var res Result
+	for hop := 0; hop < 6; hop++ {
+		res.Hops = append(res.Hops, target)
+		w, ok := Do(h, http.MethodGet, target, cookie)
+		if !ok {
+			if hop == 0 {
+				return Result{Hops: res.Hops}
+			}
+			res.Status = http.StatusBadRequest
+			return res
+		}
+		res.Parsed = true
+		res.Status = w.Code
+		res.Label = w.Header().Get(headerLabel)
+		res.Protected = w.Header().Get(headerProtected) == "1"
+		res.Location = w.Header().Get("Location")
+		if w.Code < 300 || w.Code > 399 || res.Location == "" {
+			return res
+		}
+		loc := res.Location
+		if !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") || stop != nil && stop(target, loc) {
+			return res
+		}
+		target = loc
+	}
+	return res
+}
+
+// Canonical is the form the guard redirects target to: the percent-decoded
+// path, cleaned (empty, "." and ".." segments removed, a trailing slash
+// kept), re-encoded canonically, with the query unchanged; an
+// absolute-form target keeps only its path and query. It reports false
+// when target does not parse as a request target.
+func Canonical(target string) (string, bool) {
+	u, err := url.ParseRequestURI(target)
+	if err == nil && u.Path == "" {
+		u.Path = "/" // "http://host?x" and opaque targets: routers see "/"
+	}
+	if err != nil || !strings.HasPrefix(u.Path, "/") {
+		return "", false
+	}
+	c := path.Clean(u.Path)
+	if c != "/" && strings.HasSuffix(u.Path, "/") {
+		c += "/"
+	}
+	return (&url.URL{Path: c, RawQuery: u.RawQuery}).String(), true
+}
+
+// SameResource reports whether a redirect from one target to loc only
+// canonicalises the path (encoding, dot segments, doubled slashes, a
+// trailing slash added or removed) rather than sending the visitor
+// elsewhere (login, home).
+func SameResource(from, loc string) bool {
+	a, ok1 := Canonical(from)
+	b, ok2 := Canonical(loc)
+	if !ok1 || !ok2 {
+		return false
+	}
+	a, _, _ = strings.Cut(a, "?")
+	b, _, _ = strings.Cut(b, "?")
+	if a == b {
+		return true
+	}
+	return strings.TrimSuffix(a, "/") == strings.TrimSuffix(b, "/")
+}
