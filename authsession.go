@@ -84,6 +84,8 @@
 // [NewMemoryStore], or the Redis store in the redisstore module) to record
 // live sessions: logout then revokes, [AuthSession.RevokeUserSessions] logs
 // a user out everywhere and [AuthSession.ListUserSessions] lists devices.
+// Store calls run under [Config.StoreTimeout]; a revocation the store
+// could not take is retried until it lands.
 //
 // # Concurrency
 //
@@ -135,7 +137,9 @@ type AuthSession[U any] struct {
 
 	// DeleteSession clears the cookie (every chunk) and revokes the
 	// session in the store, if one is configured; a failed revocation is
-	// returned wrapping ErrStore (the cookie is cleared regardless).
+	// returned wrapping ErrStore (the cookie is cleared regardless), and
+	// is kept and retried in the background while this instance already
+	// treats the session as revoked.
 	DeleteSession func(w http.ResponseWriter, r *http.Request) error
 
 	// IsAuthenticated reports whether the request has a valid session.
@@ -160,7 +164,9 @@ type AuthSession[U any] struct {
 
 	// RevokeUserSessions ends every session of the user ("log out
 	// everywhere") and returns how many it ended. It needs Config.Store;
-	// without one it returns ErrNoStore. Errors wrap ErrStore.
+	// without one it returns ErrNoStore. Errors wrap ErrStore; a failed
+	// revocation is retried in the background (sessions signed in after
+	// the call are spared).
 	RevokeUserSessions func(ctx context.Context, userID string) (int, error)
 
 	// RevokeUserSession ends one session of the user, such as a device
@@ -170,8 +176,10 @@ type AuthSession[U any] struct {
 	RevokeUserSession func(ctx context.Context, userID, sessionID string) error
 
 	// ListUserSessions returns the user's live sessions ("your devices"),
-	// most recently seen first. It needs Config.Store; without one it
-	// returns ErrNoStore. Errors wrap ErrStore.
+	// most recently seen first: at most the store's per-user cap
+	// (DefaultMaxSessionsPerUser unless configured). It needs
+	// Config.Store; without one it returns ErrNoStore. Errors wrap
+	// ErrStore.
 	ListUserSessions func(ctx context.Context, userID string) ([]SessionRecord, error)
 
 	// Middleware is the route guard; see the package doc's "Route rules".
@@ -262,6 +270,7 @@ type engine[U any] struct {
 	attrs cookies.Attrs
 	key   *contextKey
 	log   *slog.Logger
+	revs  *revocations // pending revocations; nil without a store
 }
 
 // NextAuthSession validates cfg, applies defaults and returns the configured
@@ -287,8 +296,9 @@ func NextAuthSession[U any](cfg Config[U]) (*AuthSession[U], error) {
 			SameSite: cfg.Cookie.SameSite,
 			Secure:   !cfg.Cookie.Insecure,
 		},
-		key: &contextKey{"authsession"},
-		log: cfg.Logger,
+		key:  &contextKey{"authsession"},
+		log:  cfg.Logger,
+		revs: newRevocations(cfg.Store, cfg.StoreTimeout, cfg.Now, cfg.Logger),
 	}
 	if e.codec, err = newCodec(&cfg); err != nil {
 		return nil, err

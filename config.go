@@ -25,6 +25,7 @@ const (
 	DefaultAPIPath          = "/api/session"
 	DefaultCacheBytes       = 8 << 20
 	DefaultTouchAfter       = time.Minute
+	DefaultStoreTimeout     = 250 * time.Millisecond
 
 	// MinSecretBytes is the shortest secret NextAuthSession accepts.
 	MinSecretBytes = 32
@@ -211,8 +212,18 @@ type Config[U any] struct {
 	TouchAfter time.Duration
 
 	// StoreFailOpen treats the session cookie as valid when the store is
-	// unreachable. Default false: fail closed (no session).
+	// unreachable. Default false: fail closed (no session). A session
+	// whose revocation is pending on this instance stays revoked either
+	// way.
 	StoreFailOpen bool
+
+	// StoreTimeout is the deadline of the store calls of one operation (a
+	// request's session check and touch, a sign-in, a logout, a listing):
+	// past it they fail like an unreachable store, so a frozen store costs
+	// a request at most this long. The store must honour its context (for
+	// go-redis, set ContextTimeoutEnabled). Default 250ms; must not be
+	// negative.
+	StoreTimeout time.Duration
 
 	// CacheBytes caps the memory of the verified-token cache. Default
 	// 8 MiB; a negative value disables the cache.
@@ -324,6 +335,12 @@ func (c Config[U]) resolve() (Config[U], error) {
 	}
 	if c.TouchAfter < 0 {
 		return c, configError("TouchAfter", "must not be negative, got %v", c.TouchAfter)
+	}
+	if c.StoreTimeout == 0 {
+		c.StoreTimeout = DefaultStoreTimeout
+	}
+	if c.StoreTimeout < 0 {
+		return c, configError("StoreTimeout", "must not be negative, got %v", c.StoreTimeout)
 	}
 	if c.CacheBytes == 0 {
 		c.CacheBytes = DefaultCacheBytes

@@ -123,7 +123,7 @@ func (e *engine[U]) loadToken(r *http.Request, tok string) (Session[U], bool) {
 		e.log.LogAttrs(r.Context(), slog.LevelDebug, "authsession: rejected session cookie", slog.String("reason", "session expired"))
 		return zero, false
 	}
-	if !e.checkStore(r.Context(), r, &s) {
+	if !e.checkStore(r.Context(), &s) {
 		return zero, false
 	}
 	if e.cfg.OnValidate != nil && !e.cfg.OnValidate(r.Context(), s) {
@@ -339,9 +339,12 @@ func (e *engine[U]) clear(w http.ResponseWriter, r *http.Request, s *Session[U])
 // deleteSession clears the cookie and revokes the session it carries in the
 // store, even when the store check failed (a store that was down).
 func (e *engine[U]) deleteSession(w http.ResponseWriter, r *http.Request) error {
-	id := e.requestSessionID(r)
+	s, ok := e.carriedSession(r)
 	e.clear(w, r, nil)
-	return e.revokeID(r.Context(), id)
+	if !ok {
+		return nil
+	}
+	return e.revokeSession(r.Context(), &s)
 }
 
 func (e *engine[U]) encryptSession(s Session[U]) (string, error) {

@@ -42,6 +42,11 @@ var (
 	// ErrStore means the configured session store failed.
 	ErrStore = errors.New("authsession: session store failure")
 
+	// ErrStoreFull means a MemoryStore is full of live sessions and cannot
+	// record another; the sign-in fails (wrapped in ErrStore) rather than
+	// end another user's session.
+	ErrStoreFull = errors.New("authsession: session store full")
+
 	// ErrFieldNotAllowed means an update named a field that may not be
 	// changed through the session API or Actions: one not listed in
 	// Config.UpdatableFields, the user's "id", a token, or any session

@@ -3,6 +3,7 @@ package authsession
 import (
 	"container/heap"
 	"context"
+	"strings"
 	"sync"
 	"time"
 )
@@ -13,10 +14,16 @@ const DefaultMaxSessions = 100_000
 
 // MemoryStoreOptions configures [NewMemoryStore].
 type MemoryStoreOptions struct {
-	// MaxSessions caps the number of records. When the store is full, a new
-	// session evicts the record that expires soonest (expired ones first),
-	// which signs that session out. Default DefaultMaxSessions.
+	// MaxSessions caps the number of records. When the store is full of
+	// live sessions (expired ones are dropped first), Create fails with
+	// ErrStoreFull and the sign-in with ErrStore: a new session never
+	// pushes another user's live session out. Default DefaultMaxSessions.
 	MaxSessions int
+
+	// MaxSessionsPerUser caps each user's live sessions. A sign-in past
+	// it ends the user's own session that expires soonest (ties: the one
+	// created first). Default DefaultMaxSessionsPerUser.
+	MaxSessionsPerUser int
 
 	// Now is the clock deciding expiry. Default time.Now. Pass the same
 	// clock as Config.Now.
@@ -25,39 +32,47 @@ type MemoryStoreOptions struct {
 
 // MemoryStore is a [Store] in process memory, for a single instance of an
 // application (several instances need a shared store such as Redis). It
-// is bounded by MaxSessions, expires records lazily (no background
-// goroutine: an expired record is dropped when it is next looked at or when
-// room is needed) and is safe for concurrent use. Its records are lost when
-// the process exits, which signs everyone out.
+// is bounded by MaxSessions and MaxSessionsPerUser, expires records lazily
+// (no background goroutine: an expired record is dropped when it is next
+// looked at or when room is needed) and is safe for concurrent use. Its
+// calls never wait on I/O. Its records are lost when the process exits,
+// which signs everyone out.
 type MemoryStore struct {
-	max int
-	now func() time.Time
+	max, perUser int
+	now          func() time.Time
 
 	mu     sync.Mutex
-	byID   map[string]*memEntry
-	byUser map[string]map[string]*memEntry
-	heap   memHeap // ordered by expiry, for eviction
+	byKey  map[memKey]*memEntry
+	byUser map[string]map[string]*memEntry // user id → session id → entry
+	heap   memHeap                         // ordered by expiry, to drop expired records
 }
+
+// memKey names a record: a session id is looked up under its user only.
+type memKey struct{ userID, id string }
 
 type memEntry struct {
 	rec   SessionRecord
 	index int // in heap
 }
 
-// NewMemoryStore returns an empty MemoryStore. A negative MaxSessions is
-// treated as the default.
+// NewMemoryStore returns an empty MemoryStore. A negative MaxSessions or
+// MaxSessionsPerUser is treated as the default.
 func NewMemoryStore(opts MemoryStoreOptions) *MemoryStore {
 	if opts.MaxSessions <= 0 {
 		opts.MaxSessions = DefaultMaxSessions
+	}
+	if opts.MaxSessionsPerUser <= 0 {
+		opts.MaxSessionsPerUser = DefaultMaxSessionsPerUser
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	return &MemoryStore{
-		max:    opts.MaxSessions,
-		now:    opts.Now,
-		byID:   make(map[string]*memEntry),
-		byUser: make(map[string]map[string]*memEntry),
+		max:     opts.MaxSessions,
+		perUser: opts.MaxSessionsPerUser,
+		now:     opts.Now,
+		byKey:   make(map[memKey]*memEntry),
+		byUser:  make(map[string]map[string]*memEntry),
 	}
 }
 
@@ -66,10 +81,12 @@ func NewMemoryStore(opts MemoryStoreOptions) *MemoryStore {
 func (m *MemoryStore) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return len(m.byID)
+	return len(m.byKey)
 }
 
-// Create records rec, replacing a record with the same id.
+// Create records rec, replacing the record of the same user and id. Over
+// the user's cap it drops the user's own record that expires soonest; when
+// the store is full of live records it returns ErrStoreFull.
 func (m *MemoryStore) Create(ctx context.Context, rec SessionRecord) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -80,16 +97,19 @@ func (m *MemoryStore) Create(ctx context.Context, rec SessionRecord) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if old := m.byID[rec.ID]; old != nil {
+	if old := m.byKey[memKey{rec.UserID, rec.ID}]; old != nil {
 		m.removeLocked(old)
 	}
 	m.dropExpiredLocked(now)
-	for len(m.byID) >= m.max {
-		m.removeLocked(m.heap[0])
+	for u := m.byUser[rec.UserID]; len(u) >= m.perUser; {
+		m.removeLocked(soonest(u))
+	}
+	if len(m.byKey) >= m.max {
+		return ErrStoreFull
 	}
 	e := &memEntry{rec: rec}
-	m.byID[rec.ID] = e
-	u := m.byUser[rec.UserID]
+	m.byKey[memKey{rec.UserID, rec.ID}] = e
+	u := m.byUser[rec.UserID] // removeLocked drops an emptied map
 	if u == nil {
 		u = make(map[string]*memEntry)
 		m.byUser[rec.UserID] = u
@@ -99,15 +119,37 @@ func (m *MemoryStore) Create(ctx context.Context, rec SessionRecord) error {
 	return nil
 }
 
-// Get returns the live record with the given id.
-func (m *MemoryStore) Get(ctx context.Context, id string) (SessionRecord, bool, error) {
+// soonest returns the entry of u that expires first (ties: created first,
+// then the smaller id). u is not empty.
+func soonest(u map[string]*memEntry) *memEntry {
+	var v *memEntry
+	for _, e := range u {
+		if v == nil || expiresBefore(e, v) {
+			v = e
+		}
+	}
+	return v
+}
+
+func expiresBefore(a, b *memEntry) bool {
+	if c := a.rec.ExpiresAt.Compare(b.rec.ExpiresAt); c != 0 {
+		return c < 0
+	}
+	if c := a.rec.CreatedAt.Compare(b.rec.CreatedAt); c != 0 {
+		return c < 0
+	}
+	return strings.Compare(a.rec.ID, b.rec.ID) < 0
+}
+
+// Get returns the user's live record with the given id.
+func (m *MemoryStore) Get(ctx context.Context, userID, id string) (SessionRecord, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return SessionRecord{}, false, err
 	}
 	now := m.now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	e := m.byID[id]
+	e := m.byKey[memKey{userID, id}]
 	if e == nil {
 		return SessionRecord{}, false, nil
 	}
@@ -119,34 +161,34 @@ func (m *MemoryStore) Get(ctx context.Context, id string) (SessionRecord, bool, 
 }
 
 // Touch sets the last-seen time and expiry of a live record.
-func (m *MemoryStore) Touch(ctx context.Context, id string, lastSeen, expiresAt time.Time) error {
+func (m *MemoryStore) Touch(ctx context.Context, rec SessionRecord) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	now := m.now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	e := m.byID[id]
+	e := m.byKey[memKey{rec.UserID, rec.ID}]
 	if e == nil {
 		return nil
 	}
-	if !now.Before(e.rec.ExpiresAt) || !now.Before(expiresAt) {
+	if !now.Before(e.rec.ExpiresAt) || !now.Before(rec.ExpiresAt) {
 		m.removeLocked(e)
 		return nil
 	}
-	e.rec.LastSeen, e.rec.ExpiresAt = lastSeen, expiresAt
+	e.rec.LastSeen, e.rec.ExpiresAt = rec.LastSeen, rec.ExpiresAt
 	heap.Fix(&m.heap, e.index)
 	return nil
 }
 
-// Revoke removes the record with the given id.
-func (m *MemoryStore) Revoke(ctx context.Context, id string) error {
+// Revoke removes the user's record with the given id.
+func (m *MemoryStore) Revoke(ctx context.Context, userID, id string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if e := m.byID[id]; e != nil {
+	if e := m.byKey[memKey{userID, id}]; e != nil {
 		m.removeLocked(e)
 	}
 	return nil
@@ -171,7 +213,7 @@ func (m *MemoryStore) RevokeUser(ctx context.Context, userID string) (int, error
 	return n, nil
 }
 
-// ListUser returns the user's live records.
+// ListUser returns the user's live records, at most MaxSessionsPerUser.
 func (m *MemoryStore) ListUser(ctx context.Context, userID string) ([]SessionRecord, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -198,7 +240,7 @@ func (m *MemoryStore) dropExpiredLocked(now time.Time) {
 }
 
 func (m *MemoryStore) removeLocked(e *memEntry) {
-	delete(m.byID, e.rec.ID)
+	delete(m.byKey, memKey{e.rec.UserID, e.rec.ID})
 	if u := m.byUser[e.rec.UserID]; u != nil {
 		delete(u, e.rec.ID)
 		if len(u) == 0 {
@@ -215,12 +257,7 @@ type memHeap []*memEntry
 
 func (h memHeap) Len() int { return len(h) }
 
-func (h memHeap) Less(i, j int) bool {
-	if c := h[i].rec.ExpiresAt.Compare(h[j].rec.ExpiresAt); c != 0 {
-		return c < 0
-	}
-	return h[i].rec.CreatedAt.Before(h[j].rec.CreatedAt)
-}
+func (h memHeap) Less(i, j int) bool { return expiresBefore(h[i], h[j]) }
 
 func (h memHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]

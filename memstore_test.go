@@ -2,6 +2,7 @@ package authsession_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"testing"
@@ -12,36 +13,63 @@ import (
 )
 
 func TestMemoryStoreConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, now func() time.Time) authsession.Store {
-		return authsession.NewMemoryStore(authsession.MemoryStoreOptions{Now: now})
+	storetest.Run(t, func(t *testing.T, o storetest.Options) authsession.Store {
+		return authsession.NewMemoryStore(authsession.MemoryStoreOptions{Now: o.Now, MaxSessionsPerUser: o.MaxSessionsPerUser})
 	})
 }
 
+// TestMemoryStoreBounded pins the eviction rules: only expired records and
+// a user's own records (past MaxSessionsPerUser) are ever dropped to make
+// room; a store full of live sessions refuses the new one with
+// ErrStoreFull. (Until issue 16, a full store evicted the record that
+// expired soonest, whoever it belonged to.)
 func TestMemoryStoreBounded(t *testing.T) {
 	ctx := context.Background()
-	clk := storetest.NewClock(time.Unix(1_700_000_000, 0))
+	type create struct {
+		user string
+		ttl  time.Duration
+	}
 	tests := []struct {
-		name     string
-		max      int
-		ttls     []time.Duration // created in order, one second apart
-		advance  time.Duration   // clock move before the last create
-		wantLive []int           // indexes still live at the end
+		name         string
+		max, perUser int
+		creates      []create      // in order, one second apart
+		advance      time.Duration // clock move before the last create
+		wantLastErr  error
+		wantLive     []int // indexes still live at the end
 	}{
-		{"under the cap", 3, []time.Duration{time.Hour, time.Hour}, 0, []int{0, 1}},
-		{"evicts the soonest expiring", 3, []time.Duration{3 * time.Hour, time.Hour, 2 * time.Hour, 4 * time.Hour}, 0, []int{0, 2, 3}},
-		{"ties go to the oldest", 2, []time.Duration{time.Hour, time.Hour, time.Hour}, 0, []int{1, 2}},
-		{"expired entries go first", 2, []time.Duration{time.Minute, 5 * time.Hour, time.Hour}, 2 * time.Minute, []int{1, 2}},
-		{"cap of one", 1, []time.Duration{time.Hour, time.Hour}, 0, []int{1}},
+		{"under the cap", 3, 0, []create{{"u", time.Hour}, {"v", time.Hour}}, 0, nil, []int{0, 1}},
+		{"full of live sessions: the sign-in is refused", 3, 0,
+			[]create{{"a", 3 * time.Hour}, {"b", time.Hour}, {"c", 2 * time.Hour}, {"d", 4 * time.Hour}}, 0, authsession.ErrStoreFull, []int{0, 1, 2}},
+		{"full, one user: refused all the same", 2, 0,
+			[]create{{"a", time.Hour}, {"b", time.Hour}, {"b", time.Hour}}, 0, authsession.ErrStoreFull, []int{0, 1}},
+		{"expired records make room", 2, 0,
+			[]create{{"a", time.Minute}, {"b", 5 * time.Hour}, {"c", time.Hour}}, 2 * time.Minute, nil, []int{1, 2}},
+		{"over the user's cap: their own soonest goes", 10, 2,
+			[]create{{"u", 3 * time.Hour}, {"u", time.Hour}, {"v", time.Minute}, {"u", 2 * time.Hour}}, 0, nil, []int{0, 2, 3}},
+		{"a new session expiring soonest stays", 10, 2,
+			[]create{{"u", 3 * time.Hour}, {"u", 2 * time.Hour}, {"u", time.Hour}}, 0, nil, []int{0, 2}},
+		{"ties go to the oldest", 10, 2,
+			[]create{{"u", time.Hour}, {"u", time.Hour}, {"u", time.Hour}}, 0, nil, []int{1, 2}},
+		{"a user at their cap signs in when the store is full", 3, 2,
+			[]create{{"u", time.Hour}, {"u", 2 * time.Hour}, {"v", time.Minute}, {"u", 3 * time.Hour}}, 0, nil, []int{1, 2, 3}},
+		{"store of one", 1, 0, []create{{"u", time.Hour}, {"v", time.Hour}}, 0, authsession.ErrStoreFull, []int{0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := authsession.NewMemoryStore(authsession.MemoryStoreOptions{MaxSessions: tt.max, Now: clk.Now})
-			for i, ttl := range tt.ttls {
-				if i == len(tt.ttls)-1 {
+			clk := storetest.NewClock(time.Unix(1_700_000_000, 0))
+			m := authsession.NewMemoryStore(authsession.MemoryStoreOptions{MaxSessions: tt.max, MaxSessionsPerUser: tt.perUser, Now: clk.Now})
+			for i, c := range tt.creates {
+				last := i == len(tt.creates)-1
+				if last {
 					clk.Add(tt.advance)
 				}
-				if err := m.Create(ctx, storetest.Record(fmt.Sprint(i), "u", clk.Now(), ttl)); err != nil {
-					t.Fatal(err)
+				err := m.Create(ctx, storetest.Record(fmt.Sprint(i), c.user, clk.Now(), c.ttl))
+				want := error(nil)
+				if last {
+					want = tt.wantLastErr
+				}
+				if !errors.Is(err, want) || (want == nil) != (err == nil) {
+					t.Fatalf("create %d: got %v, want %v", i, err, want)
 				}
 				clk.Add(time.Second)
 			}
@@ -52,13 +80,13 @@ func TestMemoryStoreBounded(t *testing.T) {
 			for _, i := range tt.wantLive {
 				wantSet[i] = true
 			}
-			for i := range tt.ttls {
-				_, found, err := m.Get(ctx, fmt.Sprint(i))
+			for i, c := range tt.creates {
+				_, found, err := m.Get(ctx, c.user, fmt.Sprint(i))
 				if err != nil {
 					t.Fatal(err)
 				}
 				if found != wantSet[i] {
-					t.Errorf("session %d: got live=%v, want %v", i, found, wantSet[i])
+					t.Errorf("session %d of %s: got live=%v, want %v", i, c.user, found, wantSet[i])
 				}
 			}
 		})
@@ -93,9 +121,9 @@ func TestMemoryStoreCanceledContext(t *testing.T) {
 		err  error
 	}{
 		{"Create", m.Create(ctx, rec)},
-		{"Get", func() error { _, _, err := m.Get(ctx, "a"); return err }()},
-		{"Touch", m.Touch(ctx, "a", time.Now(), time.Now())},
-		{"Revoke", m.Revoke(ctx, "a")},
+		{"Get", func() error { _, _, err := m.Get(ctx, "u", "a"); return err }()},
+		{"Touch", m.Touch(ctx, rec)},
+		{"Revoke", m.Revoke(ctx, "u", "a")},
 		{"RevokeUser", func() error { _, err := m.RevokeUser(ctx, "u"); return err }()},
 		{"ListUser", func() error { _, err := m.ListUser(ctx, "u"); return err }()},
 	}
@@ -115,9 +143,12 @@ func heapAfterGC() uint64 {
 	return m.HeapInuse
 }
 
-// TestMemoryStoreMemoryBound fills a store far past MaxSessions and checks
-// that both the record count and the heap it holds stay at what MaxSessions
-// records cost: eviction frees what it drops.
+// TestMemoryStoreMemoryBound floods a store with a hundred times
+// MaxSessions sign-ins, from one user and then from many, and checks that
+// the records and the heap they hold stay at the bound while no other
+// user's live session is ever dropped: one user's flood costs only that
+// user's own sessions (MaxSessionsPerUser); many users' flood is refused
+// once the store is full (ErrStoreFull).
 func TestMemoryStoreMemoryBound(t *testing.T) {
 	const max = 2_000
 	total := 200_000 // 100 times the bound
@@ -126,10 +157,10 @@ func TestMemoryStoreMemoryBound(t *testing.T) {
 	}
 	ctx := context.Background()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	record := func(i int) authsession.SessionRecord {
+	record := func(i int, user string) authsession.SessionRecord {
 		return authsession.SessionRecord{
 			ID:        fmt.Sprintf("sess-%022d", i),
-			UserID:    fmt.Sprintf("user-%d", i%5000),
+			UserID:    user,
 			CreatedAt: now, LastSeen: now,
 			ExpiresAt: now.Add(time.Duration(1+i%1000) * time.Hour),
 			Client:    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36",
@@ -137,18 +168,27 @@ func TestMemoryStoreMemoryBound(t *testing.T) {
 	}
 	base := heapAfterGC()
 	st := authsession.NewMemoryStore(authsession.MemoryStoreOptions{MaxSessions: max, Now: func() time.Time { return now }})
-	for i := range max {
-		if err := st.Create(ctx, record(i)); err != nil {
+	victims := max - authsession.DefaultMaxSessionsPerUser
+	for i := range victims {
+		if err := st.Create(ctx, record(i, fmt.Sprintf("user-%d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := victims; i < max; i++ {
+		if err := st.Create(ctx, record(i, "flooder")); err != nil {
 			t.Fatal(err)
 		}
 	}
 	full := heapAfterGC() - base
-	for i := max; i < total; i++ {
-		if err := st.Create(ctx, record(i)); err != nil {
-			t.Fatal(err)
+	for i := max; i < total/2; i++ {
+		if err := st.Create(ctx, record(i, "flooder")); err != nil {
+			t.Fatalf("the flooder's sign-in %d: %v (their own oldest should make room)", i, err)
 		}
-		if i%10_000 == 0 && st.Len() > max {
-			t.Fatalf("after %d records: got Len %d, want at most %d", i, st.Len(), max)
+	}
+	refused := 0
+	for i := total / 2; i < total; i++ {
+		if err := st.Create(ctx, record(i, fmt.Sprintf("newcomer-%d", i))); errors.Is(err, authsession.ErrStoreFull) {
+			refused++
 		}
 	}
 	after := heapAfterGC() - base
@@ -157,7 +197,15 @@ func TestMemoryStoreMemoryBound(t *testing.T) {
 	if st.Len() != max {
 		t.Errorf("got Len %d, want %d", st.Len(), max)
 	}
+	if refused != total-total/2 {
+		t.Errorf("newcomers: got %d refused, want all %d", refused, total-total/2)
+	}
+	for i := range victims {
+		if _, found, _ := st.Get(ctx, fmt.Sprintf("user-%d", i), record(i, "").ID); !found {
+			t.Fatalf("user-%d's live session was dropped by the flood", i)
+		}
+	}
 	if after > 2*full+256<<10 {
-		t.Errorf("heap grew from %d B (at the bound) to %d B after %d records: eviction does not free memory", full, after, total)
+		t.Errorf("heap grew from %d B (at the bound) to %d B after %d records", full, after, total)
 	}
 }

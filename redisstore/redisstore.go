@@ -1,27 +1,33 @@
 // Package redisstore is an authsession.Store in Redis, for applications
 // that run several instances behind one load balancer: a session revoked
-// on one instance is dead on all of them.
+// on one instance is dead on all of them. It works with a single Redis
+// server (with replicas or Sentinel) and with Redis Cluster.
 //
-// Each session is a hash under Prefix+"s:"+id that expires with the
-// session. Each user has a sorted set under Prefix+"u:"+userID of their
-// session ids scored by expiry, which expires with the user's last session;
-// "log out everywhere" reads that set and never scans the keyspace.
+// Each session is a hash under Prefix+"s:{"+userID+"}:"+id that expires
+// with the session. Each user has a sorted set under Prefix+"u:{"+userID+"}"
+// of their session ids scored by expiry, which expires with the user's last
+// session; "log out everywhere" reads that set and never scans the
+// keyspace. The braces make the user id the key's Redis Cluster hash tag,
+// so all of a user's keys live in one slot and every write is one Lua
+// script, atomic even on a cluster.
 //
-//	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+//	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", ContextTimeoutEnabled: true})
 //	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
 //		Store: redisstore.New(rdb, redisstore.Options{}),
 //	})
 //
-// Creating and touching a session runs a short Lua script over the
-// session's key and its user's key, so the store needs a single Redis
-// server (with replicas or Sentinel as you like), not Redis Cluster.
+// Create the client with ContextTimeoutEnabled (redis.Options,
+// redis.ClusterOptions or redis.UniversalOptions): without it go-redis
+// ignores the context's deadline on the socket, and a frozen Redis holds
+// each request for the client's ReadTimeout (5 s by default) instead of
+// authsession.Config.StoreTimeout.
 package redisstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/authsession/authsession"
@@ -35,7 +41,15 @@ const DefaultPrefix = "authsession:"
 type Options struct {
 	// Prefix starts every key the store writes. Default "authsession:".
 	// Give each application sharing a Redis database its own prefix.
+	// Braces in it are written as %7B and %7D, so that the user's id is
+	// the only hash tag in a key.
 	Prefix string
+
+	// MaxSessionsPerUser caps each user's live sessions: a sign-in past it
+	// ends the user's own session that expires soonest, in the same
+	// script. Default authsession.DefaultMaxSessionsPerUser; a negative
+	// value is treated as the default.
+	MaxSessionsPerUser int
 
 	// Now is the clock from which TTLs are computed. Default time.Now.
 	Now func() time.Time
@@ -45,69 +59,76 @@ type Options struct {
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
+	cap    int
 	now    func() time.Time
 }
 
 var _ authsession.Store = (*Store)(nil)
 
-// New returns a Store using rdb, which the caller keeps and closes.
+// New returns a Store using rdb, which the caller keeps and closes: a
+// *redis.Client, a *redis.ClusterClient, or any redis.UniversalClient
+// (such as a failover client).
 func New(rdb redis.UniversalClient, opts Options) *Store {
 	if opts.Prefix == "" {
 		opts.Prefix = DefaultPrefix
 	}
+	if opts.MaxSessionsPerUser <= 0 {
+		opts.MaxSessionsPerUser = authsession.DefaultMaxSessionsPerUser
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Store{rdb: rdb, prefix: opts.Prefix, now: opts.Now}
+	return &Store{rdb: rdb, prefix: escapeTag(opts.Prefix), cap: opts.MaxSessionsPerUser, now: opts.Now}
 }
 
-func (s *Store) sessionKey(id string) string  { return s.prefix + "s:" + id }
-func (s *Store) userKey(userID string) string { return s.prefix + "u:" + userID }
+// tagEscaper writes braces (and the escape character) as percent escapes:
+// a user id then never ends its hash tag early, and two user ids never
+// make the same key.
+var tagEscaper = strings.NewReplacer("%", "%25", "{", "%7B", "}", "%7D")
 
-// writeScript writes a session hash (KEYS[1]) and its entry in the user's
-// index (KEYS[2]), and gives both their TTL. With ARGV[9] == "1" it only
-// updates the last-seen time and expiry of an existing hash (touch), so a
-// touch racing a revocation never brings the session back.
-//
-// ARGV: userID, createdMs, lastSeenMs, expiresMs, client, ttlMs, id, nowMs, touch.
-var writeScript = redis.NewScript(`
-if ARGV[9] == "1" then
-	if redis.call("EXISTS", KEYS[1]) == 0 then return 0 end
-	redis.call("HSET", KEYS[1], "ls", ARGV[3], "exp", ARGV[4])
-else
-	redis.call("DEL", KEYS[1])
-	redis.call("HSET", KEYS[1], "uid", ARGV[1], "c", ARGV[2], "ls", ARGV[3], "exp", ARGV[4], "cl", ARGV[5])
-end
-redis.call("PEXPIRE", KEYS[1], ARGV[6])
-redis.call("ZADD", KEYS[2], ARGV[4], ARGV[7])
-redis.call("ZREMRANGEBYSCORE", KEYS[2], "-inf", ARGV[8])
-if redis.call("PTTL", KEYS[2]) < tonumber(ARGV[6]) then
-	redis.call("PEXPIRE", KEYS[2], ARGV[6])
-end
-return 1
-`)
+func escapeTag(s string) string {
+	if !strings.ContainsAny(s, "%{}") {
+		return s
+	}
+	return tagEscaper.Replace(s)
+}
+
+// sessionPrefix is the key of the user's sessions without the session id.
+// The user's escaped id between braces is the key's hash tag: the first
+// "{" is the one before it (the prefix and "s:" have none) and the first
+// "}" after it is the one after it, whatever the session id holds.
+func (s *Store) sessionPrefix(userID string) string {
+	return s.prefix + "s:{" + escapeTag(userID) + "}:"
+}
+
+func (s *Store) sessionKey(userID, id string) string {
+	return s.prefix + "s:{" + escapeTag(userID) + "}:" + id // one allocation on the read path
+}
+
+func (s *Store) userKey(userID string) string { return s.prefix + "u:{" + escapeTag(userID) + "}" }
 
 func ms(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 
-// Create records rec with a TTL ending at rec.ExpiresAt.
+// Create records rec with a TTL ending at rec.ExpiresAt, ending the user's
+// sessions that expire soonest past MaxSessionsPerUser.
 func (s *Store) Create(ctx context.Context, rec authsession.SessionRecord) error {
 	now := s.now()
 	ttl := rec.ExpiresAt.Sub(now).Milliseconds()
 	if ttl <= 0 {
 		return nil
 	}
-	err := writeScript.Run(ctx, s.rdb, []string{s.sessionKey(rec.ID), s.userKey(rec.UserID)},
+	err := createScript.Run(ctx, s.rdb, []string{s.sessionKey(rec.UserID, rec.ID), s.userKey(rec.UserID)},
 		rec.UserID, ms(rec.CreatedAt), ms(rec.LastSeen), ms(rec.ExpiresAt), rec.Client,
-		ttl, rec.ID, ms(now), "0").Err()
+		ttl, rec.ID, ms(now), s.cap, s.sessionPrefix(rec.UserID)).Err()
 	if err != nil {
 		return fmt.Errorf("redisstore: create: %w", err)
 	}
 	return nil
 }
 
-// Get returns the live record with the given id.
-func (s *Store) Get(ctx context.Context, id string) (authsession.SessionRecord, bool, error) {
-	m, err := s.rdb.HGetAll(ctx, s.sessionKey(id)).Result()
+// Get returns the user's live record with the given id.
+func (s *Store) Get(ctx context.Context, userID, id string) (authsession.SessionRecord, bool, error) {
+	m, err := s.rdb.HGetAll(ctx, s.sessionKey(userID, id)).Result()
 	if err != nil {
 		return authsession.SessionRecord{}, false, fmt.Errorf("redisstore: get: %w", err)
 	}
@@ -118,7 +139,7 @@ func (s *Store) Get(ctx context.Context, id string) (authsession.SessionRecord, 
 	if err != nil {
 		return authsession.SessionRecord{}, false, err
 	}
-	if !s.now().Before(rec.ExpiresAt) {
+	if rec.UserID != userID || !s.now().Before(rec.ExpiresAt) {
 		return authsession.SessionRecord{}, false, nil
 	}
 	return rec, true, nil
@@ -142,132 +163,69 @@ func decode(id string, m map[string]string) (authsession.SessionRecord, error) {
 	return rec, nil
 }
 
-// Touch sets the last-seen time and expiry (and so the TTL) of a live
-// session.
-func (s *Store) Touch(ctx context.Context, id string, lastSeen, expiresAt time.Time) error {
-	now := s.now()
-	key := s.sessionKey(id)
-	uid, err := s.rdb.HGet(ctx, key, "uid").Result()
-	if errors.Is(err, redis.Nil) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("redisstore: touch: %w", err)
-	}
-	ttl := expiresAt.Sub(now).Milliseconds()
+// Touch writes rec.LastSeen and rec.ExpiresAt (and so the TTL) to the live
+// session rec.ID of rec.UserID.
+func (s *Store) Touch(ctx context.Context, rec authsession.SessionRecord) error {
+	ttl := rec.ExpiresAt.Sub(s.now()).Milliseconds()
 	if ttl <= 0 {
-		return s.revoke(ctx, id, uid)
+		return s.Revoke(ctx, rec.UserID, rec.ID)
 	}
-	err = writeScript.Run(ctx, s.rdb, []string{key, s.userKey(uid)},
-		uid, "", ms(lastSeen), ms(expiresAt), "", ttl, id, ms(now), "1").Err()
+	err := touchScript.Run(ctx, s.rdb, []string{s.sessionKey(rec.UserID, rec.ID), s.userKey(rec.UserID)},
+		rec.UserID, ms(rec.LastSeen), ms(rec.ExpiresAt), ttl, rec.ID).Err()
 	if err != nil {
 		return fmt.Errorf("redisstore: touch: %w", err)
 	}
 	return nil
 }
 
-// Revoke deletes the session with the given id.
-func (s *Store) Revoke(ctx context.Context, id string) error {
-	uid, err := s.rdb.HGet(ctx, s.sessionKey(id), "uid").Result()
-	if errors.Is(err, redis.Nil) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("redisstore: revoke: %w", err)
-	}
-	return s.revoke(ctx, id, uid)
-}
-
-func (s *Store) revoke(ctx context.Context, id, uid string) error {
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, s.sessionKey(id))
-		p.ZRem(ctx, s.userKey(uid), id)
-		return nil
-	})
+// Revoke deletes the user's session with the given id.
+func (s *Store) Revoke(ctx context.Context, userID, id string) error {
+	err := revokeScript.Run(ctx, s.rdb, []string{s.sessionKey(userID, id), s.userKey(userID)}, id).Err()
 	if err != nil {
 		return fmt.Errorf("redisstore: revoke: %w", err)
 	}
 	return nil
 }
 
-// batch bounds the keys sent in one command.
-const batch = 512
-
-// RevokeUser deletes every session in the user's index and returns how
-// many were live. A session created while it runs may survive it.
+// RevokeUser deletes every session of the user, in one script, and
+// returns how many were live.
 func (s *Store) RevokeUser(ctx context.Context, userID string) (int, error) {
-	now := s.now().UnixMilli()
-	ukey := s.userKey(userID)
-	entries, err := s.rdb.ZRangeWithScores(ctx, ukey, 0, -1).Result()
+	n, err := revokeUserScript.Run(ctx, s.rdb, []string{s.userKey(userID)}, ms(s.now()), s.sessionPrefix(userID)).Int()
 	if err != nil {
 		return 0, fmt.Errorf("redisstore: revoke user: %w", err)
-	}
-	n := 0
-	for len(entries) > 0 {
-		chunk := entries[:min(batch, len(entries))]
-		entries = entries[len(chunk):]
-		dels := make([]*redis.IntCmd, len(chunk))
-		members := make([]any, len(chunk))
-		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, z := range chunk {
-				id, _ := z.Member.(string)
-				dels[i], members[i] = p.Del(ctx, s.sessionKey(id)), id
-			}
-			p.ZRem(ctx, ukey, members...)
-			return nil
-		})
-		if err != nil {
-			return n, fmt.Errorf("redisstore: revoke user: %w", err)
-		}
-		for i, d := range dels {
-			if d.Val() == 1 && int64(chunk[i].Score) > now {
-				n++
-			}
-		}
 	}
 	return n, nil
 }
 
-// ListUser returns the user's live sessions, dropping index entries whose
-// session is gone.
+// ListUser returns the user's live sessions (at most MaxSessionsPerUser),
+// dropping index entries whose session is gone.
 func (s *Store) ListUser(ctx context.Context, userID string) ([]authsession.SessionRecord, error) {
 	now := s.now()
-	ukey := s.userKey(userID)
-	ids, err := s.rdb.ZRangeByScore(ctx, ukey, &redis.ZRangeBy{Min: "(" + ms(now), Max: "+inf"}).Result()
+	reply, err := listScript.Run(ctx, s.rdb, []string{s.userKey(userID)}, ms(now), s.sessionPrefix(userID)).Slice()
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: list user: %w", err)
 	}
 	var out []authsession.SessionRecord
-	var stale []any
-	for len(ids) > 0 {
-		chunk := ids[:min(batch, len(ids))]
-		ids = ids[len(chunk):]
-		cmds := make([]*redis.MapStringStringCmd, len(chunk))
-		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, id := range chunk {
-				cmds[i] = p.HGetAll(ctx, s.sessionKey(id))
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("redisstore: list user: %w", err)
+	for i := 0; i+1 < len(reply); i += 2 {
+		id, _ := reply[i].(string)
+		rec, err := decode(id, pairs(reply[i+1]))
+		if err != nil || rec.UserID != userID || !now.Before(rec.ExpiresAt) {
+			continue
 		}
-		for i, c := range cmds {
-			m := c.Val()
-			if len(m) == 0 {
-				stale = append(stale, chunk[i])
-				continue
-			}
-			rec, err := decode(chunk[i], m)
-			if err != nil || rec.UserID != userID || !now.Before(rec.ExpiresAt) {
-				continue
-			}
-			out = append(out, rec)
-		}
-	}
-	if len(stale) > 0 {
-		// Best effort: a failure here leaves entries a later call drops.
-		_ = s.rdb.ZRem(ctx, ukey, stale...).Err()
+		out = append(out, rec)
 	}
 	return out, nil
+}
+
+// pairs turns an HGETALL reply returned from a script (a flat array of
+// field, value) into a map.
+func pairs(v any) map[string]string {
+	a, _ := v.([]any)
+	m := make(map[string]string, len(a)/2)
+	for i := 0; i+1 < len(a); i += 2 {
+		k, _ := a[i].(string)
+		v, _ := a[i+1].(string)
+		m[k] = v
+	}
+	return m
 }

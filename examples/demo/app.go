@@ -304,7 +304,11 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 	u := user{ID: userID(name), Name: name, Extra: map[string]any{"role": role}}
 	if _, err := a.auth.CreateSession(w, r, u); err != nil {
 		a.log.Warn("demo: sign-in failed", "error", err)
-		http.Error(w, "could not sign in", http.StatusInternalServerError)
+		status := http.StatusInternalServerError
+		if errors.Is(err, authsession.ErrStore) { // the store is down or full: try again later
+			status = http.StatusServiceUnavailable
+		}
+		http.Error(w, "could not sign in", status)
 		return
 	}
 	if callback == "" {

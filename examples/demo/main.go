@@ -15,6 +15,8 @@
 //	                so the session page lists your devices and can log you
 //	                out everywhere; default: stateless cookies only
 //	REDIS_URL       use a Redis store instead (redis://host:6379/0)
+//	REDIS_CLUSTER_ADDRS
+//	                use a Redis Cluster store instead (host:port,host:port,…)
 //	COOKIE_SECURE   "1" sets the cookie's Secure attribute (serve over HTTPS)
 package main
 
@@ -58,21 +60,29 @@ func loadOptions(getenv func(string) string, log *slog.Logger) (o options, close
 		o.Secret = base64.StdEncoding.EncodeToString(b[:])
 		log.Warn("SESSION_SECRET is not set: using a throwaway secret, sessions end when the demo restarts; set it with SESSION_SECRET=$(openssl rand -base64 32)")
 	}
-	switch url, kind := getenv("REDIS_URL"), getenv("SESSION_STORE"); {
-	case url != "":
+	switch url, cluster, kind := getenv("REDIS_URL"), getenv("REDIS_CLUSTER_ADDRS"), getenv("SESSION_STORE"); {
+	case url != "" && cluster != "":
+		return o, close, errors.New("demo: both REDIS_URL and REDIS_CLUSTER_ADDRS are set; unset one")
+	case url != "" || cluster != "":
 		if kind != "" && kind != "redis" {
-			return o, close, fmt.Errorf("demo: both REDIS_URL and SESSION_STORE=%q are set; unset one", kind)
-		}
-		if o.Store, close, err = newRedisStore(url); err != nil {
-			return o, close, err
+			return o, close, fmt.Errorf("demo: both a Redis address and SESSION_STORE=%q are set; unset one", kind)
 		}
 		o.StoreName = "redis"
+		if cluster != "" {
+			o.StoreName = "redis cluster"
+			o.Store, close, err = newRedisClusterStore(cluster)
+		} else {
+			o.Store, close, err = newRedisStore(url)
+		}
+		if err != nil {
+			return o, close, err
+		}
 	case kind == "memory":
 		o.Store = authsession.NewMemoryStore(authsession.MemoryStoreOptions{MaxSessions: 10_000})
 		o.StoreName = "memory"
 	case kind == "" || kind == "none" || kind == "stateless":
 	default:
-		return o, close, fmt.Errorf("%w, got %q (set REDIS_URL for Redis)", errBadStore, kind)
+		return o, close, fmt.Errorf("%w, got %q (set REDIS_URL or REDIS_CLUSTER_ADDRS for Redis)", errBadStore, kind)
 	}
 	return o, close, nil
 }

@@ -37,34 +37,49 @@ func (c *Clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// Factory returns an empty store for one test, reading time from now.
+// Options are what the suite asks of a store under test.
+type Options struct {
+	// Now is the store's clock.
+	Now func() time.Time
+	// MaxSessionsPerUser is the per-user cap; 0 asks for the store's
+	// default, authsession.DefaultMaxSessionsPerUser.
+	MaxSessionsPerUser int
+}
+
+// Factory returns an empty store for one test, configured by opts.
 // Stores of one test run must not see each other's records.
-type Factory func(t *testing.T, now func() time.Time) authsession.Store
+type Factory func(t *testing.T, opts Options) authsession.Store
 
 // Run runs the conformance suite against stores from newStore.
 func Run(t *testing.T, newStore Factory) {
 	tests := []struct {
 		name string
+		cap  int
 		fn   func(t *testing.T, s authsession.Store, clk *Clock)
 	}{
-		{"CreateGet", testCreateGet},
-		{"Unknown", testUnknown},
-		{"AlreadyExpired", testAlreadyExpired},
-		{"Expiry", testExpiry},
-		{"Revoke", testRevoke},
-		{"Touch", testTouch},
-		{"TouchAfterRevoke", testTouchAfterRevoke},
-		{"RevokeUser", testRevokeUser},
-		{"ListUser", testListUser},
-		{"HostileIDs", testHostileIDs},
-		{"Concurrent", testConcurrent},
+		{"CreateGet", 0, testCreateGet},
+		{"Unknown", 0, testUnknown},
+		{"AlreadyExpired", 0, testAlreadyExpired},
+		{"Expiry", 0, testExpiry},
+		{"Revoke", 0, testRevoke},
+		{"Touch", 0, testTouch},
+		{"TouchAfterRevoke", 0, testTouchAfterRevoke},
+		{"ScopedByUser", 0, testScopedByUser},
+		{"RevokeUser", 0, testRevokeUser},
+		{"ListUser", 0, testListUser},
+		{"PerUserCap", 3, testPerUserCap},
+		{"DefaultPerUserCap", 0, testDefaultPerUserCap},
+		{"SignInFlood", 0, testSignInFlood},
+		{"RevokeUserRacesCreate", 0, testRevokeUserRacesCreate},
+		{"HostileIDs", 0, testHostileIDs},
+		{"Concurrent", 100, testConcurrent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// A recent real time, at millisecond precision (what stores
 			// keep), so a Redis TTL computed from it is real.
 			clk := NewClock(time.UnixMilli(time.Now().UnixMilli()))
-			tt.fn(t, newStore(t, clk.Now), clk)
+			tt.fn(t, newStore(t, Options{Now: clk.Now, MaxSessionsPerUser: tt.cap}), clk)
 		})
 	}
 }
@@ -88,13 +103,28 @@ func create(t *testing.T, s authsession.Store, rec authsession.SessionRecord) {
 	}
 }
 
-func live(t *testing.T, s authsession.Store, id string) bool {
+// live reports whether the session id of user is live.
+func live(t *testing.T, s authsession.Store, user, id string) bool {
 	t.Helper()
-	_, found, err := s.Get(context.Background(), id)
+	_, found, err := s.Get(context.Background(), user, id)
 	if err != nil {
-		t.Fatalf("Get(%q): %v", id, err)
+		t.Fatalf("Get(%.20q, %.20q): %v", user, id, err)
 	}
 	return found
+}
+
+// touch writes lastSeen and expiresAt to the session id of user.
+func touch(s authsession.Store, user, id string, lastSeen, expiresAt time.Time) error {
+	return s.Touch(context.Background(), authsession.SessionRecord{ID: id, UserID: user, LastSeen: lastSeen, ExpiresAt: expiresAt})
+}
+
+func list(t *testing.T, s authsession.Store, user string) []string {
+	t.Helper()
+	recs, err := s.ListUser(context.Background(), user)
+	if err != nil {
+		t.Fatalf("ListUser(%.20q): %v", user, err)
+	}
+	return ids(recs)
 }
 
 func ids(recs []authsession.SessionRecord) []string {
@@ -114,7 +144,7 @@ func sameRecord(a, b authsession.SessionRecord) bool {
 func testCreateGet(t *testing.T, s authsession.Store, clk *Clock) {
 	want := Record("sess-1", "u_1", clk.Now(), time.Hour)
 	create(t, s, want)
-	got, found, err := s.Get(context.Background(), "sess-1")
+	got, found, err := s.Get(context.Background(), "u_1", "sess-1")
 	if err != nil || !found {
 		t.Fatalf("Get: got found=%v err=%v, want found=true err=nil", found, err)
 	}
@@ -125,23 +155,26 @@ func testCreateGet(t *testing.T, s authsession.Store, clk *Clock) {
 	again := want
 	again.Client = "other"
 	create(t, s, again)
-	if got, _, _ := s.Get(context.Background(), "sess-1"); got.Client != "other" {
+	if got, _, _ := s.Get(context.Background(), "u_1", "sess-1"); got.Client != "other" {
 		t.Errorf("after re-create: got client %q, want %q", got.Client, "other")
+	}
+	if got := list(t, s, "u_1"); !slices.Equal(got, []string{"sess-1"}) {
+		t.Errorf("ListUser after re-create: got %q, want one record", got)
 	}
 }
 
 func testUnknown(t *testing.T, s authsession.Store, clk *Clock) {
 	ctx := context.Background()
-	if _, found, err := s.Get(ctx, "nope"); found || err != nil {
+	if _, found, err := s.Get(ctx, "u_1", "nope"); found || err != nil {
 		t.Errorf("Get(unknown): got found=%v err=%v, want false, nil", found, err)
 	}
-	if err := s.Revoke(ctx, "nope"); err != nil {
+	if err := s.Revoke(ctx, "u_1", "nope"); err != nil {
 		t.Errorf("Revoke(unknown): got %v, want nil", err)
 	}
-	if err := s.Touch(ctx, "nope", clk.Now(), clk.Now().Add(time.Hour)); err != nil {
+	if err := touch(s, "u_1", "nope", clk.Now(), clk.Now().Add(time.Hour)); err != nil {
 		t.Errorf("Touch(unknown): got %v, want nil", err)
 	}
-	if live(t, s, "nope") {
+	if live(t, s, "u_1", "nope") {
 		t.Errorf("Touch(unknown) created a record")
 	}
 	if n, err := s.RevokeUser(ctx, "nobody"); n != 0 || err != nil {
@@ -156,12 +189,12 @@ func testAlreadyExpired(t *testing.T, s authsession.Store, clk *Clock) {
 	for _, ttl := range []time.Duration{0, -time.Second, -time.Hour} {
 		id := fmt.Sprintf("dead%d", ttl)
 		create(t, s, Record(id, "u_1", clk.Now(), ttl))
-		if live(t, s, id) {
+		if live(t, s, "u_1", id) {
 			t.Errorf("ttl %v: got live, want not stored", ttl)
 		}
 	}
-	if recs, _ := s.ListUser(context.Background(), "u_1"); len(recs) != 0 {
-		t.Errorf("ListUser: got %d records, want 0", len(recs))
+	if got := list(t, s, "u_1"); len(got) != 0 {
+		t.Errorf("ListUser: got %d records, want 0", len(got))
 	}
 }
 
@@ -169,17 +202,13 @@ func testExpiry(t *testing.T, s authsession.Store, clk *Clock) {
 	create(t, s, Record("short", "u_1", clk.Now(), time.Minute))
 	create(t, s, Record("long", "u_1", clk.Now(), time.Hour))
 	clk.Add(time.Minute)
-	if live(t, s, "short") {
+	if live(t, s, "u_1", "short") {
 		t.Errorf("short: got live at its expiry, want expired")
 	}
-	if !live(t, s, "long") {
+	if !live(t, s, "u_1", "long") {
 		t.Errorf("long: got expired, want live")
 	}
-	recs, err := s.ListUser(context.Background(), "u_1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := ids(recs), []string{"long"}; !slices.Equal(got, want) {
+	if got, want := list(t, s, "u_1"), []string{"long"}; !slices.Equal(got, want) {
 		t.Errorf("ListUser: got %v, want %v", got, want)
 	}
 	if n, err := s.RevokeUser(context.Background(), "u_1"); n != 1 || err != nil {
@@ -190,20 +219,19 @@ func testExpiry(t *testing.T, s authsession.Store, clk *Clock) {
 func testRevoke(t *testing.T, s authsession.Store, clk *Clock) {
 	create(t, s, Record("a", "u_1", clk.Now(), time.Hour))
 	create(t, s, Record("b", "u_1", clk.Now(), time.Hour))
-	if err := s.Revoke(context.Background(), "a"); err != nil {
+	if err := s.Revoke(context.Background(), "u_1", "a"); err != nil {
 		t.Fatal(err)
 	}
-	if live(t, s, "a") {
+	if live(t, s, "u_1", "a") {
 		t.Errorf("a: got live after Revoke")
 	}
-	if !live(t, s, "b") {
+	if !live(t, s, "u_1", "b") {
 		t.Errorf("b: got revoked, want live")
 	}
-	recs, _ := s.ListUser(context.Background(), "u_1")
-	if got, want := ids(recs), []string{"b"}; !slices.Equal(got, want) {
+	if got, want := list(t, s, "u_1"), []string{"b"}; !slices.Equal(got, want) {
 		t.Errorf("ListUser: got %v, want %v", got, want)
 	}
-	if err := s.Revoke(context.Background(), "a"); err != nil {
+	if err := s.Revoke(context.Background(), "u_1", "a"); err != nil {
 		t.Errorf("second Revoke: got %v, want nil", err)
 	}
 }
@@ -213,34 +241,82 @@ func testTouch(t *testing.T, s authsession.Store, clk *Clock) {
 	create(t, s, Record("a", "u_1", start, time.Minute))
 	clk.Add(30 * time.Second)
 	seen, exp := clk.Now(), clk.Now().Add(time.Hour)
-	if err := s.Touch(context.Background(), "a", seen, exp); err != nil {
+	// Touch writes LastSeen and ExpiresAt only: the other fields of the
+	// record it is given are ignored.
+	err := s.Touch(context.Background(), authsession.SessionRecord{
+		ID: "a", UserID: "u_1", LastSeen: seen, ExpiresAt: exp, CreatedAt: seen, Client: "ignored",
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	clk.Add(time.Minute) // past the original expiry
-	got, found, err := s.Get(context.Background(), "a")
+	got, found, err := s.Get(context.Background(), "u_1", "a")
 	if err != nil || !found {
 		t.Fatalf("Get after Touch: got found=%v err=%v, want live", found, err)
 	}
-	if !got.LastSeen.Equal(seen) || !got.ExpiresAt.Equal(exp) || !got.CreatedAt.Equal(start) || got.UserID != "u_1" {
-		t.Errorf("after Touch: got %+v, want lastSeen %v, expiresAt %v, createdAt %v", got, seen, exp, start)
+	want := Record("a", "u_1", start, time.Minute)
+	want.LastSeen, want.ExpiresAt = seen, exp
+	if !sameRecord(got, want) {
+		t.Errorf("after Touch: got %+v, want %+v", got, want)
 	}
 	recs, _ := s.ListUser(context.Background(), "u_1")
 	if len(recs) != 1 || !recs[0].ExpiresAt.Equal(exp) {
 		t.Errorf("ListUser after Touch: got %+v, want one record expiring %v", recs, exp)
+	}
+	// A touch to an expiry in the past ends the session.
+	if err := touch(s, "u_1", "a", clk.Now(), clk.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if live(t, s, "u_1", "a") || len(list(t, s, "u_1")) != 0 {
+		t.Errorf("Touch to a past expiry: got live, want gone")
 	}
 }
 
 func testTouchAfterRevoke(t *testing.T, s authsession.Store, clk *Clock) {
 	ctx := context.Background()
 	create(t, s, Record("a", "u_1", clk.Now(), time.Hour))
-	if err := s.Revoke(ctx, "a"); err != nil {
+	if err := s.Revoke(ctx, "u_1", "a"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Touch(ctx, "a", clk.Now(), clk.Now().Add(time.Hour)); err != nil {
+	if err := touch(s, "u_1", "a", clk.Now(), clk.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if live(t, s, "a") {
+	if live(t, s, "u_1", "a") {
 		t.Errorf("Touch brought a revoked session back")
+	}
+}
+
+// testScopedByUser checks that a session is reached only through its own
+// user: another user's id finds, touches and revokes nothing, and the
+// same session id under two users is two records.
+func testScopedByUser(t *testing.T, s authsession.Store, clk *Clock) {
+	ctx := context.Background()
+	create(t, s, Record("a", "u_1", clk.Now(), time.Hour))
+	if live(t, s, "u_2", "a") {
+		t.Errorf("Get through another user: got live, want not found")
+	}
+	if err := touch(s, "u_2", "a", clk.Now(), clk.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Revoke(ctx, "u_2", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if !live(t, s, "u_1", "a") {
+		t.Fatalf("another user's Touch or Revoke ended the session")
+	}
+	other := Record("a", "u_2", clk.Now(), 2*time.Hour)
+	other.Client = "u_2's"
+	create(t, s, other)
+	got, found, _ := s.Get(ctx, "u_1", "a")
+	if !found || got.UserID != "u_1" || got.Client == "u_2's" {
+		t.Errorf("the same id under another user replaced the record: got %+v, %v", got, found)
+	}
+	if err := s.Revoke(ctx, "u_2", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if !live(t, s, "u_1", "a") || live(t, s, "u_2", "a") {
+		t.Errorf("Revoke(u_2, a): got u_1's live=%v, u_2's live=%v, want true, false",
+			live(t, s, "u_1", "a"), live(t, s, "u_2", "a"))
 	}
 }
 
@@ -255,11 +331,11 @@ func testRevokeUser(t *testing.T, s authsession.Store, clk *Clock) {
 		t.Fatalf("RevokeUser: got %d, %v, want 5, nil", n, err)
 	}
 	for i := range 5 {
-		if id := fmt.Sprintf("u1-%d", i); live(t, s, id) {
+		if id := fmt.Sprintf("u1-%d", i); live(t, s, "u_1", id) {
 			t.Errorf("%s: got live after RevokeUser", id)
 		}
 	}
-	if !live(t, s, "u2-0") {
+	if !live(t, s, "u_2", "u2-0") {
 		t.Errorf("another user's session was revoked")
 	}
 	if n, err := s.RevokeUser(ctx, "u_1"); n != 0 || err != nil {
@@ -267,7 +343,7 @@ func testRevokeUser(t *testing.T, s authsession.Store, clk *Clock) {
 	}
 	// The user can sign in again afterwards.
 	create(t, s, Record("u1-new", "u_1", clk.Now(), time.Hour))
-	if !live(t, s, "u1-new") {
+	if !live(t, s, "u_1", "u1-new") {
 		t.Errorf("new session after RevokeUser: got not live")
 	}
 }
@@ -296,31 +372,145 @@ func testListUser(t *testing.T, s authsession.Store, clk *Clock) {
 	}
 }
 
+// testPerUserCap runs with a cap of 3: a user's fourth and fifth sessions
+// end their own sessions that expire soonest, never another user's; a new
+// session that itself expires soonest stays and the soonest of the others
+// goes.
+func testPerUserCap(t *testing.T, s authsession.Store, clk *Clock) {
+	create(t, s, Record("other", "u_2", clk.Now(), time.Minute))
+	for i := range 5 {
+		// s0 expires first, s4 last.
+		create(t, s, Record(fmt.Sprintf("s%d", i), "u_1", clk.Now(), time.Duration(i+1)*time.Hour))
+	}
+	if got, want := list(t, s, "u_1"), []string{"s2", "s3", "s4"}; !slices.Equal(got, want) {
+		t.Errorf("after 5 sign-ins: got %q, want %q", got, want)
+	}
+	for _, id := range []string{"s0", "s1"} {
+		if live(t, s, "u_1", id) {
+			t.Errorf("%s: got live past the cap, want revoked", id)
+		}
+	}
+	if !live(t, s, "u_2", "other") {
+		t.Errorf("another user's session (expiring sooner than all) was revoked")
+	}
+	create(t, s, Record("short", "u_1", clk.Now(), 30*time.Minute))
+	if got, want := list(t, s, "u_1"), []string{"s3", "s4", "short"}; !slices.Equal(got, want) {
+		t.Errorf("after a short-lived sign-in: got %q, want %q", got, want)
+	}
+	// Re-creating an existing session does not count twice.
+	create(t, s, Record("s4", "u_1", clk.Now(), 5*time.Hour))
+	if got, want := list(t, s, "u_1"), []string{"s3", "s4", "short"}; !slices.Equal(got, want) {
+		t.Errorf("after re-creating s4: got %q, want %q", got, want)
+	}
+}
+
+func testDefaultPerUserCap(t *testing.T, s authsession.Store, clk *Clock) {
+	const n = authsession.DefaultMaxSessionsPerUser + 5
+	for i := range n {
+		create(t, s, Record(fmt.Sprintf("s%02d", i), "u_1", clk.Now(), time.Duration(i+1)*time.Minute))
+	}
+	got := list(t, s, "u_1")
+	if len(got) != authsession.DefaultMaxSessionsPerUser || got[0] != "s05" {
+		t.Errorf("after %d sign-ins: got %q, want the last %d (s05 onwards)", n, got, authsession.DefaultMaxSessionsPerUser)
+	}
+}
+
+// testSignInFlood: one user signing in a thousand times keeps at most the
+// cap of sessions, listing stays that small, and another user's session
+// lives on.
+func testSignInFlood(t *testing.T, s authsession.Store, clk *Clock) {
+	create(t, s, Record("victim", "u_2", clk.Now(), time.Hour))
+	for i := range 1000 {
+		create(t, s, Record(fmt.Sprintf("flood-%d", i), "mallory", clk.Now(), time.Hour))
+		if i%100 == 99 {
+			clk.Add(time.Second)
+		}
+	}
+	if got := list(t, s, "mallory"); len(got) != authsession.DefaultMaxSessionsPerUser {
+		t.Errorf("flooding user: got %d sessions, want %d", len(got), authsession.DefaultMaxSessionsPerUser)
+	}
+	if !live(t, s, "u_2", "victim") {
+		t.Errorf("a sign-in flood ended another user's session")
+	}
+	if !live(t, s, "mallory", "flood-999") {
+		t.Errorf("the newest session of the flood: got not live")
+	}
+}
+
+// testRevokeUserRacesCreate races "log out everywhere" against sign-ins
+// of the same user: afterwards every session is either live and listed or
+// gone, and one more RevokeUser ends exactly the listed ones.
+func testRevokeUserRacesCreate(t *testing.T, s authsession.Store, clk *Clock) {
+	ctx := context.Background()
+	const creates = 60
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		for i := range creates {
+			if err := s.Create(ctx, Record(fmt.Sprintf("r%d", i), "racer", clk.Now(), time.Hour)); err != nil {
+				t.Errorf("Create: %v", err)
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for range creates / 3 {
+			if _, err := s.RevokeUser(ctx, "racer"); err != nil {
+				t.Errorf("RevokeUser: %v", err)
+			}
+		}
+	}()
+	wg.Wait()
+	listed := list(t, s, "racer")
+	for i := range creates {
+		id := fmt.Sprintf("r%d", i)
+		if got, want := live(t, s, "racer", id), slices.Contains(listed, id); got != want {
+			t.Errorf("%s: got live=%v, listed=%v", id, got, want)
+		}
+	}
+	if n, err := s.RevokeUser(ctx, "racer"); n != len(listed) || err != nil {
+		t.Errorf("final RevokeUser: got %d, %v, want %d, nil", n, err, len(listed))
+	}
+	for i := range creates {
+		if id := fmt.Sprintf("r%d", i); live(t, s, "racer", id) {
+			t.Errorf("%s: live after the final RevokeUser", id)
+		}
+	}
+}
+
 // testHostileIDs checks that ids and user ids are opaque: separators,
-// glob characters and long values never reach another user's records.
+// glob characters, hash-tag braces, escapes and long values never reach
+// another user's records.
 func testHostileIDs(t *testing.T, s authsession.Store, clk *Clock) {
 	ctx := context.Background()
-	users := []string{"a", "a:b", "*", "a*", "u:a", "s:x", "[a-z]", "ü ñ 😀", "\x00\r\n", strings.Repeat("x", 4096)}
+	users := []string{"a", "a:b", "*", "a*", "u:a", "s:x", "[a-z]", "ü ñ 😀", "\x00\r\n", strings.Repeat("x", 4096),
+		"{", "}", "{a}", "a}:b", "}{", "%7B", "%7Ba%7D", "%", "a}", "{a"}
 	for i, u := range users {
 		create(t, s, Record(fmt.Sprintf("id-%d", i), u, clk.Now(), time.Hour))
 		create(t, s, Record("s:"+u, u, clk.Now(), time.Hour))
+		create(t, s, Record("}:"+u+"{", u, clk.Now(), time.Hour))
 	}
 	for i, u := range users {
-		recs, err := s.ListUser(ctx, u)
-		if err != nil {
-			t.Fatalf("ListUser(%q): %v", u, err)
-		}
-		want := []string{fmt.Sprintf("id-%d", i), "s:" + u}
+		want := []string{fmt.Sprintf("id-%d", i), "s:" + u, "}:" + u + "{"}
 		slices.Sort(want)
-		if got := ids(recs); !slices.Equal(got, want) {
+		if got := list(t, s, u); !slices.Equal(got, want) {
 			t.Errorf("ListUser(%.20q): got %.60q, want %.60q", u, got, want)
 		}
 	}
-	if n, err := s.RevokeUser(ctx, "*"); n != 2 || err != nil {
-		t.Errorf("RevokeUser(*): got %d, %v, want 2, nil", n, err)
+	if n, err := s.RevokeUser(ctx, "*"); n != 3 || err != nil {
+		t.Errorf("RevokeUser(*): got %d, %v, want 3, nil", n, err)
 	}
-	if !live(t, s, "id-0") || !live(t, s, "id-1") {
-		t.Errorf("RevokeUser(*) revoked other users' sessions")
+	if n, err := s.RevokeUser(ctx, "{a}"); n != 3 || err != nil {
+		t.Errorf("RevokeUser({a}): got %d, %v, want 3, nil", n, err)
+	}
+	for i, u := range users {
+		if u == "*" || u == "{a}" {
+			continue
+		}
+		if !live(t, s, u, fmt.Sprintf("id-%d", i)) || len(list(t, s, u)) != 3 {
+			t.Errorf("user %.20q: lost sessions to another user's RevokeUser", u)
+		}
 	}
 }
 
@@ -340,14 +530,14 @@ func testConcurrent(t *testing.T, s authsession.Store, clk *Clock) {
 					errs <- err
 					continue
 				}
-				if _, _, err := s.Get(ctx, id); err != nil {
+				if _, _, err := s.Get(ctx, user, id); err != nil {
 					errs <- err
 				}
-				if err := s.Touch(ctx, id, clk.Now(), clk.Now().Add(2*time.Hour)); err != nil {
+				if err := touch(s, user, id, clk.Now(), clk.Now().Add(2*time.Hour)); err != nil {
 					errs <- err
 				}
 				if i%2 == 0 {
-					if err := s.Revoke(ctx, id); err != nil {
+					if err := s.Revoke(ctx, user, id); err != nil {
 						errs <- err
 					}
 				}
@@ -365,11 +555,7 @@ func testConcurrent(t *testing.T, s authsession.Store, clk *Clock) {
 	// Every odd session survives, every even one is gone.
 	total := 0
 	for _, u := range []string{"u0", "u1"} {
-		recs, err := s.ListUser(ctx, u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		total += len(recs)
+		total += len(list(t, s, u))
 	}
 	want := workers * (each / 2) // odd i of each worker
 	if total != want {

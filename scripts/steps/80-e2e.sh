@@ -4,10 +4,11 @@
 # Chromium through playwright-core (no downloaded browser). Screenshots go
 # to artifacts/.
 section "demo module: tests"
-# The demo's Redis test uses the server of 30-redis.sh when it ran, else
-# its own throw-away one. Vetted by 05-gates.sh; tested under both
-# toolchains (go_test_both, lib.sh).
+# The demo's Redis tests use the server and cluster of 30-redis.sh when it
+# ran, else their own throw-away ones. Vetted by 05-gates.sh; tested under
+# both toolchains (go_test_both, lib.sh).
 start_redis
+start_redis_cluster
 (cd "$ROOT/examples/demo" && go_test_both ./...)
 
 section "e2e: set-up"

@@ -1,0 +1,200 @@
+package redisstore_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/redisstore"
+	"github.com/redis/go-redis/v9"
+)
+
+// app is one instance of an application.
+type app struct {
+	auth *authsession.AuthSession[authsession.User]
+	logs *bytes.Buffer
+}
+
+// newApp returns an instance on rdb whose store keys start with pfx; opts
+// edit its configuration.
+func newApp(t testing.TB, rdb redis.UniversalClient, pfx string, opts ...func(*authsession.Config[authsession.User], *redisstore.Options)) *app {
+	t.Helper()
+	a := &app{logs: &bytes.Buffer{}}
+	var mu sync.Mutex
+	cfg := authsession.Config[authsession.User]{
+		Secret: secret,
+		Logger: slog.New(slog.NewTextHandler(lockedWriter{&mu, a.logs}, nil)),
+	}
+	so := redisstore.Options{Prefix: pfx}
+	for _, o := range opts {
+		o(&cfg, &so)
+	}
+	cfg.Store = redisstore.New(rdb, so)
+	auth, err := authsession.NextAuthSession(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.auth = auth
+	return a
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func (a *app) login(t testing.TB, user string) []*http.Cookie {
+	t.Helper()
+	w := httptest.NewRecorder()
+	r := httptest.NewRequest("POST", "/login", nil)
+	r.Header.Set("User-Agent", "test browser")
+	if _, err := a.auth.CreateSession(w, r, authsession.User{ID: user}); err != nil {
+		t.Errorf("CreateSession: %v", err)
+		return nil
+	}
+	return w.Result().Cookies()
+}
+
+func request(cookies []*http.Cookie) *http.Request {
+	r := httptest.NewRequest("GET", "/", nil)
+	for _, c := range cookies {
+		r.AddCookie(c)
+	}
+	return r
+}
+
+func (a *app) signedIn(cookies []*http.Cookie) bool {
+	return a.auth.IsAuthenticated(request(cookies))
+}
+
+// TestTwoInstancesShareRevocation runs two application instances (two
+// NextAuthSession values, each with its own Redis client) sharing one
+// Redis (or one Redis Cluster) and one secret: a logout on one is seen by
+// the other at once.
+func TestTwoInstancesShareRevocation(t *testing.T) {
+	for _, kind := range kinds {
+		t.Run(kind, func(t *testing.T) { testTwoInstances(t, kind) })
+	}
+}
+
+func testTwoInstances(t *testing.T, kind string) {
+	connect(t, kind) // skip early when missing
+	pfx := prefix(t)
+	newInstance := func() *app { return newApp(t, connect(t, kind), pfx) }
+	one, two := newInstance(), newInstance()
+	ctx := context.Background()
+
+	tests := []struct {
+		name   string
+		logout func(t *testing.T, cookies []*http.Cookie)
+	}{
+		{"DeleteSession on the other instance", func(t *testing.T, cookies []*http.Cookie) {
+			if err := two.auth.DeleteSession(httptest.NewRecorder(), request(cookies)); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"log out everywhere on the other instance", func(t *testing.T, _ []*http.Cookie) {
+			if n, err := two.auth.RevokeUserSessions(ctx, "u_1"); n != 1 || err != nil {
+				t.Fatalf("RevokeUserSessions: got %d, %v, want 1, nil", n, err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cookies := one.login(t, "u_1")
+			// Both instances accept it; instance one reads twice so its
+			// verified-token cache holds it.
+			for _, a := range []*app{one, one, two} {
+				if !a.signedIn(cookies) {
+					t.Fatalf("before logout: got signed out, want signed in")
+				}
+			}
+			if recs, err := two.auth.ListUserSessions(ctx, "u_1"); err != nil || len(recs) != 1 || recs[0].Client != "test browser" {
+				t.Errorf("ListUserSessions on the other instance: got %+v, %v", recs, err)
+			}
+			tt.logout(t, cookies)
+			for i, a := range []*app{one, two} {
+				if a.signedIn(cookies) {
+					t.Errorf("instance %d after logout: got signed in, want signed out", i+1)
+				}
+			}
+		})
+	}
+}
+
+// TestConcurrentInstances creates, reads and revokes sessions from many
+// goroutines across two instances; run with -race.
+func TestConcurrentInstances(t *testing.T) {
+	for _, kind := range kinds {
+		t.Run(kind, func(t *testing.T) { testConcurrentInstances(t, kind) })
+	}
+}
+
+func testConcurrentInstances(t *testing.T, kind string) {
+	pfx := prefix(t)
+	// Four users, four workers each: a cap above what they keep.
+	roomy := func(_ *authsession.Config[authsession.User], o *redisstore.Options) { o.MaxSessionsPerUser = 100 }
+	apps := []*app{newApp(t, connect(t, kind), pfx, roomy), newApp(t, connect(t, kind), pfx, roomy)}
+	ctx := context.Background()
+	const workers, each = 16, 15
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			user := fmt.Sprintf("w%d", w%4)
+			for i := range each {
+				a, b := apps[(w+i)%2], apps[(w+i+1)%2]
+				cookies := a.login(t, user)
+				if !b.signedIn(cookies) {
+					t.Errorf("worker %d: new session not live on the other instance", w)
+				}
+				if i%3 == 0 {
+					if err := b.auth.DeleteSession(httptest.NewRecorder(), request(cookies)); err != nil {
+						t.Errorf("DeleteSession: %v", err)
+					}
+					if a.signedIn(cookies) {
+						t.Errorf("worker %d: deleted session still live", w)
+					}
+				}
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() { // log out everywhere, racing the sign-ins of another user
+		defer wg.Done()
+		for i := range 20 {
+			apps[i%2].login(t, "racer")
+			if _, err := apps[(i+1)%2].auth.RevokeUserSessions(ctx, "racer"); err != nil {
+				t.Errorf("RevokeUserSessions: %v", err)
+			}
+		}
+	}()
+	wg.Wait()
+	total := 0
+	for u := range 4 {
+		recs, err := apps[u%2].auth.ListUserSessions(ctx, fmt.Sprintf("w%d", u))
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += len(recs)
+	}
+	if want := workers * (each - (each+2)/3); total != want {
+		t.Errorf("live sessions: got %d, want %d", total, want)
+	}
+	if recs, _ := apps[0].auth.ListUserSessions(ctx, "racer"); len(recs) != 0 {
+		t.Errorf("racer: got %d live sessions after the last log out everywhere, want 0", len(recs))
+	}
+}

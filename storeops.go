@@ -1,0 +1,288 @@
+package authsession
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// This file holds the engine's store upkeep: checking a session against
+// the store on every load, recording a sign-in, touching, revoking and
+// listing. Every operation's store calls share one deadline
+// (Config.StoreTimeout); a revocation that fails is kept and retried
+// (revocations.go).
+
+// describeClient returns a display-safe description of the request's
+// client: the User-Agent with every control or invalid character replaced
+// by a space, runs of spaces collapsed, cut at MaxClientLength bytes on a
+// character boundary.
+func describeClient(r *http.Request) string {
+	ua := r.Header.Get("User-Agent")
+	if len(ua) > 4*MaxClientLength {
+		ua = ua[:4*MaxClientLength]
+	}
+	var b strings.Builder
+	space := true // drop leading spaces
+	for _, c := range ua {
+		if c == utf8.RuneError || !unicode.IsPrint(c) || unicode.IsSpace(c) {
+			c = ' '
+		}
+		if c == ' ' {
+			if space {
+				continue
+			}
+			space = true
+		} else {
+			space = false
+		}
+		if b.Len()+utf8.RuneLen(c) > MaxClientLength {
+			break
+		}
+		b.WriteRune(c)
+	}
+	return strings.TrimRight(b.String(), " ")
+}
+
+// userID returns the user's id; the factory has checked that U implements
+// UserIDer whenever a store is configured.
+func userID[U any](u U) string {
+	if u, ok := any(u).(User); ok { // the common case, without boxing u
+		return u.ID
+	}
+	if id, ok := any(u).(UserIDer); ok {
+		return id.UserID()
+	}
+	return ""
+}
+
+// storeCtx bounds ctx by Config.StoreTimeout for one operation's store
+// calls. A *MemoryStore never waits on I/O, so it goes without the timer.
+func (e *engine[U]) storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := e.cfg.Store.(*MemoryStore); ok {
+		return ctx, noCancel
+	}
+	return context.WithTimeout(ctx, e.cfg.StoreTimeout)
+}
+
+func noCancel() {}
+
+// revokedUntil is when every token of a session created at created has
+// expired, so a pending revocation of it is moot.
+func (e *engine[U]) revokedUntil(created time.Time) time.Time {
+	return created.Add(e.cfg.MaxLifetime + e.cfg.Leeway)
+}
+
+// carriedSession returns the session the request's cookie carries, from
+// the guard's context or by decrypting the cookie, without consulting the
+// store or the hooks: the session to revoke on a logout or a new sign-in,
+// even when the store check failed. ok is false when there is none.
+func (e *engine[U]) carriedSession(r *http.Request) (Session[U], bool) {
+	if st, ok := r.Context().Value(e.key).(*requestState[U]); ok && st.ok {
+		return st.session, true
+	}
+	tok, ok := e.token(r)
+	if !ok {
+		return Session[U]{}, false
+	}
+	if e.cache != nil {
+		if s, hit := e.cache.get(tok, e.now()); hit {
+			return s, true
+		}
+	}
+	s, _, err := e.codec.decrypt(tok)
+	return s, err == nil
+}
+
+// checkStore reports whether s is alive in the store (true without one). It
+// runs on every load, cache hit or not, so a revocation takes effect on the
+// next request, and a revocation pending on this instance takes effect at
+// once. It writes the last-seen time back at most once per
+// Config.TouchAfter. When the store fails, the session is dead unless
+// Config.StoreFailOpen is set.
+func (e *engine[U]) checkStore(ctx context.Context, s *Session[U]) bool {
+	st := e.cfg.Store
+	if st == nil {
+		return true
+	}
+	uid := userID(s.User)
+	if e.revs.revoked(uid, s.ID, s.CreatedAt) {
+		e.log.LogAttrs(ctx, slog.LevelDebug, "authsession: rejected session cookie", slog.String("reason", "revocation pending"))
+		return false
+	}
+	ctx, cancel := e.storeCtx(ctx)
+	defer cancel()
+	rec, found, err := st.Get(ctx, uid, s.ID)
+	if err != nil {
+		e.log.LogAttrs(ctx, slog.LevelWarn, "authsession: session store unavailable",
+			slog.String("error", err.Error()), slog.Bool("failOpen", e.cfg.StoreFailOpen))
+		return e.cfg.StoreFailOpen
+	}
+	e.revs.kick()
+	if !found {
+		e.log.LogAttrs(ctx, slog.LevelDebug, "authsession: rejected session cookie", slog.String("reason", "session revoked or unknown to the store"))
+		return false
+	}
+	if rec.UserID != uid {
+		e.log.LogAttrs(ctx, slog.LevelWarn, "authsession: rejected session cookie", slog.String("reason", "store record belongs to another user"))
+		return false
+	}
+	now := e.nowMilli()
+	if now.Sub(rec.LastSeen) >= e.cfg.TouchAfter {
+		rec.LastSeen = now
+		rec.ExpiresAt = later(rec.ExpiresAt, s.ExpiresAt)
+		if err := st.Touch(ctx, rec); err != nil {
+			e.log.LogAttrs(ctx, slog.LevelWarn, "authsession: session store touch failed", slog.String("error", err.Error()))
+		}
+	}
+	return true
+}
+
+// recordStore records a new session, first revoking the session the
+// request already carries (a sign-in replaces it: no session fixation).
+func (e *engine[U]) recordStore(ctx context.Context, r *http.Request, s *Session[U]) error {
+	st := e.cfg.Store
+	if st == nil {
+		return nil
+	}
+	uid := userID(s.User)
+	if uid == "" {
+		return fmt.Errorf("%w: the user's UserID is empty", ErrStore)
+	}
+	ctx, cancel := e.storeCtx(ctx)
+	defer cancel()
+	if old, ok := e.carriedSession(r); ok && old.ID != s.ID {
+		if err := e.revokeSession(ctx, &old); err != nil {
+			return fmt.Errorf("%w (previous session)", err)
+		}
+	}
+	rec := SessionRecord{
+		ID:        s.ID,
+		UserID:    uid,
+		CreatedAt: s.CreatedAt,
+		LastSeen:  s.LastActivity,
+		ExpiresAt: s.ExpiresAt,
+		Client:    describeClient(r),
+	}
+	if err := st.Create(ctx, rec); err != nil {
+		return fmt.Errorf("%w: recording the session: %w", ErrStore, err)
+	}
+	return nil
+}
+
+// touchStore notes that s was refreshed: its record now expires with it.
+func (e *engine[U]) touchStore(ctx context.Context, s *Session[U]) {
+	st := e.cfg.Store
+	if st == nil {
+		return
+	}
+	ctx, cancel := e.storeCtx(ctx)
+	defer cancel()
+	rec := SessionRecord{ID: s.ID, UserID: userID(s.User), LastSeen: s.LastActivity, ExpiresAt: s.ExpiresAt}
+	if err := st.Touch(ctx, rec); err != nil {
+		e.log.LogAttrs(ctx, slog.LevelWarn, "authsession: session store touch failed", slog.String("error", err.Error()))
+	}
+}
+
+// revokeStore revokes s, logging a failure (the revocation is then
+// pending).
+func (e *engine[U]) revokeStore(ctx context.Context, s *Session[U]) {
+	if err := e.revokeSession(ctx, s); err != nil {
+		e.log.LogAttrs(ctx, slog.LevelWarn, "authsession: session store revoke failed", slog.String("error", err.Error()))
+	}
+}
+
+// revokeSession revokes s in the store. When that fails, the revocation is
+// kept and retried, this instance already treats s as revoked, and the
+// error wraps ErrStore.
+func (e *engine[U]) revokeSession(ctx context.Context, s *Session[U]) error {
+	if e.cfg.Store == nil || s.ID == "" {
+		return nil
+	}
+	uid := userID(s.User)
+	ctx, cancel := e.storeCtx(ctx)
+	defer cancel()
+	if err := revokeChecked(ctx, e.cfg.Store, uid, s.ID); err != nil {
+		e.revs.addSession(uid, s.ID, e.revokedUntil(s.CreatedAt))
+		return fmt.Errorf("%w: revoking the session (retrying in the background): %w", ErrStore, err)
+	}
+	return nil
+}
+
+func (e *engine[U]) revokeUserSessions(ctx context.Context, userID string) (int, error) {
+	if e.cfg.Store == nil {
+		return 0, ErrNoStore
+	}
+	if userID == "" {
+		return 0, fmt.Errorf("%w: empty user id", ErrStore)
+	}
+	before := e.nowMilli()
+	ctx, cancel := e.storeCtx(ctx)
+	defer cancel()
+	n, err := e.cfg.Store.RevokeUser(ctx, userID)
+	if err == nil {
+		err = revokeBefore(ctx, e.cfg.Store, userID, before) // reads back
+	}
+	if err != nil {
+		e.revs.addUser(userID, before, e.revokedUntil(before))
+		return n, fmt.Errorf("%w: revoking the user's sessions (retrying in the background): %w", ErrStore, err)
+	}
+	return n, nil
+}
+
+func (e *engine[U]) revokeUserSession(ctx context.Context, userID, sessionID string) error {
+	if e.cfg.Store == nil {
+		return ErrNoStore
+	}
+	ctx, cancel := e.storeCtx(ctx)
+	defer cancel()
+	_, found, err := e.cfg.Store.Get(ctx, userID, sessionID)
+	switch {
+	case err != nil:
+		// Unknown whether it is live: revoke it anyway. The store keys
+		// sessions by user, so this can only end one of userID's own.
+		e.revs.addSession(userID, sessionID, e.revokedUntil(e.now()))
+		return fmt.Errorf("%w: looking up the session (revoking it in the background): %w", ErrStore, err)
+	case !found:
+		return ErrNoSession
+	}
+	if err := revokeChecked(ctx, e.cfg.Store, userID, sessionID); err != nil {
+		e.revs.addSession(userID, sessionID, e.revokedUntil(e.now()))
+		return fmt.Errorf("%w: revoking the session (retrying in the background): %w", ErrStore, err)
+	}
+	return nil
+}
+
+// listUserSessions returns the user's live sessions, most recently seen
+// first, leaving out those whose revocation is pending here. The store
+// returns at most its per-user cap of them.
+func (e *engine[U]) listUserSessions(ctx context.Context, userID string) ([]SessionRecord, error) {
+	if e.cfg.Store == nil {
+		return nil, ErrNoStore
+	}
+	if userID == "" {
+		return nil, fmt.Errorf("%w: empty user id", ErrStore)
+	}
+	ctx, cancel := e.storeCtx(ctx)
+	defer cancel()
+	recs, err := e.cfg.Store.ListUser(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("%w: listing the user's sessions: %w", ErrStore, err)
+	}
+	now := e.now()
+	recs = slices.DeleteFunc(recs, func(r SessionRecord) bool {
+		return !now.Before(r.ExpiresAt) || r.UserID != userID || e.revs.revoked(userID, r.ID, r.CreatedAt)
+	})
+	slices.SortFunc(recs, func(a, b SessionRecord) int {
+		if c := b.LastSeen.Compare(a.LastSeen); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return recs, nil
+}

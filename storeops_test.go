@@ -1,0 +1,266 @@
+package authsession_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/authsession/authsession"
+)
+
+func TestStoreTimeoutConfig(t *testing.T) {
+	store := authsession.NewMemoryStore(authsession.MemoryStoreOptions{})
+	tests := []struct {
+		name    string
+		timeout time.Duration
+		want    time.Duration
+		wantErr bool
+	}{
+		{"default", 0, authsession.DefaultStoreTimeout, false},
+		{"set", 2 * time.Second, 2 * time.Second, false},
+		{"negative", -time.Millisecond, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
+				Secret: storeTestSecret, Store: store, StoreTimeout: tt.timeout,
+			})
+			if tt.wantErr {
+				if !errors.Is(err, authsession.ErrConfig) || !strings.Contains(err.Error(), "StoreTimeout") {
+					t.Errorf("got %v, want ErrConfig naming StoreTimeout", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := auth.Config.StoreTimeout; got != tt.want {
+				t.Errorf("StoreTimeout: got %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if authsession.DefaultStoreTimeout != 250*time.Millisecond {
+		t.Errorf("DefaultStoreTimeout: got %v, want 250ms (documented in the README)", authsession.DefaultStoreTimeout)
+	}
+}
+
+// TestStoreTimeout freezes the store: every operation that needs it gives
+// up at Config.StoreTimeout instead of waiting with it, in parallel
+// requests too, and fails closed (or open); nothing is lost once it thaws.
+func TestStoreTimeout(t *testing.T) {
+	const timeout = 50 * time.Millisecond
+	const bound = 40 * timeout // generous for a loaded machine; no deadline would hang forever
+	for _, failOpen := range []bool{false, true} {
+		t.Run(fmt.Sprintf("failOpen=%v", failOpen), func(t *testing.T) {
+			f := newStoreFixture(t, func(c *authsession.Config[authsession.User]) {
+				c.StoreTimeout, c.StoreFailOpen = timeout, failOpen
+			})
+			_, victim := f.login(t, "victim", nil, "A")
+			_, cookies := f.login(t, "u_1", nil, "A")
+			f.store.hang.Store(true)
+			timed := func(name string, op func() error) {
+				t.Helper()
+				start := time.Now()
+				err := op()
+				if d := time.Since(start); d < timeout || d > bound {
+					t.Errorf("%s with a frozen store: took %v, want about %v", name, d, timeout)
+				}
+				if !errors.Is(err, authsession.ErrStore) {
+					t.Errorf("%s with a frozen store: got %v, want ErrStore", name, err)
+				}
+			}
+			timed("GetSession", func() error {
+				if _, ok := f.get(cookies); ok != failOpen {
+					t.Errorf("GetSession: got ok=%v, want %v", ok, failOpen)
+				}
+				return authsession.ErrStore
+			})
+			w := httptest.NewRecorder()
+			timed("CreateSession", func() error {
+				_, err := f.auth.CreateSession(w, httptest.NewRequest("POST", "/login", nil), authsession.User{ID: "u_2"})
+				return err
+			})
+			if len(w.Result().Cookies()) != 0 {
+				t.Errorf("CreateSession with a frozen store set a cookie")
+			}
+			ctx := context.Background()
+			timed("ListUserSessions", func() error { _, err := f.auth.ListUserSessions(ctx, "u_1"); return err })
+
+			// Parallel requests each wait for their own deadline, not in turn.
+			start := time.Now()
+			var wg sync.WaitGroup
+			for range 20 {
+				wg.Add(1)
+				go func() { defer wg.Done(); f.get(cookies) }()
+			}
+			wg.Wait()
+			if d := time.Since(start); d > bound {
+				t.Errorf("20 parallel reads with a frozen store: took %v, want about %v", d, timeout)
+			}
+
+			w = httptest.NewRecorder()
+			timed("DeleteSession", func() error { return f.auth.DeleteSession(w, requestWith(cookies)) })
+			if len(w.Result().Cookies()) == 0 {
+				t.Errorf("DeleteSession with a frozen store: cookie not cleared")
+			}
+			f.store.hang.Store(false)
+			if _, ok := f.get(cookies); ok {
+				t.Errorf("after the thaw: the session logged out while frozen got live, want revoked")
+			}
+			if _, ok := f.get(victim); !ok {
+				t.Errorf("after the thaw: another user's session got lost")
+			}
+		})
+	}
+}
+
+// TestStoreFullRefusesSignIn: a memory store full of live sessions
+// refuses a new sign-in with ErrStore (wrapping ErrStoreFull) and sets no
+// cookie; every signed-in user stays signed in; a user signing in again
+// over their own session, or after an expiry, gets in.
+func TestStoreFullRefusesSignIn(t *testing.T) {
+	f := newStoreFixture(t, func(c *authsession.Config[authsession.User]) {
+		c.Store = &countingStore{Store: authsession.NewMemoryStore(authsession.MemoryStoreOptions{MaxSessions: 3, Now: c.Now})}
+		c.Expiry, c.RefreshThreshold = time.Hour, 10*time.Minute
+	})
+	signedIn := map[string][]*http.Cookie{}
+	for _, u := range []string{"ann", "bob", "cy"} {
+		_, signedIn[u] = f.login(t, u, nil, "A")
+		f.clk.Add(time.Minute)
+	}
+	w := httptest.NewRecorder()
+	_, err := f.auth.CreateSession(w, httptest.NewRequest("POST", "/login", nil), authsession.User{ID: "mallory"})
+	if !errors.Is(err, authsession.ErrStore) || !errors.Is(err, authsession.ErrStoreFull) {
+		t.Errorf("CreateSession in a full store: got %v, want ErrStore and ErrStoreFull", err)
+	}
+	if len(w.Result().Cookies()) != 0 {
+		t.Errorf("CreateSession in a full store set a cookie")
+	}
+	for u, cookies := range signedIn {
+		if _, ok := f.get(cookies); !ok {
+			t.Errorf("%s: signed out by another user's sign-in", u)
+		}
+	}
+	// Bob signs in again from his browser: his old session makes room.
+	if _, c := f.login(t, "bob", signedIn["bob"], "A"); len(c) == 0 {
+		t.Errorf("bob's re-sign-in in a full store: no cookie")
+	}
+	// Once ann's session has expired, a newcomer gets its room.
+	f.clk.Add(58*time.Minute + time.Second)
+	if _, c := f.login(t, "dee", nil, "A"); len(c) == 0 {
+		t.Errorf("sign-in after an expiry made room: no cookie")
+	}
+}
+
+// TestStoreSignInFloodCostsOnlyTheFlooder: one account signing in many
+// times keeps at most DefaultMaxSessionsPerUser sessions (its own oldest
+// go), its device list stays that short, and another user stays signed in.
+func TestStoreSignInFloodCostsOnlyTheFlooder(t *testing.T) {
+	f := newStoreFixture(t, nil)
+	_, victim := f.login(t, "victim", nil, "A")
+	_, first := f.login(t, "mallory", nil, "A")
+	var last []*http.Cookie
+	for range 500 {
+		f.clk.Add(time.Millisecond)
+		_, last = f.login(t, "mallory", nil, "A")
+	}
+	if _, ok := f.get(victim); !ok {
+		t.Errorf("a sign-in flood signed another user out")
+	}
+	if _, ok := f.get(last); !ok {
+		t.Errorf("the flood's newest session: got none, want live")
+	}
+	if _, ok := f.get(first); ok {
+		t.Errorf("the flood's first session: got live, want pushed out by the user's cap")
+	}
+	recs, err := f.auth.ListUserSessions(context.Background(), "mallory")
+	if err != nil || len(recs) != authsession.DefaultMaxSessionsPerUser {
+		t.Errorf("ListUserSessions(mallory): got %d, %v, want %d", len(recs), err, authsession.DefaultMaxSessionsPerUser)
+	}
+}
+
+// TestStoreDropsWrites: a store that loses writes costs the sessions whose
+// writes it lost, never another user's, and never keeps a logged-out
+// session alive on this instance: a revocation is read back, and one the
+// store dropped is kept and retried.
+func TestStoreDropsWrites(t *testing.T) {
+	newFixture := func(t *testing.T) (*storeFixture, *countingStore, authsession.Store) {
+		f := newStoreFixture(t, func(c *authsession.Config[authsession.User]) {
+			c.Expiry, c.RefreshThreshold = time.Hour, 10*time.Minute
+		})
+		return f, f.store, f.store.Store
+	}
+	t.Run("dropped sign-in", func(t *testing.T) {
+		f, d, _ := newFixture(t)
+		_, victim := f.login(t, "victim", nil, "A")
+		d.dropCreates.Store(true)
+		_, cookies := f.login(t, "u_1", nil, "A")
+		if _, ok := f.get(cookies); ok {
+			t.Errorf("a sign-in the store dropped: got a session, want none")
+		}
+		if _, ok := f.get(victim); !ok {
+			t.Errorf("another user's session got lost")
+		}
+	})
+	t.Run("dropped touch", func(t *testing.T) {
+		f, d, _ := newFixture(t)
+		_, cookies := f.login(t, "u_1", nil, "A")
+		f.clk.Add(30 * time.Minute)
+		_, victim := f.login(t, "victim", nil, "A")
+		d.dropTouches.Store(true)
+		f.clk.Add(20 * time.Minute)
+		w := httptest.NewRecorder()
+		if _, err := f.auth.RefreshSession(w, requestWith(cookies)); err != nil {
+			t.Fatal(err)
+		}
+		f.clk.Add(11 * time.Minute) // past the record's first expiry
+		if _, ok := f.get(w.Result().Cookies()); ok {
+			t.Errorf("a session whose refresh the store dropped outlived its record")
+		}
+		if _, ok := f.get(victim); !ok {
+			t.Errorf("another user's session got lost")
+		}
+	})
+	t.Run("dropped revocation", func(t *testing.T) {
+		f, d, inner := newFixture(t)
+		_, victim := f.login(t, "victim", nil, "A")
+		s, cookies := f.login(t, "u_1", nil, "A")
+		d.dropRevokes.Store(true)
+		w := httptest.NewRecorder()
+		if err := f.auth.DeleteSession(w, requestWith(cookies)); !errors.Is(err, authsession.ErrStore) {
+			t.Errorf("DeleteSession on a store that dropped it: got %v, want ErrStore", err)
+		}
+		if _, ok := f.get(cookies); ok {
+			t.Errorf("a logout the store dropped: got a session, want none")
+		}
+		if _, ok := f.get(victim); !ok {
+			t.Errorf("another user's session got lost")
+		}
+		d.dropRevokes.Store(false)
+		waitFor(t, "the retried revocation to land", func() bool {
+			_, found, _ := inner.Get(context.Background(), "u_1", s.ID)
+			return !found
+		})
+		if _, ok := f.get(victim); !ok {
+			t.Errorf("after the retry: another user's session got lost")
+		}
+	})
+}
+
+// waitFor polls cond for up to 10 seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
