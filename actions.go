@@ -243,16 +243,6 @@ func encodesToObject[U any]() bool {
 	return false
 }
 
-// current is the session a read (GET) returns: the request's session,
-// re-issued by auto refresh only when its refresh threshold has passed.
-func (e *engine[U]) current(w http.ResponseWriter, r *http.Request) (Session[U], bool) {
-	s, ok := e.getSession(r)
-	if ok {
-		s, ok = e.autoRefresh(w, r, s)
-	}
-	return s, ok
-}
-
 // errCode is the stable code of an error response; it also selects the
 // HTTP status and the generic message.
 type errCode string

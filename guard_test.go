@@ -54,15 +54,12 @@ func newGuardAuth(t testing.TB, cfg authsession.Config[authsession.User]) *auths
 // at `at` with the given role.
 func sessionCookie(t testing.TB, auth *authsession.AuthSession[authsession.User], role string, at time.Time) string {
 	t.Helper()
-	tok, err := auth.EncryptSession(authsession.Session[authsession.User]{
+	tok := encryptAt(t, auth, authsession.Session[authsession.User]{
 		User:         authsession.User{ID: "u_1", Name: "Ann", Extra: map[string]any{"role": role}},
 		CreatedAt:    at,
 		LastActivity: at,
 		ExpiresAt:    at.Add(auth.Config.Expiry),
-	})
-	if err != nil {
-		t.Fatalf("EncryptSession: %v", err)
-	}
+	}, at)
 	return auth.Config.Cookie.Name + "=" + tok
 }
 

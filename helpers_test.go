@@ -94,3 +94,22 @@ func cookieNamed(cs []*http.Cookie, name string) *http.Cookie {
 	}
 	return nil
 }
+
+// encryptAt returns the token of s as auth would have issued it at `at`:
+// EncryptSession refuses a session that is already over, so a token for a
+// session that is expired or stale today is minted by an instance of the
+// same configuration whose clock reads `at`.
+func encryptAt(t testing.TB, auth *authsession.AuthSession[authsession.User], s authsession.Session[authsession.User], at time.Time) string {
+	t.Helper()
+	cfg := auth.Config
+	cfg.Now = func() time.Time { return at }
+	then, err := authsession.NextAuthSession(cfg)
+	if err != nil {
+		t.Fatalf("NextAuthSession: %v", err)
+	}
+	tok, err := then.EncryptSession(s)
+	if err != nil {
+		t.Fatalf("EncryptSession: %v", err)
+	}
+	return tok
+}

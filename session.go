@@ -1,7 +1,10 @@
 package authsession
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -185,4 +188,40 @@ func (s Session[U]) Public(keepAccessToken bool) Session[U] {
 		s.AccessToken = ""
 	}
 	return s
+}
+
+// newSessionID returns 128 random bits, base64url-encoded.
+func newSessionID() string {
+	var b [16]byte
+	rand.Read(b[:]) // never returns an error (crypto/rand, Go 1.24+)
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// SessionOption adds optional data to a new session.
+type SessionOption func(*sessionOptions)
+
+type sessionOptions struct {
+	accessToken, refreshToken string
+}
+
+// WithTokens stores an access and a refresh token in the new session. They
+// stay on the server: the session API never sends the refresh token, and
+// sends the access token only with Config.ExposeAccessToken.
+func WithTokens(accessToken, refreshToken string) SessionOption {
+	return func(o *sessionOptions) { o.accessToken, o.refreshToken = accessToken, refreshToken }
+}
+
+// cloneSession deep-copies s through its JSON form, so an update never
+// touches maps shared with the cache or another request.
+func cloneSession[U any](s Session[U]) (Session[U], error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return Session[U]{}, fmt.Errorf("authsession: copying session: %w", err)
+	}
+	var c Session[U]
+	if err := json.Unmarshal(b, &c); err != nil {
+		return Session[U]{}, fmt.Errorf("authsession: copying session: %w", err)
+	}
+	c.ID, c.ExpiresAt, c.CreatedAt, c.LastActivity = s.ID, s.ExpiresAt, s.CreatedAt, s.LastActivity
+	return c, nil
 }
