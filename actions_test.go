@@ -182,7 +182,7 @@ func TestActionsUpdateValidateUpdateSeesOldAndNew(t *testing.T) {
 	if res := auth.Actions.Update(rec, req, map[string]any{"name": "Bo"}); !res.Success {
 		t.Fatalf("got %+v, want success", res)
 	}
-	if gotOld.Name != "Ann" || gotNew.Name != "Bo" || gotNew.ID != "u_1" || gotNew.String("role") != "admin" {
+	if gotOld.Name != "Ann" || gotNew.Name != "Bo" || gotNew.ID != "u_1" || gotNew.ExtraString("role") != "admin" {
 		t.Errorf("ValidateUpdate saw old %+v new %+v, want Ann -> Bo with id and role kept", gotOld, gotNew)
 	}
 }

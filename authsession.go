@@ -250,16 +250,11 @@ type ClientConfig struct {
 // functions. Every configuration mistake is reported here, wrapping
 // ErrConfig and naming the field.
 func NextAuthSession[U any](cfg Config[U]) (*AuthSession[U], error) {
-	cfg, err := cfg.resolve()
+	rc, err := cfg.resolve()
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Store != nil {
-		var zero U
-		if _, ok := any(zero).(UserIDer); !ok {
-			return nil, configError("Store", "the user type %T must implement UserIDer to be used with a store", zero)
-		}
-	}
+	cfg = rc.cfg
 	e, err := newEngine(cfg)
 	if err != nil {
 		return nil, err
@@ -278,6 +273,7 @@ func NextAuthSession[U any](cfg Config[U]) (*AuthSession[U], error) {
 		RevokeUserSessions:   e.revokeUserSessions,
 		RevokeUserSession:    e.revokeUserSession,
 		ListUserSessions:     e.listUserSessions,
+		Actions:              newActions(e),
 		Config:               cfg,
 		ClientConfig: ClientConfig{
 			BasePath:         cfg.APIPath,
@@ -287,15 +283,9 @@ func NextAuthSession[U any](cfg Config[U]) (*AuthSession[U], error) {
 			SessionExpiry:    int64(cfg.Expiry / time.Second),
 		},
 	}
-	if a.Handlers, err = newHandlers(e); err != nil {
-		return nil, err
-	}
-	g, err := newGuard(e, a.Handlers)
-	if err != nil {
-		return nil, err
-	}
+	a.Handlers = newHandlers(e, a.Actions, rc.csrf)
+	g := newGuard(e, rc.table, a.Handlers)
 	a.Middleware, a.MiddlewareWith = g.middleware(nil), g.middleware
 	a.RequireSession, a.Require = g.require(nil), g.require
-	a.Actions = newActions(e)
 	return a, nil
 }

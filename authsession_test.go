@@ -46,7 +46,7 @@ func TestCreateAndGetSession(t *testing.T) {
 	if !ok {
 		t.Fatal("GetSession: no session")
 	}
-	if got.ID != s.ID || got.User.ID != "u_1" || got.User.Name != "Ann" || got.User.String("role") != "admin" {
+	if got.ID != s.ID || got.User.ID != "u_1" || got.User.Name != "Ann" || got.User.ExtraString("role") != "admin" {
 		t.Errorf("got %+v, want user u_1 Ann admin with id %s", got, s.ID)
 	}
 	if got.AccessToken != "at-123" || got.RefreshToken != "rt-456" {
@@ -361,7 +361,7 @@ func TestChunkedCookies(t *testing.T) {
 		}
 	}
 	got, ok := a.GetSession(requestWith(cookies))
-	if !ok || got.ID != s.ID || got.User.String("bio") != big.Extra["bio"] {
+	if !ok || got.ID != s.ID || got.User.ExtraString("bio") != big.Extra["bio"] {
 		t.Fatalf("chunked session did not read back whole")
 	}
 
@@ -416,7 +416,7 @@ func TestGrowingSessionClearsSingleCookie(t *testing.T) {
 	if c := cookieNamed(out, "session"); c == nil || c.MaxAge >= 0 {
 		t.Errorf("single cookie: got %+v, want it expired", c)
 	}
-	if got, ok := a.GetSession(requestWith(out)); !ok || got.User.String("bio") == "" {
+	if got, ok := a.GetSession(requestWith(out)); !ok || got.User.ExtraString("bio") == "" {
 		t.Error("grown session did not read back")
 	}
 }
@@ -447,7 +447,7 @@ func TestSessionTooLarge(t *testing.T) {
 	if got := w.Header().Values("Set-Cookie"); len(got) != 0 {
 		t.Errorf("update wrote %d cookies, want none", len(got))
 	}
-	if s, ok := a.GetSession(requestWith(cookies)); !ok || s.User.String("bio") != "" {
+	if s, ok := a.GetSession(requestWith(cookies)); !ok || s.User.ExtraString("bio") != "" {
 		t.Error("the failed update changed the session")
 	}
 }
@@ -474,14 +474,14 @@ func TestUpdateSession(t *testing.T) {
 	if next.ID != orig.ID || !next.ExpiresAt.Equal(orig.ExpiresAt) || !next.CreatedAt.Equal(orig.CreatedAt) {
 		t.Errorf("update changed id or times: got %+v", next)
 	}
-	if cur.User.String("role") != "admin" {
+	if cur.User.ExtraString("role") != "admin" {
 		t.Error("update mutated a session returned earlier")
 	}
 	got, ok := a.GetSession(requestWith(w.Result().Cookies()))
-	if !ok || got.User.Name != "Ann Updated" || got.User.String("role") != "user" || got.AccessToken != "at-2" || got.RefreshToken != "rt-1" {
+	if !ok || got.User.Name != "Ann Updated" || got.User.ExtraString("role") != "user" || got.AccessToken != "at-2" || got.RefreshToken != "rt-1" {
 		t.Errorf("got %+v %v", got, ok)
 	}
-	if again, _ := a.GetSession(requestWith(cookies)); again.User.String("role") != "admin" {
+	if again, _ := a.GetSession(requestWith(cookies)); again.User.ExtraString("role") != "admin" {
 		t.Error("update mutated the cached session of the old cookie")
 	}
 
@@ -722,7 +722,7 @@ func TestSessionJSON(t *testing.T) {
 		t.Errorf("Public(true): %s", pub)
 	}
 	var back authsession.Session[authsession.User]
-	if err := json.Unmarshal(b, &back); err != nil || !back.ExpiresAt.Equal(at) || back.User.String("role") != "admin" {
+	if err := json.Unmarshal(b, &back); err != nil || !back.ExpiresAt.Equal(at) || back.User.ExtraString("role") != "admin" {
 		t.Errorf("round trip: got %+v %v", back, err)
 	}
 }

@@ -37,11 +37,11 @@ func TestForeignClaimsHostile(t *testing.T) {
 		{"minimal", `{` + reg + `}`, nil},
 	}
 	for _, f := range []TokenFormat{FormatAuthJS, FormatNextAuthV4} {
-		cfg, err := Config[User]{Secret: "hostile-claims-secret-0123456789abcdef", Format: f, Now: func() time.Time { return now }}.resolve()
+		rc, err := Config[User]{Secret: "hostile-claims-secret-0123456789abcdef", Format: f, Now: func() time.Time { return now }}.resolve()
 		if err != nil {
 			t.Fatal(err)
 		}
-		layer, err := newTokens(&cfg)
+		layer, err := newTokens(&rc.cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,11 +95,11 @@ func FuzzForeignDecrypt(f *testing.F) {
 	}
 	var layers []*tokens[User]
 	for _, fm := range []TokenFormat{FormatAuthJS, FormatNextAuthV4} {
-		cfg, err := Config[User]{Secret: "fuzz-secret-0123456789abcdefghijklmnop", Format: fm}.resolve()
+		rc, err := Config[User]{Secret: "fuzz-secret-0123456789abcdefghijklmnop", Format: fm}.resolve()
 		if err != nil {
 			f.Fatal(err)
 		}
-		layer, err := newTokens(&cfg)
+		layer, err := newTokens(&rc.cfg)
 		if err != nil {
 			f.Fatal(err)
 		}

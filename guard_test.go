@@ -174,6 +174,36 @@ func TestGuardJSONBody(t *testing.T) {
 	}
 }
 
+// TestGuardJSONPrefixFollowsAPIPath: the paths whose visitors get JSON
+// answers are those under the first segment of Config.APIPath, not a fixed
+// "/api".
+func TestGuardJSONPrefixFollowsAPIPath(t *testing.T) {
+	cfg := guardConfig()
+	cfg.APIPath = "/v1/session"
+	cfg.DefaultRouteType = authsession.RouteAuth
+	h := newGuardAuth(t, cfg).Middleware(&reached{})
+	tests := []struct {
+		target   string
+		status   int
+		location string
+	}{
+		{"/v1/items", 401, ""},
+		{"/v1", 401, ""},
+		{"/ar/v1/items", 401, ""},
+		{"/api/items", 307, "/login?callbackUrl=%2Fapi%2Fitems"},
+		{"/v1x/items", 307, "/login?callbackUrl=%2Fv1x%2Fitems"},
+	}
+	for _, tt := range tests {
+		w := serve(h, "GET", tt.target, "", nil)
+		if w.Code != tt.status || w.Header().Get("Location") != tt.location {
+			t.Errorf("%s: got %d %q, want %d %q", tt.target, w.Code, w.Header().Get("Location"), tt.status, tt.location)
+		}
+		if tt.status == 401 && !strings.Contains(w.Body.String(), `"unauthenticated"`) {
+			t.Errorf("%s: body %q, want the JSON 401", tt.target, w.Body)
+		}
+	}
+}
+
 func TestGuardHostileCallbackUrl(t *testing.T) {
 	auth := newGuardAuth(t, guardConfig())
 	cookie := sessionCookie(t, auth, "user", guardNow)
@@ -399,7 +429,7 @@ func TestGuardAuthorizeHook(t *testing.T) {
 	cfg.Authorize = func(ok bool, r *http.Request, rule authsession.Rule) http.Handler {
 		calls.Add(1)
 		if rule.Pattern == patterns.Admin && ok {
-			if s, _ := auth.GetSession(r); s.User.String("role") != "admin" {
+			if s, _ := auth.GetSession(r); s.User.ExtraString("role") != "admin" {
 				return forbidden
 			}
 		}

@@ -468,7 +468,7 @@ func TestHandlersPatch(t *testing.T) {
 				t.Fatalf("the response's cookie carries no session")
 			}
 			old, _ := apiSessionOf(t, auth, cookies)
-			if s.User.Name != tt.wantName || s.User.ID != "u_1" || s.User.Email != apiUser.Email || s.User.String("role") != "admin" {
+			if s.User.Name != tt.wantName || s.User.ID != "u_1" || s.User.Email != apiUser.Email || s.User.ExtraString("role") != "admin" {
 				t.Errorf("stored user: got %+v, want name %q and the rest unchanged", s.User, tt.wantName)
 			}
 			if s.ID != old.ID || s.AccessToken != "at" || s.RefreshToken != "rt" || !s.CreatedAt.Equal(old.CreatedAt) || !s.ExpiresAt.Equal(old.ExpiresAt) {
@@ -849,7 +849,7 @@ func FuzzHandlersPatch(f *testing.F) {
 		if !ok {
 			t.Fatalf("body %q: 200 without a readable session cookie", body)
 		}
-		if s.User.ID != "u_1" || s.User.Email != apiUser.Email || s.User.String("role") != "admin" || s.AccessToken != "at" || s.RefreshToken != "rt" {
+		if s.User.ID != "u_1" || s.User.Email != apiUser.Email || s.User.ExtraString("role") != "admin" || s.AccessToken != "at" || s.RefreshToken != "rt" {
 			t.Fatalf("body %q: got user %+v tokens %q/%q, want only allowed fields changed", body, s.User, s.AccessToken, s.RefreshToken)
 		}
 	})

@@ -34,11 +34,11 @@ type TokenInfo struct {
 // request (use DecryptSession). Errors wrap ErrConfig or ErrInvalidToken and
 // never contain the token or a secret.
 func InspectToken[U any](cfg Config[U], token string) (TokenInfo, error) {
-	cfg, err := cfg.resolve()
+	rc, err := cfg.resolve()
 	if err != nil {
 		return TokenInfo{}, err
 	}
-	c, err := codecFor(&cfg)
+	c, err := codecFor(&rc.cfg)
 	if err != nil {
 		return TokenInfo{}, err
 	}

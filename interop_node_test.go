@@ -239,8 +239,8 @@ func TestNodeChunkedCookies(t *testing.T) {
 			if !ok {
 				t.Fatal("GetSession: got no session, want one")
 			}
-			if s.User.ID != user.ID || s.User.String("bio") != big {
-				t.Errorf("GetSession: got id %q and a %d-byte bio, want %q and %d bytes", s.User.ID, len(s.User.String("bio")), user.ID, len(big))
+			if s.User.ID != user.ID || s.User.ExtraString("bio") != big {
+				t.Errorf("GetSession: got id %q and a %d-byte bio, want %q and %d bytes", s.User.ID, len(s.User.ExtraString("bio")), user.ID, len(big))
 			}
 		})
 	}

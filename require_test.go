@@ -15,7 +15,9 @@ import (
 	"github.com/authsession/authsession/patterns"
 )
 
-func isAdmin(s authsession.Session[authsession.User]) bool { return s.User.String("role") == "admin" }
+func isAdmin(s authsession.Session[authsession.User]) bool {
+	return s.User.ExtraString("role") == "admin"
+}
 
 // sessionEcho answers with the user id it finds through GetSession and
 // SessionFromContext, so tests see that the middleware handed it over.

@@ -166,7 +166,7 @@ func TestReviewOnRefreshGetsPrivateCopy(t *testing.T) {
 	clk.Add(authsession.DefaultRefreshThreshold + time.Minute)
 	w := httptest.NewRecorder()
 	a.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})).ServeHTTP(w, requestWith(cs))
-	if got := earlier.User.String("role"); got != "user" {
+	if got := earlier.User.ExtraString("role"); got != "user" {
 		t.Errorf("another request's session changed: role got %q, want %q", got, "user")
 	}
 
@@ -193,7 +193,7 @@ func TestReviewCacheIsPrivate(t *testing.T) {
 		if !ok {
 			t.Fatal("no session")
 		}
-		if got := s.User.String("role"); got != "user" {
+		if got := s.User.ExtraString("role"); got != "user" {
 			t.Errorf("role: got %q, want %q", got, "user")
 		}
 	})
@@ -205,7 +205,7 @@ func TestReviewCacheIsPrivate(t *testing.T) {
 		if !ok {
 			t.Fatal("no session")
 		}
-		if got := s.User.String("role"); got != "user" {
+		if got := s.User.ExtraString("role"); got != "user" {
 			t.Errorf("role: got %q, want %q", got, "user")
 		}
 	})

@@ -105,7 +105,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 			if rule.Pattern != patterns.Admin || !signedIn {
 				return nil
 			}
-			if s, _ := auth.GetSession(r); s.User.String("role") != "admin" {
+			if s, _ := auth.GetSession(r); s.User.ExtraString("role") != "admin" {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					http.Error(w, "admins only", http.StatusForbidden)
 				})

@@ -32,11 +32,18 @@ type UserIDer interface {
 	UserID() string
 }
 
-// String returns the user's string form under the key, or "".
-func (u User) String(key string) string {
+// ExtraString returns the extra field key (u.Extra[key]) when it is a
+// string, such as a role, or "" when it is absent or not a string.
+func (u User) ExtraString(key string) string {
 	s, _ := u.Extra[key].(string)
 	return s
 }
+
+// String returns u.ExtraString(key).
+//
+// Deprecated: String(key) reads like [fmt.Stringer] but is not one; use
+// [User.ExtraString].
+func (u User) String(key string) string { return u.ExtraString(key) }
 
 type userFields struct {
 	ID    string `json:"id"`
