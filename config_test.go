@@ -72,10 +72,7 @@ func TestConfigErrors(t *testing.T) {
 
 func TestConfigDefaults(t *testing.T) {
 	t.Setenv(authsession.SecretEnv, testSecret)
-	a, err := authsession.NextAuthSession(authsession.Config[authsession.User]{})
-	if err != nil {
-		t.Fatalf("secret from $%s: %v", authsession.SecretEnv, err)
-	}
+	a := buildAuth(t, authsession.Config[authsession.User]{})
 	c := a.Config
 	checks := []struct {
 		name      string
@@ -204,5 +201,18 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 				t.Errorf("got %q, want it to start with %q", err, want)
 			}
 		})
+	}
+}
+
+// TestMaxCookieBytesFitsChunks: a limit that the chunked cookie
+// cannot carry (more than cookies.MaxChunks chunks) is a configuration
+// error, not sessions that are written and never read back.
+func TestMaxCookieBytesFitsChunks(t *testing.T) {
+	_, err := authsession.NextAuthSession(authsession.Config[authsession.User]{Secret: testSecret, MaxCookieBytes: 1 << 20})
+	if !errors.Is(err, authsession.ErrConfig) {
+		t.Fatalf("MaxCookieBytes 1 MiB: got %v, want ErrConfig", err)
+	}
+	if _, err := authsession.NextAuthSession(authsession.Config[authsession.User]{Secret: testSecret, MaxCookieBytes: 64 << 10}); err != nil {
+		t.Fatalf("MaxCookieBytes 64 KiB: got %v, want nil", err)
 	}
 }

@@ -32,11 +32,7 @@ func newAPIAuth(t *testing.T, mod func(*authsession.Config[authsession.User])) (
 	if mod != nil {
 		mod(&cfg)
 	}
-	auth, err := authsession.NextAuthSession(cfg)
-	if err != nil {
-		t.Fatalf("NextAuthSession: %v", err)
-	}
-	return auth, clock
+	return buildAuth(t, cfg), clock
 }
 
 var apiUser = authsession.User{ID: "u_1", Email: "ann@example.com", Name: "Ann", Extra: map[string]any{"role": "admin"}}
@@ -821,14 +817,11 @@ func FuzzHandlersPatch(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
+	auth := buildAuth(f, authsession.Config[authsession.User]{
 		Secret:          apiTestSecret,
 		Cookie:          authsession.CookieConfig{Insecure: true},
 		UpdatableFields: []string{"name", "image", "theme"},
 	})
-	if err != nil {
-		f.Fatal(err)
-	}
 	rec := httptest.NewRecorder()
 	if _, err := auth.CreateSession(rec, httptest.NewRequest(http.MethodPost, "/", nil), apiUser, authsession.WithTokens("at", "rt")); err != nil {
 		f.Fatal(err)
