@@ -182,7 +182,9 @@ type Config[U any] struct {
 	// APIPath is the path at which Handlers is mounted. Default
 	// "/api/session". The guard always lets APIPath, APIPath/ and the
 	// browser client's files below it (client.js, client.d.ts) through,
-	// whatever the rules say: the API does its own checks.
+	// whatever the rules say: the API does its own checks. Requests under
+	// its first segment ("/api" by default) get the guard's JSON answers
+	// instead of redirects.
 	APIPath string
 
 	// UpdatableFields lists the JSON names of user fields that PATCH
