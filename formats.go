@@ -163,9 +163,9 @@ const maxForeignTime = 1 << 40
 // required and not passed, iat and nbf not in the future, with
 // Config.Leeway: codec.validate), a jti, and, in the default format, a
 // user id for user types that have one ([UserIDer]; the foreign formats
-// take it from an optional "sub"). It does not check the session's own lifetime
-// (ExpiresAt, MaxLifetime): the token layer does, for cached and decoded
-// sessions alike. Errors wrap ErrInvalidToken or ErrTokenExpired.
+// take it from an optional "sub"). It does not check the session's own
+// lifetime (ExpiresAt, MaxLifetime): the token layer does, for cached and
+// decoded sessions alike. Errors wrap ErrInvalidToken or ErrTokenExpired.
 func checkClaims[U any](f *formatSpec, c *codec, reg *registered, s *Session[U]) error {
 	for _, t := range [...]float64{reg.IssuedAt, reg.Expiry, reg.NotBefore} {
 		if t < 0 || t > maxForeignTime {
