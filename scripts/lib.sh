@@ -224,6 +224,7 @@ govulncheck_modules() {
 		return 1
 	fi
 	echo "govulncheck ($goversion): no vulnerable code reached"
+}
 
 # scratch_dir NAME creates and prints a temporary directory, in memory
 # (/dev/shm) when possible: Redis's fsyncs and the demos' logs then don't
