@@ -3,7 +3,6 @@ package authsession
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -36,7 +35,7 @@ func (r ActionResult[U]) Message() string {
 	if r.Err == nil {
 		return ""
 	}
-	return classify(r.Err).message()
+	return codeOf(r.Err).message()
 }
 
 // Actions are the session operations for form handlers and other
@@ -241,100 +240,4 @@ func encodesToObject[U any]() bool {
 		return true
 	}
 	return false
-}
-
-// current is the session a read (GET) returns: the request's session,
-// re-issued by auto refresh only when its refresh threshold has passed.
-func (e *engine[U]) current(w http.ResponseWriter, r *http.Request) (Session[U], bool) {
-	s, ok := e.getSession(r)
-	if ok {
-		s, ok = e.autoRefresh(w, r, s)
-	}
-	return s, ok
-}
-
-// errCode is the stable code of an error response; it also selects the
-// HTTP status and the generic message.
-type errCode string
-
-const (
-	codeNoSession    errCode = "no_session"
-	codeNotAllowed   errCode = "field_not_allowed"
-	codeInvalid      errCode = "invalid_update"
-	codeTooLarge     errCode = "session_too_large"
-	codeUnavailable  errCode = "unavailable"
-	codeInternal     errCode = "internal_error"
-	codeBadRequest   errCode = "bad_request"
-	codeBodyTooLarge errCode = "body_too_large"
-	codeMediaType    errCode = "unsupported_media_type"
-	codeMethod       errCode = "method_not_allowed"
-	codeNotFound     errCode = "not_found"
-	codeCrossOrigin  errCode = "cross_origin"
-)
-
-// classify maps an action's error to its code.
-func classify(err error) errCode {
-	switch {
-	case errors.Is(err, ErrNoSession), errors.Is(err, ErrMaxLifetime), errors.Is(err, ErrRejected):
-		return codeNoSession
-	case errors.Is(err, ErrFieldNotAllowed):
-		return codeNotAllowed
-	case errors.Is(err, ErrInvalidUpdate):
-		return codeInvalid
-	case errors.Is(err, ErrSessionTooLarge):
-		return codeTooLarge
-	case errors.Is(err, ErrStore):
-		return codeUnavailable
-	}
-	return codeInternal
-}
-
-func (c errCode) status() int {
-	switch c {
-	case codeNoSession:
-		return http.StatusUnauthorized
-	case codeNotAllowed, codeCrossOrigin:
-		return http.StatusForbidden
-	case codeInvalid, codeBadRequest:
-		return http.StatusBadRequest
-	case codeTooLarge, codeBodyTooLarge:
-		return http.StatusRequestEntityTooLarge
-	case codeUnavailable:
-		return http.StatusServiceUnavailable
-	case codeMediaType:
-		return http.StatusUnsupportedMediaType
-	case codeMethod:
-		return http.StatusMethodNotAllowed
-	case codeNotFound:
-		return http.StatusNotFound
-	}
-	return http.StatusInternalServerError
-}
-
-func (c errCode) message() string {
-	switch c {
-	case codeNoSession:
-		return "You are not signed in."
-	case codeNotAllowed:
-		return "This field cannot be changed."
-	case codeInvalid:
-		return "The update was not accepted."
-	case codeTooLarge:
-		return "The session would be too large."
-	case codeUnavailable:
-		return "The session service is unavailable. Try again later."
-	case codeBadRequest:
-		return "The request body is not JSON of the expected shape."
-	case codeBodyTooLarge:
-		return "The request body is too large."
-	case codeMediaType:
-		return "The request body must be application/json."
-	case codeMethod:
-		return "This method is not allowed here."
-	case codeNotFound:
-		return "Not found."
-	case codeCrossOrigin:
-		return "Cross-origin request refused."
-	}
-	return "Something went wrong."
 }

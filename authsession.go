@@ -103,11 +103,8 @@ package authsession
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"time"
-
-	"github.com/authsession/authsession/internal/cookies"
 )
 
 // AuthSession is the value returned by [NextAuthSession]: pre-configured
@@ -148,10 +145,21 @@ type AuthSession[U any] struct {
 	// EncryptSession returns the token for s, under the current secret. An
 	// empty s.ID is replaced by a fresh one; zero CreatedAt and LastActivity
 	// become now, and a zero ExpiresAt becomes LastActivity + Expiry.
+	//
+	// The token rules are DecryptSession's: a token EncryptSession returns
+	// without error, DecryptSession opens at the same instant. So it
+	// refuses a user with an empty id (ErrNoUserID), a token over
+	// MaxCookieBytes (ErrSessionTooLarge), a session already past its
+	// expiry plus Leeway (ErrTokenExpired) or past MaxLifetime from its
+	// creation (ErrMaxLifetime), and times out of the token's range
+	// (ErrInvalidToken). To mint a token of another time, for a test, use
+	// a Config whose Now returns that time.
 	EncryptSession func(s Session[U]) (string, error)
 
-	// DecryptSession decrypts and validates a token, without HTTP, store or
-	// hooks. Errors wrap ErrInvalidToken, ErrTokenExpired or ErrMaxLifetime.
+	// DecryptSession decrypts and validates a token, without HTTP, the
+	// token cache, the store or hooks, under the token rules that every
+	// cookie read follows. Errors wrap ErrInvalidToken, ErrTokenExpired or
+	// ErrMaxLifetime.
 	DecryptSession func(token string) (Session[U], error)
 
 	// IsSessionExpired reports whether s is past its expiry or its maximum
@@ -238,69 +246,17 @@ type ClientConfig struct {
 	SessionExpiry    int64  `json:"sessionExpiry"`    // seconds
 }
 
-// SessionOption adds optional data to a new session.
-type SessionOption func(*sessionOptions)
-
-type sessionOptions struct {
-	accessToken, refreshToken string
-}
-
-// WithTokens stores an access and a refresh token in the new session. They
-// stay on the server: the session API never sends the refresh token, and
-// sends the access token only with Config.ExposeAccessToken.
-func WithTokens(accessToken, refreshToken string) SessionOption {
-	return func(o *sessionOptions) { o.accessToken, o.refreshToken = accessToken, refreshToken }
-}
-
-// contextKey is unique per AuthSession: two instances in one program never
-// see each other's sessions.
-type contextKey struct{ name string }
-
-// requestState is what the guard stores in the request context.
-type requestState[U any] struct {
-	session Session[U]
-	ok      bool
-}
-
-// engine holds the resolved configuration and implements every operation.
-type engine[U any] struct {
-	cfg   Config[U]
-	codec *codec[U]
-	cache *tokenCache[U]
-	attrs cookies.Attrs
-	key   *contextKey
-	log   *slog.Logger
-	revs  *revocations // pending revocations; nil without a store
-}
-
 // NextAuthSession validates cfg, applies defaults and returns the configured
 // functions. Every configuration mistake is reported here, wrapping
 // ErrConfig and naming the field.
 func NextAuthSession[U any](cfg Config[U]) (*AuthSession[U], error) {
-	cfg, err := cfg.resolve()
+	rc, err := cfg.resolve()
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Store != nil {
-		var zero U
-		if _, ok := any(zero).(UserIDer); !ok {
-			return nil, configError("Store", "the user type %T must implement UserIDer to be used with a store", zero)
-		}
-	}
-	e := &engine[U]{
-		cfg:   cfg,
-		cache: newTokenCache[U](cfg.CacheBytes),
-		attrs: cookies.Attrs{
-			Path:     cfg.Cookie.Path,
-			Domain:   cfg.Cookie.Domain,
-			SameSite: cfg.Cookie.SameSite,
-			Secure:   !cfg.Cookie.Insecure,
-		},
-		key:  &contextKey{"authsession"},
-		log:  cfg.Logger,
-		revs: newRevocations(cfg.Store, cfg.StoreTimeout, cfg.Now, cfg.Logger),
-	}
-	if e.codec, err = newCodec(&cfg); err != nil {
+	cfg = rc.cfg
+	e, err := newEngine(cfg)
+	if err != nil {
 		return nil, err
 	}
 	a := &AuthSession[U]{
@@ -317,6 +273,7 @@ func NextAuthSession[U any](cfg Config[U]) (*AuthSession[U], error) {
 		RevokeUserSessions:   e.revokeUserSessions,
 		RevokeUserSession:    e.revokeUserSession,
 		ListUserSessions:     e.listUserSessions,
+		Actions:              newActions(e),
 		Config:               cfg,
 		ClientConfig: ClientConfig{
 			BasePath:         cfg.APIPath,
@@ -326,15 +283,9 @@ func NextAuthSession[U any](cfg Config[U]) (*AuthSession[U], error) {
 			SessionExpiry:    int64(cfg.Expiry / time.Second),
 		},
 	}
-	if a.Handlers, err = newHandlers(e); err != nil {
-		return nil, err
-	}
-	g, err := newGuard(e, a.Handlers)
-	if err != nil {
-		return nil, err
-	}
+	a.Handlers = newHandlers(e, a.Actions, rc.csrf)
+	g := newGuard(e, rc.table, a.Handlers)
 	a.Middleware, a.MiddlewareWith = g.middleware(nil), g.middleware
 	a.RequireSession, a.Require = g.require(nil), g.require
-	a.Actions = newActions(e)
 	return a, nil
 }

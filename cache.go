@@ -77,7 +77,8 @@ type cacheEntry[U any] struct {
 }
 
 // newTokenCache returns a cache holding at most maxBytes, or nil (no cache)
-// when maxBytes <= 0.
+// when maxBytes <= 0. Every method works on a nil cache, which holds
+// nothing, so its users never test for one.
 func newTokenCache[U any](maxBytes int) *tokenCache[U] {
 	if maxBytes <= 0 {
 		return nil
@@ -100,32 +101,38 @@ func (c *tokenCache[U]) shard(token string) *cacheShard[U] {
 	return &c.shards[shardIndex(token)]
 }
 
-// get returns the session cached for token, if any and not expired at now.
-// It does not allocate.
-func (c *tokenCache[U]) get(token string, now time.Time) (Session[U], bool) {
+// lookup returns the entry cached for token, or nil when there is none or
+// it has expired at now. It does not allocate. A nil cache (disabled)
+// holds nothing.
+func (c *tokenCache[U]) lookup(token string, now time.Time) *cacheEntry[U] {
+	if c == nil {
+		return nil
+	}
 	v, ok := c.shard(token).m.Load(token)
 	if !ok {
-		var zero Session[U]
-		return zero, false
+		return nil
 	}
 	// An entry is immutable once published, except for used.
 	e := v.(*cacheEntry[U])
 	if !now.Before(e.expires) {
-		var zero Session[U]
-		return zero, false
+		return nil
 	}
 	if !e.used.Load() { // read first: no cache-line write on a hot entry
 		e.used.Store(true)
 	}
-	return e.session, true
+	return e
 }
 
-// put caches s for token until expires, evicting as needed. Tokens larger
-// than a shard's budget are not cached.
-func (c *tokenCache[U]) put(token string, s Session[U], expires time.Time) {
+// put caches s for token until expires, evicting as needed, and returns
+// the new entry. Tokens larger than a shard's budget are not cached (nil),
+// nor is anything in a nil cache.
+func (c *tokenCache[U]) put(token string, s Session[U], expires time.Time) *cacheEntry[U] {
+	if c == nil {
+		return nil
+	}
 	size := entrySize(token)
 	if size > c.maxBytes {
-		return
+		return nil
 	}
 	token = strings.Clone(token) // never retain the request's header
 	e := &cacheEntry[U]{token: token, session: s, expires: expires, size: size}
@@ -147,6 +154,7 @@ func (c *tokenCache[U]) put(token string, s Session[U], expires time.Time) {
 	}
 	sh.m.Store(token, e)
 	sh.bytes += size
+	return e
 }
 
 // evict drops one entry: the first one under the hand that was not read
@@ -182,6 +190,9 @@ func (sh *cacheShard[U]) drop(e *cacheEntry[U]) {
 // remove forgets token, so a replaced or cleared cookie is decrypted (and
 // rejected) again rather than served from the cache.
 func (c *tokenCache[U]) remove(token string) {
+	if c == nil {
+		return
+	}
 	sh := c.shard(token)
 	sh.mu.Lock()
 	if e, ok := sh.m.Load(token); ok {
@@ -189,6 +200,9 @@ func (c *tokenCache[U]) remove(token string) {
 	}
 	sh.mu.Unlock()
 }
+
+// enabled reports whether c caches anything (it is not nil).
+func (c *tokenCache[U]) enabled() bool { return c != nil }
 
 // usage returns the accounted bytes and entries, for tests.
 func (c *tokenCache[U]) usage() (bytes, entries int) {

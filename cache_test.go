@@ -43,6 +43,14 @@ func syntheticToken(i, n int) string {
 	return strings.Repeat("a", n-len(tail)) + tail
 }
 
+// get is lookup as a session and a found flag, for the tests below.
+func (c *tokenCache[U]) get(token string, now time.Time) (Session[U], bool) {
+	if e := c.lookup(token, now); e != nil {
+		return e.session, true
+	}
+	return Session[U]{}, false
+}
+
 func TestTokenCache(t *testing.T) {
 	now := time.Unix(1_767_139_200, 0)
 	s := decodedSession(t)

@@ -72,11 +72,7 @@ func (a *staticAsset) serve(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		h.Set("Allow", "GET, HEAD")
-		h.Set("Content-Type", "application/json")
-		h.Set("Cache-Control", "no-store")
-		h.Set("X-Content-Type-Options", "nosniff")
-		w.WriteHeader(http.StatusMethodNotAllowed)
-		w.Write([]byte(`{"error":{"code":"method_not_allowed","message":"use GET or HEAD"}}` + "\n"))
+		writeError(w, codeMethod)
 		return
 	}
 	h.Set("Cache-Control", a.cacheControl(r.URL.RawQuery, len(h.Values("Set-Cookie")) > 0))

@@ -2,14 +2,9 @@ package authsession
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
-	"strings"
 	"time"
-
-	"github.com/authsession/authsession/internal/cookies"
 )
 
 // Default values applied by [NextAuthSession] to zero fields of [Config].
@@ -76,7 +71,9 @@ type CookieConfig struct {
 
 // Config configures [NextAuthSession]. The zero value of every field selects
 // the default documented on it; only the secret is required, and it may come
-// from the SESSION_SECRET environment variable.
+// from the SESSION_SECRET environment variable. NextAuthSession validates
+// every field at once (resolve.go): a mistake is an error wrapping
+// [ErrConfig] that names the field, never a failure at the first request.
 //
 // U is the user type stored in the session; use [User] unless you bring your
 // own JSON-serialisable type.
@@ -185,7 +182,9 @@ type Config[U any] struct {
 	// APIPath is the path at which Handlers is mounted. Default
 	// "/api/session". The guard always lets APIPath, APIPath/ and the
 	// browser client's files below it (client.js, client.d.ts) through,
-	// whatever the rules say: the API does its own checks.
+	// whatever the rules say: the API does its own checks. Requests under
+	// its first segment ("/api" by default) get the guard's JSON answers
+	// instead of redirects.
 	APIPath string
 
 	// UpdatableFields lists the JSON names of user fields that PATCH
@@ -228,185 +227,4 @@ type Config[U any] struct {
 	// CacheBytes caps the memory of the verified-token cache. Default
 	// 8 MiB; a negative value disables the cache.
 	CacheBytes int
-}
-
-func configError(field string, format string, args ...any) error {
-	return fmt.Errorf("%w: %s: %s", ErrConfig, field, fmt.Sprintf(format, args...))
-}
-
-// resolve applies defaults and validates c, returning the resolved copy.
-func (c Config[U]) resolve() (Config[U], error) {
-	if c.Secret == "" {
-		c.Secret = Secret(os.Getenv(SecretEnv))
-	}
-	if c.Secret == "" {
-		return c, configError("Secret", "missing: set Config.Secret or $%s to at least %d random bytes (generate one with `openssl rand -base64 32`)", SecretEnv, MinSecretBytes)
-	}
-	if len(c.Secret) < MinSecretBytes {
-		return c, configError("Secret", "too short (%d bytes, need at least %d): generate one with `openssl rand -base64 32`", len(c.Secret), MinSecretBytes)
-	}
-	for i, s := range c.PreviousSecrets {
-		if len(s) < MinSecretBytes {
-			return c, configError(fmt.Sprintf("PreviousSecrets[%d]", i), "too short (%d bytes, need at least %d)", len(s), MinSecretBytes)
-		}
-	}
-	if c.Expiry == 0 {
-		c.Expiry = DefaultExpiry
-	}
-	if c.Expiry < time.Second {
-		return c, configError("Expiry", "must be at least 1s, got %v", c.Expiry)
-	}
-	if c.RefreshThreshold == 0 {
-		c.RefreshThreshold = min(DefaultRefreshThreshold, c.Expiry/2)
-	}
-	if c.RefreshThreshold < 0 || c.RefreshThreshold >= c.Expiry {
-		return c, configError("RefreshThreshold", "must be positive and below Expiry (%v), got %v", c.Expiry, c.RefreshThreshold)
-	}
-	if c.MaxLifetime == 0 {
-		if c.Expiry > DefaultMaxLifetime {
-			return c, configError("Expiry", "%v is above the default MaxLifetime (%v), which would cut every session short: set MaxLifetime too (at least Expiry)", c.Expiry, DefaultMaxLifetime)
-		}
-		c.MaxLifetime = DefaultMaxLifetime
-	}
-	if c.MaxLifetime < c.Expiry {
-		return c, configError("MaxLifetime", "must not be below Expiry (%v), got %v", c.Expiry, c.MaxLifetime)
-	}
-	if c.MaxCookieBytes == 0 {
-		c.MaxCookieBytes = DefaultMaxCookieBytes
-	}
-	if c.MaxCookieBytes < 1024 {
-		return c, configError("MaxCookieBytes", "must be at least 1024, got %d", c.MaxCookieBytes)
-	}
-	if c.Leeway == 0 {
-		c.Leeway = DefaultLeeway
-	} else if c.Leeway < 0 {
-		c.Leeway = 0
-	}
-	if !c.Format.valid() {
-		return c, configError("Format", "unknown token format %d", int(c.Format))
-	}
-	if c.Cookie.Name == "" {
-		c.Cookie.Name = c.Format.defaultCookieName(c.Cookie.Insecure)
-	}
-	if err := c.Cookie.resolve(); err != nil {
-		return c, err
-	}
-	if limit := cookies.MaxChunks * cookies.ChunkSize(c.Cookie.Name); c.MaxCookieBytes > limit {
-		return c, configError("MaxCookieBytes", "must be at most %d (%d cookie chunks), got %d", limit, cookies.MaxChunks, c.MaxCookieBytes)
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
-	if c.Now == nil {
-		c.Now = time.Now
-	}
-	if c.DefaultRouteType == 0 {
-		c.DefaultRouteType = RouteHybrid
-	}
-	if !c.DefaultRouteType.valid() {
-		return c, configError("DefaultRouteType", "unknown route type %d", int(c.DefaultRouteType))
-	}
-	var err error
-	if c.LoginPath, err = localPathField("LoginPath", c.LoginPath, DefaultLoginPath); err != nil {
-		return c, err
-	}
-	if c.HomePath, err = localPathField("HomePath", c.HomePath, DefaultHomePath); err != nil {
-		return c, err
-	}
-	if c.APIPath, err = localPathField("APIPath", c.APIPath, DefaultAPIPath); err != nil {
-		return c, err
-	}
-	c.APIPath = strings.TrimSuffix(c.APIPath, "/")
-	if c.APIPath == "" {
-		return c, configError("APIPath", "must not be the root path")
-	}
-	for i, l := range c.Locales {
-		if l == "" || strings.ContainsAny(l, "/?#%\\ ") {
-			return c, configError(fmt.Sprintf("Locales[%d]", i), "invalid locale %q", l)
-		}
-	}
-	for i, f := range c.UpdatableFields {
-		if f == "" || f == "id" {
-			return c, configError(fmt.Sprintf("UpdatableFields[%d]", i), "%q may not be updatable", f)
-		}
-	}
-	if c.TouchAfter == 0 {
-		c.TouchAfter = DefaultTouchAfter
-	}
-	if c.TouchAfter < 0 {
-		return c, configError("TouchAfter", "must not be negative, got %v", c.TouchAfter)
-	}
-	if c.StoreTimeout == 0 {
-		c.StoreTimeout = DefaultStoreTimeout
-	}
-	if c.StoreTimeout < 0 {
-		return c, configError("StoreTimeout", "must not be negative, got %v", c.StoreTimeout)
-	}
-	if c.CacheBytes == 0 {
-		c.CacheBytes = DefaultCacheBytes
-	}
-	return c, nil
-}
-
-func localPathField(field, p, def string) (string, error) {
-	if p == "" {
-		return def, nil
-	}
-	if !IsLocalPath(p) {
-		return "", configError(field, "must be a local path starting with a single \"/\", got %q", p)
-	}
-	return p, nil
-}
-
-func (c *CookieConfig) resolve() error {
-	if c.Name == "" {
-		c.Name = DefaultCookieName
-	}
-	if !validCookieName(c.Name) {
-		return configError("Cookie.Name", "%q is not a valid cookie name", c.Name)
-	}
-	if c.Path == "" {
-		c.Path = "/"
-	}
-	if c.Path[0] != '/' || strings.ContainsAny(c.Path, ";\x00\r\n") {
-		return configError("Cookie.Path", "must start with \"/\" and contain no \";\", got %q", c.Path)
-	}
-	if strings.ContainsAny(c.Domain, "; /\x00\r\n") {
-		return configError("Cookie.Domain", "invalid domain %q", c.Domain)
-	}
-	switch c.SameSite {
-	case 0, http.SameSiteDefaultMode:
-		c.SameSite = http.SameSiteLaxMode
-	case http.SameSiteLaxMode, http.SameSiteStrictMode:
-	case http.SameSiteNoneMode:
-		if c.Insecure {
-			return configError("Cookie.SameSite", "SameSite=None requires a Secure cookie (Insecure is set)")
-		}
-	default:
-		return configError("Cookie.SameSite", "unknown SameSite value %d", int(c.SameSite))
-	}
-	if strings.HasPrefix(c.Name, "__Host-") {
-		if c.Insecure || c.Path != "/" || c.Domain != "" {
-			return configError("Cookie.Name", "a %q cookie must be Secure, have Path \"/\" and no Domain", "__Host-")
-		}
-	}
-	if strings.HasPrefix(c.Name, "__Secure-") && c.Insecure {
-		return configError("Cookie.Name", "a %q cookie must be Secure", "__Secure-")
-	}
-	return nil
-}
-
-// validCookieName reports whether name is an RFC 6265 token that leaves room
-// for the ".N" chunk suffix.
-func validCookieName(name string) bool {
-	if len(name) > 128 {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte("()<>@,;:\\\"/[]?={}", c) >= 0 {
-			return false
-		}
-	}
-	return true
 }

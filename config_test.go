@@ -72,10 +72,7 @@ func TestConfigErrors(t *testing.T) {
 
 func TestConfigDefaults(t *testing.T) {
 	t.Setenv(authsession.SecretEnv, testSecret)
-	a, err := authsession.NextAuthSession(authsession.Config[authsession.User]{})
-	if err != nil {
-		t.Fatalf("secret from $%s: %v", authsession.SecretEnv, err)
-	}
+	a := buildAuth(t, authsession.Config[authsession.User]{})
 	c := a.Config
 	checks := []struct {
 		name      string
@@ -135,5 +132,87 @@ func TestSecretIsRedacted(t *testing.T) {
 		if strings.Contains(s, testSecret) {
 			t.Errorf("secret leaked in %q", s)
 		}
+	}
+}
+
+// notAnObject is a user type that encodes to a JSON string: it has no
+// fields to update and no user id for a store.
+type notAnObject string
+
+// TestConfigErrorsNameTheField: every configuration check, whichever part
+// of the library it guards (cookie, routes, session API, store), runs in
+// NextAuthSession and reads "authsession: invalid configuration: <Field>: ".
+func TestConfigErrorsNameTheField(t *testing.T) {
+	const prefix = "authsession: invalid configuration: "
+	user := func(edit func(*authsession.Config[authsession.User])) func() error {
+		return func() error {
+			cfg := authsession.Config[authsession.User]{Secret: testSecret}
+			edit(&cfg)
+			_, err := authsession.NextAuthSession(cfg)
+			return err
+		}
+	}
+	other := func(edit func(*authsession.Config[notAnObject])) func() error {
+		return func() error {
+			cfg := authsession.Config[notAnObject]{Secret: testSecret}
+			edit(&cfg)
+			_, err := authsession.NextAuthSession(cfg)
+			return err
+		}
+	}
+	tests := []struct {
+		name  string
+		build func() error
+		field string
+	}{
+		{"secret", user(func(c *authsession.Config[authsession.User]) { c.Secret = "short" }), "Secret"},
+		{"previous secret", user(func(c *authsession.Config[authsession.User]) {
+			c.PreviousSecrets = []authsession.Secret{testSecret, "x"}
+		}), "PreviousSecrets[1]"},
+		{"lifetime", user(func(c *authsession.Config[authsession.User]) { c.MaxLifetime = time.Second }), "MaxLifetime"},
+		{"format", user(func(c *authsession.Config[authsession.User]) { c.Format = authsession.TokenFormat(7) }), "Format"},
+		{"cookie", user(func(c *authsession.Config[authsession.User]) { c.Cookie.Path = "x" }), "Cookie.Path"},
+		{"cookie size", user(func(c *authsession.Config[authsession.User]) { c.MaxCookieBytes = 1 << 20 }), "MaxCookieBytes"},
+		{"API path", user(func(c *authsession.Config[authsession.User]) { c.APIPath = "/" }), "APIPath"},
+		{"rule", user(func(c *authsession.Config[authsession.User]) {
+			c.Routes = []authsession.Rule{authsession.Public("/login"), authsession.Auth("x")}
+		}), `Routes[1] "x"`},
+		{"AuthWhere of another user type", user(func(c *authsession.Config[authsession.User]) {
+			c.Routes = []authsession.Rule{authsession.AuthWhere("/admin/*", func(authsession.Session[notAnObject]) bool { return true })}
+		}), `Routes[0] "/admin/*"`},
+		{"login path behind the rules", user(func(c *authsession.Config[authsession.User]) { c.DefaultRouteType = authsession.RouteAuth }), "LoginPath"},
+		{"home path behind the rules", user(func(c *authsession.Config[authsession.User]) { c.Routes = []authsession.Rule{authsession.Public("/")} }), "HomePath"},
+		{"trusted origin", user(func(c *authsession.Config[authsession.User]) {
+			c.TrustedOrigins = []string{"https://ok.example", "not an origin"}
+		}), "TrustedOrigins[1]"},
+		{"updatable fields of a non-object user", other(func(c *authsession.Config[notAnObject]) { c.UpdatableFields = []string{"name"} }), "UpdatableFields"},
+		{"store without UserIDer", other(func(c *authsession.Config[notAnObject]) {
+			c.Store = authsession.NewMemoryStore(authsession.MemoryStoreOptions{})
+		}), "Store"},
+		{"store timeout", user(func(c *authsession.Config[authsession.User]) { c.StoreTimeout = -time.Second }), "StoreTimeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.build()
+			if !errors.Is(err, authsession.ErrConfig) {
+				t.Fatalf("got %v, want an error wrapping ErrConfig", err)
+			}
+			if want := prefix + tt.field + ": "; !strings.HasPrefix(err.Error(), want) {
+				t.Errorf("got %q, want it to start with %q", err, want)
+			}
+		})
+	}
+}
+
+// TestMaxCookieBytesFitsChunks: a limit that the chunked cookie
+// cannot carry (more than cookies.MaxChunks chunks) is a configuration
+// error, not sessions that are written and never read back.
+func TestMaxCookieBytesFitsChunks(t *testing.T) {
+	_, err := authsession.NextAuthSession(authsession.Config[authsession.User]{Secret: testSecret, MaxCookieBytes: 1 << 20})
+	if !errors.Is(err, authsession.ErrConfig) {
+		t.Fatalf("MaxCookieBytes 1 MiB: got %v, want ErrConfig", err)
+	}
+	if _, err := authsession.NextAuthSession(authsession.Config[authsession.User]{Secret: testSecret, MaxCookieBytes: 64 << 10}); err != nil {
+		t.Fatalf("MaxCookieBytes 64 KiB: got %v, want nil", err)
 	}
 }

@@ -2,7 +2,6 @@ package authsession
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,10 +11,54 @@ import (
 	"github.com/authsession/authsession/internal/cookies"
 )
 
-// This file holds the engine's session operations: reading a session from a
-// request (load, the context fast path), issuing and clearing cookies, and
-// the create / update / refresh / delete operations that AuthSession's
-// fields, the guard, the handlers and the actions share.
+// This file is the session engine: reading a request's session (the
+// context fast path, the cookie through the token layer, the store and
+// OnValidate), issuing and clearing cookies, and the create / update /
+// refresh / delete operations that AuthSession's fields, the guard, the
+// handlers and the actions share. Tokens are the token layer's
+// (tokens.go); the store upkeep is storeops.go's.
+
+// engine holds the resolved configuration and implements every operation.
+// It is immutable and safe for concurrent use.
+type engine[U any] struct {
+	cfg    Config[U]
+	tokens *tokens[U]
+	attrs  cookies.Attrs
+	key    *contextKey
+	log    *slog.Logger
+	revs   *revocations // pending revocations; nil without a store
+}
+
+// newEngine builds the engine of a resolved configuration.
+func newEngine[U any](cfg Config[U]) (*engine[U], error) {
+	t, err := newTokens(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &engine[U]{
+		cfg:    cfg,
+		tokens: t,
+		attrs: cookies.Attrs{
+			Path:     cfg.Cookie.Path,
+			Domain:   cfg.Cookie.Domain,
+			SameSite: cfg.Cookie.SameSite,
+			Secure:   !cfg.Cookie.Insecure,
+		},
+		key:  &contextKey{"authsession"},
+		log:  cfg.Logger,
+		revs: newRevocations(cfg.Store, cfg.StoreTimeout, cfg.Now, cfg.Logger),
+	}, nil
+}
+
+// contextKey is unique per AuthSession: two instances in one program never
+// see each other's sessions.
+type contextKey struct{ name string }
+
+// requestState is what the guard stores in the request context.
+type requestState[U any] struct {
+	session Session[U]
+	ok      bool
+}
 
 func (e *engine[U]) now() time.Time { return e.cfg.Now() }
 
@@ -77,22 +120,6 @@ func (e *engine[U]) getSession(r *http.Request) (Session[U], bool) {
 	if st, ok := r.Context().Value(e.key).(*requestState[U]); ok {
 		return st.session, st.ok
 	}
-	return e.load(r)
-}
-
-func (e *engine[U]) isAuthenticated(r *http.Request) bool {
-	_, ok := e.getSession(r)
-	return ok
-}
-
-// token returns the request's session token, if any.
-func (e *engine[U]) token(r *http.Request) (string, bool) {
-	return cookies.Read(r.Header, e.cfg.Cookie.Name, e.cfg.MaxCookieBytes)
-}
-
-// load decodes the session from the request's cookie: cache or decryption,
-// then the lifetime checks, the store and OnValidate.
-func (e *engine[U]) load(r *http.Request) (Session[U], bool) {
 	tok, ok := e.token(r)
 	if !ok {
 		return Session[U]{}, false
@@ -100,95 +127,72 @@ func (e *engine[U]) load(r *http.Request) (Session[U], bool) {
 	return e.loadToken(r, tok)
 }
 
-// loadToken is load for a token already read from r's cookies.
+func (e *engine[U]) isAuthenticated(r *http.Request) bool {
+	_, ok := e.getSession(r)
+	return ok
+}
+
+// current is the session a read (GET) returns: the request's session,
+// re-issued by auto refresh only when its refresh threshold has passed.
+func (e *engine[U]) current(w http.ResponseWriter, r *http.Request) (Session[U], bool) {
+	s, ok := e.getSession(r)
+	if ok {
+		s, ok = e.autoRefresh(w, r, s)
+	}
+	return s, ok
+}
+
+// token returns the request's session token, if any.
+func (e *engine[U]) token(r *http.Request) (string, bool) {
+	return cookies.Read(r.Header, e.cfg.Cookie.Name, e.cfg.MaxCookieBytes)
+}
+
+// loadToken is the session of tok, read from r's cookies: opened by the
+// token layer (the cache or a decryption, then the token rules), then
+// checked against the store and OnValidate.
 func (e *engine[U]) loadToken(r *http.Request, tok string) (Session[U], bool) {
-	var zero Session[U]
-	now := e.now()
-	var s Session[U]
-	hit := false
-	if e.cache != nil {
-		s, hit = e.cache.get(tok, now)
-	}
-	if !hit {
-		var err error
-		if s, _, err = e.codec.decrypt(tok); err != nil {
-			e.log.LogAttrs(r.Context(), slog.LevelDebug, "authsession: rejected session cookie", slog.String("reason", err.Error()))
-			return zero, false
-		}
-		if e.cache != nil {
-			e.cache.put(tok, s, e.cacheExpiry(s))
-		}
-	}
-	if e.isExpiredAt(s, now) {
-		e.log.LogAttrs(r.Context(), slog.LevelDebug, "authsession: rejected session cookie", slog.String("reason", "session expired"))
-		return zero, false
+	s, _, err := e.tokens.open(tok, e.now())
+	if err != nil {
+		e.log.LogAttrs(r.Context(), slog.LevelDebug, "authsession: rejected session cookie", slog.String("reason", err.Error()))
+		return Session[U]{}, false
 	}
 	if !e.checkStore(r.Context(), &s) {
-		return zero, false
+		return Session[U]{}, false
 	}
 	if e.cfg.OnValidate != nil && !e.cfg.OnValidate(r.Context(), s) {
 		e.log.LogAttrs(r.Context(), slog.LevelDebug, "authsession: rejected session cookie", slog.String("reason", "OnValidate returned false"))
-		return zero, false
+		return Session[U]{}, false
 	}
 	return s, true
 }
 
-// cacheExpiry is when a cached verdict for s must be dropped: the token's
-// exp plus leeway, or the end of its maximum lifetime, whichever is first.
-func (e *engine[U]) cacheExpiry(s Session[U]) time.Time {
-	exp := time.Unix(s.ExpiresAt.Unix(), 0).Add(e.cfg.Leeway)
-	if end := s.CreatedAt.Add(e.cfg.MaxLifetime); end.Before(exp) {
-		exp = end
-	}
-	return exp
-}
-
-func (e *engine[U]) isExpired(s Session[U]) bool { return e.isExpiredAt(s, e.now()) }
-
-func (e *engine[U]) isExpiredAt(s Session[U], now time.Time) bool {
-	return !now.Before(s.ExpiresAt.Add(e.cfg.Leeway)) || !now.Before(s.CreatedAt.Add(e.cfg.MaxLifetime))
-}
+func (e *engine[U]) isExpired(s Session[U]) bool { return e.tokens.expired(&s, e.now()) }
 
 func (e *engine[U]) shouldRefresh(s Session[U]) bool {
 	now := e.now()
-	return !e.isExpiredAt(s, now) &&
+	return !e.tokens.expired(&s, now) &&
 		now.Sub(s.LastActivity) >= e.cfg.RefreshThreshold &&
 		s.ExpiresAt.Before(s.CreatedAt.Add(e.cfg.MaxLifetime))
 }
 
-// issue encrypts s, checks its size and writes the cookie.
+// issue seals s and sets the cookie to its token.
 func (e *engine[U]) issue(w http.ResponseWriter, r *http.Request, s *Session[U]) error {
-	tok, err := e.seal(s)
+	tok, err := e.tokens.seal(s, e.now())
 	if err != nil {
 		return err
 	}
-	e.write(w, r, s, tok)
+	e.setCookie(w, r, s, tok)
 	return nil
 }
 
-// seal returns the token for s, refusing a session without a user id and a
-// token over Config.MaxCookieBytes. Nothing is written.
-func (e *engine[U]) seal(s *Session[U]) (string, error) {
-	if u, ok := any(s.User).(UserIDer); ok && u.UserID() == "" {
-		return "", ErrNoUserID
-	}
-	return e.encryptChecked(s)
-}
-
-// write sets the cookie to tok, the token of s, and caches the verdict.
-func (e *engine[U]) write(w http.ResponseWriter, r *http.Request, s *Session[U], tok string) {
-	if old, ok := e.token(r); ok && e.cache != nil {
-		e.cache.remove(old)
+// setCookie sets the cookie to tok, the token of s, and has the token
+// layer forget the token it replaces.
+func (e *engine[U]) setCookie(w http.ResponseWriter, r *http.Request, s *Session[U], tok string) {
+	if old, ok := e.token(r); ok {
+		e.tokens.forget(old)
 	}
 	keepPrivate(w)
 	cookies.Write(w, r.Header, e.cfg.Cookie.Name, tok, e.attrs, e.now(), s.ExpiresAt)
-	if e.cache != nil {
-		// Cache a private copy: s (and the user the caller passed in) stays
-		// the caller's, and the cache must hold what the token says.
-		if c, err := cloneSession(*s); err == nil {
-			e.cache.put(tok, c, e.cacheExpiry(c))
-		}
-	}
 }
 
 func (e *engine[U]) createSession(w http.ResponseWriter, r *http.Request, user U, opts ...SessionOption) (Session[U], error) {
@@ -207,26 +211,16 @@ func (e *engine[U]) createSession(w http.ResponseWriter, r *http.Request, user U
 		ExpiresAt:    now.Add(e.cfg.Expiry),
 	}
 	// Seal (id and size checks) before recording anything in the store.
-	tok, err := e.seal(&s)
+	tok, err := e.tokens.seal(&s, now)
 	if err != nil {
 		return Session[U]{}, err
 	}
 	if err := e.recordStore(r.Context(), r, &s); err != nil {
+		e.tokens.forget(tok)
 		return Session[U]{}, err
 	}
-	e.write(w, r, &s, tok)
+	e.setCookie(w, r, &s, tok)
 	return s, nil
-}
-
-func (e *engine[U]) encryptChecked(s *Session[U]) (string, error) {
-	tok, err := e.codec.encrypt(s, e.now())
-	if err != nil {
-		return "", err
-	}
-	if len(tok) > e.cfg.MaxCookieBytes {
-		return "", fmt.Errorf("%w: token is %d bytes, limit %d (Config.MaxCookieBytes)", ErrSessionTooLarge, len(tok), e.cfg.MaxCookieBytes)
-	}
-	return tok, nil
 }
 
 func (e *engine[U]) updateSession(w http.ResponseWriter, r *http.Request, update func(*Session[U]) error) (Session[U], error) {
@@ -246,21 +240,6 @@ func (e *engine[U]) updateSession(w http.ResponseWriter, r *http.Request, update
 		return Session[U]{}, err
 	}
 	return next, nil
-}
-
-// cloneSession deep-copies s through its JSON form, so an update never
-// touches maps shared with the cache or another request.
-func cloneSession[U any](s Session[U]) (Session[U], error) {
-	b, err := json.Marshal(s)
-	if err != nil {
-		return Session[U]{}, fmt.Errorf("authsession: copying session: %w", err)
-	}
-	var c Session[U]
-	if err := json.Unmarshal(b, &c); err != nil {
-		return Session[U]{}, fmt.Errorf("authsession: copying session: %w", err)
-	}
-	c.ID, c.ExpiresAt, c.CreatedAt, c.LastActivity = s.ID, s.ExpiresAt, s.CreatedAt, s.LastActivity
-	return c, nil
 }
 
 func (e *engine[U]) refreshSession(w http.ResponseWriter, r *http.Request) (Session[U], error) {
@@ -325,9 +304,11 @@ func (e *engine[U]) autoRefresh(w http.ResponseWriter, r *http.Request, s Sessio
 	return next, true
 }
 
+// clear clears the cookie (every chunk), has the token layer forget its
+// token and revokes s in the store, when s is given.
 func (e *engine[U]) clear(w http.ResponseWriter, r *http.Request, s *Session[U]) {
-	if tok, ok := e.token(r); ok && e.cache != nil {
-		e.cache.remove(tok)
+	if tok, ok := e.token(r); ok {
+		e.tokens.forget(tok)
 	}
 	keepPrivate(w)
 	cookies.Clear(w, r.Header, e.cfg.Cookie.Name, e.attrs)
@@ -347,6 +328,8 @@ func (e *engine[U]) deleteSession(w http.ResponseWriter, r *http.Request) error 
 	return e.revokeSession(r.Context(), &s)
 }
 
+// encryptSession is AuthSession.EncryptSession: s with its blanks filled,
+// encoded by the token layer (uncached).
 func (e *engine[U]) encryptSession(s Session[U]) (string, error) {
 	if s.ID == "" {
 		s.ID = newSessionID()
@@ -361,18 +344,13 @@ func (e *engine[U]) encryptSession(s Session[U]) (string, error) {
 	if s.ExpiresAt.IsZero() {
 		s.ExpiresAt = s.LastActivity.Add(e.cfg.Expiry)
 	}
-	return e.codec.encrypt(&s, now)
+	return e.tokens.encode(&s, now)
 }
 
+// decryptSession is AuthSession.DecryptSession: the token decoded by the
+// token layer (uncached).
 func (e *engine[U]) decryptSession(token string) (Session[U], error) {
-	s, _, err := e.codec.decrypt(token)
-	if err != nil {
-		return Session[U]{}, err
-	}
-	if !e.now().Before(s.CreatedAt.Add(e.cfg.MaxLifetime)) {
-		return Session[U]{}, ErrMaxLifetime
-	}
-	return s, nil
+	return e.tokens.decode(token, e.now())
 }
 
 // keepPrivate marks a response that carries a session cookie as not for

@@ -25,7 +25,7 @@ func ExampleConfig_authorize() {
 			if rule.Pattern != patterns.Admin || !signedIn {
 				return nil // the guard's default: pass, or redirect to /login
 			}
-			if s, _ := authsession.SessionFromContext[authsession.User](r.Context()); s.User.String("role") != "admin" {
+			if s, _ := authsession.SessionFromContext[authsession.User](r.Context()); s.User.ExtraString("role") != "admin" {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					http.Error(w, "admins only", http.StatusForbidden)
 				})

@@ -39,7 +39,7 @@ func ExampleAuthSession_Require() {
 		fmt.Println(err)
 		return
 	}
-	isAdmin := func(s authsession.Session[authsession.User]) bool { return s.User.String("role") == "admin" }
+	isAdmin := func(s authsession.Session[authsession.User]) bool { return s.User.ExtraString("role") == "admin" }
 	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, _ := authsession.SessionFromContext[authsession.User](r.Context())
 		fmt.Fprint(w, "hello ", s.User.ID)
@@ -70,7 +70,7 @@ func ExampleAuthWhere() {
 			authsession.Public("/login"),
 			authsession.Hybrid("/"),
 			authsession.AuthWhere(patterns.Admin, func(s authsession.Session[authsession.User]) bool {
-				return s.User.String("role") == "admin"
+				return s.User.ExtraString("role") == "admin"
 			}),
 		},
 		DefaultRouteType: authsession.RouteAuth,

@@ -34,7 +34,7 @@ func Example() {
 			http.Error(w, "not signed in", http.StatusUnauthorized)
 			return
 		}
-		fmt.Fprintf(w, "%s (%s)", s.User.Name, s.User.String("role"))
+		fmt.Fprintf(w, "%s (%s)", s.User.Name, s.User.ExtraString("role"))
 	})
 	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
 		auth.DeleteSession(w, r)

@@ -3,11 +3,13 @@ package authsession_test
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/go-jose/go-jose/v4"
 )
 
 func TestFormatConfig(t *testing.T) {
@@ -82,7 +84,7 @@ func TestFormatRoundTrip(t *testing.T) {
 	}
 	for _, f := range []authsession.TokenFormat{authsession.FormatDefault, authsession.FormatAuthJS, authsession.FormatNextAuthV4} {
 		t.Run(f.String(), func(t *testing.T) {
-			auth := mustAuth(t, authsession.Config[authsession.User]{Secret: secretA, Format: f, Now: func() time.Time { return t0 }})
+			auth := buildAuth(t, authsession.Config[authsession.User]{Secret: secretA, Format: f, Now: func() time.Time { return t0 }})
 			tok, err := auth.EncryptSession(in)
 			if err != nil {
 				t.Fatal(err)
@@ -132,5 +134,71 @@ func TestInspectTokenErrors(t *testing.T) {
 				t.Error("error contains the token")
 			}
 		})
+	}
+}
+
+// TestTimeClaimOverflow: iat and exp whose millisecond forms
+// overflow int64 must not turn into a session: a wrapped createdAt in the
+// far future would never reach MaxLifetime, a wrapped expiresAt makes
+// DecryptSession return an expired session without error.
+func TestTimeClaimOverflow(t *testing.T) {
+	clk := newClock()
+	a := newAuth(t, clk, nil)
+	key, err := authsession.DeriveKey(testSecret, "session")
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := jose.NewEncrypter(jose.A256GCM, jose.Recipient{Algorithm: jose.DIRECT, Key: key, KeyID: authsession.KeyID(key)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := clk.Now().Unix()
+	tests := []struct {
+		name    string
+		payload string
+	}{
+		{"huge exp", fmt.Sprintf(`{"user":{"id":"u"},"iat":%d,"exp":9000000000000000000,"jti":"x"}`, now)},
+		{"exp wrapping to a small value", fmt.Sprintf(`{"user":{"id":"u"},"iat":%d,"exp":18446744073709552,"jti":"x"}`, now)},
+		{"huge negative iat", fmt.Sprintf(`{"user":{"id":"u"},"iat":-9000000000000000000,"exp":%d,"jti":"x"}`, now+100)},
+		{"negative exp", fmt.Sprintf(`{"user":{"id":"u"},"iat":%d,"exp":-9000000000000000000,"jti":"x"}`, now)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			obj, err := enc.Encrypt([]byte(tt.payload))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, err := obj.CompactSerialize()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s, err := a.DecryptSession(tok); err == nil {
+				t.Errorf("DecryptSession: got session (expires %v, created %v), want an error", s.ExpiresAt.UTC(), s.CreatedAt.UTC())
+			}
+			if _, ok := a.GetSession(requestWith([]*http.Cookie{{Name: "session", Value: tok}})); ok {
+				t.Errorf("GetSession: got a session, want none")
+			}
+		})
+	}
+}
+
+// A token whose createdAt lies after its iat cannot escape MaxLifetime:
+// createdAt is clamped to iat.
+func TestCreatedAtClampedToIssuedAt(t *testing.T) {
+	clk := newClock()
+	a := newAuth(t, clk, nil)
+	key, _ := authsession.DeriveKey(testSecret, "session")
+	now := clk.Now()
+	tok := encryptRaw(t, key, jose.A256GCM, nil, map[string]any{
+		"user": map[string]any{"id": "u_1"}, "jti": "abcdefghijklmnopqrstuv",
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
+		"createdAt": now.Add(365 * 24 * time.Hour).UnixMilli(),
+	})
+	s, err := a.DecryptSession(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.CreatedAt.Equal(now) {
+		t.Errorf("CreatedAt: got %v, want %v (the iat)", s.CreatedAt, now)
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/authsession/authsession/patterns"
 )
 
 // AuthorizeFunc is the guard's hook, as next-auth-session's
@@ -38,37 +36,23 @@ type guard[U any] struct {
 	login string
 	home  string
 	api   http.Handler // the session API (Handlers), served at Config.APIPath
+	// jsonPrefix is the first segment of Config.APIPath: paths under it
+	// get JSON answers (wantsJSON).
+	jsonPrefix string
 }
 
-// newGuard compiles the route rules once. A bad or duplicate pattern, an
-// AuthWhere check for another user type, or a login path that would
-// itself need a session (a redirect loop), is an error wrapping ErrConfig.
-func newGuard[U any](e *engine[U], api http.Handler) (*guard[U], error) {
-	rt, err := compileRules(e.cfg.Routes)
-	if err != nil {
-		return nil, err
+// newGuard builds the guard over the route table that resolve compiled
+// and checked, answering the session API's paths with api.
+func newGuard[U any](e *engine[U], table routeTable, api http.Handler) *guard[U] {
+	seg, _ := firstSegment(e.cfg.APIPath)
+	return &guard[U]{
+		e:          e,
+		table:      table,
+		login:      e.cfg.LoginPath,
+		home:       e.cfg.HomePath,
+		api:        api,
+		jsonPrefix: "/" + seg,
 	}
-	for i, r := range e.cfg.Routes {
-		if err := checkRequirement[U](i, r); err != nil {
-			return nil, err
-		}
-	}
-	g := &guard[U]{
-		e:     e,
-		table: routeTable{rt: rt, def: e.cfg.DefaultRouteType, locales: e.cfg.Locales, api: e.cfg.APIPath},
-		login: e.cfg.LoginPath,
-		home:  e.cfg.HomePath,
-		api:   api,
-	}
-	loginPath, _, _ := strings.Cut(g.login, "?")
-	if v := g.table.classify(loginPath, ""); v.act != actionNext || v.rule.Type == RouteAuth {
-		return nil, configError("LoginPath", "%q is judged %s by the route rules: visitors without a session could never reach it; add authsession.Public(%q)", g.login, v.rule.Type, loginPath)
-	}
-	homePath, _, _ := strings.Cut(g.home, "?")
-	if v := g.table.classify(homePath, ""); v.act != actionNext || v.rule.Type == RoutePublic {
-		return nil, configError("HomePath", "%q is judged %s by the route rules: signed-in visitors would be sent away from it in a loop", g.home, v.rule.Type)
-	}
-	return g, nil
 }
 
 // middleware returns the guard with hook running after Config.Authorize
@@ -168,38 +152,27 @@ func (v *verdict) hook(h AuthorizeFunc, authenticated bool, r *http.Request) htt
 }
 
 // wantsJSON reports whether the client expects JSON rather than a page:
-// paths under patterns.API, or an Accept header naming application/json
-// but not text/html. It only picks the response's form, never the decision.
-func wantsJSON(r *http.Request, judged string) bool {
-	api := strings.TrimSuffix(patterns.API, "/*")
-	if judged == api || strings.HasPrefix(judged, api+"/") {
+// paths under the first segment of Config.APIPath (/api with the default
+// /api/session), or an Accept header naming application/json but not
+// text/html. It only picks the response's form, never the decision.
+func (g *guard[U]) wantsJSON(r *http.Request, judged string) bool {
+	if p := g.jsonPrefix; judged == p || strings.HasPrefix(judged, p) && judged[len(p)] == '/' {
 		return true
 	}
 	accept := r.Header.Get("Accept")
 	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
 }
 
-// JSON error bodies. The codes are stable; the messages are generic.
-const (
-	jsonUnauthenticated = `{"error":{"code":"unauthenticated","message":"authentication required"}}`
-	jsonAuthenticated   = `{"error":{"code":"already_authenticated","message":"this route is for visitors without a session"}}`
-	jsonForbidden       = `{"error":{"code":"forbidden","message":"access denied"}}`
-	jsonBadPath         = `{"error":{"code":"bad_path","message":"the request path is ambiguous"}}`
-)
-
-func writeJSONError(w http.ResponseWriter, code int, body string) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Add("Vary", "Cookie")
-	w.WriteHeader(code)
-	_, _ = w.Write([]byte(body))
+// writeError is the guard's JSON answer: writeError's, varying with the
+// cookie.
+func (g *guard[U]) writeError(w http.ResponseWriter, code errCode) {
+	w.Header().Add("Vary", "Cookie")
+	writeError(w, code)
 }
 
 func (g *guard[U]) refuse(w http.ResponseWriter, r *http.Request) {
-	if wantsJSON(r, r.URL.Path) {
-		writeJSONError(w, http.StatusBadRequest, jsonBadPath)
+	if g.wantsJSON(r, r.URL.Path) {
+		g.writeError(w, codeBadPath)
 		return
 	}
 	http.Error(w, "400 bad request: ambiguous path", http.StatusBadRequest)
@@ -209,8 +182,8 @@ func (g *guard[U]) refuse(w http.ResponseWriter, r *http.Request) {
 // where they were going (path and query) in callbackUrl; JSON clients get
 // a 401.
 func (g *guard[U]) toLogin(w http.ResponseWriter, r *http.Request, v *verdict) {
-	if wantsJSON(r, v.path) {
-		writeJSONError(w, http.StatusUnauthorized, jsonUnauthenticated)
+	if g.wantsJSON(r, v.path) {
+		g.writeError(w, codeUnauthenticated)
 		return
 	}
 	back := r.URL.EscapedPath()
@@ -229,8 +202,8 @@ func (g *guard[U]) toLogin(w http.ResponseWriter, r *http.Request, v *verdict) {
 // callbackUrl when it is a local path, else to the home path. JSON clients
 // get a 403.
 func (g *guard[U]) toHome(w http.ResponseWriter, r *http.Request, v *verdict) {
-	if wantsJSON(r, v.path) {
-		writeJSONError(w, http.StatusForbidden, jsonAuthenticated)
+	if g.wantsJSON(r, v.path) {
+		g.writeError(w, codeAuthenticated)
 		return
 	}
 	loc := localize(v.locale, g.home)
@@ -246,8 +219,8 @@ func (g *guard[U]) toHome(w http.ResponseWriter, r *http.Request, v *verdict) {
 // Require): JSON clients get a 403 with a JSON body, browsers
 // Config.ForbiddenHandler or a plain 403 page.
 func (g *guard[U]) forbid(w http.ResponseWriter, r *http.Request, v *verdict) {
-	if wantsJSON(r, v.path) {
-		writeJSONError(w, http.StatusForbidden, jsonForbidden)
+	if g.wantsJSON(r, v.path) {
+		g.writeError(w, codeForbidden)
 		return
 	}
 	h := w.Header()

@@ -44,7 +44,7 @@ func TestGuardSessionAPIAlwaysReachable(t *testing.T) {
 			hookCalls.Add(1)
 			return nil
 		}
-		auth := newGuardAuth(t, cfg)
+		auth := buildAuth(t, cfg)
 		stale := sessionCookie(t, auth, "user", guardNow.Add(-2*auth.Config.RefreshThreshold))
 		other := &reached{}
 		mounted := http.NewServeMux()
@@ -103,7 +103,7 @@ func TestGuardSessionAPIAlwaysReachable(t *testing.T) {
 // TestGuardREADMEConfiguration: the README's configuration judges its
 // own examples as the README says.
 func TestGuardREADMEConfiguration(t *testing.T) {
-	auth := newGuardAuth(t, readmeConfig())
+	auth := buildAuth(t, readmeConfig())
 	h := auth.Middleware(&reached{})
 	user := sessionCookie(t, auth, "user", guardNow)
 	admin := sessionCookie(t, auth, "admin", guardNow)

@@ -24,7 +24,7 @@ func differentialAuth(t testing.TB, def authsession.RouteType, rules ...authsess
 	cfg := guardConfig()
 	cfg.Routes = rules
 	cfg.DefaultRouteType = def
-	auth := newGuardAuth(t, cfg)
+	auth := buildAuth(t, cfg)
 	return auth, sessionCookie(t, auth, "user", guardNow)
 }
 

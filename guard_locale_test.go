@@ -22,7 +22,7 @@ func TestGuardLocaleReadings(t *testing.T) {
 		authsession.Auth("/me/*"),
 		authsession.Public("/profile"),
 	}
-	auth := newGuardAuth(t, cfg)
+	auth := buildAuth(t, cfg)
 	user := sessionCookie(t, auth, "user", guardNow)
 	dashboard, other := &reached{}, &reached{}
 	mux := http.NewServeMux()
@@ -71,7 +71,7 @@ func TestGuardAuthorizeSeesEveryReading(t *testing.T) {
 		}
 		return nil
 	}
-	auth := newGuardAuth(t, cfg)
+	auth := buildAuth(t, cfg)
 	h := auth.Middleware(&reached{})
 	for _, tt := range []struct {
 		target, role string

@@ -41,28 +41,16 @@ func guardConfig() authsession.Config[authsession.User] {
 	}
 }
 
-func newGuardAuth(t testing.TB, cfg authsession.Config[authsession.User]) *authsession.AuthSession[authsession.User] {
-	t.Helper()
-	auth, err := authsession.NextAuthSession(cfg)
-	if err != nil {
-		t.Fatalf("NextAuthSession: %v", err)
-	}
-	return auth
-}
-
 // sessionCookie returns a Cookie header value for a fresh session issued
 // at `at` with the given role.
 func sessionCookie(t testing.TB, auth *authsession.AuthSession[authsession.User], role string, at time.Time) string {
 	t.Helper()
-	tok, err := auth.EncryptSession(authsession.Session[authsession.User]{
+	tok := encryptAt(t, auth, authsession.Session[authsession.User]{
 		User:         authsession.User{ID: "u_1", Name: "Ann", Extra: map[string]any{"role": role}},
 		CreatedAt:    at,
 		LastActivity: at,
 		ExpiresAt:    at.Add(auth.Config.Expiry),
-	})
-	if err != nil {
-		t.Fatalf("EncryptSession: %v", err)
-	}
+	}, at)
 	return auth.Config.Cookie.Name + "=" + tok
 }
 
@@ -88,7 +76,7 @@ func serve(h http.Handler, method, target, cookie string, hdr map[string]string)
 }
 
 func TestGuardDecisions(t *testing.T) {
-	auth := newGuardAuth(t, guardConfig())
+	auth := buildAuth(t, guardConfig())
 	cookie := sessionCookie(t, auth, "user", guardNow)
 	next := &reached{}
 	h := auth.Middleware(next)
@@ -155,7 +143,7 @@ func TestGuardDecisions(t *testing.T) {
 }
 
 func TestGuardJSONBody(t *testing.T) {
-	auth := newGuardAuth(t, guardConfig())
+	auth := buildAuth(t, guardConfig())
 	h := auth.Middleware(&reached{})
 	for _, target := range []string{"/api/private/x", "/ar/api/private/x"} {
 		w := serve(h, "GET", target, "", nil)
@@ -177,8 +165,38 @@ func TestGuardJSONBody(t *testing.T) {
 	}
 }
 
+// TestGuardJSONPrefixFollowsAPIPath: the paths whose visitors get JSON
+// answers are those under the first segment of Config.APIPath, not a fixed
+// "/api".
+func TestGuardJSONPrefixFollowsAPIPath(t *testing.T) {
+	cfg := guardConfig()
+	cfg.APIPath = "/v1/session"
+	cfg.DefaultRouteType = authsession.RouteAuth
+	h := buildAuth(t, cfg).Middleware(&reached{})
+	tests := []struct {
+		target   string
+		status   int
+		location string
+	}{
+		{"/v1/items", 401, ""},
+		{"/v1", 401, ""},
+		{"/ar/v1/items", 401, ""},
+		{"/api/items", 307, "/login?callbackUrl=%2Fapi%2Fitems"},
+		{"/v1x/items", 307, "/login?callbackUrl=%2Fv1x%2Fitems"},
+	}
+	for _, tt := range tests {
+		w := serve(h, "GET", tt.target, "", nil)
+		if w.Code != tt.status || w.Header().Get("Location") != tt.location {
+			t.Errorf("%s: got %d %q, want %d %q", tt.target, w.Code, w.Header().Get("Location"), tt.status, tt.location)
+		}
+		if tt.status == 401 && !strings.Contains(w.Body.String(), `"unauthenticated"`) {
+			t.Errorf("%s: body %q, want the JSON 401", tt.target, w.Body)
+		}
+	}
+}
+
 func TestGuardHostileCallbackUrl(t *testing.T) {
-	auth := newGuardAuth(t, guardConfig())
+	auth := buildAuth(t, guardConfig())
 	cookie := sessionCookie(t, auth, "user", guardNow)
 	h := auth.Middleware(&reached{})
 	for _, cb := range []string{
@@ -200,7 +218,7 @@ func TestGuardHostileCallbackUrl(t *testing.T) {
 // handler without a session, on net/http's ServeMux. Redirects are
 // followed (as a browser would) to check where they lead.
 func TestGuardBypass(t *testing.T) {
-	auth := newGuardAuth(t, guardConfig())
+	auth := buildAuth(t, guardConfig())
 	cookie := sessionCookie(t, auth, "user", guardNow)
 	guarded := &reached{}
 	open := &reached{}
@@ -299,7 +317,7 @@ func TestGuardBypass(t *testing.T) {
 }
 
 func TestGuardRefusesAndCleans(t *testing.T) {
-	auth := newGuardAuth(t, guardConfig())
+	auth := buildAuth(t, guardConfig())
 	h := auth.Middleware(&reached{})
 	tests := []struct {
 		target   string
@@ -330,7 +348,7 @@ func TestGuardDecodesOnce(t *testing.T) {
 		validations.Add(1)
 		return true
 	}
-	auth := newGuardAuth(t, cfg)
+	auth := buildAuth(t, cfg)
 	cookie := sessionCookie(t, auth, "user", guardNow)
 	h := auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for range 3 {
@@ -359,7 +377,7 @@ func TestGuardDecodesOnce(t *testing.T) {
 }
 
 func TestGuardAutoRefresh(t *testing.T) {
-	auth := newGuardAuth(t, guardConfig())
+	auth := buildAuth(t, guardConfig())
 	old := guardNow.Add(-2 * auth.Config.RefreshThreshold)
 	cookie := sessionCookie(t, auth, "user", old)
 	h := auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -402,13 +420,13 @@ func TestGuardAuthorizeHook(t *testing.T) {
 	cfg.Authorize = func(ok bool, r *http.Request, rule authsession.Rule) http.Handler {
 		calls.Add(1)
 		if rule.Pattern == patterns.Admin && ok {
-			if s, _ := auth.GetSession(r); s.User.String("role") != "admin" {
+			if s, _ := auth.GetSession(r); s.User.ExtraString("role") != "admin" {
 				return forbidden
 			}
 		}
 		return nil
 	}
-	auth = newGuardAuth(t, cfg)
+	auth = buildAuth(t, cfg)
 	user := sessionCookie(t, auth, "user", guardNow)
 	admin := sessionCookie(t, auth, "admin", guardNow)
 	teapot := func(ok bool, r *http.Request, rule authsession.Rule) http.Handler {
@@ -501,7 +519,7 @@ func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (d *discardWriter) WriteHeader(int)             {}
 
 func TestGuardAllocs(t *testing.T) {
-	auth := newGuardAuth(t, guardConfig())
+	auth := buildAuth(t, guardConfig())
 	h := auth.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	w := &discardWriter{h: http.Header{}}
 	for _, target := range []string{"/login", "/about", "/ar/signup/x", "/dashboard"} {
@@ -526,7 +544,7 @@ func TestGuardAllocs(t *testing.T) {
 // TestGuardBypassRealServer sends raw request lines to a real server, so
 // that nothing between the wire and the guard is simulated.
 func TestGuardBypassRealServer(t *testing.T) {
-	auth := newGuardAuth(t, guardConfig())
+	auth := buildAuth(t, guardConfig())
 	guarded := &reached{}
 	mux := http.NewServeMux()
 	mux.Handle("/dashboard", guarded)

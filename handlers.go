@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -28,21 +27,10 @@ type apiHandler[U any] struct {
 	csrf    *http.CrossOriginProtection
 }
 
-// newHandlers builds the session API handler. It validates the
-// configuration it alone uses: TrustedOrigins and, when fields are
-// updatable, that the user type encodes to a JSON object.
-func newHandlers[U any](e *engine[U]) (http.Handler, error) {
-	csrf := http.NewCrossOriginProtection()
-	for i, o := range e.cfg.TrustedOrigins {
-		if err := csrf.AddTrustedOrigin(o); err != nil {
-			return nil, fmt.Errorf("%w: TrustedOrigins[%d]: %w", ErrConfig, i, err)
-		}
-	}
-	if len(e.cfg.UpdatableFields) > 0 && !encodesToObject[U]() {
-		var zero U
-		return nil, configError("UpdatableFields", "the user type %T does not encode to a JSON object, so it has no fields to update", zero)
-	}
-	return &apiHandler[U]{e: e, actions: newActions(e), csrf: csrf}, nil
+// newHandlers builds the session API handler over the factory's actions
+// and the origin check that resolve compiled from TrustedOrigins.
+func newHandlers[U any](e *engine[U], actions Actions[U], csrf *http.CrossOriginProtection) http.Handler {
+	return &apiHandler[U]{e: e, actions: actions, csrf: csrf}
 }
 
 // apiRoute is what a request path addresses.
@@ -131,7 +119,7 @@ func (h *apiHandler[U]) serveBase(w http.ResponseWriter, r *http.Request) {
 		res = h.actions.Update(w, r, fields)
 	}
 	if !res.Success {
-		code := classify(res.Err)
+		code := codeOf(res.Err)
 		if code.status() >= 500 {
 			h.e.log.LogAttrs(r.Context(), slog.LevelWarn, "authsession: session API request failed", slog.String("method", r.Method), slog.String("error", res.Err.Error()))
 		}
@@ -219,29 +207,4 @@ func (h *apiHandler[U]) writeSession(w http.ResponseWriter, r *http.Request, s S
 		return
 	}
 	writeJSON(w, http.StatusOK, b)
-}
-
-// writeError writes {"error":{"code":…,"message":…}} with the code's
-// status. The message is generic: never a token or internal error text.
-func writeError(w http.ResponseWriter, code errCode) {
-	var body errorBody
-	body.Error.Code, body.Error.Message = code, code.message()
-	b, _ := json.Marshal(body)
-	writeJSON(w, code.status(), b)
-}
-
-// errorBody is the body of every error response.
-type errorBody struct {
-	Error struct {
-		Code    errCode `json:"code"`
-		Message string  `json:"message"`
-	} `json:"error"`
-}
-
-func writeJSON(w http.ResponseWriter, status int, b []byte) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
 }

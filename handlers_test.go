@@ -32,11 +32,7 @@ func newAPIAuth(t *testing.T, mod func(*authsession.Config[authsession.User])) (
 	if mod != nil {
 		mod(&cfg)
 	}
-	auth, err := authsession.NextAuthSession(cfg)
-	if err != nil {
-		t.Fatalf("NextAuthSession: %v", err)
-	}
-	return auth, clock
+	return buildAuth(t, cfg), clock
 }
 
 var apiUser = authsession.User{ID: "u_1", Email: "ann@example.com", Name: "Ann", Extra: map[string]any{"role": "admin"}}
@@ -468,7 +464,7 @@ func TestHandlersPatch(t *testing.T) {
 				t.Fatalf("the response's cookie carries no session")
 			}
 			old, _ := apiSessionOf(t, auth, cookies)
-			if s.User.Name != tt.wantName || s.User.ID != "u_1" || s.User.Email != apiUser.Email || s.User.String("role") != "admin" {
+			if s.User.Name != tt.wantName || s.User.ID != "u_1" || s.User.Email != apiUser.Email || s.User.ExtraString("role") != "admin" {
 				t.Errorf("stored user: got %+v, want name %q and the rest unchanged", s.User, tt.wantName)
 			}
 			if s.ID != old.ID || s.AccessToken != "at" || s.RefreshToken != "rt" || !s.CreatedAt.Equal(old.CreatedAt) || !s.ExpiresAt.Equal(old.ExpiresAt) {
@@ -821,14 +817,11 @@ func FuzzHandlersPatch(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
+	auth := buildAuth(f, authsession.Config[authsession.User]{
 		Secret:          apiTestSecret,
 		Cookie:          authsession.CookieConfig{Insecure: true},
 		UpdatableFields: []string{"name", "image", "theme"},
 	})
-	if err != nil {
-		f.Fatal(err)
-	}
 	rec := httptest.NewRecorder()
 	if _, err := auth.CreateSession(rec, httptest.NewRequest(http.MethodPost, "/", nil), apiUser, authsession.WithTokens("at", "rt")); err != nil {
 		f.Fatal(err)
@@ -849,7 +842,7 @@ func FuzzHandlersPatch(f *testing.F) {
 		if !ok {
 			t.Fatalf("body %q: 200 without a readable session cookie", body)
 		}
-		if s.User.ID != "u_1" || s.User.Email != apiUser.Email || s.User.String("role") != "admin" || s.AccessToken != "at" || s.RefreshToken != "rt" {
+		if s.User.ID != "u_1" || s.User.Email != apiUser.Email || s.User.ExtraString("role") != "admin" || s.AccessToken != "at" || s.RefreshToken != "rt" {
 			t.Fatalf("body %q: got user %+v tokens %q/%q, want only allowed fields changed", body, s.User, s.AccessToken, s.RefreshToken)
 		}
 	})

@@ -166,11 +166,8 @@ func makeVector(t *testing.T, c goldenCase, t0 time.Time, node nodeFunc) goldenV
 			Secret: authsession.Secret(c.encryptWith), Cookie: authsession.CookieConfig{Name: c.cookieName},
 			Format: c.format, Now: func() time.Time { return t0 },
 		}
-		auth, err := authsession.NextAuthSession(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if v.Token, err = auth.EncryptSession(want); err != nil {
+		var err error
+		if v.Token, err = buildAuth(t, cfg).EncryptSession(want); err != nil {
 			t.Fatal(err)
 		}
 	case c.format == authsession.FormatDefault:
@@ -238,10 +235,7 @@ func jsonString(t *testing.T, raw json.RawMessage) string {
 // another secret or cookie name.
 func checkVector(t *testing.T, v goldenVector) {
 	t.Helper()
-	auth, err := authsession.NextAuthSession(v.config())
-	if err != nil {
-		t.Fatalf("NextAuthSession: %v", err)
-	}
+	auth := buildAuth(t, v.config())
 	s, err := auth.DecryptSession(v.Token)
 	if err != nil {
 		t.Fatalf("DecryptSession: got error %v, want nil", err)
@@ -268,13 +262,13 @@ func checkVector(t *testing.T, v goldenVector) {
 	late := v.config()
 	after := info.ExpiresAt.Add(time.Minute)
 	late.Now = func() time.Time { return after }
-	if _, err := mustAuth(t, late).DecryptSession(v.Token); !errors.Is(err, authsession.ErrTokenExpired) {
+	if _, err := buildAuth(t, late).DecryptSession(v.Token); !errors.Is(err, authsession.ErrTokenExpired) {
 		t.Errorf("after exp: got %v, want ErrTokenExpired", err)
 	}
 	// Under a secret that is not the one it was made with.
 	wrong := v.config()
 	wrong.Secret, wrong.PreviousSecrets = "an-entirely-different-secret-0123456789", nil
-	if _, err := mustAuth(t, wrong).DecryptSession(v.Token); !errors.Is(err, authsession.ErrInvalidToken) {
+	if _, err := buildAuth(t, wrong).DecryptSession(v.Token); !errors.Is(err, authsession.ErrInvalidToken) {
 		t.Errorf("wrong secret: got %v, want ErrInvalidToken", err)
 	}
 	// Under another cookie name: the key is bound to it (not in
@@ -282,7 +276,7 @@ func checkVector(t *testing.T, v goldenVector) {
 	if v.Format != authsession.FormatNextAuthV4 {
 		other := v.config()
 		other.Cookie.Name = v.CookieName + "-other"
-		if _, err := mustAuth(t, other).DecryptSession(v.Token); !errors.Is(err, authsession.ErrInvalidToken) {
+		if _, err := buildAuth(t, other).DecryptSession(v.Token); !errors.Is(err, authsession.ErrInvalidToken) {
 			t.Errorf("other cookie name: got %v, want ErrInvalidToken", err)
 		}
 	}
@@ -293,19 +287,10 @@ func checkVector(t *testing.T, v goldenVector) {
 		}
 		cfg := v.config()
 		cfg.Format = f
-		if _, err := mustAuth(t, cfg).DecryptSession(v.Token); !errors.Is(err, authsession.ErrInvalidToken) {
+		if _, err := buildAuth(t, cfg).DecryptSession(v.Token); !errors.Is(err, authsession.ErrInvalidToken) {
 			t.Errorf("format %v: got %v, want ErrInvalidToken", f, err)
 		}
 	}
-}
-
-func mustAuth(t *testing.T, cfg authsession.Config[authsession.User]) *authsession.AuthSession[authsession.User] {
-	t.Helper()
-	auth, err := authsession.NextAuthSession(cfg)
-	if err != nil {
-		t.Fatalf("NextAuthSession: %v", err)
-	}
-	return auth
 }
 
 func jsonEqual(a, b []byte) bool {

@@ -171,7 +171,7 @@ func TestNodeRejects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			auth := mustAuth(t, authsession.Config[authsession.User]{
+			auth := buildAuth(t, authsession.Config[authsession.User]{
 				Secret: secretA, Format: tt.format, Cookie: authsession.CookieConfig{Name: tt.cookieName},
 			})
 			tok, err := auth.EncryptSession(goldenCases[0].session(time.UnixMilli(time.Now().UnixMilli())))
@@ -198,7 +198,7 @@ func TestNodeChunkedCookies(t *testing.T) {
 	big := strings.Repeat("x", 6000)
 	for _, f := range []authsession.TokenFormat{authsession.FormatAuthJS, authsession.FormatNextAuthV4} {
 		t.Run(f.String(), func(t *testing.T) {
-			auth := mustAuth(t, authsession.Config[authsession.User]{Secret: secretA, Format: f})
+			auth := buildAuth(t, authsession.Config[authsession.User]{Secret: secretA, Format: f})
 			name := auth.Config.Cookie.Name
 			user := userBob
 			user.Extra = map[string]any{"bio": big}
@@ -239,8 +239,8 @@ func TestNodeChunkedCookies(t *testing.T) {
 			if !ok {
 				t.Fatal("GetSession: got no session, want one")
 			}
-			if s.User.ID != user.ID || s.User.String("bio") != big {
-				t.Errorf("GetSession: got id %q and a %d-byte bio, want %q and %d bytes", s.User.ID, len(s.User.String("bio")), user.ID, len(big))
+			if s.User.ID != user.ID || s.User.ExtraString("bio") != big {
+				t.Errorf("GetSession: got id %q and a %d-byte bio, want %q and %d bytes", s.User.ID, len(s.User.ExtraString("bio")), user.ID, len(big))
 			}
 		})
 	}

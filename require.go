@@ -26,7 +26,7 @@ type requirement struct {
 // comparison and no reference to the AuthSession:
 //
 //	authsession.AuthWhere(patterns.Admin, func(s authsession.Session[authsession.User]) bool {
-//		return s.User.String("role") == "admin"
+//		return s.User.ExtraString("role") == "admin"
 //	})
 //
 // U must be the configuration's user type: NextAuthSession refuses the

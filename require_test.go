@@ -15,7 +15,9 @@ import (
 	"github.com/authsession/authsession/patterns"
 )
 
-func isAdmin(s authsession.Session[authsession.User]) bool { return s.User.String("role") == "admin" }
+func isAdmin(s authsession.Session[authsession.User]) bool {
+	return s.User.ExtraString("role") == "admin"
+}
 
 // sessionEcho answers with the user id it finds through GetSession and
 // SessionFromContext, so tests see that the middleware handed it over.
@@ -35,7 +37,7 @@ func sessionEcho(auth *authsession.AuthSession[authsession.User]) http.Handler {
 // no rule covers, without the guard in front and behind it, with the
 // guard's own answers.
 func TestRequireSession(t *testing.T) {
-	auth := newGuardAuth(t, guardConfig())
+	auth := buildAuth(t, guardConfig())
 	user := sessionCookie(t, auth, "user", guardNow)
 	stale := sessionCookie(t, auth, "user", guardNow.Add(-2*auth.Config.RefreshThreshold))
 	expired := sessionCookie(t, auth, "user", guardNow.Add(-30*24*time.Hour))
@@ -96,7 +98,7 @@ func TestRequireDecodesOnce(t *testing.T) {
 		validations.Add(1)
 		return true
 	}
-	auth := newGuardAuth(t, cfg)
+	auth := buildAuth(t, cfg)
 	cookie := sessionCookie(t, auth, "admin", guardNow)
 	h := auth.Middleware(auth.RequireSession(auth.Require(isAdmin)(sessionEcho(auth))))
 	if w := serve(h, "GET", "/dashboard", cookie, nil); w.Code != 200 {
@@ -111,13 +113,13 @@ func TestRequireDecodesOnce(t *testing.T) {
 // visitor who fails it, as a plain page, Config.ForbiddenHandler's page
 // or JSON.
 func TestRequire(t *testing.T) {
-	plain := newGuardAuth(t, guardConfig())
+	plain := buildAuth(t, guardConfig())
 	cfg := guardConfig()
 	cfg.ForbiddenHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusForbidden)
 		io.WriteString(w, "custom forbidden page")
 	})
-	custom := newGuardAuth(t, cfg)
+	custom := buildAuth(t, cfg)
 	for _, tc := range []struct {
 		name    string
 		auth    *authsession.AuthSession[authsession.User]
@@ -170,7 +172,7 @@ func TestAuthWhere(t *testing.T) {
 			return isAdmin(s)
 		}),
 	}
-	auth := newGuardAuth(t, cfg)
+	auth := buildAuth(t, cfg)
 	h := auth.Middleware(sessionEcho(auth))
 	tests := []struct {
 		name, target, role, accept string
@@ -239,12 +241,9 @@ func TestSessionFromContext(t *testing.T) {
 		ID   string `json:"id"`
 		Team string `json:"team"`
 	}
-	users := newGuardAuth(t, guardConfig())
+	users := buildAuth(t, guardConfig())
 	mcfg := authsession.Config[member]{Secret: guardSecret, Now: func() time.Time { return guardNow }, Cookie: authsession.CookieConfig{Name: "member"}}
-	members, err := authsession.NextAuthSession(mcfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	members := buildAuth(t, mcfg)
 	tok, err := members.EncryptSession(authsession.Session[member]{User: member{ID: "m_1", Team: "blue"}, CreatedAt: guardNow, LastActivity: guardNow, ExpiresAt: guardNow.Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
@@ -274,7 +273,7 @@ func TestSessionFromContext(t *testing.T) {
 	// Two instances of the same user type: the innermost wins.
 	cfg2 := guardConfig()
 	cfg2.Cookie.Name = "second"
-	second := newGuardAuth(t, cfg2)
+	second := buildAuth(t, cfg2)
 	tok2, _ := second.EncryptSession(authsession.Session[authsession.User]{User: authsession.User{ID: "u_2"}, CreatedAt: guardNow, LastActivity: guardNow, ExpiresAt: guardNow.Add(time.Hour)})
 	var got string
 	h = users.Middleware(second.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

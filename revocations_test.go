@@ -18,10 +18,7 @@ func (f *storeFixture) secondInstance(t *testing.T) *authsession.AuthSession[aut
 	t.Helper()
 	cfg := f.auth.Config
 	cfg.Logger = slog.New(slog.DiscardHandler)
-	auth, err := authsession.NextAuthSession(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	auth := buildAuth(t, cfg)
 	return auth
 }
 

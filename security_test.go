@@ -105,7 +105,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 			if rule.Pattern != patterns.Admin || !signedIn {
 				return nil
 			}
-			if s, _ := auth.GetSession(r); s.User.String("role") != "admin" {
+			if s, _ := auth.GetSession(r); s.User.ExtraString("role") != "admin" {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					http.Error(w, "admins only", http.StatusForbidden)
 				})
@@ -116,11 +116,9 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	auth, err := authsession.NextAuthSession(cfg)
-	if err != nil {
-		t.Fatalf("NextAuthSession: %v", err)
-	}
+	auth = buildAuth(t, cfg)
 	h.auth = auth
+	var err error
 	if h.key, err = authsession.DeriveKey(advSecret, advCookieName); err != nil {
 		t.Fatalf("DeriveKey: %v", err)
 	}

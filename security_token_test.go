@@ -568,14 +568,11 @@ func TestAdversarialEmptyUserID(t *testing.T) {
 // with the cookie name as HKDF salt).
 func TestAdversarialCookieNameBinding(t *testing.T) {
 	h := newHarness(t)
-	other, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
+	other := buildAuth(t, authsession.Config[authsession.User]{
 		Secret: advSecret,
 		Cookie: authsession.CookieConfig{Name: "other_session", Insecure: true},
 		Now:    func() time.Time { return advNow },
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	tok, err := other.EncryptSession(authsession.Session[authsession.User]{
 		User:      authsession.User{ID: "u_1"},
 		ExpiresAt: advNow.Add(time.Hour), CreatedAt: advNow, LastActivity: advNow,
@@ -604,23 +601,17 @@ func TestAdversarialKeyRotation(t *testing.T) {
 	tok := old.token(t)
 	oldID := old.sessionID(t, tok)
 	newSecret := authsession.Secret("rotated-secret-after-compromise-0123456789")
-	rotating, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
+	rotating := buildAuth(t, authsession.Config[authsession.User]{
 		Secret:          newSecret,
 		PreviousSecrets: []authsession.Secret{advSecret},
 		Cookie:          authsession.CookieConfig{Name: advCookieName, Insecure: true},
 		Now:             func() time.Time { return advNow },
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dropped, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
+	dropped := buildAuth(t, authsession.Config[authsession.User]{
 		Secret: newSecret,
 		Cookie: authsession.CookieConfig{Name: advCookieName, Insecure: true},
 		Now:    func() time.Time { return advNow },
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	s, err := rotating.DecryptSession(tok)
 	if err != nil || s.ID != oldID {
 		t.Fatalf("rotating instance: got id %q, err %v; want %q, nil", s.ID, err, oldID)

@@ -1,7 +1,10 @@
 package authsession
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -29,11 +32,18 @@ type UserIDer interface {
 	UserID() string
 }
 
-// String returns the user's string form under the key, or "".
-func (u User) String(key string) string {
+// ExtraString returns the extra field key (u.Extra[key]) when it is a
+// string, such as a role, or "" when it is absent or not a string.
+func (u User) ExtraString(key string) string {
 	s, _ := u.Extra[key].(string)
 	return s
 }
+
+// String returns u.ExtraString(key).
+//
+// Deprecated: String(key) reads like [fmt.Stringer] but is not one; use
+// [User.ExtraString].
+func (u User) String(key string) string { return u.ExtraString(key) }
 
 type userFields struct {
 	ID    string `json:"id"`
@@ -185,4 +195,40 @@ func (s Session[U]) Public(keepAccessToken bool) Session[U] {
 		s.AccessToken = ""
 	}
 	return s
+}
+
+// newSessionID returns 128 random bits, base64url-encoded.
+func newSessionID() string {
+	var b [16]byte
+	rand.Read(b[:]) // never returns an error (crypto/rand, Go 1.24+)
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// SessionOption adds optional data to a new session.
+type SessionOption func(*sessionOptions)
+
+type sessionOptions struct {
+	accessToken, refreshToken string
+}
+
+// WithTokens stores an access and a refresh token in the new session. They
+// stay on the server: the session API never sends the refresh token, and
+// sends the access token only with Config.ExposeAccessToken.
+func WithTokens(accessToken, refreshToken string) SessionOption {
+	return func(o *sessionOptions) { o.accessToken, o.refreshToken = accessToken, refreshToken }
+}
+
+// cloneSession deep-copies s through its JSON form, so an update never
+// touches maps shared with the cache or another request.
+func cloneSession[U any](s Session[U]) (Session[U], error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return Session[U]{}, fmt.Errorf("authsession: copying session: %w", err)
+	}
+	var c Session[U]
+	if err := json.Unmarshal(b, &c); err != nil {
+		return Session[U]{}, fmt.Errorf("authsession: copying session: %w", err)
+	}
+	c.ID, c.ExpiresAt, c.CreatedAt, c.LastActivity = s.ID, s.ExpiresAt, s.CreatedAt, s.LastActivity
+	return c, nil
 }

@@ -79,7 +79,7 @@ func (e *engine[U]) revokedUntil(created time.Time) time.Time {
 }
 
 // carriedSession returns the session the request's cookie carries, from
-// the guard's context or by decrypting the cookie, without consulting the
+// the guard's context or through the token layer, without consulting the
 // store or the hooks: the session to revoke on a logout or a new sign-in,
 // even when the store check failed. ok is false when there is none.
 func (e *engine[U]) carriedSession(r *http.Request) (Session[U], bool) {
@@ -90,12 +90,7 @@ func (e *engine[U]) carriedSession(r *http.Request) (Session[U], bool) {
 	if !ok {
 		return Session[U]{}, false
 	}
-	if e.cache != nil {
-		if s, hit := e.cache.get(tok, e.now()); hit {
-			return s, true
-		}
-	}
-	s, _, err := e.codec.decrypt(tok)
+	s, _, err := e.tokens.open(tok, e.now())
 	return s, err == nil
 }
 

@@ -8,8 +8,9 @@
 package patterns
 
 const (
-	// API matches /api and everything below it. The guard answers
-	// requests under it with JSON (a 401) instead of a redirect.
+	// API matches /api and everything below it. With the default
+	// Config.APIPath (/api/session), the guard answers requests under it
+	// with JSON (a 401) instead of a redirect.
 	API = "/api/*"
 
 	// Dashboard matches /dashboard and everything below it.

@@ -133,7 +133,7 @@ func newApp(o options) (http.Handler, error) {
 // isAdmin is the admin area's check: the AuthWhere rule (a signed-in
 // visitor without the admin role gets the 403 page; visitors without a
 // session the login redirect) and auth.Require on the handler.
-func isAdmin(s authsession.Session[user]) bool { return s.User.String("role") == "admin" }
+func isAdmin(s authsession.Session[user]) bool { return s.User.ExtraString("role") == "admin" }
 
 // validateUpdate is the Config.ValidateUpdate hook for the name form and
 // PATCH /api/session.
@@ -232,7 +232,7 @@ func (a *app) render(w http.ResponseWriter, r *http.Request, status int, page st
 	if s, ok := a.auth.GetSession(r); ok {
 		pub := s.Public(false) // never a token in the page
 		d.Session = &pub
-		d.Role = d.T("role_" + s.User.String("role"))
+		d.Role = d.T("role_" + s.User.ExtraString("role"))
 		d.IsAdmin = isAdmin(s)
 		d.Initial = initialEnvelope{&pub, a.auth.ClientConfig.RefreshThreshold, a.auth.ClientConfig.SessionExpiry}
 		d.Strings = map[string]string{

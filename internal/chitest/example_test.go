@@ -25,7 +25,7 @@ func Example_chiGroup() {
 		fmt.Println(err)
 		return
 	}
-	isAdmin := func(s authsession.Session[authsession.User]) bool { return s.User.String("role") == "admin" }
+	isAdmin := func(s authsession.Session[authsession.User]) bool { return s.User.ExtraString("role") == "admin" }
 	hello := func(w http.ResponseWriter, r *http.Request) {
 		s, _ := authsession.SessionFromContext[authsession.User](r.Context())
 		fmt.Fprint(w, "hello ", s.User.ID)

@@ -66,7 +66,7 @@ func TestGuardLangOnChi(t *testing.T) {
 	auth, user := newAuth(t, authsession.RouteHybrid,
 		authsession.Public("/login"),
 		authsession.Auth(patterns.Dashboard),
-		authsession.AuthWhere(patterns.Admin, func(s authsession.Session[authsession.User]) bool { return s.User.String("role") == "admin" }))
+		authsession.AuthWhere(patterns.Admin, func(s authsession.Session[authsession.User]) bool { return s.User.ExtraString("role") == "admin" }))
 	r := chi.NewRouter()
 	r.Use(auth.Middleware)
 	r.Handle("/{lang}/dashboard", prot("dashboard"))
@@ -91,7 +91,7 @@ func TestGuardLangOnChi(t *testing.T) {
 // stops a signed-in user without the admin role.
 func TestRequireOnChiLangRoute(t *testing.T) {
 	auth, user := newAuth(t, authsession.RouteAuth, authsession.Public("/login"))
-	isAdmin := func(s authsession.Session[authsession.User]) bool { return s.User.String("role") == "admin" }
+	isAdmin := func(s authsession.Session[authsession.User]) bool { return s.User.ExtraString("role") == "admin" }
 	r := chi.NewRouter()
 	r.Use(auth.Middleware)
 	r.Route("/{lang}", func(r chi.Router) {

@@ -1,0 +1,180 @@
+package authsession
+
+import (
+	"fmt"
+	"time"
+)
+
+// This file is the token layer: the one place where a session becomes a
+// token and a token a session. The engine above it (engine.go) deals in
+// sessions and cookies; the codec below it (jwt.go) in keys and bytes;
+// formats.go says what the bytes mean.
+
+// tokens is the token layer. Every read and write of a token passes
+// through it — the guard, the session API, the actions, the store upkeep,
+// EncryptSession and DecryptSession — so one set of token rules holds for
+// all of them:
+//
+//   - reading: open (the cache, then decode, then cache the result) or
+//     decode (uncached, for DecryptSession): decrypt (codec.open), map the
+//     format's claims (decodeClaims), check them (checkClaims), then the
+//     session's lifetime at now (live), on cached and decoded sessions
+//     alike;
+//   - writing: seal (encode, then cache a private copy) or encode
+//     (uncached, for EncryptSession): a user id (ErrNoUserID), the same
+//     claims check and lifetime on what the token will carry, encrypt, and
+//     the size limit (ErrSessionTooLarge);
+//   - forget drops a token from the cache (a replaced or cleared cookie).
+//
+// So whatever encode returns, decode accepts at the same instant. The
+// cache may be nil (disabled): its methods are nil-safe. tokens is
+// immutable and safe for concurrent use.
+type tokens[U any] struct {
+	codec       *codec
+	format      formatSpec
+	cache       *tokenCache[U]
+	maxBytes    int
+	leeway      time.Duration
+	maxLifetime time.Duration
+}
+
+// newTokens builds the token layer of a resolved configuration.
+func newTokens[U any](cfg *Config[U]) (*tokens[U], error) {
+	c, err := codecFor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &tokens[U]{
+		codec:       c,
+		format:      cfg.Format.spec(),
+		cache:       newTokenCache[U](cfg.CacheBytes),
+		maxBytes:    cfg.MaxCookieBytes,
+		leeway:      cfg.Leeway,
+		maxLifetime: cfg.MaxLifetime,
+	}, nil
+}
+
+// codecFor returns the codec of a resolved configuration: its format's
+// keys for the current and previous secrets under the cookie name.
+func codecFor[U any](cfg *Config[U]) (*codec, error) {
+	secrets := append([]Secret{cfg.Secret}, cfg.PreviousSecrets...)
+	return newCodec(cfg.Format.spec(), cfg.Cookie.Name, secrets, cfg.MaxCookieBytes, cfg.Leeway, cfg.Now)
+}
+
+// open returns the session token carries at now, and its cache entry (nil
+// when it is not cached): from the cache when the token was accepted
+// before, otherwise decoded and then cached. The session shares memory
+// with the cache: treat it as read-only. Errors are decode's.
+func (t *tokens[U]) open(token string, now time.Time) (Session[U], *cacheEntry[U], error) {
+	if e := t.cache.lookup(token, now); e != nil {
+		if err := t.live(e.session.ExpiresAt, e.session.CreatedAt, now); err != nil {
+			return Session[U]{}, nil, err
+		}
+		return e.session, e, nil
+	}
+	s, err := t.decode(token, now)
+	if err != nil {
+		return Session[U]{}, nil, err
+	}
+	return s, t.cache.put(token, s, t.cacheExpiry(&s)), nil
+}
+
+// decode returns the session token carries at now, without the cache.
+// Errors wrap ErrInvalidToken, ErrTokenExpired or ErrMaxLifetime and never
+// contain the token.
+func (t *tokens[U]) decode(token string, now time.Time) (Session[U], error) {
+	plaintext, _, err := t.codec.open(token)
+	if err != nil {
+		return Session[U]{}, err
+	}
+	s, reg, err := decodeClaims[U](&t.format, plaintext)
+	if err != nil {
+		return Session[U]{}, err
+	}
+	if err := checkClaims(&t.format, t.codec, &reg, &s); err != nil {
+		return Session[U]{}, err
+	}
+	if err := t.live(s.ExpiresAt, s.CreatedAt, now); err != nil {
+		return Session[U]{}, err
+	}
+	return s, nil
+}
+
+// encode returns the token for s, issued at now, refusing what decode
+// would refuse at now: a user without an id (ErrNoUserID), claims that
+// fail checkClaims (ErrInvalidToken, ErrTokenExpired), a lifetime that is
+// over (ErrTokenExpired, ErrMaxLifetime) and a token over
+// Config.MaxCookieBytes (ErrSessionTooLarge). Nothing is cached.
+func (t *tokens[U]) encode(s *Session[U], now time.Time) (string, error) {
+	if missingUserID(s.User) {
+		return "", ErrNoUserID
+	}
+	payload, reg, err := encodeClaims(&t.format, s, now)
+	if err != nil {
+		return "", err
+	}
+	if err := checkClaims(&t.format, t.codec, &reg, s); err != nil {
+		return "", err
+	}
+	expires, created := t.format.carriedTimes(s.ExpiresAt, s.CreatedAt, now.Unix())
+	if err := t.live(expires, created, now); err != nil {
+		return "", err
+	}
+	tok, err := t.codec.seal(payload)
+	if err != nil {
+		return "", err
+	}
+	if len(tok) > t.maxBytes {
+		return "", fmt.Errorf("%w: token is %d bytes, limit %d (Config.MaxCookieBytes)", ErrSessionTooLarge, len(tok), t.maxBytes)
+	}
+	return tok, nil
+}
+
+// seal is encode for a token about to be sent as a cookie: the token is
+// cached with a private copy of s, so s (and the user the caller passed
+// in) stays the caller's and the cache holds what the token says.
+func (t *tokens[U]) seal(s *Session[U], now time.Time) (string, error) {
+	tok, err := t.encode(s, now)
+	if err != nil || !t.cache.enabled() {
+		return tok, err
+	}
+	if c, err := cloneSession(*s); err == nil {
+		t.cache.put(tok, c, t.cacheExpiry(&c))
+	}
+	return tok, nil
+}
+
+// forget drops token from the cache, so a replaced or cleared cookie is
+// decrypted (and judged) again rather than served from the cache.
+func (t *tokens[U]) forget(token string) { t.cache.remove(token) }
+
+// live checks a session's lifetime at now: before its expiry plus
+// Config.Leeway (ErrTokenExpired) and before Config.MaxLifetime from its
+// creation (ErrMaxLifetime).
+func (t *tokens[U]) live(expires, created, now time.Time) error {
+	if !now.Before(expires.Add(t.leeway)) {
+		return errSessionExpired
+	}
+	if !now.Before(created.Add(t.maxLifetime)) {
+		return ErrMaxLifetime
+	}
+	return nil
+}
+
+// expired reports whether s is past its expiry or its maximum lifetime at
+// now.
+func (t *tokens[U]) expired(s *Session[U], now time.Time) bool {
+	return t.live(s.ExpiresAt, s.CreatedAt, now) != nil
+}
+
+var errSessionExpired = fmt.Errorf("%w: session expired", ErrTokenExpired)
+
+// cacheExpiry is when a cached verdict for s must be dropped: the token's
+// exp plus leeway, or the end of its maximum lifetime, whichever is first.
+func (t *tokens[U]) cacheExpiry(s *Session[U]) time.Time {
+	exp := time.Unix(s.ExpiresAt.Unix(), 0).Add(t.leeway)
+	if end := s.CreatedAt.Add(t.maxLifetime); end.Before(exp) {
+		exp = end
+	}
+	return exp
+}
