@@ -97,3 +97,63 @@ func TestGuardAuthorizeSeesEveryReading(t *testing.T) {
 		}
 	}
 }
+
+// TestGuardNamedTagSegment: a non-Auth rule that names a
+// language-tag-shaped first segment (Hybrid("/js/*"), Public("/css/*"),
+// Hybrid("/faq/*")) does not turn the language reading off. A ServeMux
+// with /{lang}/... routes serves /js/dashboard/ as the dashboard, so the
+// guard asks for a session there and applies /admin/*'s AuthWhere check;
+// the named areas' own paths stay open under deny by default.
+func TestGuardNamedTagSegment(t *testing.T) {
+	cfg := guardConfig()
+	cfg.DefaultRouteType = authsession.RouteAuth
+	cfg.Routes = []authsession.Rule{
+		authsession.Public("/login"),
+		authsession.Hybrid("/"),
+		authsession.Hybrid("/js/*"),
+		authsession.Public("/css/*"),
+		authsession.Hybrid("/faq/*"),
+		authsession.Hybrid("/api/public/*"),
+		authsession.Auth(patterns.Dashboard),
+		authsession.AuthWhere(patterns.Admin, isAdmin),
+	}
+	auth := buildAuth(t, cfg)
+	user, admin := sessionCookie(t, auth, "user", guardNow), sessionCookie(t, auth, "admin", guardNow)
+	mux := http.NewServeMux()
+	mux.Handle("/{lang}/dashboard/{rest...}", &reached{})
+	mux.Handle("/{lang}/admin/{rest...}", &reached{})
+	mux.Handle("/js/app.js", &reached{})
+	mux.Handle("/css/site.css", &reached{})
+	mux.Handle("/faq/billing", &reached{})
+	mux.Handle("/api/public/status", &reached{})
+	h := auth.Middleware(mux)
+	for _, tt := range []struct {
+		target, cookie string
+		status         int
+		location       string
+	}{
+		{"/js/dashboard/", "", 307, "/login?callbackUrl=%2Fjs%2Fdashboard%2F"},
+		{"/css/dashboard/billing", "", 307, "/login?callbackUrl=%2Fcss%2Fdashboard%2Fbilling"},
+		{"/faq/dashboard/", "", 307, "/login?callbackUrl=%2Ffaq%2Fdashboard%2F"},
+		{"/faq/admin/", user, 403, ""},
+		{"/js/admin/x", user, 403, ""},
+		{"/css/admin/x", user, 403, ""},
+		{"/faq/admin/", admin, 200, ""},
+		{"/js/dashboard/", user, 200, ""},
+		{"/css/dashboard/", user, 200, ""}, // an Auth reading wins: not sent home as from the public /css/*
+		// The named areas themselves: open (the other reading, /app.js,
+		// matches no rule; its default type does not count).
+		{"/js/app.js", "", 200, ""},
+		{"/css/site.css", "", 200, ""},
+		{"/css/site.css", user, 307, "/"},
+		{"/faq/billing", "", 200, ""},
+		{"/api/public/status", "", 200, ""},
+		// Not named: the default type applies in both readings.
+		{"/fr/app.js", "", 307, "/login?callbackUrl=%2Ffr%2Fapp.js"},
+	} {
+		w := serve(h, "GET", tt.target, tt.cookie, nil)
+		if w.Code != tt.status || w.Header().Get("Location") != tt.location {
+			t.Errorf("%s (signed in %v): got %d %q, want %d %q", tt.target, tt.cookie != "", w.Code, w.Header().Get("Location"), tt.status, tt.location)
+		}
+	}
+}
