@@ -160,6 +160,19 @@ func (t *routeTable) addReading(v *verdict, p, judged string, ruleOnly bool) {
 	v.add(t.rule(c), judged)
 }
 
+// checkLocaleRules refuses, at NextAuthSession, a rule whose first
+// segment is one of locales: the guard strips a locale before matching,
+// so such a rule never matches, and the paths it names are judged as
+// something else.
+func checkLocaleRules(rules []Rule, locales []string) error {
+	for i, r := range rules {
+		if seg, _ := firstSegment(r.Pattern); slices.Contains(locales, seg) {
+			return ruleError(i, r.Pattern, "starts with the configured locale %q, which the guard strips before matching: this rule never matches, and /%[1]s/… is judged as /…; rules apply under every locale, so write the pattern without it (or rename the area, if %[1]q is not meant as a locale)", seg)
+		}
+	}
+	return nil
+}
+
 // isAPI reports whether p is the session API or one of its files: served
 // whatever the rules say (the API does its own checks).
 func (t *routeTable) isAPI(p string) bool {
