@@ -2,6 +2,7 @@ package authsession_test
 
 import (
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"testing"
 
@@ -154,6 +155,50 @@ func TestGuardNamedTagSegment(t *testing.T) {
 		w := serve(h, "GET", tt.target, tt.cookie, nil)
 		if w.Code != tt.status || w.Header().Get("Location") != tt.location {
 			t.Errorf("%s (signed in %v): got %d %q, want %d %q", tt.target, tt.cookie != "", w.Code, w.Header().Get("Location"), tt.status, tt.location)
+		}
+	}
+}
+
+// TestGuardAuthorizeCallsPerReading pins how often the hook runs (see
+// AuthorizeFunc): once per distinct rule the path falls under, at most
+// four times, the Auth rule first; once for a path read one way. With
+// Auth("/me/*"), /me/admin is also /admin under a {lang} router, so a
+// role check keyed on "/admin/*" runs there too.
+func TestGuardAuthorizeCallsPerReading(t *testing.T) {
+	var seen []string
+	cfg := guardConfig()
+	cfg.Routes = []authsession.Rule{
+		authsession.Public("/login"),
+		authsession.Hybrid("/fr/x"), authsession.Hybrid("/fr/x/*"), authsession.Auth("/x"), authsession.Public("/x/*"),
+		authsession.Auth("/me/*"), authsession.Auth(patterns.Admin),
+	}
+	cfg.Authorize = func(ok bool, r *http.Request, rule authsession.Rule) http.Handler {
+		seen = append(seen, rule.Type.String()+" "+rule.Pattern)
+		if rule.Pattern == patterns.Admin {
+			if s, _ := authsession.SessionFromContext[authsession.User](r.Context()); !isAdmin(s) {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusForbidden) })
+			}
+		}
+		return nil
+	}
+	auth := buildAuth(t, cfg)
+	h := auth.Middleware(&reached{})
+	user := sessionCookie(t, auth, "user", guardNow)
+	for _, tt := range []struct {
+		target string
+		status int
+		seen   []string
+	}{
+		{"/fr/x/", 200, []string{"auth /x", "hybrid /fr/x/*", "hybrid /fr/x", "public /x/*"}},
+		{"/login", 307, []string{"public /login"}},
+		{"/me/admin", 403, []string{"auth /me/*", "auth /admin/*"}},
+		{"/me/profile", 200, []string{"auth /me/*"}}, // /profile matches no rule
+		{"/de/other", 200, []string{"hybrid "}},      // both readings are the default type
+	} {
+		seen = nil
+		w := serve(h, "GET", tt.target, user, nil)
+		if w.Code != tt.status || !slices.Equal(seen, tt.seen) {
+			t.Errorf("%s: got %d, hook saw %q; want %d, %q", tt.target, w.Code, seen, tt.status, tt.seen)
 		}
 	}
 }
