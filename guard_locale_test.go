@@ -123,6 +123,7 @@ func TestGuardNamedTagSegment(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.Handle("/{lang}/dashboard/{rest...}", &reached{})
 	mux.Handle("/{lang}/admin/{rest...}", &reached{})
+	mux.Handle("/{lang}/account", &reached{}) // protected by the default type only
 	mux.Handle("/js/app.js", &reached{})
 	mux.Handle("/css/site.css", &reached{})
 	mux.Handle("/faq/billing", &reached{})
@@ -151,6 +152,10 @@ func TestGuardNamedTagSegment(t *testing.T) {
 		{"/api/public/status", "", 200, ""},
 		// Not named: the default type applies in both readings.
 		{"/fr/app.js", "", 307, "/login?callbackUrl=%2Ffr%2Fapp.js"},
+		// The documented residual (SECURITY.md, threat 7): a {lang} route
+		// for a path only the default type protects is open through a
+		// named segment, as /js/app.js is.
+		{"/js/account", "", 200, ""},
 	} {
 		w := serve(h, "GET", tt.target, tt.cookie, nil)
 		if w.Code != tt.status || w.Header().Get("Location") != tt.location {
