@@ -30,12 +30,7 @@ func TestGuardLocaleReadings(t *testing.T) {
 	mux.Handle("/{lang}/dashboard", dashboard)
 	mux.Handle("/{lang}/dashboard/{rest...}", dashboard)
 	mux.Handle("/", other)
-	h := auth.Middleware(mux)
-	tests := []struct {
-		target, cookie string
-		status         int
-		location       string
-	}{
+	expectVisits(t, auth.Middleware(mux), []guardVisit{
 		{"/fr/dashboard", "", 307, "/login?callbackUrl=%2Ffr%2Fdashboard"},
 		{"/EN/dashboard", "", 307, "/login?callbackUrl=%2FEN%2Fdashboard"},
 		{"/en-US/dashboard/x", "", 307, "/login?callbackUrl=%2Fen-US%2Fdashboard%2Fx"},
@@ -45,8 +40,20 @@ func TestGuardLocaleReadings(t *testing.T) {
 		{"/me/profile", "", 307, "/login?callbackUrl=%2Fme%2Fprofile"}, // Auth("/me/*") spells "me": never /profile
 		{"/me/profile", user, 200, ""},                                 // and not sent home as the public /profile
 		{"/fr/profile", user, 200, ""},                                 // public only in the other reading: the literal one decides
-	}
-	for _, tt := range tests {
+	})
+}
+
+// guardVisit is one row of a table: a GET, the status and Location
+// expected.
+type guardVisit struct {
+	target, cookie string
+	status         int
+	location       string
+}
+
+func expectVisits(t *testing.T, h http.Handler, rows []guardVisit) {
+	t.Helper()
+	for _, tt := range rows {
 		w := serve(h, "GET", tt.target, tt.cookie, nil)
 		if w.Code != tt.status || w.Header().Get("Location") != tt.location {
 			t.Errorf("%s (signed in %v): got %d %q, want %d %q", tt.target, tt.cookie != "", w.Code, w.Header().Get("Location"), tt.status, tt.location)
@@ -128,12 +135,7 @@ func TestGuardNamedTagSegment(t *testing.T) {
 	mux.Handle("/css/site.css", &reached{})
 	mux.Handle("/faq/billing", &reached{})
 	mux.Handle("/api/public/status", &reached{})
-	h := auth.Middleware(mux)
-	for _, tt := range []struct {
-		target, cookie string
-		status         int
-		location       string
-	}{
+	expectVisits(t, auth.Middleware(mux), []guardVisit{
 		{"/js/dashboard/", "", 307, "/login?callbackUrl=%2Fjs%2Fdashboard%2F"},
 		{"/css/dashboard/billing", "", 307, "/login?callbackUrl=%2Fcss%2Fdashboard%2Fbilling"},
 		{"/faq/dashboard/", "", 307, "/login?callbackUrl=%2Ffaq%2Fdashboard%2F"},
@@ -156,12 +158,7 @@ func TestGuardNamedTagSegment(t *testing.T) {
 		// for a path only the default type protects is open through a
 		// named segment, as /js/app.js is.
 		{"/js/account", "", 200, ""},
-	} {
-		w := serve(h, "GET", tt.target, tt.cookie, nil)
-		if w.Code != tt.status || w.Header().Get("Location") != tt.location {
-			t.Errorf("%s (signed in %v): got %d %q, want %d %q", tt.target, tt.cookie != "", w.Code, w.Header().Get("Location"), tt.status, tt.location)
-		}
-	}
+	})
 }
 
 // TestGuardAuthorizeCallsPerReading pins how often the hook runs (see
