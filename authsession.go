@@ -190,6 +190,20 @@ type AuthSession[U any] struct {
 	// ErrStore.
 	ListUserSessions func(ctx context.Context, userID string) ([]SessionRecord, error)
 
+	// Close stops the background work of a store: the goroutine that
+	// retries revocations the store could not take (it runs only while
+	// one is pending). It makes one last attempt at each within ctx, then
+	// abandons the rest, logging how many at error level and returning an
+	// error wrapping ErrStore. Call it when the AuthSession is no longer
+	// used: on shutdown, when a configuration is reloaded or a tenant's
+	// AuthSession dropped. The functions keep working after it, but a
+	// revocation that fails is then no longer retried (this instance still
+	// refuses the session). It is idempotent: later calls return nil.
+	// Without it, the goroutine ends, abandoning what is pending, once the
+	// garbage collector finds none of the AuthSession's functions
+	// reachable.
+	Close func(ctx context.Context) error
+
 	// Middleware is the route guard; see the package doc's "Route rules".
 	Middleware func(next http.Handler) http.Handler
 
@@ -273,6 +287,7 @@ func NextAuthSession[U any](cfg Config[U]) (*AuthSession[U], error) {
 		RevokeUserSessions:   e.revokeUserSessions,
 		RevokeUserSession:    e.revokeUserSession,
 		ListUserSessions:     e.listUserSessions,
+		Close:                e.revs.close,
 		Actions:              newActions(e),
 		Config:               cfg,
 		ClientConfig: ClientConfig{

@@ -21,6 +21,7 @@ const (
 	DefaultCacheBytes       = 8 << 20
 	DefaultTouchAfter       = time.Minute
 	DefaultStoreTimeout     = 250 * time.Millisecond
+	DefaultGenerationGrace  = 5 * time.Second
 
 	// MinSecretBytes is the shortest secret NextAuthSession accepts.
 	MinSecretBytes = 32
@@ -225,6 +226,15 @@ type Config[U any] struct {
 	// go-redis, set ContextTimeoutEnabled). Default 250ms; must not be
 	// negative.
 	StoreTimeout time.Duration
+
+	// GenerationGrace is how long, with a Store, the tokens a session had
+	// before a change (UpdateSession, Actions.Update and PATCH, an
+	// OnRefresh that changed it) keep working after it: for requests
+	// already in flight when the new cookie was issued. Past it they are
+	// "no session". A change marked with [Session.MarkPrivilegeChange] has
+	// none: it ends every older token at once. Default 5 seconds; a
+	// negative value means none.
+	GenerationGrace time.Duration
 
 	// CacheBytes caps the memory of the verified-token cache. Default
 	// 8 MiB; a negative value disables the cache.

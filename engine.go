@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/authsession/authsession/internal/cookies"
@@ -27,6 +29,10 @@ type engine[U any] struct {
 	key    *contextKey
 	log    *slog.Logger
 	revs   *revocations // pending revocations; nil without a store
+
+	// noGenerations is set once the store was found to keep no session
+	// generations (logged once; generations.go).
+	noGenerations atomic.Bool
 }
 
 // newEngine builds the engine of a resolved configuration.
@@ -35,7 +41,7 @@ func newEngine[U any](cfg Config[U]) (*engine[U], error) {
 	if err != nil {
 		return nil, err
 	}
-	return &engine[U]{
+	e := &engine[U]{
 		cfg:    cfg,
 		tokens: t,
 		attrs: cookies.Attrs{
@@ -47,7 +53,14 @@ func newEngine[U any](cfg Config[U]) (*engine[U], error) {
 		key:  &contextKey{"authsession"},
 		log:  cfg.Logger,
 		revs: newRevocations(cfg.Store, cfg.StoreTimeout, cfg.Now, cfg.Logger),
-	}, nil
+	}
+	if e.revs != nil {
+		// Every function of the AuthSession holds e, and the retrying
+		// goroutine does not: once e is unreachable, nothing can consult
+		// the pending revocations again, so the goroutine ends.
+		runtime.AddCleanup(e, (*revocations).abandon, e.revs)
+	}
+	return e, nil
 }
 
 // contextKey is unique per AuthSession: two instances in one program never
@@ -209,6 +222,7 @@ func (e *engine[U]) createSession(w http.ResponseWriter, r *http.Request, user U
 		CreatedAt:    now,
 		LastActivity: now,
 		ExpiresAt:    now.Add(e.cfg.Expiry),
+		gen:          e.firstGeneration(),
 	}
 	// Seal (id and size checks) before recording anything in the store.
 	tok, err := e.tokens.seal(&s, now)
@@ -236,7 +250,8 @@ func (e *engine[U]) updateSession(w http.ResponseWriter, r *http.Request, update
 		return Session[U]{}, err
 	}
 	next.ID, next.CreatedAt, next.ExpiresAt, next.LastActivity = cur.ID, cur.CreatedAt, cur.ExpiresAt, cur.LastActivity
-	if err := e.issue(w, r, &next); err != nil {
+	next.gen = cur.gen
+	if err := e.reissue(w, r, &next, !sameContents(&cur, &next), false); err != nil {
 		return Session[U]{}, err
 	}
 	return next, nil
@@ -259,6 +274,7 @@ func (e *engine[U]) refresh(w http.ResponseWriter, r *http.Request, s Session[U]
 		e.clear(w, r, &s)
 		return Session[U]{}, ErrMaxLifetime
 	}
+	changed := false
 	if e.cfg.OnRefresh != nil {
 		// OnRefresh may change the session it is given: hand it a private
 		// copy, never maps shared with the cache or other requests.
@@ -271,7 +287,8 @@ func (e *engine[U]) refresh(w http.ResponseWriter, r *http.Request, s Session[U]
 			e.clear(w, r, &s)
 			return Session[U]{}, fmt.Errorf("%w: OnRefresh: %w", ErrRejected, err)
 		}
-		next.ID, next.CreatedAt = s.ID, s.CreatedAt
+		next.ID, next.CreatedAt, next.gen = s.ID, s.CreatedAt, s.gen
+		changed = !sameContents(&s, &next)
 		s = next
 	}
 	s.LastActivity = now
@@ -279,10 +296,9 @@ func (e *engine[U]) refresh(w http.ResponseWriter, r *http.Request, s Session[U]
 	if s.ExpiresAt.After(end) {
 		s.ExpiresAt = end
 	}
-	if err := e.issue(w, r, &s); err != nil {
+	if err := e.reissue(w, r, &s, changed, true); err != nil {
 		return Session[U]{}, err
 	}
-	e.touchStore(r.Context(), &s)
 	return s, nil
 }
 
@@ -295,7 +311,7 @@ func (e *engine[U]) autoRefresh(w http.ResponseWriter, r *http.Request, s Sessio
 	}
 	next, err := e.refresh(w, r, s)
 	if err != nil {
-		if errors.Is(err, ErrMaxLifetime) || errors.Is(err, ErrRejected) {
+		if errors.Is(err, ErrMaxLifetime) || errors.Is(err, ErrRejected) || errors.Is(err, errEnded) {
 			return Session[U]{}, false
 		}
 		e.log.LogAttrs(r.Context(), slog.LevelWarn, "authsession: auto refresh failed", slog.String("error", err.Error()))

@@ -208,6 +208,7 @@ func encodeClaims[U any](f *formatSpec, s *Session[U], iat time.Time) ([]byte, r
 			IssuedAt:    iat.Unix(),
 			Expiry:      s.ExpiresAt.UnixMilli() / 1000,
 			JTI:         s.ID,
+			Gen:         int64(s.gen),
 		})
 	}
 	if err != nil {
@@ -243,13 +244,15 @@ func (f *formatSpec) carriedTimes(expires, created time.Time, iat int64) (time.T
 }
 
 // tokenClaims is the payload of the default format: the session JSON plus
-// registered claims.
+// registered claims, and with a store the session's generation ("gen",
+// generations.go; absent is 0).
 type tokenClaims[U any] struct {
 	sessionJSON[U]
 	IssuedAt  int64  `json:"iat"`
 	Expiry    int64  `json:"exp"`
 	NotBefore int64  `json:"nbf,omitempty"`
 	JTI       string `json:"jti"`
+	Gen       int64  `json:"gen,omitempty"`
 }
 
 // decodeSessionClaims maps a default-format payload onto a session. Times
@@ -284,7 +287,12 @@ func decodeSessionClaims[U any](plaintext []byte) (Session[U], registered, error
 	if claims.IssuedAt != 0 && claims.CreatedAt > claims.IssuedAt*1000+999 {
 		claims.CreatedAt = claims.IssuedAt * 1000
 	}
-	return claims.sessionJSON.toSession(claims.JTI), reg, nil
+	if claims.Gen < 0 {
+		return Session[U]{}, registered{}, fmt.Errorf("%w: negative generation", ErrInvalidToken)
+	}
+	s := claims.sessionJSON.toSession(claims.JTI)
+	s.gen = uint64(claims.Gen)
+	return s, reg, nil
 }
 
 // Claims of the foreign formats that map onto session fields rather than

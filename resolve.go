@@ -247,8 +247,8 @@ func (r *resolved[U]) api() error {
 	return nil
 }
 
-// store: a user type with a UserID method when Store is set, TouchAfter
-// and StoreTimeout.
+// store: a user type with a UserID method when Store is set, TouchAfter,
+// StoreTimeout and GenerationGrace.
 func (r *resolved[U]) store() error {
 	c := &r.cfg
 	if c.Store != nil {
@@ -268,6 +268,9 @@ func (r *resolved[U]) store() error {
 	}
 	if c.StoreTimeout < 0 {
 		return configError("StoreTimeout", "must not be negative, got %v", c.StoreTimeout)
+	}
+	if c.GenerationGrace == 0 {
+		c.GenerationGrace = DefaultGenerationGrace // a negative one stays: none
 	}
 	return nil
 }

@@ -132,6 +132,12 @@ type Session[U any] struct {
 	CreatedAt time.Time
 	// LastActivity is when the session was last issued or refreshed.
 	LastActivity time.Time
+
+	// gen is the session's generation (the token's "gen" claim, with a
+	// store; see generations.go), privileged the mark of
+	// MarkPrivilegeChange.
+	gen        uint64
+	privileged bool
 }
 
 // sessionJSON is the wire form of Session.
@@ -230,5 +236,6 @@ func cloneSession[U any](s Session[U]) (Session[U], error) {
 		return Session[U]{}, fmt.Errorf("authsession: copying session: %w", err)
 	}
 	c.ID, c.ExpiresAt, c.CreatedAt, c.LastActivity = s.ID, s.ExpiresAt, s.CreatedAt, s.LastActivity
+	c.gen = s.gen
 	return c, nil
 }

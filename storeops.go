@@ -128,6 +128,10 @@ func (e *engine[U]) checkStore(ctx context.Context, s *Session[U]) bool {
 		return false
 	}
 	now := e.nowMilli()
+	if reason := e.supersededReason(s, &rec, now); reason != "" {
+		e.log.LogAttrs(ctx, slog.LevelDebug, "authsession: rejected session cookie", slog.String("reason", reason))
+		return false
+	}
 	if now.Sub(rec.LastSeen) >= e.cfg.TouchAfter {
 		rec.LastSeen = now
 		rec.ExpiresAt = later(rec.ExpiresAt, s.ExpiresAt)
@@ -164,6 +168,7 @@ func (e *engine[U]) recordStore(ctx context.Context, r *http.Request, s *Session
 		ExpiresAt: s.ExpiresAt,
 		Client:    describeClient(r),
 	}
+	rec.Generation = s.gen
 	if err := st.Create(ctx, rec); err != nil {
 		return fmt.Errorf("%w: recording the session: %w", ErrStore, err)
 	}
@@ -203,10 +208,19 @@ func (e *engine[U]) revokeSession(ctx context.Context, s *Session[U]) error {
 	ctx, cancel := e.storeCtx(ctx)
 	defer cancel()
 	if err := revokeChecked(ctx, e.cfg.Store, uid, s.ID); err != nil {
-		e.revs.addSession(uid, s.ID, e.revokedUntil(s.CreatedAt))
-		return fmt.Errorf("%w: revoking the session (retrying in the background): %w", ErrStore, err)
+		return pendingError("revoking the session", err, e.revs.addSession(uid, s.ID, e.revokedUntil(s.CreatedAt)))
 	}
 	return nil
+}
+
+// pendingError is the error of a revocation that failed with err and was
+// handed to the pending revocations, which kept it for retrying (keep is
+// nil) or could not (keep says why).
+func pendingError(what string, err, keep error) error {
+	if keep != nil {
+		return fmt.Errorf("%w: %s: %w; %w", ErrStore, what, err, keep)
+	}
+	return fmt.Errorf("%w: %s (retrying in the background): %w", ErrStore, what, err)
 }
 
 func (e *engine[U]) revokeUserSessions(ctx context.Context, userID string) (int, error) {
@@ -224,8 +238,11 @@ func (e *engine[U]) revokeUserSessions(ctx context.Context, userID string) (int,
 		err = revokeBefore(ctx, e.cfg.Store, userID, before) // reads back
 	}
 	if err != nil {
-		e.revs.addUser(userID, before, e.revokedUntil(before))
-		return n, fmt.Errorf("%w: revoking the user's sessions (retrying in the background): %w", ErrStore, err)
+		// Other instances stamp sessions with their own clocks: sessions
+		// signed in up to Leeway after this instance's now are covered
+		// too, so that clock skew never spares a session signed in before.
+		keep := e.revs.addUser(userID, before.Add(e.cfg.Leeway), e.revokedUntil(before))
+		return n, pendingError("revoking the user's sessions", err, keep)
 	}
 	return n, nil
 }
@@ -241,14 +258,12 @@ func (e *engine[U]) revokeUserSession(ctx context.Context, userID, sessionID str
 	case err != nil:
 		// Unknown whether it is live: revoke it anyway. The store keys
 		// sessions by user, so this can only end one of userID's own.
-		e.revs.addSession(userID, sessionID, e.revokedUntil(e.now()))
-		return fmt.Errorf("%w: looking up the session (revoking it in the background): %w", ErrStore, err)
+		return pendingError("looking up the session to revoke", err, e.revs.addSession(userID, sessionID, e.revokedUntil(e.now())))
 	case !found:
 		return ErrNoSession
 	}
 	if err := revokeChecked(ctx, e.cfg.Store, userID, sessionID); err != nil {
-		e.revs.addSession(userID, sessionID, e.revokedUntil(e.now()))
-		return fmt.Errorf("%w: revoking the session (retrying in the background): %w", ErrStore, err)
+		return pendingError("revoking the session", err, e.revs.addSession(userID, sessionID, e.revokedUntil(e.now())))
 	}
 	return nil
 }
