@@ -93,14 +93,14 @@ func (e *engine[U]) reissue(w http.ResponseWriter, r *http.Request, next *Sessio
 	return nil
 }
 
-// advance gives next the generation after the store's, records it (with
-// the grace of the one before, next's last-seen time and expiry) and reads
-// it back before it sets the cookie, so that no token is issued at a
-// generation the store did not take: a store that failed, dropped the
-// write or raised the generation past it meanwhile (another change on
-// another instance) fails the change with ErrStore, and nothing changes.
-// A store that returns generation 0 keeps none: the change is issued
-// without one (older tokens stay valid), and that is logged once.
+// advance gives next the generation after the store's (and its token's),
+// records it (with the grace of the one before, next's last-seen time and
+// expiry) and reads it back before it sets the cookie, so that no token is
+// issued at a generation the store did not take: a store that failed,
+// dropped the write or raised the generation past it meanwhile (another
+// change on another instance) fails the change with ErrStore, and nothing
+// changes. A store that returns generation 0 keeps none: the change is
+// issued without one (older tokens stay valid), and that is logged once.
 func (e *engine[U]) advance(w http.ResponseWriter, r *http.Request, next *Session[U]) error {
 	ctx, cancel := e.storeCtx(r.Context())
 	defer cancel()
@@ -110,7 +110,7 @@ func (e *engine[U]) advance(w http.ResponseWriter, r *http.Request, next *Sessio
 		return e.unpinned(err, found)
 	}
 	now := e.nowMilli()
-	next.gen = rec.Generation + 1
+	next.gen = max(rec.Generation, next.gen) + 1 // next.gen: the token's
 	tok, err := e.tokens.seal(next, e.now())
 	if err != nil {
 		return err
