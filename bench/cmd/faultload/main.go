@@ -171,7 +171,8 @@ func (d *driver) client(ctx context.Context, w int) {
 		switch {
 		case sess.token() == "":
 			gen++
-			sess = session{user: fmt.Sprintf("load-%d-%d", w, gen%3)}
+			// One client in four keeps its sessions (see session.lasting).
+			sess = session{user: fmt.Sprintf("load-%d-%d", w, gen%3), ended: new(atomic.Bool), lasting: w%4 == 0}
 			if !d.signIn(ctx, &sess, target) {
 				// A person waits a moment before trying again.
 				sleep(ctx, 100*time.Millisecond)
@@ -205,7 +206,11 @@ func (d *driver) act(ctx context.Context, rng *rand.Rand, s *session, target int
 	case p < 62:
 		d.write(ctx, s, target, opUpdate)
 	case p < 72:
-		d.logout(ctx, s, target)
+		if s.lasting {
+			d.write(ctx, s, target, opUpdate)
+		} else {
+			d.logout(ctx, s, target)
+		}
 	case p < 88:
 		d.replay(ctx, rng, target)
 	case p < 94:

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -39,6 +40,7 @@ const (
 	landingWatched = 64           // pending logouts whose landing is timed per outage
 	landingPoll    = 50 * time.Millisecond
 	maxStale       = 20_000 // superseded tokens kept for replay
+	lastingNulls   = 100    // refusals in a row after which a lasting session is lost
 )
 
 // session is a client's session: its user and every token it held (the
@@ -46,7 +48,11 @@ const (
 type session struct {
 	user   string
 	tokens []string
-	nulls  int // consecutive "no session" answers
+	nulls  int          // consecutive "no session" answers
+	ended  *atomic.Bool // logged out, or lost: set once it is over
+	// lasting sessions are never logged out, so that the tokens their
+	// updates supersede are still of a live session past the grace.
+	lasting bool
 }
 
 func (s *session) token() string {
@@ -73,6 +79,8 @@ type record struct {
 	outcome  string
 	replayOf *revocation   // for replays: whose logout
 	staleOf  *supersession // for replays of superseded tokens
+	// staleLive: the superseded token's session was live when replayed.
+	staleLive bool
 }
 
 type recordLog struct {
@@ -117,6 +125,7 @@ func (r *revokedSet) add(v *revocation) {
 type supersession struct {
 	token string
 	at    time.Time
+	ended *atomic.Bool // the session's
 }
 
 // staleSet keeps the latest maxStale superseded tokens.
@@ -126,11 +135,11 @@ type staleSet struct {
 	next int // ring position once full
 }
 
-func (s *staleSet) add(tokens []string, at time.Time) {
+func (s *staleSet) add(tokens []string, at time.Time, ended *atomic.Bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, tok := range tokens {
-		v := &supersession{token: tok, at: at}
+		v := &supersession{token: tok, at: at, ended: ended}
 		if len(s.list) < maxStale {
 			s.list = append(s.list, v)
 			continue
@@ -247,8 +256,11 @@ func (d *driver) read(ctx context.Context, s *session, target int, op string) {
 		out = outOK
 	}
 	if out == outNoSession {
-		if s.nulls++; s.nulls >= 3 {
-			s.tokens = nil // lost (expired, or the store lost it): sign in again
+		// Lost (expired, or the store lost it) after 3 refusals in a row;
+		// a lasting session rides out an outage.
+		if s.nulls++; s.nulls >= 3 && (!s.lasting || s.nulls >= lastingNulls) {
+			s.tokens = nil // sign in again
+			s.ended.Store(true)
 		}
 	} else {
 		s.nulls = 0
@@ -304,7 +316,7 @@ func (d *driver) write(ctx context.Context, s *session, target int, op string) {
 			if op == opUpdate {
 				// The update's new generation supersedes every token
 				// the session had before.
-				d.superseded.add(s.tokens[:len(s.tokens)-1], time.Now())
+				d.superseded.add(s.tokens[:len(s.tokens)-1], time.Now(), s.ended)
 				s.tokens = s.tokens[len(s.tokens)-1:]
 			}
 		}
@@ -335,6 +347,7 @@ func (d *driver) logout(ctx context.Context, s *session, target int) {
 		d.revoked.add(&revocation{tokens: s.tokens, target: target, at: start, pending: out != outOK})
 	}
 	s.tokens, s.nulls = nil, 0
+	s.ended.Store(true)
 	d.note(ctx, opLogout, target, start, lat, resp, err, out, nil)
 }
 
@@ -360,9 +373,10 @@ func (d *driver) stale(ctx context.Context, rng *rand.Rand, target int) {
 	if v == nil {
 		return
 	}
+	live := !v.ended.Load()
 	start := time.Now()
 	out, resp, _, lat, err := d.probe(ctx, target, opRead, v.token)
-	d.noteRecord(ctx, record{op: opStale, target: target, start: start, latency: lat, outcome: out, staleOf: v}, resp, err)
+	d.noteRecord(ctx, record{op: opStale, target: target, start: start, latency: lat, outcome: out, staleOf: v, staleLive: live}, resp, err)
 }
 
 // forged sends a token minted with the secret that no store recorded: it

@@ -23,8 +23,11 @@ type summary struct {
 	// period after the store came back (before the retry landed).
 	ToleratedAcceptances int `json:"toleratedAcceptances"`
 	// ToleratedStale counts replays of superseded tokens served within
-	// the generation grace after the update that superseded them.
+	// the generation grace after the update that superseded them;
+	// StaleLivePast the replays, past the grace, of superseded tokens
+	// whose session was still live (those the generations refuse).
 	ToleratedStale int `json:"toleratedStale"`
+	StaleLivePast  int `json:"staleLivePast"`
 	// Landing is how long after the store came back the other instance
 	// first refused a logged-out cookie whose revocation was pending (an
 	// upper bound: it is polled every landingPoll).
@@ -100,6 +103,9 @@ func (d *driver) summarize() summary {
 			s.UpRequests++
 		}
 		at := r.start.Sub(d.start).Seconds()
+		if r.staleOf != nil && r.staleLive && r.start.After(r.staleOf.at.Add(d.cfg.genGrace)) {
+			s.StaleLivePast++
+		}
 		switch r.outcome {
 		case outError:
 			violate("%s on instance %d at %.1fs: no response", r.op, r.target, at)
@@ -241,8 +247,9 @@ func (s *summary) print(w io.Writer) {
 		s.Landing.P50, s.Landing.Max, s.Landing.N, landingPoll, s.GraceSeconds, s.ToleratedAcceptances)
 	fmt.Fprintf(w, "\n503s while the store was up (a call past its deadline): %d of %d requests\n", s.Stray503, s.UpRequests)
 	fmt.Fprintf(w, "revoked or unrecorded tokens served (outside that window): %d\n", s.ByOutcome[opReplay][outServed]+s.ByOutcome[opForged][outServed]-s.ToleratedAcceptances)
-	fmt.Fprintf(w, "superseded tokens (replaced by an update) served within the %.0f s generation grace: %d; past it: %d\n",
-		s.GenGraceSeconds, s.ToleratedStale, s.ByOutcome[opStale][outServed]-s.ToleratedStale)
+	fmt.Fprintf(w, "superseded tokens (replaced by an update) served within the %.0f s generation grace: %d; past it: %d "+
+		"(of %d replayed past it while their session was live)\n",
+		s.GenGraceSeconds, s.ToleratedStale, s.ByOutcome[opStale][outServed]-s.ToleratedStale, s.StaleLivePast)
 	if len(s.Violations) == 0 {
 		fmt.Fprintln(w, "violations: none")
 		return
