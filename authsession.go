@@ -84,8 +84,11 @@
 // [NewMemoryStore], or the Redis store in the redisstore module) to record
 // live sessions: logout then revokes, [AuthSession.RevokeUserSessions] logs
 // a user out everywhere and [AuthSession.ListUserSessions] lists devices.
-// Store calls run under [Config.StoreTimeout]; a revocation the store
-// could not take is retried until it lands.
+// A change of a session (an update, an OnRefresh that changed it) ends its
+// older tokens after [Config.GenerationGrace], or at once for one marked
+// with [Session.MarkPrivilegeChange]. Store calls run under
+// [Config.StoreTimeout]; a revocation the store could not take is retried
+// until it lands, or until [AuthSession.Close].
 //
 // # Concurrency
 //
@@ -126,6 +129,15 @@ type AuthSession[U any] struct {
 	// tokens; the id, creation and expiry times are kept. It returns
 	// ErrNoSession without a session and leaves the cookie untouched when
 	// update returns an error.
+	//
+	// With a Store, a change of the session's contents gives it its next
+	// generation, recorded in the store before the cookie is set: tokens
+	// from before the change are "no session" once Config.GenerationGrace
+	// has passed. When the store does not record it (down, a dropped
+	// write, another change first), UpdateSession returns an error
+	// wrapping ErrStore and nothing changes. An update that calls
+	// [Session.MarkPrivilegeChange] re-issues the session under a new id
+	// instead, ending every older token at once.
 	UpdateSession func(w http.ResponseWriter, r *http.Request, update func(*Session[U]) error) (Session[U], error)
 
 	// RefreshSession extends the session's expiry (capped by MaxLifetime)

@@ -135,7 +135,9 @@ type Config[U any] struct {
 
 	// OnRefresh, if set, is called before a session is re-issued with a
 	// new expiry. It may return a changed session; a non-nil error ends
-	// the session.
+	// the session. With a Store, a changed session gets its next
+	// generation, as an update does (see GenerationGrace); call
+	// [Session.MarkPrivilegeChange] on it for a change of privileges.
 	OnRefresh func(ctx context.Context, s Session[U]) (Session[U], error)
 
 	// Logger receives debug-level reasons for rejected cookies and
