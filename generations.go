@@ -69,11 +69,11 @@ func (e *engine[U]) supersededReason(s *Session[U], rec *SessionRecord, now time
 	return "token of a superseded generation"
 }
 
-// reissue issues next, cur re-issued by an update or a refresh (touch:
-// the store's record follows next's expiry). When next changed cur's
-// contents, or is marked as a privilege change, and a store is set, the
-// change is first recorded: under a new id for a privilege change
-// (rotate), as the next generation otherwise (advance).
+// reissue issues next, the request's session re-issued by an update or a
+// refresh (touch: the store's record follows next's expiry). With a
+// store, a change is first recorded: under a new id when next is marked
+// as a privilege change (rotate), as the next generation when its
+// contents changed (advance).
 func (e *engine[U]) reissue(w http.ResponseWriter, r *http.Request, next *Session[U], changed, touch bool) error {
 	privileged := next.privileged
 	next.privileged = false
