@@ -67,6 +67,17 @@ type CookieConfig struct {
 	// Insecure turns off the Secure attribute, for plain-HTTP development
 	// servers only. Default false: cookies are Secure.
 	Insecure bool
+
+	// AcceptBothNames also reads the session from the other one of
+	// "__Secure-<name>" and "<name>" (Name with its "__Secure-" prefix
+	// toggled), for apps behind a TLS-terminating proxy, where Auth.js and
+	// NextAuth.js pick the prefix from the scheme they see. Each name has
+	// its own key (the name is the HKDF salt); a session read under one
+	// name is re-issued under it, a new one is written under Name. A
+	// plain name can be set by anyone on the network path of a plain-HTTP
+	// request (see SECURITY.md). Not allowed with a "__Host-" Name.
+	// Default false: only Name.
+	AcceptBothNames bool
 }
 
 // Config configures [NextAuthSession]. The zero value of every field selects

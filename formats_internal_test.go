@@ -10,11 +10,13 @@ import (
 
 // TestForeignClaimsHostile feeds authenticated but ill-formed payloads to
 // the Auth.js and NextAuth.js decoders: each is an error, never a panic,
-// never a session.
+// never a session. Every payload has a sub but those about the sub, so
+// that each case fails for the reason it names.
 func TestForeignClaimsHostile(t *testing.T) {
 	now := time.Unix(1767225600, 0)
 	iat, exp := now.Unix()-10, now.Unix()+3600
 	reg := fmt.Sprintf(`"iat":%d,"exp":%d,"jti":"j"`, iat, exp)
+	sub := `"sub":"u",`
 	tests := []struct {
 		name    string
 		payload string
@@ -23,18 +25,30 @@ func TestForeignClaimsHostile(t *testing.T) {
 		{"not json", `not json`, ErrInvalidToken},
 		{"array", `[1,2]`, ErrInvalidToken},
 		{"null", `null`, ErrTokenExpired}, // no exp
-		{"no exp", fmt.Sprintf(`{"iat":%d,"jti":"j"}`, iat), ErrTokenExpired},
-		{"expired", fmt.Sprintf(`{"iat":%d,"exp":%d,"jti":"j"}`, iat, now.Unix()-3600), ErrTokenExpired},
-		{"issued in the future", fmt.Sprintf(`{"iat":%d,"exp":%d,"jti":"j"}`, now.Unix()+3600, exp), ErrTokenExpired},
-		{"no jti", fmt.Sprintf(`{"iat":%d,"exp":%d}`, iat, exp), ErrInvalidToken},
-		{"jti not a string", fmt.Sprintf(`{"iat":%d,"exp":%d,"jti":7}`, iat, exp), ErrInvalidToken},
-		{"exp not a number", fmt.Sprintf(`{"iat":%d,"exp":"soon","jti":"j"}`, iat), ErrInvalidToken},
-		{"exp absurd", fmt.Sprintf(`{"iat":%d,"exp":1e300,"jti":"j"}`, iat), ErrInvalidToken},
+		{"no exp", fmt.Sprintf(`{`+sub+`"iat":%d,"jti":"j"}`, iat), ErrTokenExpired},
+		{"expired", fmt.Sprintf(`{`+sub+`"iat":%d,"exp":%d,"jti":"j"}`, iat, now.Unix()-3600), ErrTokenExpired},
+		{"expired beyond the leeway", fmt.Sprintf(`{`+sub+`"iat":%d,"exp":%d,"jti":"j"}`, iat, now.Unix()-16), ErrTokenExpired},
+		{"expired within the leeway", fmt.Sprintf(`{`+sub+`"iat":%d,"exp":%d,"jti":"j"}`, iat, now.Unix()-14), nil},
+		// As in Auth.js: iat is not checked (jose without maxTokenAge).
+		{"issued in the future", fmt.Sprintf(`{`+sub+`"iat":%d,"exp":%d,"jti":"j"}`, now.Unix()+3600, exp), nil},
+		{"not yet valid", fmt.Sprintf(`{`+sub+`"nbf":%d,`, now.Unix()+16) + reg + `}`, ErrTokenExpired},
+		{"no jti", fmt.Sprintf(`{`+sub+`"iat":%d,"exp":%d}`, iat, exp), ErrInvalidToken},
+		{"jti not a string", fmt.Sprintf(`{`+sub+`"iat":%d,"exp":%d,"jti":7}`, iat, exp), ErrInvalidToken},
+		{"exp not a number", fmt.Sprintf(`{`+sub+`"iat":%d,"exp":"soon","jti":"j"}`, iat), ErrInvalidToken},
+		{"exp absurd", fmt.Sprintf(`{`+sub+`"iat":%d,"exp":1e300,"jti":"j"}`, iat), ErrInvalidToken},
+		{"no sub", `{` + reg + `}`, ErrInvalidToken},
+		{"empty sub", `{"sub":"",` + reg + `}`, ErrInvalidToken},
+		{"null sub", `{"sub":null,` + reg + `}`, ErrInvalidToken},
 		{"sub not a string", `{"sub":42,` + reg + `}`, ErrInvalidToken},
-		{"picture an object", `{"picture":{"a":1},` + reg + `}`, ErrInvalidToken},
-		{"accessToken a number", `{"accessToken":1,` + reg + `}`, ErrInvalidToken},
-		{"deep nesting", `{"x":` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `,` + reg + `}`, nil},
-		{"minimal", `{` + reg + `}`, nil},
+		{"id without sub", `{"id":"u",` + reg + `}`, ErrInvalidToken},
+		{"picture an object", `{` + sub + `"picture":{"a":1},` + reg + `}`, ErrInvalidToken},
+		{"accessToken a number", `{` + sub + `"accessToken":1,` + reg + `}`, ErrInvalidToken},
+		{"created not a number", `{` + sub + `"authsession_created_at":"x",` + reg + `}`, ErrInvalidToken},
+		{"created negative", `{` + sub + `"authsession_created_at":-1,` + reg + `}`, ErrInvalidToken},
+		{"created absurd", `{` + sub + `"authsession_created_at":1e300,` + reg + `}`, ErrInvalidToken},
+		{"created past MaxLifetime", `{` + sub + `"authsession_created_at":1000,` + reg + `}`, ErrMaxLifetime},
+		{"deep nesting", `{"x":` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `,` + sub + reg + `}`, nil},
+		{"minimal", `{` + sub + reg + `}`, nil},
 	}
 	for _, f := range []TokenFormat{FormatAuthJS, FormatNextAuthV4} {
 		rc, err := Config[User]{Secret: "hostile-claims-secret-0123456789abcdef", Format: f, Now: func() time.Time { return now }}.resolve()
@@ -66,17 +80,18 @@ func TestForeignClaimsReserved(t *testing.T) {
 	now := time.Unix(1767225600, 0)
 	s := Session[User]{ID: "j", ExpiresAt: now.Add(time.Hour), User: User{ID: "u", Extra: map[string]any{
 		"sub": "other", "picture": "p", "exp": 1, "iat": 2, "jti": "x", "accessToken": "a", "role": "r",
+		CreatedAtClaim: 3,
 	}}}
-	b, err := encodeForeignClaims(&s, now.Unix(), s.ExpiresAt.Unix())
+	b, _, err := encodeForeignClaims(&s, now.Unix(), s.ExpiresAt.Unix())
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := fmt.Sprintf(`{"exp":%d,"iat":%d,"jti":"j","role":"r","sub":"u"}`, s.ExpiresAt.Unix(), now.Unix())
+	want := fmt.Sprintf(`{"authsession_created_at":%d,"exp":%d,"iat":%d,"jti":"j","role":"r","sub":"u"}`, now.Unix(), s.ExpiresAt.Unix(), now.Unix())
 	if string(b) != want {
 		t.Errorf("got %s, want %s", b, want)
 	}
 	type notObject string
-	if _, err := encodeForeignClaims(&Session[notObject]{User: "x"}, 1, 2); err == nil {
+	if _, _, err := encodeForeignClaims(&Session[notObject]{User: "x"}, 1, 2); err == nil {
 		t.Error("non-object user: got nil error, want one")
 	}
 }
