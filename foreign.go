@@ -108,6 +108,23 @@ func encodeForeignClaims[U any](s *Session[U], iat, exp int64) (payload []byte, 
 	return payload, sub, err
 }
 
+// foreignRegistered reads the registered claims of a foreign payload by
+// their exact names, as jose does ("EXP" is not "exp"; encoding/json
+// would match it), and the user id: sub when it is a string.
+func foreignRegistered(claims map[string]json.RawMessage) (registered, error) {
+	var reg registered
+	for _, c := range [...]struct {
+		name string
+		dst  any
+	}{{"iat", &reg.IssuedAt}, {"exp", &reg.Expiry}, {"nbf", &reg.NotBefore}, {"jti", &reg.JTI}} {
+		if v, ok := claims[c.name]; ok && json.Unmarshal(v, c.dst) != nil {
+			return reg, fmt.Errorf("%w: malformed %s claim", ErrInvalidToken, c.name)
+		}
+	}
+	_ = json.Unmarshal(claims[claimSub], &reg.Subject) // absent or not a string: "" (no user id)
+	return reg, nil
+}
+
 // decodeForeignClaims maps an Auth.js / NextAuth.js JWT payload onto a
 // session: sub (a string; checkClaims requires it) becomes the user's id,
 // picture its image, every other claim but the registered ones and
@@ -118,10 +135,13 @@ func encodeForeignClaims[U any](s *Session[U], iat, exp int64) (payload []byte, 
 // zero time; checkClaims refuses them.
 func decodeForeignClaims[U any](plaintext []byte) (Session[U], registered, error) {
 	var zero Session[U]
-	var reg registered
 	var claims map[string]json.RawMessage
-	if json.Unmarshal(plaintext, &reg) != nil || json.Unmarshal(plaintext, &claims) != nil {
-		return zero, reg, fmt.Errorf("%w: malformed claims", ErrInvalidToken)
+	if json.Unmarshal(plaintext, &claims) != nil {
+		return zero, registered{}, fmt.Errorf("%w: malformed claims", ErrInvalidToken)
+	}
+	reg, err := foreignRegistered(claims)
+	if err != nil {
+		return zero, reg, err
 	}
 	s := Session[U]{ID: reg.JTI, ExpiresAt: foreignTime(reg.Expiry), LastActivity: foreignTime(reg.IssuedAt)}
 	s.CreatedAt = s.LastActivity
@@ -133,11 +153,10 @@ func decodeForeignClaims[U any](plaintext []byte) (Session[U], registered, error
 			if json.Unmarshal(v, &created) != nil || created <= 0 || created > maxForeignTime {
 				return zero, reg, fmt.Errorf("%w: malformed %s claim", ErrInvalidToken, k)
 			}
-			if reg.IssuedAt == 0 || created <= reg.IssuedAt {
+			if created <= reg.IssuedAt {
 				s.CreatedAt = time.Unix(int64(created), 0)
 			}
 		case k == claimSub:
-			_ = json.Unmarshal(v, &reg.Subject) // not a string: "" (no user id)
 			user["id"] = v
 		case k == claimPicture:
 			user["image"] = v

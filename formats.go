@@ -219,10 +219,10 @@ const maxForeignTime = 1 << 40
 // required and not passed, nbf and, in the default format, iat not in the
 // future, with Config.Leeway: codec.validate), a jti, and a user id for
 // user types that have one ([UserIDer]; the foreign formats require a
-// non-empty "sub", whatever the user type). It does not check the
-// session's own lifetime (ExpiresAt, MaxLifetime): the token layer does,
-// for cached and decoded sessions alike. Errors wrap ErrInvalidToken or
-// ErrTokenExpired.
+// non-empty "sub", whatever the user type, and an iat). It does not check
+// the session's own lifetime (ExpiresAt, MaxLifetime): the token layer
+// does, for cached and decoded sessions alike. Errors wrap
+// ErrInvalidToken or ErrTokenExpired.
 func checkClaims[U any](f *formatSpec, c *codec, reg *registered, s *Session[U]) error {
 	for _, t := range [...]float64{reg.IssuedAt, reg.Expiry, reg.NotBefore} {
 		if t < 0 || t > maxForeignTime {
@@ -237,6 +237,11 @@ func checkClaims[U any](f *formatSpec, c *codec, reg *registered, s *Session[U])
 	}
 	if missingUserID(s.User) || f.foreign && reg.Subject == "" {
 		return fmt.Errorf("%w: session without a user id", ErrInvalidToken)
+	}
+	if f.foreign && reg.IssuedAt == 0 {
+		// Auth.js and NextAuth.js always write iat: the session's last
+		// issue and, without CreatedAtClaim, its creation.
+		return fmt.Errorf("%w: missing iat", ErrInvalidToken)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package authsession
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -36,6 +37,10 @@ func TestForeignClaimsHostile(t *testing.T) {
 		{"jti not a string", fmt.Sprintf(`{`+sub+`"iat":%d,"exp":%d,"jti":7}`, iat, exp), ErrInvalidToken},
 		{"exp not a number", fmt.Sprintf(`{`+sub+`"iat":%d,"exp":"soon","jti":"j"}`, iat), ErrInvalidToken},
 		{"exp absurd", fmt.Sprintf(`{`+sub+`"iat":%d,"exp":1e300,"jti":"j"}`, iat), ErrInvalidToken},
+		{"no iat", fmt.Sprintf(`{`+sub+`"exp":%d,"jti":"j"}`, exp), ErrInvalidToken},
+		// Claim names are exact, as in jose: "EXP" is not exp.
+		{"EXP instead of exp", fmt.Sprintf(`{`+sub+`"iat":%d,"EXP":%d,"jti":"j"}`, iat, exp), ErrTokenExpired},
+		{"expired exp and a later EXP", fmt.Sprintf(`{`+sub+`"iat":%d,"exp":%d,"EXP":%d,"jti":"j"}`, iat, now.Unix()-3600, exp), ErrTokenExpired},
 		{"no sub", `{` + reg + `}`, ErrInvalidToken},
 		{"empty sub", `{"sub":"",` + reg + `}`, ErrInvalidToken},
 		{"null sub", `{"sub":null,` + reg + `}`, ErrInvalidToken},
@@ -124,6 +129,69 @@ func FuzzForeignDecrypt(f *testing.F) {
 		for _, layer := range layers {
 			if _, err := layer.decode(token, time.Now()); err == nil {
 				t.Fatalf("random token %q decrypted", token)
+			}
+		}
+	})
+}
+
+// FuzzForeignClaims feeds arbitrary authenticated payloads — what a
+// holder of the secret, or a bug in a Next.js jwt callback, could put in
+// a token — to the Auth.js and NextAuth.js decoders: errors are fine,
+// panics are not; a payload that is a session has a user id, and its
+// session re-encoded here decodes to the same session, times included
+// (what the cache holds for a token is what a decode returns).
+func FuzzForeignClaims(f *testing.F) {
+	now := time.Unix(1767225600, 0)
+	for _, seed := range []string{
+		`{"sub":"u","iat":1767225590,"exp":1767229200,"jti":"j"}`,
+		`{"sub":"u","name":"Ann","email":"a@example.com","picture":"p","role":"admin","iat":1767225590.7,"exp":1767229200.2,"jti":"j","authsession_created_at":1767000000}`,
+		`{"sub":"u","accessToken":"at","refreshToken":"rt","iat":1767225590,"exp":1767229200,"nbf":1767225000,"jti":"j","authsession_created_at":1767225599}`,
+		`{"sub":"","iat":1767225590,"exp":1767229200,"jti":"j"}`,
+		`{"sub":"u","id":"v","image":"i","iat":1767225590,"exp":1767229200,"jti":"j","x":{"y":[1,2,{"z":null}]}}`,
+		`{"sub":"u","iat":1767229000,"exp":1767225590,"jti":"j"}`,
+	} {
+		f.Add(seed)
+	}
+	var layers []*tokens[User]
+	for _, fm := range []TokenFormat{FormatAuthJS, FormatNextAuthV4} {
+		rc, err := Config[User]{Secret: "fuzz-secret-0123456789abcdefghijklmnop", Format: fm, Now: func() time.Time { return now }}.resolve()
+		if err != nil {
+			f.Fatal(err)
+		}
+		layer, err := newTokens(&rc.cfg)
+		if err != nil {
+			f.Fatal(err)
+		}
+		layers = append(layers, layer)
+	}
+	f.Fuzz(func(t *testing.T, payload string) {
+		for _, layer := range layers {
+			tok, err := layer.codec.seal([]byte(payload))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := layer.decode(tok, now)
+			if err != nil {
+				continue
+			}
+			if s.User.ID == "" {
+				t.Fatalf("session without a user id from %s", payload)
+			}
+			again, err := layer.encode(&s, now)
+			if errors.Is(err, ErrSessionTooLarge) {
+				continue
+			}
+			if err != nil {
+				t.Fatalf("re-encoding the session of %s: %v", payload, err)
+			}
+			back, err := layer.decode(again, now)
+			if err != nil {
+				t.Fatalf("decoding the re-encoded session of %s: %v", payload, err)
+			}
+			got, _ := json.Marshal(back)
+			want, _ := json.Marshal(s)
+			if string(got) != string(want) || back.ID != s.ID {
+				t.Fatalf("re-encoded session of %s:\ngot  %s\nwant %s", payload, got, want)
 			}
 		}
 	})
