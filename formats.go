@@ -31,13 +31,15 @@ const (
 	// HKDF-SHA256(secret, salt = cookie name,
 	// info = "Auth.js Generated Encryption Key (<cookie name>)"), kid = the
 	// SHA-512 JWK thumbprint, payload = the Auth.js JWT claims (name, email,
-	// picture, sub, iat, exp, jti).
+	// picture, sub, iat, exp, jti) and CreatedAtClaim. Cookies are split
+	// into chunks of 3936 bytes, as Auth.js splits them.
 	FormatAuthJS
 
 	// FormatNextAuthV4 is the session cookie of NextAuth.js v4 (next-auth@4):
 	// JWE dir + A256GCM, 32-byte key HKDF-SHA256(secret, empty salt,
 	// info = "NextAuth.js Generated Encryption Key"), no kid, payload = the
-	// NextAuth.js JWT claims. The key does not depend on the cookie name.
+	// NextAuth.js JWT claims and CreatedAtClaim. The key does not depend on
+	// the cookie name. Chunks are 3933 bytes, as NextAuth.js 4 writes them.
 	FormatNextAuthV4
 )
 
