@@ -55,17 +55,9 @@ func TestForeignClaimsHostile(t *testing.T) {
 		{"deep nesting", `{"x":` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `,` + sub + reg + `}`, nil},
 		{"minimal", `{` + sub + reg + `}`, nil},
 	}
-	for _, f := range []TokenFormat{FormatAuthJS, FormatNextAuthV4} {
-		rc, err := Config[User]{Secret: "hostile-claims-secret-0123456789abcdef", Format: f, Now: func() time.Time { return now }}.resolve()
-		if err != nil {
-			t.Fatal(err)
-		}
-		layer, err := newTokens(&rc.cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for i, layer := range foreignLayers(t, func() time.Time { return now }) {
 		for _, tt := range tests {
-			t.Run(f.String()+"/"+tt.name, func(t *testing.T) {
+			t.Run(foreignTestFormats[i].String()+"/"+tt.name, func(t *testing.T) {
 				tok, err := layer.codec.seal([]byte(tt.payload))
 				if err != nil {
 					t.Fatal(err)
@@ -77,6 +69,27 @@ func TestForeignClaimsHostile(t *testing.T) {
 			})
 		}
 	}
+}
+
+var foreignTestFormats = [...]TokenFormat{FormatAuthJS, FormatNextAuthV4}
+
+// foreignLayers are the token layers of foreignTestFormats under a test
+// secret, with clock now (nil: time.Now).
+func foreignLayers(tb testing.TB, now func() time.Time) []*tokens[User] {
+	tb.Helper()
+	var layers []*tokens[User]
+	for _, f := range foreignTestFormats {
+		rc, err := Config[User]{Secret: "foreign-test-secret-0123456789abcdefgh", Format: f, Now: now}.resolve()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		layer, err := newTokens(&rc.cfg)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		layers = append(layers, layer)
+	}
+	return layers
 }
 
 // TestForeignClaimsReserved checks that user fields named like the claims
@@ -113,18 +126,7 @@ func FuzzForeignDecrypt(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	var layers []*tokens[User]
-	for _, fm := range []TokenFormat{FormatAuthJS, FormatNextAuthV4} {
-		rc, err := Config[User]{Secret: "fuzz-secret-0123456789abcdefghijklmnop", Format: fm}.resolve()
-		if err != nil {
-			f.Fatal(err)
-		}
-		layer, err := newTokens(&rc.cfg)
-		if err != nil {
-			f.Fatal(err)
-		}
-		layers = append(layers, layer)
-	}
+	layers := foreignLayers(f, nil)
 	f.Fuzz(func(t *testing.T, token string) {
 		for _, layer := range layers {
 			if _, err := layer.decode(token, time.Now()); err == nil {
@@ -152,18 +154,7 @@ func FuzzForeignClaims(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	var layers []*tokens[User]
-	for _, fm := range []TokenFormat{FormatAuthJS, FormatNextAuthV4} {
-		rc, err := Config[User]{Secret: "fuzz-secret-0123456789abcdefghijklmnop", Format: fm, Now: func() time.Time { return now }}.resolve()
-		if err != nil {
-			f.Fatal(err)
-		}
-		layer, err := newTokens(&rc.cfg)
-		if err != nil {
-			f.Fatal(err)
-		}
-		layers = append(layers, layer)
-	}
+	layers := foreignLayers(f, func() time.Time { return now })
 	f.Fuzz(func(t *testing.T, payload string) {
 		for _, layer := range layers {
 			tok, err := layer.codec.seal([]byte(payload))

@@ -21,47 +21,44 @@ import (
 // came with, which the package then reads; without the option, only the
 // configured name is a session.
 func TestNodeBothCookieNames(t *testing.T) {
-	node := requireNode(t)
-	for _, f := range foreignFormats {
-		t.Run(f.String(), func(t *testing.T) {
-			t.Parallel()
-			secure := nextApp{node: node, format: f, base: "https://app.example", maxAge: time.Hour}
-			plain := nextApp{node: node, format: f, base: "http://app.example", maxAge: time.Hour}
-			both := foreignAuth(t, f, secure.base, newClockAt(time.Now()), func(c *authsession.Config[authsession.User]) { c.Cookie.AcceptBothNames = true })
-			only := foreignAuth(t, f, secure.base, newClockAt(time.Now()), nil)
-			for _, app := range []nextApp{secure, plain} {
-				jar := app.signIn(t, bobUser, nil, false)
-				wantSession(t, both, jar, "u_42")
-				if app.base == plain.base {
-					wantNoSession(t, only, jar, "", nil)
-				} else {
-					wantSession(t, only, jar, "u_42")
-				}
-				rec := httptest.NewRecorder()
-				if _, err := both.RefreshSession(rec, jarRequest("GET", "/", jar)); err != nil {
-					t.Fatal(err)
-				}
-				c := cookieNamed(rec.Result().Cookies(), app.sessionName())
-				if c == nil || len(rec.Result().Cookies()) != 1 {
-					t.Fatalf("%s: refreshed: got cookies %v, want only %s", app.base, rec.Result().Cookies(), app.sessionName())
-				}
-				if c.Secure != true {
-					t.Errorf("%s: re-issued cookie not Secure", app.base)
-				}
-				if status, body, _ := app.session(t, applyCookies(jar, rec.Result().Cookies())); status != http.StatusOK || !strings.Contains(string(body), `"name":"Bob"`) {
-					t.Errorf("%s: the package's session endpoint on the re-issued cookie: got %d %s, want 200 with Bob", app.base, status, body)
-				}
+	forEachFormat(t, func(t *testing.T, plain nextApp) {
+		f := plain.format
+		secure := plain
+		secure.base = "https://app.example"
+		both := foreignAuth(t, f, secure.base, newClockAt(time.Now()), func(c *authsession.Config[authsession.User]) { c.Cookie.AcceptBothNames = true })
+		only := foreignAuth(t, f, secure.base, newClockAt(time.Now()), nil)
+		for _, app := range []nextApp{secure, plain} {
+			jar := app.signIn(t, bobUser, nil, false)
+			wantSession(t, both, jar, "u_42")
+			if app.base == plain.base {
+				wantNoSession(t, only, jar, "", nil)
+			} else {
+				wantSession(t, only, jar, "u_42")
 			}
-			// A new session goes to the configured name.
 			rec := httptest.NewRecorder()
-			if _, err := both.CreateSession(rec, httptest.NewRequest("POST", "/login", nil), userBob); err != nil {
+			if _, err := both.RefreshSession(rec, jarRequest("GET", "/", jar)); err != nil {
 				t.Fatal(err)
 			}
-			if cs := rec.Result().Cookies(); len(cs) != 1 || cs[0].Name != secure.sessionName() {
-				t.Errorf("CreateSession: got cookies %v, want only %s", cs, secure.sessionName())
+			c := cookieNamed(rec.Result().Cookies(), app.sessionName())
+			if c == nil || len(rec.Result().Cookies()) != 1 {
+				t.Fatalf("%s: refreshed: got cookies %v, want only %s", app.base, rec.Result().Cookies(), app.sessionName())
 			}
-		})
-	}
+			if c.Secure != true {
+				t.Errorf("%s: re-issued cookie not Secure", app.base)
+			}
+			if status, body, _ := app.session(t, applyCookies(jar, rec.Result().Cookies())); status != http.StatusOK || !strings.Contains(string(body), `"name":"Bob"`) {
+				t.Errorf("%s: the package's session endpoint on the re-issued cookie: got %d %s, want 200 with Bob", app.base, status, body)
+			}
+		}
+		// A new session goes to the configured name.
+		rec := httptest.NewRecorder()
+		if _, err := both.CreateSession(rec, httptest.NewRequest("POST", "/login", nil), userBob); err != nil {
+			t.Fatal(err)
+		}
+		if cs := rec.Result().Cookies(); len(cs) != 1 || cs[0].Name != secure.sessionName() {
+			t.Errorf("CreateSession: got cookies %v, want only %s", cs, secure.sessionName())
+		}
+	})
 	_, err := authsession.NextAuthSession(authsession.Config[authsession.User]{Secret: secretA, Cookie: authsession.CookieConfig{Name: "__Host-session", AcceptBothNames: true}})
 	if !errors.Is(err, authsession.ErrConfig) || !strings.Contains(err.Error(), "Cookie.AcceptBothNames") {
 		t.Errorf("AcceptBothNames with a __Host- name: got %v, want a configuration error naming Cookie.AcceptBothNames", err)
@@ -124,51 +121,48 @@ func TestNodeSignOutClearsAuxCookies(t *testing.T) {
 // session in the guard, the session API, GetSession and DecryptSession,
 // never a 5xx.
 func TestNodeBadForeignCookies(t *testing.T) {
-	node := requireNode(t)
-	for _, f := range foreignFormats {
-		t.Run(f.String(), func(t *testing.T) {
-			t.Parallel()
-			app := nextApp{node: node, format: f, base: "http://app.example", maxAge: time.Hour}
-			name := app.sessionName()
-			auth := foreignAuth(t, f, app.base, newClockAt(time.Now()), nil)
-			other := nextApp{node: node, format: foreignFormats[1-indexOf(foreignFormats, f)], base: app.base, maxAge: time.Hour}
-			good := app.token(app.signIn(t, bobUser, nil, false))
-			chunked := app.signIn(t, bobUser, map[string]any{"bio": strings.Repeat("b", 6000)}, false)
-			delete(chunked, name+".1")
-			flipped := []byte(good)
-			flipped[len(flipped)/2] ^= 1
-			claims := map[string]any{"sub": "u_42"}
-			for _, tt := range []struct {
-				name string
-				jar  map[string]string
-				tok  string
-			}{
-				{"truncated", map[string]string{name: good[:len(good)-10]}, good[:len(good)-10]},
-				{"tampered", map[string]string{name: string(flipped)}, string(flipped)},
-				{"expired", nil, app.encode(t, name, claims, -60)},
-				{"oversized", nil, app.encode(t, name, map[string]any{"sub": "u_42", "bio": strings.Repeat("b", 20000)}, 3600)},
-				{"missing chunk", chunked, ""},
-				{"other format", nil, other.encode(t, other.sessionName(), claims, 3600)},
-				{"other cookie name", nil, app.encode(t, "__Secure-"+name, claims, 3600)},
-				{"garbage", map[string]string{name: "not.a.token.at.all"}, "not.a.token.at.all"},
-			} {
-				jar := tt.jar
-				if jar == nil {
-					jar = map[string]string{name: tt.tok}
-				}
-				if tt.name == "other cookie name" && f == authsession.FormatNextAuthV4 {
-					continue // its key does not depend on the cookie name
-				}
-				t.Run(tt.name, func(t *testing.T) {
-					want := authsession.ErrInvalidToken
-					if tt.name == "expired" {
-						want = authsession.ErrTokenExpired
-					}
-					wantNoSession(t, auth, jar, tt.tok, want)
-				})
+	forEachFormat(t, func(t *testing.T, app nextApp) {
+		f := app.format
+		name := app.sessionName()
+		auth := foreignAuth(t, f, app.base, newClockAt(time.Now()), nil)
+		other := app
+		other.format = foreignFormats[1-indexOf(foreignFormats, f)]
+		good := app.token(app.signIn(t, bobUser, nil, false))
+		chunked := app.signIn(t, bobUser, map[string]any{"bio": strings.Repeat("b", 6000)}, false)
+		delete(chunked, name+".1")
+		flipped := []byte(good)
+		flipped[len(flipped)/2] ^= 1
+		claims := map[string]any{"sub": "u_42"}
+		for _, tt := range []struct {
+			name string
+			jar  map[string]string
+			tok  string
+		}{
+			{"truncated", map[string]string{name: good[:len(good)-10]}, good[:len(good)-10]},
+			{"tampered", map[string]string{name: string(flipped)}, string(flipped)},
+			{"expired", nil, app.encode(t, name, claims, -60)},
+			{"oversized", nil, app.encode(t, name, map[string]any{"sub": "u_42", "bio": strings.Repeat("b", 20000)}, 3600)},
+			{"missing chunk", chunked, ""},
+			{"other format", nil, other.encode(t, other.sessionName(), claims, 3600)},
+			{"other cookie name", nil, app.encode(t, "__Secure-"+name, claims, 3600)},
+			{"garbage", map[string]string{name: "not.a.token.at.all"}, "not.a.token.at.all"},
+		} {
+			jar := tt.jar
+			if jar == nil {
+				jar = map[string]string{name: tt.tok}
 			}
-		})
-	}
+			if tt.name == "other cookie name" && f == authsession.FormatNextAuthV4 {
+				continue // its key does not depend on the cookie name
+			}
+			t.Run(tt.name, func(t *testing.T) {
+				want := authsession.ErrInvalidToken
+				if tt.name == "expired" {
+					want = authsession.ErrTokenExpired
+				}
+				wantNoSession(t, auth, jar, tt.tok, want)
+			})
+		}
+	})
 }
 
 func indexOf[T comparable](s []T, v T) int {

@@ -241,31 +241,39 @@ func wantSession(t *testing.T, auth *authsession.AuthSession[authsession.User], 
 // API and DecryptSession, whether the package's encode made it or a real
 // sign-in whose jwt callback drops sub.
 func TestNodeUserIDRequired(t *testing.T) {
+	forEachFormat(t, func(t *testing.T, app nextApp) {
+		f := app.format
+		name := app.sessionName()
+		auth := foreignAuth(t, f, app.base, newClockAt(time.Now()), nil)
+
+		withSub := app.signIn(t, bobUser, nil, false)
+		wantSession(t, auth, withSub, "u_42")
+		noSub := app.signIn(t, bobUser, nil, true)
+		if claims := app.decode(t, name, app.token(noSub)); claims["sub"] != nil {
+			t.Fatalf("the jwt callback did not drop sub: %v", claims)
+		}
+		wantNoSession(t, auth, noSub, app.token(noSub), authsession.ErrInvalidToken)
+
+		for _, claims := range []map[string]any{
+			{"name": "Bob", "email": "bob@example.com"},
+			{"sub": "", "name": "Bob"},
+			{"sub": nil, "name": "Bob"},
+			{"id": "u_42", "name": "Bob"},
+		} {
+			tok := app.encode(t, name, claims, 3600)
+			wantNoSession(t, auth, map[string]string{name: tok}, tok, authsession.ErrInvalidToken)
+		}
+	})
+}
+
+// forEachFormat runs test for each foreign format, in parallel subtests,
+// with a Next.js app at http://app.example whose sessions last an hour.
+func forEachFormat(t *testing.T, test func(t *testing.T, app nextApp)) {
 	node := requireNode(t)
 	for _, f := range foreignFormats {
 		t.Run(f.String(), func(t *testing.T) {
 			t.Parallel()
-			app := nextApp{node: node, format: f, base: "http://app.example", maxAge: time.Hour}
-			name := app.sessionName()
-			auth := foreignAuth(t, f, app.base, newClockAt(time.Now()), nil)
-
-			withSub := app.signIn(t, bobUser, nil, false)
-			wantSession(t, auth, withSub, "u_42")
-			noSub := app.signIn(t, bobUser, nil, true)
-			if claims := app.decode(t, name, app.token(noSub)); claims["sub"] != nil {
-				t.Fatalf("the jwt callback did not drop sub: %v", claims)
-			}
-			wantNoSession(t, auth, noSub, app.token(noSub), authsession.ErrInvalidToken)
-
-			for _, claims := range []map[string]any{
-				{"name": "Bob", "email": "bob@example.com"},
-				{"sub": "", "name": "Bob"},
-				{"sub": nil, "name": "Bob"},
-				{"id": "u_42", "name": "Bob"},
-			} {
-				tok := app.encode(t, name, claims, 3600)
-				wantNoSession(t, auth, map[string]string{name: tok}, tok, authsession.ErrInvalidToken)
-			}
+			test(t, nextApp{node: node, format: f, base: "http://app.example", maxAge: time.Hour})
 		})
 	}
 }
@@ -293,55 +301,51 @@ func (c *setClock) Now() time.Time { return time.Unix(0, c.unixNano.Load()) }
 // while 20 s past exp are refused by both. Config.Leeway changes the
 // tolerance.
 func TestNodeClockSkew(t *testing.T) {
-	node := requireNode(t)
-	for _, f := range foreignFormats {
-		t.Run(f.String(), func(t *testing.T) {
-			t.Parallel()
-			app := nextApp{node: node, format: f, base: "http://app.example", maxAge: time.Hour}
-			name := app.sessionName()
+	forEachFormat(t, func(t *testing.T, app nextApp) {
+		f := app.format
+		name := app.sessionName()
 
-			// A fresh sign-in: iat is 10 s in the future for a Go clock
-			// 10 s behind.
-			jar := app.signIn(t, bobUser, nil, false)
-			iat := time.Unix(int64(app.decode(t, name, app.token(jar))["iat"].(float64)), 0)
-			behind := foreignAuth(t, f, app.base, newClockAt(iat.Add(-10*time.Second)), nil)
-			if got := behind.Config.Leeway; got != authsession.DefaultForeignLeeway {
-				t.Errorf("Leeway: got %v, want %v", got, authsession.DefaultForeignLeeway)
+		// A fresh sign-in: iat is 10 s in the future for a Go clock
+		// 10 s behind.
+		jar := app.signIn(t, bobUser, nil, false)
+		iat := time.Unix(int64(app.decode(t, name, app.token(jar))["iat"].(float64)), 0)
+		behind := foreignAuth(t, f, app.base, newClockAt(iat.Add(-10*time.Second)), nil)
+		if got := behind.Config.Leeway; got != authsession.DefaultForeignLeeway {
+			t.Errorf("Leeway: got %v, want %v", got, authsession.DefaultForeignLeeway)
+		}
+		wantSession(t, behind, jar, "u_42")
+
+		// Expired by 10 s and by 20 s: the package's decode (on its
+		// clock, right away) and this library (on a clock pinned to as
+		// long past exp) agree.
+		claims := map[string]any{"sub": "u_42", "name": "Bob"}
+		within := app.encode(t, name, claims, -10)
+		app.decode(t, name, within) // fails the test if the package refuses it
+		beyond := app.encode(t, name, claims, -20)
+		if msg := nodeError(t, map[string]any{"op": "decrypt", "format": f.String(), "secret": secretA, "cookieName": name, "token": beyond}); !strings.Contains(msg, "exp") {
+			t.Errorf("the package refused the token 20 s past exp with %q, want an exp error", msg)
+		}
+		expOf := func(tok string) time.Time {
+			info, err := authsession.InspectToken(authsession.Config[authsession.User]{Secret: secretA, Format: f, Cookie: authsession.CookieConfig{Name: name}}, tok)
+			if err != nil {
+				t.Fatal(err)
 			}
-			wantSession(t, behind, jar, "u_42")
+			return info.ExpiresAt
+		}
+		wantSession(t, foreignAuth(t, f, app.base, newClockAt(expOf(within).Add(10*time.Second)), nil), map[string]string{name: within}, "u_42")
+		wantNoSession(t, foreignAuth(t, f, app.base, newClockAt(expOf(beyond).Add(20*time.Second)), nil), map[string]string{name: beyond}, beyond, authsession.ErrTokenExpired)
 
-			// Expired by 10 s and by 20 s: the package's decode (on its
-			// clock, right away) and this library (on a clock pinned to as
-			// long past exp) agree.
-			claims := map[string]any{"sub": "u_42", "name": "Bob"}
-			within := app.encode(t, name, claims, -10)
-			app.decode(t, name, within) // fails the test if the package refuses it
-			beyond := app.encode(t, name, claims, -20)
-			if msg := nodeError(t, map[string]any{"op": "decrypt", "format": f.String(), "secret": secretA, "cookieName": name, "token": beyond}); !strings.Contains(msg, "exp") {
-				t.Errorf("the package refused the token 20 s past exp with %q, want an exp error", msg)
-			}
-			expOf := func(tok string) time.Time {
-				info, err := authsession.InspectToken(authsession.Config[authsession.User]{Secret: secretA, Format: f, Cookie: authsession.CookieConfig{Name: name}}, tok)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return info.ExpiresAt
-			}
-			wantSession(t, foreignAuth(t, f, app.base, newClockAt(expOf(within).Add(10*time.Second)), nil), map[string]string{name: within}, "u_42")
-			wantNoSession(t, foreignAuth(t, f, app.base, newClockAt(expOf(beyond).Add(20*time.Second)), nil), map[string]string{name: beyond}, beyond, authsession.ErrTokenExpired)
+		// A Go clock 20 s past exp of the fresh sign-in refuses it; 10
+		// s past accepts it.
+		exp := time.Unix(int64(app.decode(t, name, app.token(jar))["exp"].(float64)), 0)
+		wantSession(t, foreignAuth(t, f, app.base, newClockAt(exp.Add(10*time.Second)), func(c *authsession.Config[authsession.User]) { c.DisableAutoRefresh = true }), jar, "u_42")
+		wantNoSession(t, foreignAuth(t, f, app.base, newClockAt(exp.Add(20*time.Second)), nil), jar, app.token(jar), authsession.ErrTokenExpired)
 
-			// A Go clock 20 s past exp of the fresh sign-in refuses it; 10
-			// s past accepts it.
-			exp := time.Unix(int64(app.decode(t, name, app.token(jar))["exp"].(float64)), 0)
-			wantSession(t, foreignAuth(t, f, app.base, newClockAt(exp.Add(10*time.Second)), func(c *authsession.Config[authsession.User]) { c.DisableAutoRefresh = true }), jar, "u_42")
-			wantNoSession(t, foreignAuth(t, f, app.base, newClockAt(exp.Add(20*time.Second)), nil), jar, app.token(jar), authsession.ErrTokenExpired)
-
-			// Config.Leeway sets the tolerance: 5 s refuses the token 10 s
-			// past exp.
-			strict := foreignAuth(t, f, app.base, newClockAt(expOf(within).Add(10*time.Second)), func(c *authsession.Config[authsession.User]) { c.Leeway = 5 * time.Second })
-			wantNoSession(t, strict, map[string]string{name: within}, within, authsession.ErrTokenExpired)
-		})
-	}
+		// Config.Leeway sets the tolerance: 5 s refuses the token 10 s
+		// past exp.
+		strict := foreignAuth(t, f, app.base, newClockAt(expOf(within).Add(10*time.Second)), func(c *authsession.Config[authsession.User]) { c.Leeway = 5 * time.Second })
+		wantNoSession(t, strict, map[string]string{name: within}, within, authsession.ErrTokenExpired)
+	})
 }
 
 // TestNodeStoreRefused (point 3): a Store with a foreign format is refused
@@ -349,27 +353,23 @@ func TestNodeClockSkew(t *testing.T) {
 // fresh jti — the session id a store keys on — on every session read, as
 // its session endpoint shows here.
 func TestNodeStoreRefused(t *testing.T) {
-	node := requireNode(t)
-	for _, f := range foreignFormats {
-		t.Run(f.String(), func(t *testing.T) {
-			t.Parallel()
-			_, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
-				Secret: secretA, Format: f, Store: authsession.NewMemoryStore(authsession.MemoryStoreOptions{}),
-			})
-			want := "authsession: invalid configuration: Store: not supported with Format " + f.String() + ": the Next.js app re-encodes its session cookie with a fresh jti"
-			if !errors.Is(err, authsession.ErrConfig) || err == nil || !strings.HasPrefix(err.Error(), want) {
-				t.Errorf("got %v, want ErrConfig starting %q", err, want)
-			}
-
-			app := nextApp{node: node, format: f, base: "http://app.example", maxAge: time.Hour}
-			name := app.sessionName()
-			jar := app.signIn(t, bobUser, nil, false)
-			jti := app.decode(t, name, app.token(jar))["jti"]
-			_, _, cs := app.session(t, jar)
-			again := app.decode(t, name, app.token(applyCookies(jar, cs)))["jti"]
-			if jti == nil || again == nil || jti == again {
-				t.Errorf("jti after the session endpoint: got %v, then %v; want a fresh one", jti, again)
-			}
+	forEachFormat(t, func(t *testing.T, app nextApp) {
+		f := app.format
+		_, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
+			Secret: secretA, Format: f, Store: authsession.NewMemoryStore(authsession.MemoryStoreOptions{}),
 		})
-	}
+		want := "authsession: invalid configuration: Store: not supported with Format " + f.String() + ": the Next.js app re-encodes its session cookie with a fresh jti"
+		if !errors.Is(err, authsession.ErrConfig) || err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("got %v, want ErrConfig starting %q", err, want)
+		}
+
+		name := app.sessionName()
+		jar := app.signIn(t, bobUser, nil, false)
+		jti := app.decode(t, name, app.token(jar))["jti"]
+		_, _, cs := app.session(t, jar)
+		again := app.decode(t, name, app.token(applyCookies(jar, cs)))["jti"]
+		if jti == nil || again == nil || jti == again {
+			t.Errorf("jti after the session endpoint: got %v, then %v; want a fresh one", jti, again)
+		}
+	})
 }
