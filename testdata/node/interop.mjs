@@ -1,6 +1,7 @@
 // Node.js side of authsession's interoperability tests (interop_node_test.go).
 //
-// Reads one JSON command on stdin, writes one JSON result on stdout:
+// Reads one JSON command on stdin, writes one JSON result on stdout (with
+// --serve: one command per line, one result per line, until stdin closes):
 //
 //   {"op":"encrypt","format":"default","secret":"…","cookieName":"session","payload":{…}}
 //     -> {"token":"…","kid":"…"}
@@ -28,6 +29,7 @@
 // Errors go to stdout as {"error":"…"} with exit code 1.
 import { hkdfSync } from "node:crypto";
 import { createRequire } from "node:module";
+import { createInterface } from "node:readline";
 import { CompactEncrypt, compactDecrypt, base64url, calculateJwkThumbprint, decodeProtectedHeader } from "jose";
 
 const INFO = "authsession session encryption key";
@@ -199,11 +201,24 @@ async function handle(format, cmd) {
   return { setCookie: all, cookies: Object.fromEntries(Object.entries(jar).filter(([, v]) => v !== "")) };
 }
 
-let input = "";
-for await (const chunk of process.stdin) input += chunk;
-try {
-  process.stdout.write(JSON.stringify(await run(JSON.parse(input))) + "\n");
-} catch (err) {
-  process.stdout.write(JSON.stringify({ error: String(err?.message ?? err) }) + "\n");
-  process.exitCode = 1;
+async function answer(line) {
+  try {
+    return JSON.stringify(await run(JSON.parse(line))) + "\n";
+  } catch (err) {
+    return JSON.stringify({ error: String(err?.message ?? err) }) + "\n";
+  }
+}
+
+if (process.argv.includes("--serve")) {
+  // One command per line, one answer per line, in order, until stdin
+  // closes: the packages load once for a whole test.
+  for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+    if (line.trim() !== "") process.stdout.write(await answer(line));
+  }
+} else {
+  let input = "";
+  for await (const chunk of process.stdin) input += chunk;
+  const out = await answer(input);
+  process.stdout.write(out);
+  if (out.startsWith('{"error":')) process.exitCode = 1;
 }
