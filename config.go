@@ -173,7 +173,9 @@ type Config[U any] struct {
 	// A first segment shaped like a language tag that is not listed (fr,
 	// EN, en-US) is judged both as part of the path and as a language a
 	// router strips, and the stricter verdict applies: see the README's
-	// "Locales" for the router patterns that pair safely with them.
+	// "Locales" for the router patterns that pair safely with them. A
+	// rule, LoginPath or HomePath may not start with a locale (the guard
+	// strips it before matching and adds it to redirects itself).
 	Locales []string
 
 	// Authorize, if set, runs after the guard's own decision; see

@@ -501,6 +501,27 @@ func TestGuardConfigErrors(t *testing.T) {
 		{"home path encoded", func(c *authsession.Config[authsession.User]) {
 			c.HomePath = "/%2F%2Fevil.com"
 		}, "HomePath"},
+		// A rule that starts with a configured locale never matches (the
+		// locale is stripped first); a locale that is also an area
+		// (Burmese "my" and /my/*) hands that area to the other rules.
+		{"rule under a locale", func(c *authsession.Config[authsession.User]) {
+			c.Routes = append(c.Routes, authsession.Auth("/en/secret/*"))
+		}, `authsession: invalid configuration: Routes[6] "/en/secret/*": starts with the configured locale "en"`},
+		{"locale that is an area", func(c *authsession.Config[authsession.User]) {
+			c.Locales = []string{"en", "my"}
+			c.Routes = []authsession.Rule{authsession.Public("/login"), authsession.Hybrid("/orders/*"), authsession.Auth("/my/*")}
+		}, `authsession: invalid configuration: Routes[2] "/my/*": starts with the configured locale "my"`},
+		{"exact rule for a locale", func(c *authsession.Config[authsession.User]) {
+			c.Routes = append(c.Routes, authsession.Hybrid("/ar"))
+		}, `authsession: invalid configuration: Routes[6] "/ar": starts with the configured locale "ar"`},
+		// The guard puts the visitor's locale in front of the login and
+		// home paths: /ar/en/login would be judged as /en/login, a loop.
+		{"login path under a locale", func(c *authsession.Config[authsession.User]) {
+			c.LoginPath = "/en/login"
+		}, `authsession: invalid configuration: LoginPath: "/en/login" starts with the configured locale "en"`},
+		{"home path is a locale", func(c *authsession.Config[authsession.User]) {
+			c.HomePath = "/ar"
+		}, `authsession: invalid configuration: HomePath: "/ar" starts with the configured locale "ar"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

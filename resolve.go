@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -202,14 +203,35 @@ func (r *resolved[U]) routes() error {
 			return err
 		}
 	}
-	r.table = routeTable{rt: rt, def: c.DefaultRouteType, locales: c.Locales, api: c.APIPath}
-	loginPath, _, _ := strings.Cut(c.LoginPath, "?")
-	if v := r.table.classify(loginPath, ""); v.act != actionNext || v.rule.Type == RouteAuth {
-		return configError("LoginPath", "%q is judged %s by the route rules: visitors without a session could never reach it; add authsession.Public(%q)", c.LoginPath, v.rule.Type, loginPath)
+	if err := checkLocaleRules(c.Routes, c.Locales); err != nil {
+		return err
 	}
-	homePath, _, _ := strings.Cut(c.HomePath, "?")
-	if v := r.table.classify(homePath, ""); v.act != actionNext || v.rule.Type == RoutePublic {
-		return configError("HomePath", "%q is judged %s by the route rules: signed-in visitors would be sent away from it in a loop", c.HomePath, v.rule.Type)
+	r.table = routeTable{rt: rt, def: c.DefaultRouteType, locales: c.Locales, api: c.APIPath}
+	return r.redirectTargets()
+}
+
+// redirectTargets: LoginPath and HomePath, as the guard redirects to them
+// (alone and under each locale), must not redirect again: a login path
+// judged Auth, or a home path judged Public, is a loop.
+func (r *resolved[U]) redirectTargets() error {
+	c := &r.cfg
+	for _, t := range [...]struct {
+		field, path string
+		bad         RouteType
+		why         string
+	}{
+		{"LoginPath", c.LoginPath, RouteAuth, "visitors without a session could never reach it; add authsession.Public(%[3]q)"},
+		{"HomePath", c.HomePath, RoutePublic, "signed-in visitors would be sent away from it in a loop"},
+	} {
+		p, _, _ := strings.Cut(t.path, "?")
+		if seg, _ := firstSegment(p); slices.Contains(c.Locales, seg) {
+			return configError(t.field, "%q starts with the configured locale %q: the guard puts the visitor's locale in front of it itself (/<locale>%s), so write it without one", t.path, seg, strings.TrimPrefix(p, "/"+seg))
+		}
+		for _, l := range append([]string{""}, c.Locales...) {
+			if v := r.table.classify(localize(l, p), ""); v.act != actionNext || v.rule.Type == t.bad {
+				return configError(t.field, "%q is judged %s by the route rules: "+t.why, localize(l, t.path), v.rule.Type, p)
+			}
+		}
 	}
 	return nil
 }
