@@ -87,9 +87,18 @@ func (c *sessionCookie) writeName(h http.Header) int {
 	return name
 }
 
-// write sets the cookie called names[name] to tok, expiring at expires.
-func (c *sessionCookie) write(w http.ResponseWriter, h http.Header, name int, tok string, now, expires time.Time) {
-	cookies.Write(w, h, c.names[name], tok, c.attrs[name], now, expires)
+// write sets the cookie called names[name] to tok, expiring at expires,
+// or when the browser closes for a transient session.
+func (c *sessionCookie) write(w http.ResponseWriter, h http.Header, name int, tok string, now, expires time.Time, transient bool) {
+	attrs := c.attrs[name]
+	attrs.Session = transient
+	cookies.Write(w, h, c.names[name], tok, attrs, now, expires)
+}
+
+// pending is what the response w to a request with header h has already
+// set the cookie to, under the name a write goes to (cookies.Pending).
+func (c *sessionCookie) pending(w http.ResponseWriter, h http.Header) (tok string, set bool) {
+	return cookies.Pending(w.Header(), c.names[c.writeName(h)], c.maxBytes)
 }
 
 // clear expires the session cookie (every chunk), and the other name's

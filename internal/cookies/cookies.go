@@ -20,6 +20,9 @@ type Attrs struct {
 	Domain   string
 	SameSite http.SameSite
 	Secure   bool
+	// Session makes Write set browser-session cookies: no Max-Age and no
+	// Expires, so the browser drops them when it closes.
+	Session bool
 	// ChunkSize is the largest value written as one cookie: a longer one
 	// is split into chunks of this size. 0 means ChunkSize(name).
 	ChunkSize int
@@ -212,9 +215,11 @@ func (a Attrs) expired(w http.ResponseWriter, name string) {
 }
 
 // Write sets the logical cookie to value, expiring at expires (now is the
-// current time, for Max-Age). Values longer than the chunk size
-// (a.ChunkSize, or ChunkSize(name)) are split into name.0 ... name.N-1. Cookies left over from an earlier, differently
-// split value in req are expired.
+// current time, for Max-Age; with a.Session the cookies carry neither
+// Max-Age nor Expires, but a value already expired still clears them).
+// Values longer than the chunk size (a.ChunkSize, or ChunkSize(name)) are
+// split into name.0 ... name.N-1. Cookies left over from an earlier,
+// differently split value in req are expired.
 func Write(w http.ResponseWriter, req http.Header, name, value string, a Attrs, now, expires time.Time) {
 	maxAge := int(expires.Sub(now).Round(time.Second) / time.Second)
 	if maxAge <= 0 {
@@ -225,8 +230,10 @@ func Write(w http.ResponseWriter, req http.Header, name, value string, a Attrs, 
 	size := a.SplitSize(name)
 	set := func(n, v string) {
 		c := a.cookie(n, v)
-		c.MaxAge = maxAge
-		c.Expires = expires.UTC()
+		if !a.Session {
+			c.MaxAge = maxAge
+			c.Expires = expires.UTC()
+		}
 		http.SetCookie(w, c)
 	}
 	if len(value) <= size {
