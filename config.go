@@ -70,6 +70,17 @@ type CookieConfig struct {
 	// Insecure turns off the Secure attribute, for plain-HTTP development
 	// servers only. Default false: cookies are Secure.
 	Insecure bool
+
+	// AcceptBothNames also reads the session from the other one of
+	// "__Secure-<name>" and "<name>" (Name with its "__Secure-" prefix
+	// toggled), for apps behind a TLS-terminating proxy, where Auth.js and
+	// NextAuth.js pick the prefix from the scheme they see. Each name has
+	// its own key (the name is the HKDF salt); a session read under one
+	// name is re-issued under it, a new one is written under Name. A
+	// plain name can be set by anyone on the network path of a plain-HTTP
+	// request (see SECURITY.md). Not allowed with a "__Host-" Name.
+	// Default false: only Name.
+	AcceptBothNames bool
 }
 
 // Config configures [NextAuthSession]. The zero value of every field selects
@@ -91,7 +102,10 @@ type Config[U any] struct {
 	// on the next write.
 	PreviousSecrets []Secret
 
-	// Expiry is the sliding session lifetime. Default 7 days.
+	// Expiry is the sliding session lifetime. Default 7 days. With
+	// FormatAuthJS and FormatNextAuthV4 it is the lifetime of sessions
+	// created here: a refresh keeps the lifetime the token was issued
+	// with (exp - iat, the Next.js app's session.maxAge).
 	Expiry time.Duration
 
 	// RefreshThreshold is how long after its last (re-)issue a session is
@@ -106,7 +120,8 @@ type Config[U any] struct {
 	// MaxLifetime is the absolute lifetime measured from the session's
 	// creation; no refresh extends a session past it. Default 30 days.
 	// It must not be below Expiry: an Expiry over 30 days needs an
-	// explicit MaxLifetime.
+	// explicit MaxLifetime. The foreign formats carry the creation time
+	// in CreatedAtClaim; a token without it counts from its iat.
 	MaxLifetime time.Duration
 
 	// DisableAutoRefresh turns off the automatic re-issue of sessions older
@@ -121,18 +136,24 @@ type Config[U any] struct {
 	// Next.js app using Auth.js v5 or NextAuth.js v4. With those, the
 	// default cookie name is theirs ("__Secure-authjs.session-token",
 	// "__Secure-next-auth.session-token", without the prefix when
-	// Cookie.Insecure is set) and the secret is their AUTH_SECRET /
-	// NEXTAUTH_SECRET.
+	// Cookie.Insecure is set), the secret is their AUTH_SECRET /
+	// NEXTAUTH_SECRET, the default Leeway is DefaultForeignLeeway and
+	// Store is not allowed (see the README).
 	Format TokenFormat
 
 	// MaxCookieBytes caps the encrypted token's total size across all
 	// cookie chunks. Creating or updating a larger session fails with
-	// ErrSessionTooLarge; reading a larger cookie is "no session".
-	// Default 16 KiB; at most what 32 cookie chunks carry (about 124 KiB).
+	// ErrSessionTooLarge; reading a larger cookie is "no session" (Auth.js
+	// and NextAuth.js have no such limit: raise it for larger sessions).
+	// Default 16 KiB; at most what 32 cookie chunks carry (about 124 KiB;
+	// 123 KiB for the foreign formats).
 	MaxCookieBytes int
 
-	// Leeway is the clock-skew allowance for the exp and iat claims.
-	// Default 5 seconds; a negative value means none.
+	// Leeway is the clock-skew allowance for the exp and nbf claims and,
+	// in the default format, iat (the foreign formats do not check iat,
+	// as Auth.js does not). Default 5 seconds, DefaultForeignLeeway (15
+	// seconds) for FormatAuthJS and FormatNextAuthV4; a negative value
+	// means none.
 	Leeway time.Duration
 
 	// OnValidate, if set, is called for every session read from a request;
@@ -238,7 +259,9 @@ type Config[U any] struct {
 	// make unsafe requests to Handlers.
 	TrustedOrigins []string
 
-	// Store, if set, records live sessions so they can be revoked.
+	// Store, if set, records live sessions so they can be revoked. Not
+	// with FormatAuthJS or FormatNextAuthV4, whose cookies the Next.js
+	// app re-encodes with a fresh session id.
 	Store Store
 
 	// TouchAfter limits how often the store's last-seen time is written.

@@ -46,6 +46,9 @@ func TestConfigErrors(t *testing.T) {
 		{"id updatable", authsession.Config[authsession.User]{Secret: testSecret, UpdatableFields: []string{"name", "id"}}, "UpdatableFields[1]", ""},
 		{"unknown default route type", authsession.Config[authsession.User]{Secret: testSecret, DefaultRouteType: authsession.RouteType(9)}, "DefaultRouteType", ""},
 		{"negative touchAfter", authsession.Config[authsession.User]{Secret: testSecret, TouchAfter: -time.Second}, "TouchAfter", ""},
+		{"store with the Auth.js format", authsession.Config[authsession.User]{Secret: testSecret, Format: authsession.FormatAuthJS, Store: authsession.NewMemoryStore(authsession.MemoryStoreOptions{})}, "Store", "fresh jti"},
+		{"store with the NextAuth.js v4 format", authsession.Config[authsession.User]{Secret: testSecret, Format: authsession.FormatNextAuthV4, Store: authsession.NewMemoryStore(authsession.MemoryStoreOptions{})}, "Store", "fresh jti"},
+		{"both names of a __Host- cookie", authsession.Config[authsession.User]{Secret: testSecret, Cookie: authsession.CookieConfig{Name: "__Host-session", AcceptBothNames: true}}, "Cookie.AcceptBothNames", "__Host-"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -286,5 +289,15 @@ func TestMaxCookieBytesFitsChunks(t *testing.T) {
 	}
 	if _, err := authsession.NextAuthSession(authsession.Config[authsession.User]{Secret: testSecret, MaxCookieBytes: 64 << 10}); err != nil {
 		t.Fatalf("MaxCookieBytes 64 KiB: got %v, want nil", err)
+	}
+	// Auth.js chunks carry 3936 bytes: 32 of them, 125952.
+	for _, tt := range []struct {
+		max     int
+		wantErr bool
+	}{{32 * 3936, false}, {32*3936 + 1, true}} {
+		_, err := authsession.NextAuthSession(authsession.Config[authsession.User]{Secret: testSecret, Format: authsession.FormatAuthJS, MaxCookieBytes: tt.max})
+		if (err != nil) != tt.wantErr {
+			t.Errorf("Auth.js, MaxCookieBytes %d: got %v, want an error: %v", tt.max, err, tt.wantErr)
+		}
 	}
 }

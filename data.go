@@ -141,7 +141,7 @@ func (d *sessionData) UnmarshalJSON(b []byte) error {
 // when this response has already cleared the cookie (a logout: no later
 // write may bring that session back), and otherwise the request's.
 func (e *engine[U]) writable(w http.ResponseWriter, r *http.Request) (Session[U], bool) {
-	tok, set := e.pending(w)
+	tok, set := e.pending(w, r)
 	if !set {
 		return e.getSession(r)
 	}

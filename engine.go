@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
-
-	"github.com/authsession/authsession/internal/cookies"
 )
 
 // This file is the session engine: reading a request's session (the
@@ -23,7 +21,7 @@ import (
 type engine[U any] struct {
 	cfg    Config[U]
 	tokens *tokens[U]
-	attrs  cookies.Attrs
+	cookie sessionCookie
 	key    *contextKey
 	log    *slog.Logger
 	revs   *revocations // pending revocations; nil without a store
@@ -38,15 +36,10 @@ func newEngine[U any](cfg Config[U]) (*engine[U], error) {
 	return &engine[U]{
 		cfg:    cfg,
 		tokens: t,
-		attrs: cookies.Attrs{
-			Path:     cfg.Cookie.Path,
-			Domain:   cfg.Cookie.Domain,
-			SameSite: cfg.Cookie.SameSite,
-			Secure:   !cfg.Cookie.Insecure,
-		},
-		key:  &contextKey{"authsession"},
-		log:  cfg.Logger,
-		revs: newRevocations(cfg.Store, cfg.StoreTimeout, cfg.Now, cfg.Logger),
+		cookie: newSessionCookie(&cfg.Cookie, &t.format, cfg.MaxCookieBytes),
+		key:    &contextKey{"authsession"},
+		log:    cfg.Logger,
+		revs:   newRevocations(cfg.Store, cfg.StoreTimeout, cfg.Now, cfg.Logger),
 	}, nil
 }
 
@@ -144,7 +137,8 @@ func (e *engine[U]) current(w http.ResponseWriter, r *http.Request) (Session[U],
 
 // token returns the request's session token, if any.
 func (e *engine[U]) token(r *http.Request) (string, bool) {
-	return cookies.Read(r.Header, e.cfg.Cookie.Name, e.cfg.MaxCookieBytes)
+	tok, _, ok := e.cookie.read(r.Header)
+	return tok, ok
 }
 
 // loadToken is the session of tok, read from r's cookies: opened by the
@@ -177,7 +171,7 @@ func (e *engine[U]) shouldRefresh(s Session[U]) bool {
 
 // issue seals s and sets the cookie to its token.
 func (e *engine[U]) issue(w http.ResponseWriter, r *http.Request, s *Session[U]) error {
-	tok, err := e.tokens.seal(s, e.now())
+	tok, err := e.tokens.seal(s, e.now(), e.cookie.writeName(r.Header))
 	if err != nil {
 		return err
 	}
@@ -185,23 +179,21 @@ func (e *engine[U]) issue(w http.ResponseWriter, r *http.Request, s *Session[U])
 	return nil
 }
 
-// setCookie sets the cookie to tok, the token of s, and has the token
-// layer forget the token it replaces. A Transient session gets a
-// browser-session cookie.
+// setCookie sets the cookie to tok, the token of s (under the name the
+// request's session cookie has), and has the token layer forget the token
+// it replaces. A Transient session gets a browser-session cookie.
 func (e *engine[U]) setCookie(w http.ResponseWriter, r *http.Request, s *Session[U], tok string) {
 	if old, ok := e.token(r); ok {
 		e.tokens.forget(old)
 	}
 	keepPrivate(w)
-	attrs := e.attrs
-	attrs.Session = s.Transient
-	cookies.Write(w, r.Header, e.cfg.Cookie.Name, tok, attrs, e.now(), s.ExpiresAt)
+	e.cookie.write(w, r.Header, e.cookie.writeName(r.Header), tok, e.now(), s.ExpiresAt, s.Transient)
 }
 
 // pending is what this response has already set the cookie to (see
 // cookies.Pending): set is false when it has not touched it.
-func (e *engine[U]) pending(w http.ResponseWriter) (tok string, set bool) {
-	return cookies.Pending(w.Header(), e.cfg.Cookie.Name, e.cfg.MaxCookieBytes)
+func (e *engine[U]) pending(w http.ResponseWriter, r *http.Request) (tok string, set bool) {
+	return e.cookie.pending(w, r.Header)
 }
 
 func (e *engine[U]) createSession(w http.ResponseWriter, r *http.Request, user U, opts ...SessionOption) (Session[U], error) {
@@ -230,7 +222,7 @@ func (e *engine[U]) createSession(w http.ResponseWriter, r *http.Request, user U
 		Transient:    o.transient,
 	}
 	// Seal (id and size checks) before recording anything in the store.
-	tok, err := e.tokens.seal(&s, now)
+	tok, err := e.tokens.seal(&s, now, e.cookie.writeName(r.Header))
 	if err != nil {
 		return Session[U]{}, err
 	}
@@ -282,11 +274,14 @@ func (e *engine[U]) refreshSession(w http.ResponseWriter, r *http.Request) (Sess
 	return e.refresh(w, r, s)
 }
 
-// refresh extends s and re-issues it. When the session cannot continue
-// (maximum lifetime reached, OnRefresh refused it) the cookie is cleared.
+// refresh extends s and re-issues it, by Config.Expiry (in the foreign
+// formats, by the lifetime its token was issued with: refreshLifetime).
+// When the session cannot continue (maximum lifetime reached, OnRefresh
+// refused it) the cookie is cleared.
 func (e *engine[U]) refresh(w http.ResponseWriter, r *http.Request, s Session[U]) (Session[U], error) {
 	now := e.nowMilli()
 	end := s.CreatedAt.Add(e.cfg.MaxLifetime)
+	lifetime := e.tokens.format.refreshLifetime(s.ExpiresAt, s.LastActivity, e.cfg.Expiry)
 	if !now.Before(end) {
 		e.clear(w, r, &s)
 		return Session[U]{}, ErrMaxLifetime
@@ -307,7 +302,7 @@ func (e *engine[U]) refresh(w http.ResponseWriter, r *http.Request, s Session[U]
 		s = next
 	}
 	s.LastActivity = now
-	s.ExpiresAt = now.Add(e.cfg.Expiry)
+	s.ExpiresAt = now.Add(lifetime)
 	if s.ExpiresAt.After(end) {
 		s.ExpiresAt = end
 	}
@@ -344,17 +339,19 @@ func (e *engine[U]) clear(w http.ResponseWriter, r *http.Request, s *Session[U])
 		e.tokens.forget(tok)
 	}
 	keepPrivate(w)
-	cookies.Clear(w, r.Header, e.cfg.Cookie.Name, e.attrs)
+	e.cookie.clear(w, r.Header)
 	if s != nil {
 		e.revokeStore(r.Context(), s)
 	}
 }
 
-// deleteSession clears the cookie and revokes the session it carries in the
-// store, even when the store check failed (a store that was down).
+// deleteSession clears the cookie (and a foreign format's auxiliary
+// cookies) and revokes the session it carries in the store, even when the
+// store check failed (a store that was down).
 func (e *engine[U]) deleteSession(w http.ResponseWriter, r *http.Request) error {
 	s, ok := e.carriedSession(r)
 	e.clear(w, r, nil)
+	e.cookie.clearAux(w, r.Header)
 	if !ok {
 		return nil
 	}

@@ -107,7 +107,7 @@ func (r *resolved[U]) lifetimes() error {
 		return configError("MaxLifetime", "must not be below Expiry (%v), got %v", c.Expiry, c.MaxLifetime)
 	}
 	if c.Leeway == 0 {
-		c.Leeway = DefaultLeeway
+		c.Leeway = c.Format.defaultLeeway()
 	} else if c.Leeway < 0 {
 		c.Leeway = 0
 	}
@@ -115,7 +115,8 @@ func (r *resolved[U]) lifetimes() error {
 }
 
 // cookie: MaxCookieBytes, Format, the cookie's name (the format's default)
-// and attributes, and a size limit the chunked cookie can carry.
+// and attributes, AcceptBothNames, and a size limit the chunked cookie can
+// carry.
 func (r *resolved[U]) cookie() error {
 	c := &r.cfg
 	if c.MaxCookieBytes == 0 {
@@ -133,7 +134,17 @@ func (r *resolved[U]) cookie() error {
 	if err := c.Cookie.resolve(); err != nil {
 		return err
 	}
-	if limit := cookies.MaxChunks * cookies.ChunkSize(c.Cookie.Name); c.MaxCookieBytes > limit {
+	name := c.Cookie.Name
+	if c.Cookie.AcceptBothNames {
+		if strings.HasPrefix(name, hostPrefix) {
+			return configError("Cookie.AcceptBothNames", "a %q cookie has no other name: AcceptBothNames pairs \"__Secure-<name>\" with \"<name>\"", hostPrefix)
+		}
+		if other := otherName(name); len(other) > len(name) {
+			name = other // the longer name has the smaller chunks
+		}
+	}
+	size := cookies.Attrs{ChunkSize: c.Format.spec().chunkSize}.SplitSize(name)
+	if limit := cookies.MaxChunks * size; c.MaxCookieBytes > limit {
 		return configError("MaxCookieBytes", "must be at most %d (%d cookie chunks), got %d", limit, cookies.MaxChunks, c.MaxCookieBytes)
 	}
 	return nil
@@ -266,10 +277,13 @@ func (r *resolved[U]) api() error {
 	return nil
 }
 
-// store: a user type with a UserID method when Store is set, TouchAfter
-// and StoreTimeout.
+// store: a user type with a UserID method and the default format when
+// Store is set, TouchAfter and StoreTimeout.
 func (r *resolved[U]) store() error {
 	c := &r.cfg
+	if c.Store != nil && c.Format != FormatDefault {
+		return configError("Store", "not supported with Format %s: the Next.js app re-encodes its session cookie with a fresh jti (the session id a store keys on) on every session read and update, so every cookie it issues would be an unknown session here; end sessions through the Next.js app, or use FormatDefault", c.Format)
+	}
 	if c.Store != nil {
 		var zero U
 		if _, ok := any(zero).(UserIDer); !ok {
