@@ -8,6 +8,9 @@ import (
 )
 
 // Default values applied by [NextAuthSession] to zero fields of [Config].
+// Two are derived: RefreshThreshold is DefaultRefreshThreshold but at most
+// half of Expiry, and an Expiry over DefaultMaxLifetime needs an explicit
+// MaxLifetime.
 const (
 	DefaultExpiry           = 7 * 24 * time.Hour
 	DefaultRefreshThreshold = 24 * time.Hour
@@ -68,6 +71,17 @@ type CookieConfig struct {
 	// Insecure turns off the Secure attribute, for plain-HTTP development
 	// servers only. Default false: cookies are Secure.
 	Insecure bool
+
+	// AcceptBothNames also reads the session from the other one of
+	// "__Secure-<name>" and "<name>" (Name with its "__Secure-" prefix
+	// toggled), for apps behind a TLS-terminating proxy, where Auth.js and
+	// NextAuth.js pick the prefix from the scheme they see. Each name has
+	// its own key (the name is the HKDF salt); a session read under one
+	// name is re-issued under it, a new one is written under Name. A
+	// plain name can be set by anyone on the network path of a plain-HTTP
+	// request (see SECURITY.md). Not allowed with a "__Host-" Name.
+	// Default false: only Name.
+	AcceptBothNames bool
 }
 
 // Config configures [NextAuthSession]. The zero value of every field selects
@@ -89,18 +103,26 @@ type Config[U any] struct {
 	// on the next write.
 	PreviousSecrets []Secret
 
-	// Expiry is the sliding session lifetime. Default 7 days.
+	// Expiry is the sliding session lifetime. Default 7 days. With
+	// FormatAuthJS and FormatNextAuthV4 it is the lifetime of sessions
+	// created here: a refresh keeps the lifetime the token was issued
+	// with (exp - iat, the Next.js app's session.maxAge).
 	Expiry time.Duration
 
 	// RefreshThreshold is how long after its last (re-)issue a session is
-	// re-issued with a fresh expiry by auto refresh. Must be below Expiry.
-	// Default 1 day.
+	// re-issued with a fresh expiry by auto refresh. Default 1 day, or
+	// half of Expiry when that is shorter: min(1 day, Expiry/2). A value
+	// at or above Expiry (next-auth-session's sessionExpiry of one day
+	// with its one-day threshold) could never trigger before the session
+	// expires: NextAuthSession clamps it to Expiry/2 and logs one warning.
+	// Must not be negative.
 	RefreshThreshold time.Duration
 
 	// MaxLifetime is the absolute lifetime measured from the session's
 	// creation; no refresh extends a session past it. Default 30 days.
 	// It must not be below Expiry: an Expiry over 30 days needs an
-	// explicit MaxLifetime.
+	// explicit MaxLifetime. The foreign formats carry the creation time
+	// in CreatedAtClaim; a token without it counts from its iat.
 	MaxLifetime time.Duration
 
 	// DisableAutoRefresh turns off the automatic re-issue of sessions older
@@ -115,18 +137,24 @@ type Config[U any] struct {
 	// Next.js app using Auth.js v5 or NextAuth.js v4. With those, the
 	// default cookie name is theirs ("__Secure-authjs.session-token",
 	// "__Secure-next-auth.session-token", without the prefix when
-	// Cookie.Insecure is set) and the secret is their AUTH_SECRET /
-	// NEXTAUTH_SECRET.
+	// Cookie.Insecure is set), the secret is their AUTH_SECRET /
+	// NEXTAUTH_SECRET, the default Leeway is DefaultForeignLeeway and
+	// Store is not allowed (see the README).
 	Format TokenFormat
 
 	// MaxCookieBytes caps the encrypted token's total size across all
 	// cookie chunks. Creating or updating a larger session fails with
-	// ErrSessionTooLarge; reading a larger cookie is "no session".
-	// Default 16 KiB; at most what 32 cookie chunks carry (about 124 KiB).
+	// ErrSessionTooLarge; reading a larger cookie is "no session" (Auth.js
+	// and NextAuth.js have no such limit: raise it for larger sessions).
+	// Default 16 KiB; at most what 32 cookie chunks carry (about 124 KiB;
+	// 123 KiB for the foreign formats).
 	MaxCookieBytes int
 
-	// Leeway is the clock-skew allowance for the exp and iat claims.
-	// Default 5 seconds; a negative value means none.
+	// Leeway is the clock-skew allowance for the exp and nbf claims and,
+	// in the default format, iat (the foreign formats do not check iat,
+	// as Auth.js does not). Default 5 seconds, DefaultForeignLeeway (15
+	// seconds) for FormatAuthJS and FormatNextAuthV4; a negative value
+	// means none.
 	Leeway time.Duration
 
 	// OnValidate, if set, is called for every session read from a request;
@@ -192,8 +220,15 @@ type Config[U any] struct {
 	// instead of redirects.
 	APIPath string
 
-	// UpdatableFields lists the JSON names of user fields that PATCH
-	// /api/session may change. "id" is never updatable. Default none.
+	// UpdatableFields lists the JSON names of the top-level user fields
+	// that PATCH /api/session, Actions.Update and the browser client's
+	// update() may change. Default (nil): "name" and "image", the display
+	// fields, for user types that encode to a JSON object; "id", "email",
+	// roles, every other field and the tokens never change unless listed.
+	// A non-nil empty list ([]string{}) allows no field. "id" can never be
+	// listed. (next-auth-session spreads whatever the client sends into
+	// the session; here the list decides, and ValidateUpdate can refuse
+	// values.)
 	UpdatableFields []string
 
 	// ValidateUpdate, if set, sees the user before and after a PATCH and
@@ -204,11 +239,32 @@ type Config[U any] struct {
 	// The refresh token is never sent. Default false.
 	ExposeAccessToken bool
 
+	// ExposeData includes the session's Data in the session API's
+	// responses (GET /api/session and the others), for browser
+	// JavaScript. Flash values are never sent. Default false: data stays
+	// on the server.
+	ExposeData bool
+
+	// Events are hooks for audit logs and metrics, called after sign-in,
+	// sign-out, refresh and revocation; see [Events]. Default none.
+	Events Events[U]
+
+	// NewSessionID, if set, generates session ids (next-session's genid)
+	// instead of 128 random bits. Each id must be MinSessionIDLength to
+	// MaxSessionIDLength characters of the URL-safe alphabet (A-Z, a-z,
+	// 0-9, "-", "_") and random: NextAuthSession calls it three times and
+	// refuses it (naming NewSessionID) when an id is invalid or repeats,
+	// and every id it returns later is checked too (an invalid one fails
+	// the sign-in with ErrSessionID). It is called concurrently.
+	NewSessionID func() string
+
 	// TrustedOrigins are extra origins (scheme://host[:port]) allowed to
 	// make unsafe requests to Handlers.
 	TrustedOrigins []string
 
-	// Store, if set, records live sessions so they can be revoked.
+	// Store, if set, records live sessions so they can be revoked. Not
+	// with FormatAuthJS or FormatNextAuthV4, whose cookies the Next.js
+	// app re-encodes with a fresh session id.
 	Store Store
 
 	// TouchAfter limits how often the store's last-seen time is written.

@@ -9,8 +9,6 @@ import (
 	"runtime"
 	"sync/atomic"
 	"time"
-
-	"github.com/authsession/authsession/internal/cookies"
 )
 
 // This file is the session engine: reading a request's session (the
@@ -25,7 +23,7 @@ import (
 type engine[U any] struct {
 	cfg    Config[U]
 	tokens *tokens[U]
-	attrs  cookies.Attrs
+	cookie sessionCookie
 	key    *contextKey
 	log    *slog.Logger
 	revs   *revocations // pending revocations; nil without a store
@@ -44,15 +42,10 @@ func newEngine[U any](cfg Config[U]) (*engine[U], error) {
 	e := &engine[U]{
 		cfg:    cfg,
 		tokens: t,
-		attrs: cookies.Attrs{
-			Path:     cfg.Cookie.Path,
-			Domain:   cfg.Cookie.Domain,
-			SameSite: cfg.Cookie.SameSite,
-			Secure:   !cfg.Cookie.Insecure,
-		},
-		key:  &contextKey{"authsession"},
-		log:  cfg.Logger,
-		revs: newRevocations(cfg.Store, cfg.StoreTimeout, cfg.Now, cfg.Logger),
+		cookie: newSessionCookie(&cfg.Cookie, &t.format, cfg.MaxCookieBytes),
+		key:    &contextKey{"authsession"},
+		log:    cfg.Logger,
+		revs:   newRevocations(cfg.Store, cfg.StoreTimeout, cfg.Now, cfg.Logger),
 	}
 	if e.revs != nil {
 		// Every function of the AuthSession holds e, and the retrying
@@ -157,7 +150,8 @@ func (e *engine[U]) current(w http.ResponseWriter, r *http.Request) (Session[U],
 
 // token returns the request's session token, if any.
 func (e *engine[U]) token(r *http.Request) (string, bool) {
-	return cookies.Read(r.Header, e.cfg.Cookie.Name, e.cfg.MaxCookieBytes)
+	tok, _, ok := e.cookie.read(r.Header)
+	return tok, ok
 }
 
 // loadToken is the session of tok, read from r's cookies: opened by the
@@ -190,7 +184,7 @@ func (e *engine[U]) shouldRefresh(s Session[U]) bool {
 
 // issue seals s and sets the cookie to its token.
 func (e *engine[U]) issue(w http.ResponseWriter, r *http.Request, s *Session[U]) error {
-	tok, err := e.tokens.seal(s, e.now())
+	tok, err := e.tokens.seal(s, e.now(), e.cookie.writeName(r.Header))
 	if err != nil {
 		return err
 	}
@@ -198,14 +192,21 @@ func (e *engine[U]) issue(w http.ResponseWriter, r *http.Request, s *Session[U])
 	return nil
 }
 
-// setCookie sets the cookie to tok, the token of s, and has the token
-// layer forget the token it replaces.
+// setCookie sets the cookie to tok, the token of s (under the name the
+// request's session cookie has), and has the token layer forget the token
+// it replaces. A Transient session gets a browser-session cookie.
 func (e *engine[U]) setCookie(w http.ResponseWriter, r *http.Request, s *Session[U], tok string) {
 	if old, ok := e.token(r); ok {
 		e.tokens.forget(old)
 	}
 	keepPrivate(w)
-	cookies.Write(w, r.Header, e.cfg.Cookie.Name, tok, e.attrs, e.now(), s.ExpiresAt)
+	e.cookie.write(w, r.Header, e.cookie.writeName(r.Header), tok, e.now(), s.ExpiresAt, s.Transient)
+}
+
+// pending is what this response has already set the cookie to (see
+// cookies.Pending): set is false when it has not touched it.
+func (e *engine[U]) pending(w http.ResponseWriter, r *http.Request) (tok string, set bool) {
+	return e.cookie.pending(w, r.Header)
 }
 
 func (e *engine[U]) createSession(w http.ResponseWriter, r *http.Request, user U, opts ...SessionOption) (Session[U], error) {
@@ -213,32 +214,54 @@ func (e *engine[U]) createSession(w http.ResponseWriter, r *http.Request, user U
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if o.err != nil {
+		return Session[U]{}, o.err
+	}
+	id, err := e.sessionID()
+	if err != nil {
+		return Session[U]{}, err
+	}
 	now := e.nowMilli()
 	s := Session[U]{
-		ID:           newSessionID(),
+		ID:           id,
 		User:         user,
 		AccessToken:  o.accessToken,
 		RefreshToken: o.refreshToken,
 		CreatedAt:    now,
 		LastActivity: now,
 		ExpiresAt:    now.Add(e.cfg.Expiry),
+		Data:         o.data,
+		Flash:        o.flash,
+		Transient:    o.transient,
 		gen:          e.firstGeneration(),
 	}
 	// Seal (id and size checks) before recording anything in the store.
-	tok, err := e.tokens.seal(&s, now)
+	tok, err := e.tokens.seal(&s, now, e.cookie.writeName(r.Header))
 	if err != nil {
 		return Session[U]{}, err
+	}
+	var replaced Session[U]
+	var replaces bool
+	if e.cfg.Events.SignOut != nil {
+		replaced, replaces = e.carriedSession(r)
 	}
 	if err := e.recordStore(r.Context(), r, &s); err != nil {
 		e.tokens.forget(tok)
 		return Session[U]{}, err
 	}
 	e.setCookie(w, r, &s, tok)
+	if replaces && replaced.ID != s.ID {
+		e.sessionEvent(r.Context(), "SignOut", e.cfg.Events.SignOut, replaced)
+	}
+	e.sessionEvent(r.Context(), "SignIn", e.cfg.Events.SignIn, s)
 	return s, nil
 }
 
+// updateSession applies update to a private copy of the session this
+// response starts from (writable) and re-issues it; the id, the times and
+// Transient are kept.
 func (e *engine[U]) updateSession(w http.ResponseWriter, r *http.Request, update func(*Session[U]) error) (Session[U], error) {
-	cur, ok := e.getSession(r)
+	cur, ok := e.writable(w, r)
 	if !ok {
 		return Session[U]{}, ErrNoSession
 	}
@@ -250,31 +273,34 @@ func (e *engine[U]) updateSession(w http.ResponseWriter, r *http.Request, update
 		return Session[U]{}, err
 	}
 	next.ID, next.CreatedAt, next.ExpiresAt, next.LastActivity = cur.ID, cur.CreatedAt, cur.ExpiresAt, cur.LastActivity
-	next.gen = cur.gen
-	if err := e.reissue(w, r, &next, !sameContents(&cur, &next), false); err != nil {
+	next.Transient, next.gen = cur.Transient, cur.gen
+	if err := e.reissue(w, r, &cur, &next, !sameContents(&cur, &next), false); err != nil {
 		return Session[U]{}, err
 	}
 	return next, nil
 }
 
 func (e *engine[U]) refreshSession(w http.ResponseWriter, r *http.Request) (Session[U], error) {
-	s, ok := e.getSession(r)
+	s, ok := e.writable(w, r)
 	if !ok {
 		return Session[U]{}, ErrNoSession
 	}
 	return e.refresh(w, r, s)
 }
 
-// refresh extends s and re-issues it. When the session cannot continue
-// (maximum lifetime reached, OnRefresh refused it) the cookie is cleared.
+// refresh extends s and re-issues it, by Config.Expiry (in the foreign
+// formats, by the lifetime its token was issued with: refreshLifetime).
+// When the session cannot continue (maximum lifetime reached, OnRefresh
+// refused it) the cookie is cleared.
 func (e *engine[U]) refresh(w http.ResponseWriter, r *http.Request, s Session[U]) (Session[U], error) {
 	now := e.nowMilli()
 	end := s.CreatedAt.Add(e.cfg.MaxLifetime)
+	lifetime := e.tokens.format.refreshLifetime(s.ExpiresAt, s.LastActivity, e.cfg.Expiry)
 	if !now.Before(end) {
 		e.clear(w, r, &s)
 		return Session[U]{}, ErrMaxLifetime
 	}
-	changed := false
+	cur, changed := s, false
 	if e.cfg.OnRefresh != nil {
 		// OnRefresh may change the session it is given: hand it a private
 		// copy, never maps shared with the cache or other requests.
@@ -287,18 +313,19 @@ func (e *engine[U]) refresh(w http.ResponseWriter, r *http.Request, s Session[U]
 			e.clear(w, r, &s)
 			return Session[U]{}, fmt.Errorf("%w: OnRefresh: %w", ErrRejected, err)
 		}
-		next.ID, next.CreatedAt, next.gen = s.ID, s.CreatedAt, s.gen
+		next.ID, next.CreatedAt, next.Transient, next.gen = s.ID, s.CreatedAt, s.Transient, s.gen
 		changed = !sameContents(&s, &next)
 		s = next
 	}
 	s.LastActivity = now
-	s.ExpiresAt = now.Add(e.cfg.Expiry)
+	s.ExpiresAt = now.Add(lifetime)
 	if s.ExpiresAt.After(end) {
 		s.ExpiresAt = end
 	}
-	if err := e.reissue(w, r, &s, changed, true); err != nil {
+	if err := e.reissue(w, r, &cur, &s, changed, true); err != nil {
 		return Session[U]{}, err
 	}
+	e.sessionEvent(r.Context(), "Refresh", e.cfg.Events.Refresh, s)
 	return s, nil
 }
 
@@ -327,28 +354,36 @@ func (e *engine[U]) clear(w http.ResponseWriter, r *http.Request, s *Session[U])
 		e.tokens.forget(tok)
 	}
 	keepPrivate(w)
-	cookies.Clear(w, r.Header, e.cfg.Cookie.Name, e.attrs)
+	e.cookie.clear(w, r.Header)
 	if s != nil {
 		e.revokeStore(r.Context(), s)
 	}
 }
 
-// deleteSession clears the cookie and revokes the session it carries in the
-// store, even when the store check failed (a store that was down).
+// deleteSession clears the cookie (and a foreign format's auxiliary
+// cookies) and revokes the session it carries in the store, even when the
+// store check failed (a store that was down).
 func (e *engine[U]) deleteSession(w http.ResponseWriter, r *http.Request) error {
 	s, ok := e.carriedSession(r)
 	e.clear(w, r, nil)
+	e.cookie.clearAux(w, r.Header)
 	if !ok {
 		return nil
 	}
-	return e.revokeSession(r.Context(), &s)
+	err := e.revokeSession(r.Context(), &s)
+	e.sessionEvent(r.Context(), "SignOut", e.cfg.Events.SignOut, s)
+	return err
 }
 
 // encryptSession is AuthSession.EncryptSession: s with its blanks filled,
 // encoded by the token layer (uncached).
 func (e *engine[U]) encryptSession(s Session[U]) (string, error) {
 	if s.ID == "" {
-		s.ID = newSessionID()
+		id, err := e.sessionID()
+		if err != nil {
+			return "", err
+		}
+		s.ID = id
 	}
 	now := e.nowMilli()
 	if s.CreatedAt.IsZero() {

@@ -31,13 +31,15 @@ const (
 	// HKDF-SHA256(secret, salt = cookie name,
 	// info = "Auth.js Generated Encryption Key (<cookie name>)"), kid = the
 	// SHA-512 JWK thumbprint, payload = the Auth.js JWT claims (name, email,
-	// picture, sub, iat, exp, jti).
+	// picture, sub, iat, exp, jti) and CreatedAtClaim. Cookies are split
+	// into chunks of 3936 bytes, as Auth.js splits them.
 	FormatAuthJS
 
 	// FormatNextAuthV4 is the session cookie of NextAuth.js v4 (next-auth@4):
 	// JWE dir + A256GCM, 32-byte key HKDF-SHA256(secret, empty salt,
 	// info = "NextAuth.js Generated Encryption Key"), no kid, payload = the
-	// NextAuth.js JWT claims. The key does not depend on the cookie name.
+	// NextAuth.js JWT claims and CreatedAtClaim. The key does not depend on
+	// the cookie name. Chunks are 3933 bytes, as NextAuth.js 4 writes them.
 	FormatNextAuthV4
 )
 
@@ -120,10 +122,17 @@ type formatSpec struct {
 	salt, info func(cookieName string) string
 	// kidHash is the thumbprint hash of the "kid" header; nil writes no kid.
 	kidHash func() hash.Hash
-	// foreign selects the Auth.js / NextAuth.js claims mapping instead of
-	// the session JSON. Those formats take the user id from "sub" and do
-	// not require it on the tokens they read.
+	// foreign selects the Auth.js / NextAuth.js claims mapping
+	// (foreign.go) instead of the session JSON, and their clock rules: no
+	// check of iat, DefaultForeignLeeway.
 	foreign bool
+	// chunkSize is the largest cookie value the format's own library
+	// writes before it splits the token into chunks; 0 is the package's
+	// (cookies.ChunkSize).
+	chunkSize int
+	// cookiePrefix names the format's auxiliary cookies
+	// (<prefix>.csrf-token, <prefix>.callback-url); "" for none.
+	cookiePrefix string
 }
 
 func (f TokenFormat) spec() formatSpec {
@@ -134,13 +143,14 @@ func (f TokenFormat) spec() formatSpec {
 			salt:    func(name string) string { return name },
 			info:    func(name string) string { return AuthJSHKDFInfoPrefix + "(" + name + ")" },
 			kidHash: sha512.New, foreign: true,
+			chunkSize: authJSChunkSize, cookiePrefix: "authjs",
 		}
 	case FormatNextAuthV4:
 		return formatSpec{
 			enc: "A256GCM", keyLen: 32,
 			salt:    func(string) string { return "" },
 			info:    func(string) string { return NextAuthV4HKDFInfo },
-			foreign: true,
+			foreign: true, chunkSize: nextAuthV4ChunkSize, cookiePrefix: "next-auth",
 		}
 	default:
 		return formatSpec{
@@ -152,6 +162,54 @@ func (f TokenFormat) spec() formatSpec {
 	}
 }
 
+// auxCookies are the names of the format's auxiliary cookies, which a
+// sign-out clears: the CSRF token and callback URL cookies, under the
+// names Auth.js and NextAuth.js give them with and without secure cookies
+// (lib/utils/cookie.js's defaultCookies).
+func (f *formatSpec) auxCookies() []string {
+	p := f.cookiePrefix
+	if p == "" {
+		return nil
+	}
+	return []string{p + ".csrf-token", hostPrefix + p + ".csrf-token", p + ".callback-url", securePrefix + p + ".callback-url"}
+}
+
+// Chunk sizes of the foreign formats: the cookie size Auth.js and
+// NextAuth.js allow (4096 bytes) less their estimate of an empty cookie's
+// attributes (160 bytes in @auth/core's lib/utils/cookie.js, 163 in
+// next-auth 4's core/lib/cookie.js).
+const (
+	authJSChunkSize     = 4096 - 160
+	nextAuthV4ChunkSize = 4096 - 163
+)
+
+// DefaultForeignLeeway is the default Config.Leeway of FormatAuthJS and
+// FormatNextAuthV4: the clockTolerance with which Auth.js and NextAuth.js
+// decode their tokens (jose's jwtDecrypt, 15 seconds on exp and nbf; iat is
+// not checked).
+const DefaultForeignLeeway = 15 * time.Second
+
+// defaultLeeway is the format's default Config.Leeway.
+func (f TokenFormat) defaultLeeway() time.Duration {
+	if f.spec().foreign {
+		return DefaultForeignLeeway
+	}
+	return DefaultLeeway
+}
+
+// refreshLifetime is how far a refresh at now extends a session last
+// issued at last and expiring at expires. In the foreign formats it is the
+// lifetime the token was issued with (exp - iat: the Next.js app's
+// session.maxAge, or Config.Expiry for a token this library issued), so a
+// re-issue keeps the front end's lifetime; in the default format, and for
+// a foreign token without a positive one, Config.Expiry.
+func (f *formatSpec) refreshLifetime(expires, last time.Time, expiry time.Duration) time.Duration {
+	if d := expires.Sub(last); f.foreign && d > 0 {
+		return d
+	}
+	return expiry
+}
+
 // maxForeignTime bounds iat, exp and nbf (seconds) so that their
 // millisecond forms cannot overflow.
 const maxForeignTime = 1 << 40
@@ -160,12 +218,13 @@ const maxForeignTime = 1 << 40
 // applied after the format's claims are mapped (decodeClaims) and, by the
 // token layer, before a token is issued: iat, exp and nbf within range
 // (their millisecond forms cannot overflow), golang-jwt's validation (exp
-// required and not passed, iat and nbf not in the future, with
-// Config.Leeway: codec.validate), a jti, and, in the default format, a
-// user id for user types that have one ([UserIDer]; the foreign formats
-// take it from an optional "sub"). It does not check the session's own
-// lifetime (ExpiresAt, MaxLifetime): the token layer does, for cached and
-// decoded sessions alike. Errors wrap ErrInvalidToken or ErrTokenExpired.
+// required and not passed, nbf and, in the default format, iat not in the
+// future, with Config.Leeway: codec.validate), a jti, and a user id for
+// user types that have one ([UserIDer]; the foreign formats require a
+// non-empty "sub", whatever the user type, and an iat). It does not check
+// the session's own lifetime (ExpiresAt, MaxLifetime): the token layer
+// does, for cached and decoded sessions alike. Errors wrap
+// ErrInvalidToken or ErrTokenExpired.
 func checkClaims[U any](f *formatSpec, c *codec, reg *registered, s *Session[U]) error {
 	for _, t := range [...]float64{reg.IssuedAt, reg.Expiry, reg.NotBefore} {
 		if t < 0 || t > maxForeignTime {
@@ -178,8 +237,13 @@ func checkClaims[U any](f *formatSpec, c *codec, reg *registered, s *Session[U])
 	if reg.JTI == "" {
 		return fmt.Errorf("%w: missing jti", ErrInvalidToken)
 	}
-	if !f.foreign && missingUserID(s.User) {
+	if missingUserID(s.User) || f.foreign && reg.Subject == "" {
 		return fmt.Errorf("%w: session without a user id", ErrInvalidToken)
+	}
+	if f.foreign && reg.IssuedAt == 0 {
+		// Auth.js and NextAuth.js always write iat: the session's last
+		// issue and, without CreatedAtClaim, its creation.
+		return fmt.Errorf("%w: missing iat", ErrInvalidToken)
 	}
 	return nil
 }
@@ -194,22 +258,26 @@ func missingUserID[U any](u U) bool {
 	return ok && id.UserID() == ""
 }
 
-// encodeClaims returns the payload of s in format f, issued at iat, and
+// issuedAt is the iat of a token of s issued at now: now, or in the
+// foreign formats the session's last (re-)issue (foreignIssuedAt).
+func issuedAt[U any](f *formatSpec, s *Session[U], now time.Time) int64 {
+	if f.foreign {
+		return foreignIssuedAt(s, now)
+	}
+	return now.Unix()
+}
+
+// encodeClaims returns the payload of s in format f, issued at now, and
 // the registered claims it carries.
-func encodeClaims[U any](f *formatSpec, s *Session[U], iat time.Time) ([]byte, registered, error) {
-	reg := registered{IssuedAt: float64(iat.Unix()), Expiry: float64(s.ExpiresAt.UnixMilli() / 1000), JTI: s.ID}
+func encodeClaims[U any](f *formatSpec, s *Session[U], now time.Time) ([]byte, registered, error) {
+	iat, exp := issuedAt(f, s, now), s.ExpiresAt.UnixMilli()/1000
+	reg := registered{IssuedAt: float64(iat), Expiry: float64(exp), JTI: s.ID}
 	var payload []byte
 	var err error
 	if f.foreign {
-		payload, err = encodeForeignClaims(s, iat.Unix(), s.ExpiresAt.UnixMilli()/1000)
+		payload, reg.Subject, err = encodeForeignClaims(s, iat, exp)
 	} else {
-		payload, err = json.Marshal(&tokenClaims[U]{
-			sessionJSON: s.toJSON(),
-			IssuedAt:    iat.Unix(),
-			Expiry:      s.ExpiresAt.UnixMilli() / 1000,
-			JTI:         s.ID,
-			Gen:         int64(s.gen),
-		})
+		payload, err = json.Marshal(&tokenClaims[U]{sessionJSON: s.toJSON(), IssuedAt: iat, Expiry: exp, JTI: s.ID, Gen: int64(s.gen)})
 	}
 	if err != nil {
 		return nil, reg, fmt.Errorf("authsession: encoding session: %w", err)
@@ -227,20 +295,25 @@ func decodeClaims[U any](f *formatSpec, plaintext []byte) (Session[U], registere
 	return decodeSessionClaims[U](plaintext)
 }
 
-// carriedTimes returns the expiry and creation times that a session
-// encoded at iat (Unix seconds) reads back with: the session JSON keeps
-// milliseconds, with the creation time no later than iat; the foreign
-// formats keep exp in seconds and have no creation time but iat. The token
-// layer checks a session's lifetime on these before issuing it.
-func (f *formatSpec) carriedTimes(expires, created time.Time, iat int64) (time.Time, time.Time) {
+// carriedTimes returns the expiry, creation and last-issue times that s,
+// encoded at now, reads back with, so that the token layer checks a
+// session's lifetime on them before issuing it and caches what a decode
+// would return. The session JSON keeps milliseconds, with the creation
+// time no later than iat; the foreign formats keep seconds: exp,
+// CreatedAtClaim (no later than iat) and iat, the last issue.
+func carriedTimes[U any](f *formatSpec, s *Session[U], now time.Time) (expires, created, last time.Time) {
+	iat := issuedAt(f, s, now)
 	if f.foreign {
-		return time.Unix(expires.UnixMilli()/1000, 0), time.Unix(iat, 0)
+		return time.Unix(s.ExpiresAt.UnixMilli()/1000, 0), time.Unix(foreignCreated(s.CreatedAt, iat), 0), time.Unix(iat, 0)
 	}
-	expires, created = time.UnixMilli(expires.UnixMilli()), time.UnixMilli(created.UnixMilli())
-	if created.UnixMilli() > iat*1000+999 {
+	expires, created, last = time.UnixMilli(s.ExpiresAt.UnixMilli()), time.UnixMilli(s.CreatedAt.UnixMilli()), time.UnixMilli(s.LastActivity.UnixMilli())
+	if created.UnixMilli() == 0 || created.UnixMilli() > iat*1000+999 {
 		created = time.Unix(iat, 0)
 	}
-	return expires, created
+	if last.UnixMilli() == 0 {
+		last = time.Unix(iat, 0)
+	}
+	return expires, created, last
 }
 
 // tokenClaims is the payload of the default format: the session JSON plus
@@ -293,127 +366,4 @@ func decodeSessionClaims[U any](plaintext []byte) (Session[U], registered, error
 	s := claims.sessionJSON.toSession(claims.JTI)
 	s.gen = uint64(claims.Gen)
 	return s, reg, nil
-}
-
-// Claims of the foreign formats that map onto session fields rather than
-// onto the user object.
-const (
-	claimSub          = "sub"
-	claimPicture      = "picture"
-	claimAccessToken  = "accessToken"
-	claimRefreshToken = "refreshToken"
-)
-
-// isRegisteredTimeClaim reports whether k is one of the claims the codec
-// writes itself.
-func isRegisteredTimeClaim(k string) bool {
-	switch k {
-	case "iat", "exp", "nbf", "jti":
-		return true
-	}
-	return false
-}
-
-// encodeForeignClaims returns the Auth.js / NextAuth.js JWT payload for s:
-// the user object's fields as claims with id renamed to sub and image to
-// picture, the access and refresh tokens as accessToken and refreshToken,
-// and iat, exp and jti.
-func encodeForeignClaims[U any](s *Session[U], iat, exp int64) ([]byte, error) {
-	ub, err := json.Marshal(s.User)
-	if err != nil {
-		return nil, err
-	}
-	var user map[string]json.RawMessage
-	if err := json.Unmarshal(ub, &user); err != nil {
-		return nil, fmt.Errorf("the user must encode to a JSON object: %w", err)
-	}
-	claims := make(map[string]any, len(user)+5)
-	for k, v := range user {
-		switch {
-		case k == "id":
-			if string(v) != `""` && string(v) != "null" {
-				claims[claimSub] = v
-			}
-		case k == "image":
-			claims[claimPicture] = v
-		case isRegisteredTimeClaim(k), k == claimSub, k == claimPicture, k == claimAccessToken, k == claimRefreshToken:
-			// Reserved: a user field of that name would be read back as
-			// something else.
-		default:
-			claims[k] = v
-		}
-	}
-	if s.AccessToken != "" {
-		claims[claimAccessToken] = s.AccessToken
-	}
-	if s.RefreshToken != "" {
-		claims[claimRefreshToken] = s.RefreshToken
-	}
-	claims["iat"] = iat
-	claims["exp"] = exp
-	claims["jti"] = s.ID
-	return json.Marshal(claims) // map keys are sorted: deterministic
-}
-
-// decodeForeignClaims maps an Auth.js / NextAuth.js JWT payload onto a
-// session: sub becomes the user's id, picture its image, every other
-// non-registered claim (name, email, custom ones) a user field of the same
-// name; accessToken and refreshToken become the session's tokens. The
-// tokens carry no creation time, so CreatedAt and LastActivity are the
-// issue time. Times out of range map to the zero time; checkClaims refuses
-// them.
-func decodeForeignClaims[U any](plaintext []byte) (Session[U], registered, error) {
-	var zero Session[U]
-	var reg registered
-	var claims map[string]json.RawMessage
-	if json.Unmarshal(plaintext, &reg) != nil || json.Unmarshal(plaintext, &claims) != nil {
-		return zero, reg, fmt.Errorf("%w: malformed claims", ErrInvalidToken)
-	}
-	s := Session[U]{
-		ID:        reg.JTI,
-		ExpiresAt: foreignTime(reg.Expiry),
-		CreatedAt: foreignTime(reg.IssuedAt),
-	}
-	s.LastActivity = s.CreatedAt
-	user := make(map[string]json.RawMessage, len(claims))
-	for k, v := range claims {
-		switch {
-		case isRegisteredTimeClaim(k), k == "id", k == "image":
-			// id and image come only from sub and picture.
-		case k == claimSub:
-			user["id"] = v
-		case k == claimPicture:
-			user["image"] = v
-		case k == claimAccessToken, k == claimRefreshToken:
-			var tok string
-			if json.Unmarshal(v, &tok) != nil {
-				return zero, reg, fmt.Errorf("%w: malformed %s claim", ErrInvalidToken, k)
-			}
-			if k == claimAccessToken {
-				s.AccessToken = tok
-			} else {
-				s.RefreshToken = tok
-			}
-		default:
-			user[k] = v
-		}
-	}
-	ub, err := json.Marshal(user)
-	if err != nil {
-		return zero, reg, fmt.Errorf("%w: malformed claims", ErrInvalidToken)
-	}
-	if err := json.Unmarshal(ub, &s.User); err != nil {
-		return zero, reg, fmt.Errorf("%w: claims do not fit the user type", ErrInvalidToken)
-	}
-	return s, reg, nil
-}
-
-// foreignTime is a foreign format's time claim (seconds, maybe with a
-// fraction, which is dropped) as a time, or the zero time when it is out of
-// range.
-func foreignTime(sec float64) time.Time {
-	if sec < 0 || sec > maxForeignTime {
-		return time.Time{}
-	}
-	return time.Unix(int64(sec), 0)
 }

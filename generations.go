@@ -39,8 +39,8 @@ func (s *Session[U]) MarkPrivilegeChange() { s.privileged = true }
 var errEnded = errors.New("the session was ended")
 
 // generations reports whether sessions carry generations: with a store,
-// in the default format. The Auth.js and NextAuth.js formats have no claim
-// to carry one (their sessions are recorded with generation 0).
+// in the default format (the only one NextAuthSession accepts with a
+// store; the Auth.js and NextAuth.js formats have no claim to carry one).
 func (e *engine[U]) generations() bool {
 	return e.cfg.Store != nil && !e.tokens.format.foreign
 }
@@ -69,18 +69,18 @@ func (e *engine[U]) supersededReason(s *Session[U], rec *SessionRecord, now time
 	return "token of a superseded generation"
 }
 
-// reissue issues next, the request's session re-issued by an update or a
-// refresh (touch: the store's record follows next's expiry). With a
-// store, a change is first recorded: under a new id when next is marked
-// as a privilege change (rotate), as the next generation when its
-// contents changed (advance).
-func (e *engine[U]) reissue(w http.ResponseWriter, r *http.Request, next *Session[U], changed, touch bool) error {
+// reissue issues next, cur re-issued by an update or a refresh (touch:
+// the store's record follows next's expiry). With a store, a change is
+// first recorded: under a new id when next is marked as a privilege
+// change or has another user id (rotate), as the next generation when
+// its contents changed (advance).
+func (e *engine[U]) reissue(w http.ResponseWriter, r *http.Request, cur, next *Session[U], changed, touch bool) error {
 	privileged := next.privileged
 	next.privileged = false
 	switch {
 	case e.cfg.Store == nil:
-	case privileged:
-		return e.rotate(w, r, next)
+	case privileged || userID(next.User) != userID(cur.User):
+		return e.rotate(w, r, cur, next)
 	case changed && e.generations():
 		return e.advance(w, r, next)
 	}
@@ -111,7 +111,7 @@ func (e *engine[U]) advance(w http.ResponseWriter, r *http.Request, next *Sessio
 	}
 	now := e.nowMilli()
 	next.gen = max(rec.Generation, next.gen) + 1 // next.gen: the token's
-	tok, err := e.tokens.seal(next, e.now())
+	tok, err := e.tokens.seal(next, e.now(), e.cookie.writeName(r.Header))
 	if err != nil {
 		return err
 	}
@@ -149,18 +149,22 @@ func (e *engine[U]) unpinned(err error, found bool) error {
 	return nil
 }
 
-// rotate re-issues next under a new session id, as a sign-in would: the
-// store records the new id after revoking the old one (recordStore), so
-// every older token ends at once. When that fails the session is over:
-// the old id is revoked (or its revocation is pending), and the cookie is
-// cleared.
-func (e *engine[U]) rotate(w http.ResponseWriter, r *http.Request, next *Session[U]) error {
-	next.ID, next.gen = newSessionID(), e.firstGeneration()
-	tok, err := e.tokens.seal(next, e.now())
+// rotate re-issues next, a changed cur, under a new session id, as a
+// sign-in would: the store records the new id after revoking cur's
+// (replaceStore), so every older token ends at once. When that fails the
+// session is over: cur's id is revoked (or its revocation is pending),
+// and the cookie is cleared.
+func (e *engine[U]) rotate(w http.ResponseWriter, r *http.Request, cur, next *Session[U]) error {
+	id, err := e.sessionID()
 	if err != nil {
 		return err
 	}
-	if err := e.recordStore(r.Context(), r, next); err != nil {
+	next.ID, next.gen = id, e.firstGeneration()
+	tok, err := e.tokens.seal(next, e.now(), e.cookie.writeName(r.Header))
+	if err != nil {
+		return err
+	}
+	if err := e.replaceStore(r.Context(), r, cur, next); err != nil {
 		e.tokens.forget(tok)
 		e.clear(w, r, nil)
 		return fmt.Errorf("%w (%w)", err, errEnded)

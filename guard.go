@@ -109,6 +109,13 @@ func (g *guard[U]) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 		return
 	}
 	act := g.decide(&v, st)
+	if act == actionHome && !safeMethod(r.Method) {
+		// A form post to a public route (the sign-in form) reaches its
+		// handler with a session: switching accounts. Its CreateSession
+		// replaces the session. Cross-site posts are the handler's
+		// CrossOriginProtection's to refuse.
+		act = actionNext
+	}
 	if hook != nil {
 		if h := v.hook(hook, authenticated, r); h != nil {
 			h.ServeHTTP(w, r)
@@ -143,6 +150,16 @@ func (g *guard[U]) decide(v *verdict, st *requestState[U]) action {
 		}
 	}
 	return actionNext
+}
+
+// safeMethod reports whether method is safe (RFC 9110): a signed-in
+// visitor's GET of a public route goes home, a POST reaches its handler.
+func safeMethod(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
 }
 
 // hook runs h for the deciding rule, then for each other reading's rule,

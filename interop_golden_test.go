@@ -65,6 +65,11 @@ type goldenCase struct {
 	cookieName  string
 	user        authsession.User
 	tokens      [2]string // access, refresh
+	// data, flash and transient: the session JSON's additions.
+	data, flash authsession.Data
+	transient   bool
+	// age is how long before t0 the session was created (signed in).
+	age time.Duration
 }
 
 var (
@@ -90,21 +95,39 @@ var goldenCases = []goldenCase{
 		encryptWith: secretA, secret: secretB, previous: []string{secretA}, keyIndex: 1, cookieName: "session", user: userAnn},
 	{name: "default-rotation-jose", desc: "default format, jose, token under the second previous secret", producer: "node",
 		encryptWith: secretA, secret: secretC, previous: []string{secretB, secretA}, keyIndex: 2, cookieName: "session", user: userZoe},
+	{name: "default-data-authsession", desc: "default format, this library, session data, flash values and a browser-session cookie", producer: "authsession",
+		encryptWith: secretA, secret: secretA, cookieName: "session", user: userBob, data: goldenData, flash: goldenFlash, transient: true},
+	{name: "default-data-jose", desc: "default format, jose, session data, flash values and a browser-session cookie", producer: "node",
+		encryptWith: secretA, secret: secretA, cookieName: "session", user: userBob, data: goldenData, flash: goldenFlash, transient: true},
 	{name: "authjs-authcore", desc: "Auth.js v5 session cookie made by @auth/core's encode", producer: "node", format: authsession.FormatAuthJS,
 		encryptWith: secretA, secret: secretA, cookieName: "authjs.session-token", user: userBob},
-	{name: "authjs-authsession", desc: "Auth.js v5 session cookie made by this library", producer: "authsession", format: authsession.FormatAuthJS,
-		encryptWith: secretA, secret: secretA, cookieName: "__Secure-authjs.session-token", user: userBob, tokens: [2]string{"at-9", ""}},
+	// authjs-authsession.json and nextauth-v4-authsession.json, made before
+	// the creation time was carried (authsession_created_at), stay: tokens
+	// without it keep their creation time at iat.
+	{name: "authjs-authsession-created", desc: "Auth.js v5 session cookie made by this library, signed in two days before it was issued (authsession_created_at)", producer: "authsession", format: authsession.FormatAuthJS,
+		encryptWith: secretA, secret: secretA, cookieName: "__Secure-authjs.session-token", user: userBob, tokens: [2]string{"at-9", ""}, age: 48 * time.Hour},
 	{name: "authjs-rotation-authcore", desc: "Auth.js v5, @auth/core, token under the previous secret", producer: "node", format: authsession.FormatAuthJS,
 		encryptWith: secretA, secret: secretB, previous: []string{secretA}, keyIndex: 1, cookieName: "authjs.session-token", user: userBob},
 	{name: "nextauth-v4-nextauth", desc: "NextAuth.js v4 session cookie made by next-auth/jwt's encode", producer: "node", format: authsession.FormatNextAuthV4,
 		encryptWith: secretA, secret: secretA, cookieName: "next-auth.session-token", user: userBob},
-	{name: "nextauth-v4-authsession", desc: "NextAuth.js v4 session cookie made by this library", producer: "authsession", format: authsession.FormatNextAuthV4,
-		encryptWith: secretA, secret: secretA, cookieName: "next-auth.session-token", user: userBob},
+	{name: "nextauth-v4-authsession-created", desc: "NextAuth.js v4 session cookie made by this library, signed in two days before it was issued (authsession_created_at)", producer: "authsession", format: authsession.FormatNextAuthV4,
+		encryptWith: secretA, secret: secretA, cookieName: "next-auth.session-token", user: userBob, age: 48 * time.Hour},
 	{name: "nextauth-v4-rotation-authsession", desc: "NextAuth.js v4, this library, token under the previous secret (no kid: every key is tried)", producer: "authsession", format: authsession.FormatNextAuthV4,
 		encryptWith: secretB, secret: secretA, previous: []string{secretB}, keyIndex: 1, cookieName: "next-auth.session-token", user: userBob},
 }
 
 const goldenSessionID = "Z29sZGVuLXNlc3Npb24taWQ"
+
+// goldenData and goldenFlash are the session data and flash values of the
+// "data" vectors: nested values of every JSON type, non-ASCII keys.
+var (
+	goldenData = authsession.Data{
+		"cart":   json.RawMessage(`{"items":["tea","cups"],"total":12.5,"gift":false,"note":null}`),
+		"visits": json.RawMessage(`3`),
+		"ключ":   json.RawMessage(`"значение"`),
+	}
+	goldenFlash = authsession.Data{"notice": json.RawMessage(`"Saved."`)}
+)
 
 // session is the case's session as issued at t0.
 func (c goldenCase) session(t0 time.Time) authsession.Session[authsession.User] {
@@ -113,9 +136,12 @@ func (c goldenCase) session(t0 time.Time) authsession.Session[authsession.User] 
 		User:         c.user,
 		AccessToken:  c.tokens[0],
 		RefreshToken: c.tokens[1],
-		CreatedAt:    t0,
+		CreatedAt:    t0.Add(-c.age),
 		LastActivity: t0,
 		ExpiresAt:    t0.Add(7 * 24 * time.Hour),
+		Data:         c.data,
+		Flash:        c.flash,
+		Transient:    c.transient,
 	}
 }
 
@@ -202,10 +228,11 @@ func makeVector(t *testing.T, c goldenCase, t0 time.Time, node nodeFunc) goldenV
 		v.Now = reg.IAT + 60
 	}
 	if c.format != authsession.FormatDefault {
-		// Foreign tokens carry no creation time and no refresh token
-		// (none of the cases has one), at second precision.
+		// Foreign tokens carry times at second precision: the creation
+		// time (the iat in those the packages made) and the last issue
+		// (iat).
 		want.CreatedAt = want.CreatedAt.Truncate(time.Second)
-		want.LastActivity = want.CreatedAt
+		want.LastActivity = want.LastActivity.Truncate(time.Second)
 		want.ExpiresAt = want.ExpiresAt.Truncate(time.Second)
 	}
 	v.ID = want.ID

@@ -1,15 +1,17 @@
 package authsession_test
 
 import (
+	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,29 +50,103 @@ func requireNode(t *testing.T) nodeFunc {
 	if err != nil {
 		testenv.Missing(t, "the node command", "apt-get install nodejs npm")
 	}
+	srv := startNode(t, node)
 	return func(t *testing.T, cmd map[string]any) map[string]json.RawMessage {
 		t.Helper()
 		in, err := json.Marshal(cmd)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		c := exec.CommandContext(ctx, node, "interop.mjs")
-		c.Dir = nodeDir
-		c.Stdin = bytes.NewReader(in)
-		var stderr bytes.Buffer
-		c.Stderr = &stderr
-		out, runErr := c.Output()
+		out, err := srv.call(in)
 		var res map[string]json.RawMessage
-		if err := json.Unmarshal(out, &res); err != nil {
-			t.Fatalf("node %s: %v (stderr: %s)", cmd["op"], runErr, stderr.String())
+		if err == nil {
+			err = json.Unmarshal(out, &res)
+		}
+		if err != nil {
+			t.Fatalf("node %s: %v (stderr: %s)", cmd["op"], err, srv.stderr.String())
 		}
 		if e, ok := res["error"]; ok {
 			t.Fatalf("node %s %v: %s", cmd["op"], cmd["format"], e)
 		}
 		return res
 	}
+}
+
+// nodeServer is `node interop.mjs --serve`, started once for a test (the
+// packages take a while to load) and stopped when it ends. Its subtests
+// share it: call sends one command at a time.
+type nodeServer struct {
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	in     io.WriteCloser
+	out    *bufio.Reader
+	stderr lockedBuffer
+}
+
+// lockedBuffer is a bytes.Buffer safe for the process's stderr copier and
+// a failing test's read.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// nodeCallTimeout bounds one command: a hung Node.js process fails the
+// test instead of stalling it.
+const nodeCallTimeout = 30 * time.Second
+
+func startNode(t *testing.T, node string) *nodeServer {
+	t.Helper()
+	srv := &nodeServer{cmd: exec.Command(node, "interop.mjs", "--serve")}
+	srv.cmd.Dir = nodeDir
+	srv.cmd.Stderr = &srv.stderr
+	in, err := srv.cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := srv.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.cmd.Start(); err != nil {
+		t.Fatalf("starting node: %v", err)
+	}
+	srv.in, srv.out = in, bufio.NewReader(out)
+	t.Cleanup(func() {
+		in.Close() // the server ends when its input does
+		done := make(chan error, 1)
+		go func() { done <- srv.cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(nodeCallTimeout):
+			srv.cmd.Process.Kill()
+			<-done
+		}
+	})
+	return srv
+}
+
+// call sends one command line and returns the answer line.
+func (s *nodeServer) call(cmd []byte) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	timer := time.AfterFunc(nodeCallTimeout, func() { s.cmd.Process.Kill() })
+	defer timer.Stop()
+	if _, err := s.in.Write(append(cmd, '\n')); err != nil {
+		return nil, err
+	}
+	return s.out.ReadBytes('\n')
 }
 
 // nodeError runs a command that must fail and returns its error message.
@@ -141,6 +217,7 @@ func TestNodeInterop(t *testing.T) {
 				}
 			} else {
 				want = c.foreignClaims()
+				want[authsession.CreatedAtClaim] = float64(t0.Add(-c.age).Unix())
 			}
 			want["iat"], want["exp"], want["jti"] = float64(t0.Unix()), float64(t0.Add(7*24*time.Hour).Unix()), v.ID
 			wantJSON, _ := json.Marshal(want)

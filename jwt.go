@@ -81,12 +81,13 @@ func newCodec(f formatSpec, cookieName string, secrets []Secret, maxBytes int, l
 		return nil, configError("Format", "creating the encrypter: %v", err)
 	}
 	c.encrypter = enc
-	c.validator = jwt.NewValidator(
-		jwt.WithLeeway(leeway),
-		jwt.WithTimeFunc(now),
-		jwt.WithIssuedAt(),
-		jwt.WithExpirationRequired(),
-	)
+	opts := []jwt.ParserOption{jwt.WithLeeway(leeway), jwt.WithTimeFunc(now), jwt.WithExpirationRequired()}
+	if !f.foreign {
+		// Auth.js and NextAuth.js do not check iat (jose without
+		// maxTokenAge): neither do their formats here.
+		opts = append(opts, jwt.WithIssuedAt())
+	}
+	c.validator = jwt.NewValidator(opts...)
 	return c, nil
 }
 
@@ -152,15 +153,20 @@ type registered struct {
 	Expiry    float64 `json:"exp"`
 	NotBefore float64 `json:"nbf"`
 	JTI       string  `json:"jti"`
+	// Subject is the foreign formats' user id, their "sub" claim when it
+	// is a string (set by their mapping, formats.go); unused by the
+	// default format, whose user id is in the session JSON.
+	Subject string `json:"-"`
 
 	// The times as golang-jwt reads them, filled by its getters: kept
 	// here so that validating allocates no date.
 	iat, exp, nbf jwt.NumericDate
 }
 
-// validate is golang-jwt's check of reg: exp present and not passed, iat
-// and nbf not in the future, each with Config.Leeway. The caller has
-// bounded the times (checkClaims). Errors wrap ErrTokenExpired.
+// validate is golang-jwt's check of reg: exp present and not passed, nbf
+// and (in the default format) iat not in the future, each with
+// Config.Leeway. The caller has bounded the times (checkClaims). Errors
+// wrap ErrTokenExpired.
 func (c *codec) validate(reg *registered) error {
 	if err := c.validator.Validate(reg); err != nil {
 		return fmt.Errorf("%w: %w", ErrTokenExpired, err)

@@ -32,9 +32,9 @@ func (c Config[U]) resolve() (resolved[U], error) {
 	r := resolved[U]{cfg: c}
 	for _, section := range [...]func(*resolved[U]) error{
 		(*resolved[U]).secrets,
+		(*resolved[U]).runtime, // the Logger first: lifetimes may warn
 		(*resolved[U]).lifetimes,
 		(*resolved[U]).cookie,
-		(*resolved[U]).runtime,
 		(*resolved[U]).paths,
 		(*resolved[U]).routes,
 		(*resolved[U]).api,
@@ -73,8 +73,9 @@ func (r *resolved[U]) secrets() error {
 	return nil
 }
 
-// lifetimes: Expiry, RefreshThreshold (below Expiry), MaxLifetime (not
-// below Expiry) and Leeway.
+// lifetimes: Expiry, RefreshThreshold (below Expiry: a threshold at or
+// above it is clamped to Expiry/2, with a warning), MaxLifetime (not below
+// Expiry) and Leeway.
 func (r *resolved[U]) lifetimes() error {
 	c := &r.cfg
 	if c.Expiry == 0 {
@@ -86,8 +87,15 @@ func (r *resolved[U]) lifetimes() error {
 	if c.RefreshThreshold == 0 {
 		c.RefreshThreshold = min(DefaultRefreshThreshold, c.Expiry/2)
 	}
-	if c.RefreshThreshold < 0 || c.RefreshThreshold >= c.Expiry {
+	if c.RefreshThreshold < 0 {
 		return configError("RefreshThreshold", "must be positive and below Expiry (%v), got %v", c.Expiry, c.RefreshThreshold)
+	}
+	if c.RefreshThreshold >= c.Expiry {
+		// next-auth-session's quick start (a one-day sessionExpiry with
+		// the default one-day threshold) starts and slides.
+		c.Logger.Warn("authsession: Config.RefreshThreshold is not below Expiry, so no session could be refreshed before it expires: using Expiry/2",
+			"refreshThreshold", c.RefreshThreshold.String(), "expiry", c.Expiry.String(), "using", (c.Expiry / 2).String())
+		c.RefreshThreshold = c.Expiry / 2
 	}
 	if c.MaxLifetime == 0 {
 		if c.Expiry > DefaultMaxLifetime {
@@ -99,7 +107,7 @@ func (r *resolved[U]) lifetimes() error {
 		return configError("MaxLifetime", "must not be below Expiry (%v), got %v", c.Expiry, c.MaxLifetime)
 	}
 	if c.Leeway == 0 {
-		c.Leeway = DefaultLeeway
+		c.Leeway = c.Format.defaultLeeway()
 	} else if c.Leeway < 0 {
 		c.Leeway = 0
 	}
@@ -107,7 +115,8 @@ func (r *resolved[U]) lifetimes() error {
 }
 
 // cookie: MaxCookieBytes, Format, the cookie's name (the format's default)
-// and attributes, and a size limit the chunked cookie can carry.
+// and attributes, AcceptBothNames, and a size limit the chunked cookie can
+// carry.
 func (r *resolved[U]) cookie() error {
 	c := &r.cfg
 	if c.MaxCookieBytes == 0 {
@@ -125,13 +134,24 @@ func (r *resolved[U]) cookie() error {
 	if err := c.Cookie.resolve(); err != nil {
 		return err
 	}
-	if limit := cookies.MaxChunks * cookies.ChunkSize(c.Cookie.Name); c.MaxCookieBytes > limit {
+	name := c.Cookie.Name
+	if c.Cookie.AcceptBothNames {
+		if strings.HasPrefix(name, hostPrefix) {
+			return configError("Cookie.AcceptBothNames", "a %q cookie has no other name: AcceptBothNames pairs \"__Secure-<name>\" with \"<name>\"", hostPrefix)
+		}
+		if other := otherName(name); len(other) > len(name) {
+			name = other // the longer name has the smaller chunks
+		}
+	}
+	size := cookies.Attrs{ChunkSize: c.Format.spec().chunkSize}.SplitSize(name)
+	if limit := cookies.MaxChunks * size; c.MaxCookieBytes > limit {
 		return configError("MaxCookieBytes", "must be at most %d (%d cookie chunks), got %d", limit, cookies.MaxChunks, c.MaxCookieBytes)
 	}
 	return nil
 }
 
-// runtime: Logger, Now and CacheBytes, which have no invalid values.
+// runtime: Logger, Now and CacheBytes, which have no invalid values, and
+// NewSessionID, which must return valid, distinct ids.
 func (r *resolved[U]) runtime() error {
 	c := &r.cfg
 	if c.Logger == nil {
@@ -142,6 +162,9 @@ func (r *resolved[U]) runtime() error {
 	}
 	if c.CacheBytes == 0 {
 		c.CacheBytes = DefaultCacheBytes
+	}
+	if c.NewSessionID != nil {
+		return checkIDGenerator(c.NewSessionID)
 	}
 	return nil
 }
@@ -224,11 +247,18 @@ func (r *resolved[U]) redirectTargets() error {
 	return nil
 }
 
-// api: the session API's UpdatableFields (never "id"; a user type that
-// encodes to a JSON object) and TrustedOrigins (compiled into its origin
+// api: the session API's UpdatableFields (default "name" and "image" for
+// a user type that encodes to a JSON object, none for others; never "id";
+// a list needs such a type) and TrustedOrigins (compiled into its origin
 // check).
 func (r *resolved[U]) api() error {
 	c := &r.cfg
+	if c.UpdatableFields == nil {
+		c.UpdatableFields = []string{}
+		if encodesToObject[U]() {
+			c.UpdatableFields = []string{"name", "image"}
+		}
+	}
 	for i, f := range c.UpdatableFields {
 		if f == "" || f == "id" {
 			return configError(fmt.Sprintf("UpdatableFields[%d]", i), "%q may not be updatable", f)
@@ -247,10 +277,13 @@ func (r *resolved[U]) api() error {
 	return nil
 }
 
-// store: a user type with a UserID method when Store is set, TouchAfter,
-// StoreTimeout and GenerationGrace.
+// store: a user type with a UserID method and the default format when
+// Store is set, TouchAfter, StoreTimeout and GenerationGrace.
 func (r *resolved[U]) store() error {
 	c := &r.cfg
+	if c.Store != nil && c.Format != FormatDefault {
+		return configError("Store", "not supported with Format %s: the Next.js app re-encodes its session cookie with a fresh jti (the session id a store keys on) on every session read and update, so every cookie it issues would be an unknown session here; end sessions through the Next.js app, or use FormatDefault", c.Format)
+	}
 	if c.Store != nil {
 		var zero U
 		if _, ok := any(zero).(UserIDer); !ok {

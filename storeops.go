@@ -145,6 +145,16 @@ func (e *engine[U]) checkStore(ctx context.Context, s *Session[U]) bool {
 // recordStore records a new session, first revoking the session the
 // request already carries (a sign-in replaces it: no session fixation).
 func (e *engine[U]) recordStore(ctx context.Context, r *http.Request, s *Session[U]) error {
+	old, ok := e.carriedSession(r)
+	if !ok {
+		return e.replaceStore(ctx, r, nil, s)
+	}
+	return e.replaceStore(ctx, r, &old, s)
+}
+
+// replaceStore records s, a new session, after revoking old (if not nil,
+// and not s).
+func (e *engine[U]) replaceStore(ctx context.Context, r *http.Request, old, s *Session[U]) error {
 	st := e.cfg.Store
 	if st == nil {
 		return nil
@@ -155,8 +165,8 @@ func (e *engine[U]) recordStore(ctx context.Context, r *http.Request, s *Session
 	}
 	ctx, cancel := e.storeCtx(ctx)
 	defer cancel()
-	if old, ok := e.carriedSession(r); ok && old.ID != s.ID {
-		if err := e.revokeSession(ctx, &old); err != nil {
+	if old != nil && old.ID != s.ID {
+		if err := e.revokeSession(ctx, old); err != nil {
 			return fmt.Errorf("%w (previous session)", err)
 		}
 	}
@@ -231,11 +241,11 @@ func (e *engine[U]) revokeUserSessions(ctx context.Context, userID string) (int,
 		return 0, fmt.Errorf("%w: empty user id", ErrStore)
 	}
 	before := e.nowMilli()
-	ctx, cancel := e.storeCtx(ctx)
+	sctx, cancel := e.storeCtx(ctx)
 	defer cancel()
-	n, err := e.cfg.Store.RevokeUser(ctx, userID)
+	n, err := e.cfg.Store.RevokeUser(sctx, userID)
 	if err == nil {
-		err = revokeBefore(ctx, e.cfg.Store, userID, before) // reads back
+		err = revokeBefore(sctx, e.cfg.Store, userID, before) // reads back
 	}
 	if err != nil {
 		// Other instances stamp sessions with their own clocks: sessions
@@ -244,6 +254,9 @@ func (e *engine[U]) revokeUserSessions(ctx context.Context, userID string) (int,
 		keep := e.revs.addUser(userID, before.Add(e.cfg.Leeway), e.revokedUntil(before))
 		return n, pendingError("revoking the user's sessions", err, keep)
 	}
+	if hook := e.cfg.Events.RevokeAll; hook != nil {
+		e.emit(ctx, "RevokeAll", func() error { return hook(ctx, userID, n) })
+	}
 	return n, nil
 }
 
@@ -251,9 +264,9 @@ func (e *engine[U]) revokeUserSession(ctx context.Context, userID, sessionID str
 	if e.cfg.Store == nil {
 		return ErrNoStore
 	}
-	ctx, cancel := e.storeCtx(ctx)
+	sctx, cancel := e.storeCtx(ctx)
 	defer cancel()
-	_, found, err := e.cfg.Store.Get(ctx, userID, sessionID)
+	_, found, err := e.cfg.Store.Get(sctx, userID, sessionID)
 	switch {
 	case err != nil:
 		// Unknown whether it is live: revoke it anyway. The store keys
@@ -262,8 +275,11 @@ func (e *engine[U]) revokeUserSession(ctx context.Context, userID, sessionID str
 	case !found:
 		return ErrNoSession
 	}
-	if err := revokeChecked(ctx, e.cfg.Store, userID, sessionID); err != nil {
+	if err := revokeChecked(sctx, e.cfg.Store, userID, sessionID); err != nil {
 		return pendingError("revoking the session", err, e.revs.addSession(userID, sessionID, e.revokedUntil(e.now())))
+	}
+	if hook := e.cfg.Events.Revoke; hook != nil {
+		e.emit(ctx, "Revoke", func() error { return hook(ctx, userID, sessionID) })
 	}
 	return nil
 }

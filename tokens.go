@@ -30,7 +30,10 @@ import (
 // cache may be nil (disabled): its methods are nil-safe. tokens is
 // immutable and safe for concurrent use.
 type tokens[U any] struct {
-	codec       *codec
+	codec *codec
+	// alt is the codec of the cookie's other name (Cookie.AcceptBothNames)
+	// when its key differs, else nil: tokens under either key open.
+	alt         *codec
 	format      formatSpec
 	cache       *tokenCache[U]
 	maxBytes    int
@@ -44,8 +47,13 @@ func newTokens[U any](cfg *Config[U]) (*tokens[U], error) {
 	if err != nil {
 		return nil, err
 	}
+	alt, err := altCodecFor(cfg)
+	if err != nil {
+		return nil, err
+	}
 	return &tokens[U]{
 		codec:       c,
+		alt:         alt,
 		format:      cfg.Format.spec(),
 		cache:       newTokenCache[U](cfg.CacheBytes),
 		maxBytes:    cfg.MaxCookieBytes,
@@ -59,6 +67,19 @@ func newTokens[U any](cfg *Config[U]) (*tokens[U], error) {
 func codecFor[U any](cfg *Config[U]) (*codec, error) {
 	secrets := append([]Secret{cfg.Secret}, cfg.PreviousSecrets...)
 	return newCodec(cfg.Format.spec(), cfg.Cookie.Name, secrets, cfg.MaxCookieBytes, cfg.Leeway, cfg.Now)
+}
+
+// altCodecFor returns the codec of the cookie's other name with
+// Cookie.AcceptBothNames, or nil: without the option, or when the format's
+// key does not depend on the name (FormatNextAuthV4).
+func altCodecFor[U any](cfg *Config[U]) (*codec, error) {
+	f, name := cfg.Format.spec(), otherName(cfg.Cookie.Name)
+	if !cfg.Cookie.AcceptBothNames || f.salt(name) == f.salt(cfg.Cookie.Name) && f.info(name) == f.info(cfg.Cookie.Name) {
+		return nil, nil
+	}
+	alt := *cfg
+	alt.Cookie.Name = name
+	return codecFor(&alt)
 }
 
 // open returns the session token carries at now, and its cache entry (nil
@@ -84,6 +105,11 @@ func (t *tokens[U]) open(token string, now time.Time) (Session[U], *cacheEntry[U
 // contain the token.
 func (t *tokens[U]) decode(token string, now time.Time) (Session[U], error) {
 	plaintext, _, err := t.codec.open(token)
+	if err != nil && t.alt != nil {
+		if p, _, altErr := t.alt.open(token); altErr == nil {
+			plaintext, err = p, nil
+		}
+	}
 	if err != nil {
 		return Session[U]{}, err
 	}
@@ -101,13 +127,24 @@ func (t *tokens[U]) decode(token string, now time.Time) (Session[U], error) {
 }
 
 // encode returns the token for s, issued at now, refusing what decode
-// would refuse at now: a user without an id (ErrNoUserID), claims that
-// fail checkClaims (ErrInvalidToken, ErrTokenExpired), a lifetime that is
-// over (ErrTokenExpired, ErrMaxLifetime) and a token over
-// Config.MaxCookieBytes (ErrSessionTooLarge). Nothing is cached.
+// would refuse, or could not read back, at now: a user without an id
+// (ErrNoUserID), Data, Flash or Transient in a foreign format
+// (ErrInvalidData), claims that fail checkClaims (ErrInvalidToken,
+// ErrTokenExpired), a lifetime that is over (ErrTokenExpired,
+// ErrMaxLifetime) and a token over Config.MaxCookieBytes
+// (ErrSessionTooLarge). Nothing is cached.
 func (t *tokens[U]) encode(s *Session[U], now time.Time) (string, error) {
+	return t.encodeWith(t.codec, s, now)
+}
+
+// encodeWith is encode under c's key.
+func (t *tokens[U]) encodeWith(c *codec, s *Session[U], now time.Time) (string, error) {
 	if missingUserID(s.User) {
 		return "", ErrNoUserID
+	}
+	if t.format.foreign && (len(s.Data) > 0 || len(s.Flash) > 0 || s.Transient) {
+		// Their claims are the user's: nothing would carry these back.
+		return "", fmt.Errorf("%w: the Auth.js and NextAuth.js formats cannot carry session data, flash values or the remember-me choice", ErrInvalidData)
 	}
 	payload, reg, err := encodeClaims(&t.format, s, now)
 	if err != nil {
@@ -116,11 +153,11 @@ func (t *tokens[U]) encode(s *Session[U], now time.Time) (string, error) {
 	if err := checkClaims(&t.format, t.codec, &reg, s); err != nil {
 		return "", err
 	}
-	expires, created := t.format.carriedTimes(s.ExpiresAt, s.CreatedAt, now.Unix())
+	expires, created, _ := carriedTimes(&t.format, s, now)
 	if err := t.live(expires, created, now); err != nil {
 		return "", err
 	}
-	tok, err := t.codec.seal(payload)
+	tok, err := c.seal(payload)
 	if err != nil {
 		return "", err
 	}
@@ -130,15 +167,23 @@ func (t *tokens[U]) encode(s *Session[U], now time.Time) (string, error) {
 	return tok, nil
 }
 
-// seal is encode for a token about to be sent as a cookie: the token is
-// cached with a private copy of s, so s (and the user the caller passed
-// in) stays the caller's and the cache holds what the token says.
-func (t *tokens[U]) seal(s *Session[U], now time.Time) (string, error) {
-	tok, err := t.encode(s, now)
+// seal is encode for a token about to be sent as a cookie under the
+// cookie's name (0) or other name (1, Cookie.AcceptBothNames): the token
+// is cached with a private copy of s, so s (and the user the caller
+// passed in) stays the caller's and the cache holds what the token says,
+// times included (carriedTimes): a cached token and a decoded one are the
+// same session.
+func (t *tokens[U]) seal(s *Session[U], now time.Time, name int) (string, error) {
+	c := t.codec
+	if name == 1 && t.alt != nil {
+		c = t.alt
+	}
+	tok, err := t.encodeWith(c, s, now)
 	if err != nil || !t.cache.enabled() {
 		return tok, err
 	}
 	if c, err := cloneSession(*s); err == nil {
+		c.ExpiresAt, c.CreatedAt, c.LastActivity = carriedTimes(&t.format, s, now)
 		t.cache.put(tok, c, t.cacheExpiry(&c))
 	}
 	return tok, nil

@@ -79,19 +79,36 @@ func (tf *tokenFlags) cookieNames() []string {
 	return []string{authsession.DefaultCookieName}
 }
 
-// config builds the library configuration for one cookie name.
-func (tf *tokenFlags) config(getenv func(string) string, cookie string, now time.Time) (authsession.Config[authsession.User], error) {
-	secret := getenv(authsession.SecretEnv)
-	if secret == "" {
-		switch tf.format {
-		case authsession.FormatAuthJS:
-			secret = getenv("AUTH_SECRET")
-		case authsession.FormatNextAuthV4:
-			secret = getenv("NEXTAUTH_SECRET")
+// secretEnvs are the environment variables the secret may come from, in
+// order: SESSION_SECRET, then the format's own (AUTH_SECRET for Auth.js,
+// NEXTAUTH_SECRET for NextAuth.js v4).
+func (tf *tokenFlags) secretEnvs() []string {
+	switch tf.format {
+	case authsession.FormatAuthJS:
+		return []string{authsession.SecretEnv, "AUTH_SECRET"}
+	case authsession.FormatNextAuthV4:
+		return []string{authsession.SecretEnv, "NEXTAUTH_SECRET"}
+	}
+	return []string{authsession.SecretEnv}
+}
+
+// secret returns the secret and the name of the environment variable it
+// came from.
+func (tf *tokenFlags) secret(getenv func(string) string) (secret, env string, err error) {
+	envs := tf.secretEnvs()
+	for _, env := range envs {
+		if secret := getenv(env); secret != "" {
+			return secret, env, nil
 		}
 	}
-	if secret == "" {
-		return authsession.Config[authsession.User]{}, fmt.Errorf("%w: set %s to the secret (generate one with: authsession secret)", errUsage, authsession.SecretEnv)
+	return "", "", fmt.Errorf("%w: set %s to the secret (generate one with: authsession secret)", errUsage, strings.Join(envs, " or "))
+}
+
+// config builds the library configuration for one cookie name.
+func (tf *tokenFlags) config(getenv func(string) string, cookie string, now time.Time) (authsession.Config[authsession.User], error) {
+	secret, _, err := tf.secret(getenv)
+	if err != nil {
+		return authsession.Config[authsession.User]{}, err
 	}
 	var prev []authsession.Secret
 	for _, s := range strings.Split(getenv("SESSION_PREVIOUS_SECRETS"), ",") {

@@ -64,11 +64,12 @@ func cmdInspect(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv
 			openErr = err
 		}
 	}
+	_, env, _ := tf.secret(getenv) // config succeeded: there is one
 	if openErr != nil {
-		return explainOpenError(openErr, tok, tf.format, names)
+		return explainOpenError(openErr, tok, tf.format, env, names)
 	}
 
-	key := "current secret (SESSION_SECRET)"
+	key := "current secret (" + env + ")"
 	if info.KeyIndex > 0 {
 		key = fmt.Sprintf("previous secret #%d (SESSION_PREVIOUS_SECRETS)", info.KeyIndex)
 	}
@@ -111,7 +112,7 @@ func cmdInspect(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv
 // explainOpenError turns a decryption failure into advice, judging the
 // token's structure itself. The library's errors never contain the token or
 // a secret.
-func explainOpenError(err error, tok string, format authsession.TokenFormat, names []string) error {
+func explainOpenError(err error, tok string, format authsession.TokenFormat, env string, names []string) error {
 	parts := strings.Split(tok, ".")
 	var h struct{ Alg, Enc string }
 	if len(parts) != 5 {
@@ -128,8 +129,8 @@ func explainOpenError(err error, tok string, format authsession.TokenFormat, nam
 	if h.Alg != "dir" || h.Enc != wantEnc {
 		return fmt.Errorf("token invalid: alg %q / enc %q is not format %s (dir / %s); try -format default, authjs or nextauth-v4: %w", h.Alg, h.Enc, format, wantEnc, err)
 	}
-	return fmt.Errorf("token invalid: it does not decrypt with SESSION_SECRET or any of SESSION_PREVIOUS_SECRETS under cookie name %s (wrong secret, cookie name or -format?): %w",
-		strings.Join(names, " or "), err)
+	return fmt.Errorf("token invalid: it does not decrypt with %s or any of SESSION_PREVIOUS_SECRETS under cookie name %s (wrong secret, cookie name or -format?): %w",
+		env, strings.Join(names, " or "), err)
 }
 
 func mustJSON(v any) []byte {

@@ -23,8 +23,8 @@
 //
 // The secret comes from the environment: SESSION_SECRET (for -format authjs
 // also AUTH_SECRET, for -format nextauth-v4 also NEXTAUTH_SECRET, when
-// SESSION_SECRET is empty), and SESSION_PREVIOUS_SECRETS, a comma-separated
-// list of older secrets. -format is default, authjs or nextauth-v4; -cookie
+// SESSION_SECRET is empty; inspect names the variable it used), and
+// SESSION_PREVIOUS_SECRETS, a comma-separated list of older secrets. -format is default, authjs or nextauth-v4; -cookie
 // defaults to the format's cookie name (session, __Secure-authjs.session-token
 // or authjs.session-token, ...). -now (RFC 3339 or Unix seconds) replaces the
 // clock.
@@ -57,7 +57,8 @@ const usage = `usage:
   authsession inspect [-format F] [-cookie NAME] [-now TIME] [TOKEN | 'COOKIE HEADER' | -]
   authsession encode  [-format F] [-cookie NAME] [-now TIME] [-jti ID] < session.json
 
-Secrets come from $SESSION_SECRET and $SESSION_PREVIOUS_SECRETS (comma-separated).
+Secrets come from $SESSION_SECRET (-format authjs: or $AUTH_SECRET, nextauth-v4:
+or $NEXTAUTH_SECRET) and $SESSION_PREVIOUS_SECRETS (comma-separated).
 Formats: default, authjs (Auth.js v5), nextauth-v4 (NextAuth.js v4).
 Exit status: 0 ok, 1 token invalid or expired, 2 usage error.
 `

@@ -126,11 +126,23 @@ func TestRun(t *testing.T) {
 
 		{name: "authjs chunked Cookie header", args: []string{"inspect", "-format", "authjs", "-now", at(ajs, 0), chunkedHeader},
 			env: map[string]string{"AUTH_SECRET": ajs.Secret}, wantCode: 0,
-			wantOut: []string{"cookie:  __Secure-authjs.session-token", `"sub": "u_big"`, "status:  valid"}},
+			wantOut: []string{"cookie:  __Secure-authjs.session-token", "key:     current secret (AUTH_SECRET), kid ", `"sub": "u_big"`, "status:  valid"}},
 		{name: "authjs insecure cookie name found", args: []string{"inspect", "-format", "authjs", "-now", at(acore, 0), acore.Token},
-			env: map[string]string{"SESSION_SECRET": ajs.Secret}, wantCode: 0, wantOut: []string{"cookie:  authjs.session-token"}},
+			env: map[string]string{"SESSION_SECRET": ajs.Secret}, wantCode: 0, wantOut: []string{"cookie:  authjs.session-token", "key:     current secret (SESSION_SECRET), kid "}},
+		// The variable the key came from is named: NEXTAUTH_SECRET here
+		// (this case expected SESSION_SECRET, which was not set).
 		{name: "nextauth-v4 has no kid", args: []string{"inspect", "-format", "nextauth-v4", "-now", at(nav4, 0), nav4.Token},
-			env: map[string]string{"NEXTAUTH_SECRET": nav4.Secret}, wantCode: 0, wantOut: []string{"key:     current secret (SESSION_SECRET)\n", "status:  valid"}},
+			env: map[string]string{"NEXTAUTH_SECRET": nav4.Secret}, wantCode: 0, wantOut: []string{"key:     current secret (NEXTAUTH_SECRET)\n", "status:  valid"}},
+		{name: "SESSION_SECRET wins over AUTH_SECRET", args: []string{"inspect", "-format", "authjs", "-now", at(acore, 0), acore.Token},
+			env: map[string]string{"SESSION_SECRET": ajs.Secret, "AUTH_SECRET": "another-secret-0123456789abcdefghijkl"}, wantCode: 0,
+			wantOut: []string{"key:     current secret (SESSION_SECRET), kid "}},
+		{name: "authjs wrong AUTH_SECRET", args: []string{"inspect", "-format", "authjs", acore.Token},
+			env: map[string]string{"AUTH_SECRET": "not-the-secret-0123456789abcdefghijkl"}, wantCode: 1,
+			wantErr: []string{"does not decrypt with AUTH_SECRET or any of SESSION_PREVIOUS_SECRETS"}, notInError: []string{acore.Token, "not-the-secret"}},
+		{name: "authjs missing secret", args: []string{"inspect", "-format", "authjs", acore.Token}, wantCode: 2,
+			wantErr: []string{"set SESSION_SECRET or AUTH_SECRET"}},
+		{name: "nextauth-v4 missing secret", args: []string{"inspect", "-format", "nextauth-v4", nav4.Token}, wantCode: 2,
+			wantErr: []string{"set SESSION_SECRET or NEXTAUTH_SECRET"}},
 
 		{name: "encode bad JSON", args: []string{"encode"}, stdin: "{", env: secretEnv, wantCode: 2, wantErr: []string{"not a session JSON"}},
 		{name: "encode argument", args: []string{"encode", "x"}, env: secretEnv, wantCode: 2},

@@ -13,12 +13,28 @@ import (
 // MaxChunks bounds how many chunks are ever read or cleared.
 const MaxChunks = 32
 
-// Attrs are the attributes shared by every chunk of the cookie.
+// Attrs are the attributes shared by every chunk of the cookie, and how
+// the cookie is split.
 type Attrs struct {
 	Path     string
 	Domain   string
 	SameSite http.SameSite
 	Secure   bool
+	// Session makes Write set browser-session cookies: no Max-Age and no
+	// Expires, so the browser drops them when it closes.
+	Session bool
+	// ChunkSize is the largest value written as one cookie: a longer one
+	// is split into chunks of this size. 0 means ChunkSize(name).
+	ChunkSize int
+}
+
+// SplitSize is the size at which a's cookie called name is split into
+// chunks: a.ChunkSize, or ChunkSize(name).
+func (a Attrs) SplitSize(name string) int {
+	if a.ChunkSize > 0 {
+		return a.ChunkSize
+	}
+	return ChunkSize(name)
 }
 
 // ChunkSize returns the largest value that fits in one browser cookie
@@ -199,9 +215,11 @@ func (a Attrs) expired(w http.ResponseWriter, name string) {
 }
 
 // Write sets the logical cookie to value, expiring at expires (now is the
-// current time, for Max-Age). Values longer than ChunkSize(name) are split
-// into name.0 ... name.N-1. Cookies left over from an earlier, differently
-// split value in req are expired.
+// current time, for Max-Age; with a.Session the cookies carry neither
+// Max-Age nor Expires, but a value already expired still clears them).
+// Values longer than the chunk size (a.ChunkSize, or ChunkSize(name)) are
+// split into name.0 ... name.N-1. Cookies left over from an earlier,
+// differently split value in req are expired.
 func Write(w http.ResponseWriter, req http.Header, name, value string, a Attrs, now, expires time.Time) {
 	maxAge := int(expires.Sub(now).Round(time.Second) / time.Second)
 	if maxAge <= 0 {
@@ -209,11 +227,13 @@ func Write(w http.ResponseWriter, req http.Header, name, value string, a Attrs, 
 		return
 	}
 	single, mask := present(req, w, name)
-	size := ChunkSize(name)
+	size := a.SplitSize(name)
 	set := func(n, v string) {
 		c := a.cookie(n, v)
-		c.MaxAge = maxAge
-		c.Expires = expires.UTC()
+		if !a.Session {
+			c.MaxAge = maxAge
+			c.Expires = expires.UTC()
+		}
 		http.SetCookie(w, c)
 	}
 	if len(value) <= size {
@@ -239,6 +259,13 @@ func Write(w http.ResponseWriter, req http.Header, name, value string, a Attrs, 
 			a.expired(w, name+"."+strconv.Itoa(i))
 		}
 	}
+}
+
+// Has reports whether req carries the logical cookie called name, as a
+// single cookie or as chunks.
+func Has(req http.Header, name string) bool {
+	single, mask := requested(req, name)
+	return single || mask != 0
 }
 
 // Clear expires the logical cookie: the single cookie always, and every

@@ -1,6 +1,7 @@
 package cookies
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -134,6 +135,49 @@ func BenchmarkRead(b *testing.B) {
 	for b.Loop() {
 		if _, ok := Read(h, "session", 16<<10); !ok {
 			b.Fatal("no cookie")
+		}
+	}
+}
+
+// TestWriteChunkSize: Attrs.ChunkSize sets where a value is split (the
+// foreign formats' sizes), instead of ChunkSize(name).
+func TestWriteChunkSize(t *testing.T) {
+	now := time.Now()
+	for _, tt := range []struct {
+		chunk, size int
+		want        []int
+	}{
+		{3936, 3936, []int{3936}},
+		{3936, 3937, []int{3936, 1}},
+		{3936, 10000, []int{3936, 3936, 2128}},
+		{3933, 10000, []int{3933, 3933, 2134}},
+		{0, 10000, []int{ChunkSize("s"), ChunkSize("s"), 10000 - 2*ChunkSize("s")}},
+	} {
+		w := httptest.NewRecorder()
+		Write(w, http.Header{}, "s", strings.Repeat("v", tt.size), Attrs{Path: "/", ChunkSize: tt.chunk}, now, now.Add(time.Hour))
+		var got []int
+		for _, c := range w.Result().Cookies() {
+			got = append(got, len(c.Value))
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("chunk %d, value %d: got sizes %v, want %v", tt.chunk, tt.size, got, tt.want)
+		}
+	}
+}
+
+func TestHas(t *testing.T) {
+	for _, tt := range []struct {
+		line string
+		want bool
+	}{
+		{"", false},
+		{"a=1; s=2", true},
+		{"s.0=a; s.1=b", true},
+		{"s.1=b", true},
+		{"sx=1; xs=2; s.x=3", false},
+	} {
+		if got := Has(header(tt.line), "s"); got != tt.want {
+			t.Errorf("%q: got %v, want %v", tt.line, got, tt.want)
 		}
 	}
 }
