@@ -586,3 +586,34 @@ func TestGenerationPrivilegeChangeInGuard(t *testing.T) {
 		t.Errorf("auto refresh with a privilege change the store could not take: handler saw %q, want no session and the cookie cleared", seen)
 	}
 }
+
+// TestGenerationUserIDChange: with a store, an update that gives the
+// session another user id is a privilege change: the session is re-issued
+// under a new id recorded under the new user, and the old one is revoked
+// under the old user (it used to stay recorded there, while the new
+// cookie was "no session").
+func TestGenerationUserIDChange(t *testing.T) {
+	g := newGenFixture(t, nil)
+	ctx := context.Background()
+	_, before := g.login(t, "u_1", nil, "A")
+	w := httptest.NewRecorder()
+	s, err := g.auth.UpdateSession(w, requestWith(before), func(s *authsession.Session[authsession.User]) error {
+		s.User.ID = "u_2"
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("UpdateSession: %v", err)
+	}
+	after := sessionCookies(before, w)
+	if got, ok := g.get(after); !ok || got.User.ID != "u_2" || got.ID != s.ID {
+		t.Errorf("the new cookie: got %q/%q, session=%v, want u_2's session %q", got.User.ID, got.ID, ok, s.ID)
+	}
+	if _, ok := g.get(before); ok {
+		t.Errorf("the old cookie: got a session, want none")
+	}
+	for user, want := range map[string]int{"u_1": 0, "u_2": 1} {
+		if recs, _ := g.auth.ListUserSessions(ctx, user); len(recs) != want {
+			t.Errorf("ListUserSessions(%s): got %d, want %d", user, len(recs), want)
+		}
+	}
+}
