@@ -36,6 +36,7 @@ type tokens[U any] struct {
 	maxBytes    int
 	leeway      time.Duration
 	maxLifetime time.Duration
+	copyKind    copyKind // how seal copies a session for the cache
 }
 
 // newTokens builds the token layer of a resolved configuration.
@@ -51,6 +52,7 @@ func newTokens[U any](cfg *Config[U]) (*tokens[U], error) {
 		maxBytes:    cfg.MaxCookieBytes,
 		leeway:      cfg.Leeway,
 		maxLifetime: cfg.MaxLifetime,
+		copyKind:    copyKindOf[U](),
 	}, nil
 }
 
@@ -61,22 +63,25 @@ func codecFor[U any](cfg *Config[U]) (*codec, error) {
 	return newCodec(cfg.Format.spec(), cfg.Cookie.Name, secrets, cfg.MaxCookieBytes, cfg.Leeway, cfg.Now)
 }
 
-// open returns the session token carries at now, and its cache entry (nil
-// when it is not cached): from the cache when the token was accepted
-// before, otherwise decoded and then cached. The session shares memory
-// with the cache: treat it as read-only. Errors are decode's.
-func (t *tokens[U]) open(token string, now time.Time) (Session[U], *cacheEntry[U], error) {
+// open returns the session token carries at now: from the cache when the
+// token was accepted before, otherwise decoded and then cached. The
+// session is the cache's (or, uncached, the caller's alone): treat it as
+// read-only. Errors are decode's.
+func (t *tokens[U]) open(token string, now time.Time) (*Session[U], error) {
 	if e := t.cache.lookup(token, now); e != nil {
 		if err := t.live(e.session.ExpiresAt, e.session.CreatedAt, now); err != nil {
-			return Session[U]{}, nil, err
+			return nil, err
 		}
-		return e.session, e, nil
+		return &e.session, nil
 	}
 	s, err := t.decode(token, now)
 	if err != nil {
-		return Session[U]{}, nil, err
+		return nil, err
 	}
-	return s, t.cache.put(token, s, t.cacheExpiry(&s)), nil
+	if e := t.cache.put(token, s, t.cacheExpiry(&s)); e != nil {
+		return &e.session, nil
+	}
+	return &s, nil
 }
 
 // decode returns the session token carries at now, without the cache.
@@ -138,9 +143,13 @@ func (t *tokens[U]) seal(s *Session[U], now time.Time) (string, error) {
 	if err != nil || !t.cache.enabled() {
 		return tok, err
 	}
-	if c, err := cloneSession(*s); err == nil {
-		t.cache.put(tok, c, t.cacheExpiry(&c))
+	c, ok := privateCopy(t.copyKind, s)
+	if !ok {
+		if c, err = cloneSession(*s); err != nil {
+			return tok, nil
+		}
 	}
+	t.cache.put(tok, c, t.cacheExpiry(&c))
 	return tok, nil
 }
 

@@ -16,6 +16,12 @@ type Options struct {
 	// Batch is the time one side's batch of calls should take; the number
 	// of calls per batch is calibrated to it. Default 2ms.
 	Batch time.Duration
+	// Wall times batches by the wall clock. By default (on Linux) they are
+	// timed by the process's CPU time, which leaves out the time other
+	// processes hold the cores: on a shared machine that is most of the
+	// noise. The process's CPU time includes the garbage collector's work
+	// on other threads, so allocations are paid for either way.
+	Wall bool
 }
 
 func (o Options) withDefaults() Options {
@@ -59,12 +65,12 @@ func Pair(o Options, a, b func() error) (Paired, error) {
 	for i := range o.Rounds {
 		var ta, tb float64
 		if i%2 == 0 {
-			if ta, err = batch(a, na); err == nil {
-				tb, err = batch(b, nb)
+			if ta, err = batch(a, na, o.Wall); err == nil {
+				tb, err = batch(b, nb, o.Wall)
 			}
 		} else {
-			if tb, err = batch(b, nb); err == nil {
-				ta, err = batch(a, na)
+			if tb, err = batch(b, nb, o.Wall); err == nil {
+				ta, err = batch(a, na, o.Wall)
 			}
 		}
 		if err != nil {
@@ -88,7 +94,7 @@ func Single(o Options, f func() error) (float64, error) {
 	runtime.GC()
 	ts := make([]float64, 0, o.Rounds)
 	for range o.Rounds {
-		t, err := batch(f, n)
+		t, err := batch(f, n, o.Wall)
 		if err != nil {
 			return 0, err
 		}
@@ -131,15 +137,25 @@ func calibrate(f func() error, d time.Duration) (int, error) {
 	}
 }
 
-// batch runs f n times and returns the time per call, ns.
-func batch(f func() error, n int) (float64, error) {
-	t0 := time.Now()
+// batch runs f n times and returns the time per call, ns, by the CPU
+// clock unless wall is set (or there is none).
+func batch(f func() error, n int, wall bool) (float64, error) {
+	if wall || !haveCPUClock {
+		t0 := time.Now()
+		for range n {
+			if err := f(); err != nil {
+				return 0, fmt.Errorf("after %d calls: %w", n, err)
+			}
+		}
+		return float64(time.Since(t0)) / float64(n), nil
+	}
+	t0 := cpuNow()
 	for range n {
 		if err := f(); err != nil {
 			return 0, fmt.Errorf("after %d calls: %w", n, err)
 		}
 	}
-	return float64(time.Since(t0)) / float64(n), nil
+	return float64(cpuNow()-t0) / float64(n), nil
 }
 
 func median(xs []float64) float64 { return quantile(xs, 0.5) }

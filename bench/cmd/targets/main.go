@@ -27,16 +27,21 @@ func main() {
 	run := flag.String("run", "", "regular expression selecting target ids")
 	gate := flag.Bool("gate", false, "exit 1 when a gated target is missed by more than -margin")
 	margin := flag.Float64("margin", 0.25, "allowed excess over a gated ratio or time target, as a fraction")
+	wall := flag.Bool("wall", false, "time by the wall clock instead of the process's CPU time")
 	flag.Parse()
 
 	start := time.Now()
-	rs, err := bench.Run(bench.Options{Rounds: *rounds, Batch: *batch}, *run, os.Stderr)
+	rs, err := bench.Run(bench.Options{Rounds: *rounds, Batch: *batch, Wall: *wall}, *run, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "targets:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("%s %s/%s, GOMAXPROCS %d, %d rounds of %v batches, %s\n\n",
-		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), *rounds, *batch, loadavg())
+	clock := "process CPU time"
+	if *wall {
+		clock = "wall time"
+	}
+	fmt.Printf("%s %s/%s, GOMAXPROCS %d, %d rounds of %v batches, %s, %s\n\n",
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), *rounds, *batch, clock, loadavg())
 	bench.Markdown(os.Stdout, rs)
 	fmt.Printf("\n(%.0fs)\n", time.Since(start).Seconds())
 	if !*gate {
