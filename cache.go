@@ -199,8 +199,19 @@ func (c *tokenCache[U]) lookup(token string, now time.Time) *cacheEntry[U] {
 
 // put caches s for token until expires, evicting as needed, and returns
 // the new entry. Tokens larger than a shard's budget are not cached (nil),
-// nor is anything in a nil cache.
+// nor is anything in a nil cache. The cache keeps a copy of token, never
+// the request header it came from.
 func (c *tokenCache[U]) put(token string, s Session[U], expires time.Time) *cacheEntry[U] {
+	return c.insert(token, false, s, expires)
+}
+
+// putOwn is put for a token the caller made itself (just sealed), which
+// nothing else retains: the cache keeps it rather than a copy.
+func (c *tokenCache[U]) putOwn(token string, s Session[U], expires time.Time) *cacheEntry[U] {
+	return c.insert(token, true, s, expires)
+}
+
+func (c *tokenCache[U]) insert(token string, own bool, s Session[U], expires time.Time) *cacheEntry[U] {
 	if c == nil {
 		return nil
 	}
@@ -208,7 +219,9 @@ func (c *tokenCache[U]) put(token string, s Session[U], expires time.Time) *cach
 	if size > c.maxBytes {
 		return nil
 	}
-	token = strings.Clone(token) // never retain the request's header
+	if !own {
+		token = strings.Clone(token) // never retain the request's header
+	}
 	d := tokenDigest(token)
 	e := &cacheEntry[U]{digest: d, token: token, session: s, expires: expires, size: size}
 	sh := c.shard(d)

@@ -149,7 +149,7 @@ func (t *tokens[U]) seal(s *Session[U], now time.Time) (string, error) {
 			return tok, nil
 		}
 	}
-	t.cache.put(tok, c, t.cacheExpiry(&c))
+	t.cache.putOwn(tok, c, t.cacheExpiry(&c)) // tok is go-jose's fresh string
 	return tok, nil
 }
 

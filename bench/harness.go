@@ -14,7 +14,7 @@ type Options struct {
 	// figures are medians over them. Default 31.
 	Rounds int
 	// Batch is the time one side's batch of calls should take; the number
-	// of calls per batch is calibrated to it. Default 2ms.
+	// of calls per batch is calibrated to it. Default 5ms.
 	Batch time.Duration
 	// Wall times batches by the wall clock. By default (on Linux) they are
 	// timed by the process's CPU time, which leaves out the time other
@@ -29,7 +29,7 @@ func (o Options) withDefaults() Options {
 		o.Rounds = 31
 	}
 	if o.Batch <= 0 {
-		o.Batch = 2 * time.Millisecond
+		o.Batch = 5 * time.Millisecond
 	}
 	return o
 }

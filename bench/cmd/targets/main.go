@@ -8,7 +8,9 @@
 //	go run ./cmd/targets -run 'decrypt/'    # some targets only
 //
 // With -gate it exits 1 when a gated target is missed by more than
-// -margin (ratios and times; allocation counts must be met exactly).
+// -margin (ratios and times; allocation counts must be met exactly) in
+// two measurements in a row. A target missed for a known reason is gated
+// at the level recorded in BENCHMARKS.md instead (its "gate" figure).
 package main
 
 import (
@@ -23,7 +25,7 @@ import (
 
 func main() {
 	rounds := flag.Int("rounds", 31, "A/B rounds per comparison (medians over rounds)")
-	batch := flag.Duration("batch", 2*time.Millisecond, "time per batch of calls of one side")
+	batch := flag.Duration("batch", 5*time.Millisecond, "time per batch of calls of one side")
 	run := flag.String("run", "", "regular expression selecting target ids")
 	gate := flag.Bool("gate", false, "exit 1 when a gated target is missed by more than -margin")
 	margin := flag.Float64("margin", 0.25, "allowed excess over a gated ratio or time target, as a fraction")
@@ -31,7 +33,11 @@ func main() {
 	flag.Parse()
 
 	start := time.Now()
-	rs, err := bench.Run(bench.Options{Rounds: *rounds, Batch: *batch, Wall: *wall}, *run, os.Stderr)
+	var retry func(bench.Result) bool
+	if *gate {
+		retry = func(r bench.Result) bool { return r.Gate && !r.WithinMargin(*margin) }
+	}
+	rs, err := bench.RunChecks(bench.Options{Rounds: *rounds, Batch: *batch, Wall: *wall}, *run, os.Stderr, retry)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "targets:", err)
 		os.Exit(1)
@@ -50,7 +56,7 @@ func main() {
 	failed := 0
 	for _, r := range rs {
 		if r.Gate && !r.WithinMargin(*margin) {
-			fmt.Printf("REGRESSION %s: %s, target %s (margin %.0f%%)\n", r.ID, r.Measured(), r.TargetString(), *margin*100)
+			fmt.Printf("REGRESSION %s: %s, target %s, allowed up to %.0f%% over the gate (twice in a row)\n", r.ID, r.Measured(), r.TargetString(), *margin*100)
 			failed++
 		}
 	}
