@@ -266,7 +266,7 @@ func RunChecks(o Options, run string, log io.Writer, retry func(Result) bool) ([
 		fmt.Fprintf(log, "%s ...\n", c.id)
 		r, err := measure(o, f, c)
 		if err == nil && retry != nil && retry(r) {
-			fmt.Fprintf(log, "%s: %s, measuring again\n", c.id, r.Measured())
+			fmt.Printf("%s: %s, past its gate: measuring again\n", c.id, r.Measured())
 			r, err = measure(o, f, c)
 		}
 		if err != nil {

@@ -16,6 +16,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"time"
@@ -30,6 +31,7 @@ func main() {
 	gate := flag.Bool("gate", false, "exit 1 when a gated target is missed by more than -margin")
 	margin := flag.Float64("margin", 0.25, "allowed excess over a gated ratio or time target, as a fraction")
 	wall := flag.Bool("wall", false, "time by the wall clock instead of the process's CPU time")
+	verbose := flag.Bool("v", false, "print each target's id as it is measured")
 	flag.Parse()
 
 	start := time.Now()
@@ -37,7 +39,11 @@ func main() {
 	if *gate {
 		retry = func(r bench.Result) bool { return r.Gate && !r.WithinMargin(*margin) }
 	}
-	rs, err := bench.RunChecks(bench.Options{Rounds: *rounds, Batch: *batch, Wall: *wall}, *run, os.Stderr, retry)
+	progress := io.Discard
+	if *verbose {
+		progress = os.Stderr
+	}
+	rs, err := bench.RunChecks(bench.Options{Rounds: *rounds, Batch: *batch, Wall: *wall}, *run, progress, retry)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "targets:", err)
 		os.Exit(1)
