@@ -14,6 +14,8 @@ type withHidden struct {
 	ID     string
 	secret string
 }
+
+var _ = withHidden{secret: "unexported fields do not reach JSON"}
 type withDash struct {
 	ID   string
 	Skip string `json:"-"`

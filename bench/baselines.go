@@ -339,6 +339,47 @@ func (f *Fixture) JoseCreate() func() error {
 	}
 }
 
+// GetSessionCold is GetSession with the token cache off: every read
+// decrypts.
+func (f *Fixture) GetSessionCold() func() error {
+	r := f.Request("/dashboard")
+	return func() error {
+		if _, ok := f.Cold.GetSession(r); !ok {
+			return errors.New("no session")
+		}
+		return nil
+	}
+}
+
+// GetSessionFirstSight is GetSession of a cookie the cache has not seen:
+// with a 64 KiB cache (about 30 entries) and 1,024 distinct tokens read in
+// turn, every read misses, decrypts, inserts and evicts.
+func (f *Fixture) GetSessionFirstSight() (func() error, error) {
+	auth, err := benchdata.NewAuth(64 << 10)
+	if err != nil {
+		return nil, err
+	}
+	reqs := make([]*http.Request, 1024)
+	for i := range reqs {
+		s := benchdata.Session(time.Now())
+		s.ID = fmt.Sprintf("first-sight-%04d", i)
+		tok, err := auth.EncryptSession(s)
+		if err != nil {
+			return nil, err
+		}
+		reqs[i] = httptest.NewRequest(http.MethodGet, "/dashboard", nil)
+		reqs[i].Header.Set("Cookie", authsession.DefaultCookieName+"="+tok)
+	}
+	i := 0
+	return func() error {
+		i++
+		if _, ok := auth.GetSession(reqs[i%len(reqs)]); !ok {
+			return errors.New("no session")
+		}
+		return nil
+	}, nil
+}
+
 // GetSessionWarm is GetSession of a request whose cookie was read before:
 // a verified-token cache hit.
 func (f *Fixture) GetSessionWarm() (func() error, error) {

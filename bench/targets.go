@@ -106,6 +106,12 @@ func checks() []check {
 	add(check{id: "create/jose", a: "CreateSession (httptest recorder)", b: "new id + go-jose encrypt + http.SetCookie (recorder)",
 		target: 1.3, gate: true, unit: "x",
 		sides: func(f *Fixture) (func() error, func() error, error) { return f.CreateSession(), f.JoseCreate(), nil }})
+	add(check{id: "getsession/first-sight", a: "GetSession, cookie not in the cache: decrypt, insert, evict", b: "GetSession, cache off: decrypt",
+		unit: "x",
+		sides: func(f *Fixture) (func() error, func() error, error) {
+			a, err := f.GetSessionFirstSight()
+			return a, f.GetSessionCold(), err
+		}})
 	add(check{id: "warm/getsession", a: "warm GetSession (cached cookie)", target: 1000, strict: true, gate: true, unit: "ns",
 		sides: func(f *Fixture) (func() error, func() error, error) {
 			a, err := f.GetSessionWarm()
