@@ -53,8 +53,9 @@ type Actions[U any] struct {
 
 	// Update changes the top-level user fields named in fields (JSON
 	// names, values as encoding/json would decode them) and re-issues the
-	// cookie. Only fields listed in Config.UpdatableFields may change;
-	// "id", the tokens and the session's times never do. A field set to
+	// cookie. Only fields listed in Config.UpdatableFields ("name" and
+	// "image" unless set) may change; "id", the tokens, the session's
+	// times, its data and flash values never do. A field set to
 	// nil gets the JSON null value (for most types: its zero value). An
 	// object value replaces the field's whole value; there is no deep
 	// merge. Config.ValidateUpdate, if set, sees the old and the updated

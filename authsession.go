@@ -34,12 +34,19 @@
 // # Sessions
 //
 // A session lives for [Config.Expiry] (7 days) and slides: once it is older
-// than [Config.RefreshThreshold] (1 day) the guard and the session API
-// re-issue it with a fresh expiry. No refresh extends a session beyond
-// [Config.MaxLifetime] (30 days) after sign-in. A bad cookie of any kind —
-// absent, truncated, tampered with, expired, under an unknown key — is "no
-// session": never an error, never a panic, and its token never reaches a
-// log. A token too large for one cookie is split across name.0, name.1, ….
+// than [Config.RefreshThreshold] (1 day, or half of Expiry when that is
+// shorter) the guard and the session API re-issue it with a fresh expiry.
+// No refresh extends a session beyond [Config.MaxLifetime] (30 days) after
+// sign-in. A bad cookie of any kind — absent, truncated, tampered with,
+// expired, under an unknown key — is "no session": never an error, never a
+// panic, and its token never reaches a log. A token too large for one
+// cookie is split across name.0, name.1, ….
+//
+// Beside the user, a session carries application [Data] (SetData, and
+// [Get] to read a value as its type) and flash values read exactly once
+// (Flash, Flashes), inside the same encrypted cookie. [WithRememberMe]
+// (false) makes the cookie a browser-session cookie. [Events] report
+// sign-ins, sign-outs, refreshes and revocations to audit logs.
 //
 // # Route rules
 //
@@ -112,8 +119,12 @@ import (
 // its functions are safe for concurrent use; do not reassign its fields.
 type AuthSession[U any] struct {
 	// CreateSession starts a new session for user with a fresh session id,
-	// sets the cookie and returns the session. Options add access and
-	// refresh tokens.
+	// sets the cookie and returns the session. A session the request
+	// carried is replaced (and revoked in the store): a signed-in user
+	// who signs in again, as themselves or someone else, gets the new
+	// session only. Options add access and refresh tokens (WithTokens),
+	// data and flash values (WithData, WithFlash) and the remember-me
+	// choice (WithRememberMe).
 	CreateSession func(w http.ResponseWriter, r *http.Request, user U, opts ...SessionOption) (Session[U], error)
 
 	// GetSession returns the request's session, or false when there is
@@ -122,11 +133,41 @@ type AuthSession[U any] struct {
 	GetSession func(r *http.Request) (Session[U], bool)
 
 	// UpdateSession applies update to a private copy of the current
-	// session and re-issues the cookie. update may change the user and the
-	// tokens; the id, creation and expiry times are kept. It returns
-	// ErrNoSession without a session and leaves the cookie untouched when
-	// update returns an error.
+	// session and re-issues the cookie. update may change the user, the
+	// tokens, Data and Flash; the id, the times and Transient are kept.
+	// The current session is the one this response has already set the
+	// cookie to, if it has (a sign-in, refresh or update earlier in the
+	// same handler), else the request's; after this response cleared the
+	// cookie (a logout) there is none. It returns ErrNoSession without a
+	// session and leaves the cookie untouched when update returns an
+	// error.
 	UpdateSession func(w http.ResponseWriter, r *http.Request, update func(*Session[U]) error) (Session[U], error)
+
+	// SetData stores value under key in the session's Data (see [Data])
+	// and re-issues the cookie; read values with [Get] on a session's
+	// Data. It starts from the session UpdateSession would and fails with
+	// ErrNoSession without one, ErrInvalidData for a bad key or value, and
+	// ErrSessionTooLarge when the token would exceed
+	// Config.MaxCookieBytes; on any error nothing changes.
+	SetData func(w http.ResponseWriter, r *http.Request, key string, value any) error
+
+	// DeleteData removes key from the session's Data and re-issues the
+	// cookie; when key is absent it writes nothing. It fails like SetData.
+	DeleteData func(w http.ResponseWriter, r *http.Request, key string) error
+
+	// Flash sets a flash value under key (a later Flash under the same
+	// key replaces it) and re-issues the cookie: a message for the next
+	// page, after a redirect. It fails like SetData. Flash values live in
+	// the session: without one (before sign-in, after sign-out) there is
+	// nowhere to keep them and Flash returns ErrNoSession; to greet a new
+	// session, pass WithFlash to CreateSession.
+	Flash func(w http.ResponseWriter, r *http.Request, key string, value any) error
+
+	// Flashes returns the session's flash values and re-issues the cookie
+	// without them, so each value is read exactly once; read one with
+	// [Get]. Without a session or without flash values it returns nil and
+	// writes no cookie. Call it before the response's header is written.
+	Flashes func(w http.ResponseWriter, r *http.Request) (Data, error)
 
 	// RefreshSession extends the session's expiry (capped by MaxLifetime)
 	// and re-issues the cookie.
@@ -263,6 +304,10 @@ func NextAuthSession[U any](cfg Config[U]) (*AuthSession[U], error) {
 		CreateSession:        e.createSession,
 		GetSession:           e.getSession,
 		UpdateSession:        e.updateSession,
+		SetData:              e.setData,
+		DeleteData:           e.deleteData,
+		Flash:                e.flash,
+		Flashes:              e.flashes,
 		RefreshSession:       e.refreshSession,
 		DeleteSession:        e.deleteSession,
 		IsAuthenticated:      e.isAuthenticated,

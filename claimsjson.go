@@ -14,7 +14,7 @@ type rawTokenClaims[U any] tokenClaims[U]
 // claimKeys are the JSON names of tokenClaims' members, in the order of
 // the bits readClaims sets. TestClaimKeysMatchTheStruct keeps them equal
 // to the struct's tags.
-var claimKeys = [...]string{"user", "accessToken", "refreshToken", "expiresAt", "expiryDate", "createdAt", "lastActivity", "iat", "exp", "nbf", "jti"}
+var claimKeys = [...]string{"user", "accessToken", "refreshToken", "expiresAt", "expiryDate", "createdAt", "lastActivity", "data", "transient", "iat", "exp", "nbf", "jti"}
 
 // UnmarshalJSON sets c to the claims b holds, as encoding/json decodes
 // them into a zero tokenClaims: in one pass when they are as the library
@@ -30,9 +30,9 @@ func (c *tokenClaims[U]) UnmarshalJSON(b []byte) error {
 }
 
 // readClaims decodes b into the zero claims c when every member is one of
-// claimKeys, at most once, with a plain string or integer value and an
-// object for the user, and reports whether it did. When it reports false,
-// c may hold part of b.
+// claimKeys, at most once, with a plain string, integer or boolean value
+// and an object for the user and the data, and reports whether it did.
+// When it reports false, c may hold part of b.
 func (c *tokenClaims[U]) readClaims(b []byte) bool {
 	r := jsonReader{b: b}
 	if !r.consume('{') {
@@ -64,14 +64,18 @@ func (c *tokenClaims[U]) readClaims(b []byte) bool {
 			bit, t.CreatedAt, ok = bitInt(&r, 1<<5)
 		case "lastActivity":
 			bit, t.LastActivity, ok = bitInt(&r, 1<<6)
+		case "data":
+			bit, ok = 1<<7, readData(&r, &t.Data)
+		case "transient":
+			bit, ok = 1<<8, r.boolInto(&t.Transient)
 		case "iat":
-			bit, t.IssuedAt, ok = bitInt(&r, 1<<7)
+			bit, t.IssuedAt, ok = bitInt(&r, 1<<9)
 		case "exp":
-			bit, t.Expiry, ok = bitInt(&r, 1<<8)
+			bit, t.Expiry, ok = bitInt(&r, 1<<10)
 		case "nbf":
-			bit, t.NotBefore, ok = bitInt(&r, 1<<9)
+			bit, t.NotBefore, ok = bitInt(&r, 1<<11)
 		case "jti":
-			bit, ok = 1<<10, r.strInto(&t.JTI)
+			bit, ok = 1<<12, r.strInto(&t.JTI)
 		}
 		if bit == 0 || !ok || seen&bit != 0 {
 			return false
@@ -97,6 +101,17 @@ func (r *jsonReader) strInto(s *string) bool {
 		*s = string(v)
 	}
 	return ok
+}
+
+// readData reads the session data object through sessionData's own
+// decoding, as encoding/json would for the pointer.
+func readData(r *jsonReader, d **sessionData) bool {
+	raw, ok := r.object()
+	if !ok {
+		return false
+	}
+	*d = new(sessionData)
+	return (*d).UnmarshalJSON(raw) == nil
 }
 
 // readUser reads the user object into u: straight into a User when its

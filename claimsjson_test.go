@@ -131,6 +131,9 @@ var claimsSeeds = []string{
 	`{"user":{"id":"u1","role":"admin","permissions":["a","b"],"n":1,"nested":{"a":[1,{"b":null}]}}}`, `{"user":{"id":"u1","x":1e400}}`,
 	`{"user":{"id":"u1","s":"}{][\""}}`, `{"user":{"id":"u1","s":"\\"}}`, `{"user":{"id":"u1"},"other":1}`, `{"user":{"id":"u1","age":5,"tags":"t"}}`,
 	`{"user":{"id":"u1","age":5.5}}`, `{"user":{"a":{"b":{"c":{}}}}}`, `{"user":{"id":"u1"}, "jti":"j",}`, `{,"jti":"j"}`, `{"jti" "j"}`, `{"jti":"j" "iat":1}`,
+	`{"user":{"id":"u1"},"data":{"cart":"c1","n":[1,2]},"transient":true,"jti":"j"}`, `{"data":{"_flash":{"msg":"hi"}}}`, `{"data":{"_flash":1}}`,
+	`{"data":null}`, `{"data":[]}`, `{"data":{}}`, `{"transient":false}`, `{"transient":null}`, `{"transient":1}`, `{"transient":tru}`, `{"transient":truex}`,
+	`{"data":{"a":1},"data":{"b":2}}`, `{"transient":true,"transient":false}`,
 }
 
 // TestClaimsJSONAgrees is FuzzClaimsJSON's seeds as a plain test.

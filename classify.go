@@ -104,9 +104,12 @@ func (t *routeTable) rule(c candidate) Rule {
 //
 // Two readings: a path with a trailing slash is judged with and without
 // it, and a first segment shaped like a language tag that is not one of
-// Config.Locales (fr, EN, en-US) is judged as part of the path and as a
-// language parameter a router strips, unless the rule matching the whole
-// path spells that segment out. An Auth verdict from any reading wins.
+// Config.Locales (fr, EN, en-US, but also js, faq) is judged as part of
+// the path and as a language parameter a router strips. An Auth verdict
+// from any reading wins, and every reading's Auth rule is kept (its
+// AuthWhere check applies). When the rule deciding the literal reading
+// names that segment (Hybrid("/js/*")), the other reading contributes
+// only the rules it matches, not the default type.
 func (t *routeTable) classify(p, raw string) verdict {
 	if p == "" {
 		p = "/"
@@ -132,15 +135,42 @@ func (t *routeTable) classify(p, raw string) verdict {
 	if p != v.path { // a router may keep the trailing slash: "/x/" is below "/x"
 		v.add(t.rule(t.rt.matchCandidate(p)), v.path)
 	}
-	if isLanguageTag(seg) && lit.lit < 1+len(seg) {
-		// A router with a {lang} parameter serves p as rest.
+	if isLanguageTag(seg) {
+		// A router with a {lang} parameter serves p as rest. When the rule
+		// that decided the literal reading names seg ("/js/*", "/faq"),
+		// only the rules of this reading count, not the default type: a
+		// rule that names the segment is more specific than no rule.
+		named := lit.idx >= 0 && lit.lit >= 1+len(seg)
 		judged := trimSlash(rest)
-		v.add(t.rule(t.rt.matchCandidate(judged)), judged)
+		t.addReading(&v, judged, judged, named)
 		if rest != judged {
-			v.add(t.rule(t.rt.matchCandidate(rest)), judged)
+			t.addReading(&v, rest, judged, named)
 		}
 	}
 	return v
+}
+
+// addReading adds to v the rule matching p, judged as judged, unless no
+// rule matches and ruleOnly is set.
+func (t *routeTable) addReading(v *verdict, p, judged string, ruleOnly bool) {
+	c := t.rt.matchCandidate(p)
+	if c.idx < 0 && ruleOnly {
+		return
+	}
+	v.add(t.rule(c), judged)
+}
+
+// checkLocaleRules refuses, at NextAuthSession, a rule whose first
+// segment is one of locales: the guard strips a locale before matching,
+// so such a rule never matches, and the paths it names are judged as
+// something else.
+func checkLocaleRules(rules []Rule, locales []string) error {
+	for i, r := range rules {
+		if seg, _ := firstSegment(r.Pattern); slices.Contains(locales, seg) {
+			return ruleError(i, r.Pattern, "starts with the configured locale %q, which the guard strips before matching: this rule never matches, and /%[1]s/… is judged as /…; rules apply under every locale, so write the pattern without it (or rename the area, if %[1]q is not meant as a locale)", seg)
+		}
+	}
+	return nil
 }
 
 // isAPI reports whether p is the session API or one of its files: served

@@ -8,6 +8,9 @@ import (
 )
 
 // Default values applied by [NextAuthSession] to zero fields of [Config].
+// Two are derived: RefreshThreshold is DefaultRefreshThreshold but at most
+// half of Expiry, and an Expiry over DefaultMaxLifetime needs an explicit
+// MaxLifetime.
 const (
 	DefaultExpiry           = 7 * 24 * time.Hour
 	DefaultRefreshThreshold = 24 * time.Hour
@@ -92,8 +95,12 @@ type Config[U any] struct {
 	Expiry time.Duration
 
 	// RefreshThreshold is how long after its last (re-)issue a session is
-	// re-issued with a fresh expiry by auto refresh. Must be below Expiry.
-	// Default 1 day.
+	// re-issued with a fresh expiry by auto refresh. Default 1 day, or
+	// half of Expiry when that is shorter: min(1 day, Expiry/2). A value
+	// at or above Expiry (next-auth-session's sessionExpiry of one day
+	// with its one-day threshold) could never trigger before the session
+	// expires: NextAuthSession clamps it to Expiry/2 and logs one warning.
+	// Must not be negative.
 	RefreshThreshold time.Duration
 
 	// MaxLifetime is the absolute lifetime measured from the session's
@@ -166,7 +173,9 @@ type Config[U any] struct {
 	// A first segment shaped like a language tag that is not listed (fr,
 	// EN, en-US) is judged both as part of the path and as a language a
 	// router strips, and the stricter verdict applies: see the README's
-	// "Locales" for the router patterns that pair safely with them.
+	// "Locales" for the router patterns that pair safely with them. A
+	// rule, LoginPath or HomePath may not start with a locale (the guard
+	// strips it before matching and adds it to redirects itself).
 	Locales []string
 
 	// Authorize, if set, runs after the guard's own decision; see
@@ -187,8 +196,15 @@ type Config[U any] struct {
 	// instead of redirects.
 	APIPath string
 
-	// UpdatableFields lists the JSON names of user fields that PATCH
-	// /api/session may change. "id" is never updatable. Default none.
+	// UpdatableFields lists the JSON names of the top-level user fields
+	// that PATCH /api/session, Actions.Update and the browser client's
+	// update() may change. Default (nil): "name" and "image", the display
+	// fields, for user types that encode to a JSON object; "id", "email",
+	// roles, every other field and the tokens never change unless listed.
+	// A non-nil empty list ([]string{}) allows no field. "id" can never be
+	// listed. (next-auth-session spreads whatever the client sends into
+	// the session; here the list decides, and ValidateUpdate can refuse
+	// values.)
 	UpdatableFields []string
 
 	// ValidateUpdate, if set, sees the user before and after a PATCH and
@@ -198,6 +214,25 @@ type Config[U any] struct {
 	// ExposeAccessToken includes the access token in GET /api/session.
 	// The refresh token is never sent. Default false.
 	ExposeAccessToken bool
+
+	// ExposeData includes the session's Data in the session API's
+	// responses (GET /api/session and the others), for browser
+	// JavaScript. Flash values are never sent. Default false: data stays
+	// on the server.
+	ExposeData bool
+
+	// Events are hooks for audit logs and metrics, called after sign-in,
+	// sign-out, refresh and revocation; see [Events]. Default none.
+	Events Events[U]
+
+	// NewSessionID, if set, generates session ids (next-session's genid)
+	// instead of 128 random bits. Each id must be MinSessionIDLength to
+	// MaxSessionIDLength characters of the URL-safe alphabet (A-Z, a-z,
+	// 0-9, "-", "_") and random: NextAuthSession calls it three times and
+	// refuses it (naming NewSessionID) when an id is invalid or repeats,
+	// and every id it returns later is checked too (an invalid one fails
+	// the sign-in with ErrSessionID). It is called concurrently.
+	NewSessionID func() string
 
 	// TrustedOrigins are extra origins (scheme://host[:port]) allowed to
 	// make unsafe requests to Handlers.

@@ -3,6 +3,7 @@ package authsession_test
 import (
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -21,8 +22,6 @@ func TestConfigErrors(t *testing.T) {
 		{"missing secret", authsession.Config[authsession.User]{}, "Secret", "openssl rand -base64 32"},
 		{"short secret", authsession.Config[authsession.User]{Secret: "too-short"}, "Secret", "openssl rand -base64 32"},
 		{"short previous secret", authsession.Config[authsession.User]{Secret: testSecret, PreviousSecrets: []authsession.Secret{"x"}}, "PreviousSecrets[0]", ""},
-		{"threshold equals expiry", authsession.Config[authsession.User]{Secret: testSecret, Expiry: time.Hour, RefreshThreshold: time.Hour}, "RefreshThreshold", ""},
-		{"threshold above expiry", authsession.Config[authsession.User]{Secret: testSecret, Expiry: time.Hour, RefreshThreshold: 2 * time.Hour}, "RefreshThreshold", ""},
 		{"negative threshold", authsession.Config[authsession.User]{Secret: testSecret, RefreshThreshold: -time.Second}, "RefreshThreshold", ""},
 		{"tiny expiry", authsession.Config[authsession.User]{Secret: testSecret, Expiry: time.Millisecond}, "Expiry", ""},
 		{"max lifetime below expiry", authsession.Config[authsession.User]{Secret: testSecret, Expiry: 48 * time.Hour, MaxLifetime: time.Hour}, "MaxLifetime", ""},
@@ -93,11 +92,84 @@ func TestConfigDefaults(t *testing.T) {
 		{"APIPath", c.APIPath, "/api/session"},
 		{"ClientConfig.RefreshThreshold", a.ClientConfig.RefreshThreshold, int64(86400)},
 		{"ClientConfig.SessionExpiry", a.ClientConfig.SessionExpiry, int64(604800)},
+		{"UpdatableFields", strings.Join(c.UpdatableFields, ","), "name,image"},
+		{"ExposeData", c.ExposeData, false},
 	}
 	for _, ch := range checks {
 		if ch.got != ch.want {
 			t.Errorf("%s: got %v, want %v", ch.name, ch.got, ch.want)
 		}
+	}
+}
+
+// TestConfigRefreshThresholdDerived: unset, RefreshThreshold is
+// min(1 day, Expiry/2), as the README's table says.
+func TestConfigRefreshThresholdDerived(t *testing.T) {
+	for _, tt := range []struct{ expiry, want time.Duration }{
+		{0, 24 * time.Hour}, // Expiry's default, 7 days
+		{30 * 24 * time.Hour, 24 * time.Hour},
+		{48 * time.Hour, 24 * time.Hour},
+		{24 * time.Hour, 12 * time.Hour},
+		{30 * time.Minute, 15 * time.Minute},
+		{time.Second, 500 * time.Millisecond},
+	} {
+		a := buildAuth(t, authsession.Config[authsession.User]{Secret: testSecret, Expiry: tt.expiry})
+		if got := a.Config.RefreshThreshold; got != tt.want {
+			t.Errorf("Expiry %v: got RefreshThreshold %v, want %v", tt.expiry, got, tt.want)
+		}
+	}
+}
+
+// TestConfigRefreshThresholdClamped: next-auth-session's quick-start
+// settings (sessionExpiry one day with its default one-day threshold)
+// start: a threshold at or above Expiry is clamped to Expiry/2 with one
+// warning, and sessions slide as they do there.
+func TestConfigRefreshThresholdClamped(t *testing.T) {
+	for _, tt := range []struct {
+		name              string
+		expiry, threshold time.Duration
+		want              time.Duration
+		warnings          int
+	}{
+		{"next-auth-session quick start", 24 * time.Hour, 24 * time.Hour, 12 * time.Hour, 1},
+		{"threshold above expiry", time.Hour, 2 * time.Hour, 30 * time.Minute, 1},
+		{"threshold below expiry", time.Hour, 50 * time.Minute, 50 * time.Minute, 0},
+		{"unset", 24 * time.Hour, 0, 12 * time.Hour, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			logs := &logBuffer{}
+			clk := newClock()
+			a := buildAuth(t, authsession.Config[authsession.User]{
+				Secret: testSecret, Expiry: tt.expiry, RefreshThreshold: tt.threshold,
+				Logger: debugLogger(logs), Now: clk.Now, Cookie: authsession.CookieConfig{Insecure: true},
+			})
+			if got := a.Config.RefreshThreshold; got != tt.want {
+				t.Errorf("RefreshThreshold: got %v, want %v", got, tt.want)
+			}
+			if got := a.ClientConfig.RefreshThreshold; got != int64(tt.want/time.Second) {
+				t.Errorf("ClientConfig.RefreshThreshold: got %d, want %d", got, int64(tt.want/time.Second))
+			}
+			if got := strings.Count(logs.String(), "level=WARN"); got != tt.warnings {
+				t.Errorf("warnings: got %d, want %d:\n%s", got, tt.warnings, logs)
+			}
+			if tt.warnings > 0 && !strings.Contains(logs.String(), "RefreshThreshold") {
+				t.Errorf("warning %q does not name RefreshThreshold", logs)
+			}
+
+			// The session slides: used past the threshold, it is re-issued
+			// and outlives its first expiry.
+			_, cookies := signIn(t, a, testUser)
+			clk.Add(tt.want + time.Minute)
+			w := httptest.NewRecorder()
+			a.Middleware(http.NotFoundHandler()).ServeHTTP(w, requestWith(cookies))
+			if len(w.Result().Cookies()) == 0 {
+				t.Fatal("auto refresh past the threshold: no cookie")
+			}
+			clk.Add(tt.expiry - tt.want)
+			if _, ok := a.GetSession(requestWith(w.Result().Cookies())); !ok {
+				t.Error("the refreshed session ended at the first expiry, want it extended")
+			}
+		})
 	}
 }
 

@@ -227,13 +227,22 @@ func (e *engine[U]) issue(w http.ResponseWriter, r *http.Request, s *Session[U])
 }
 
 // setCookie sets the cookie to tok, the token of s, and has the token
-// layer forget the token it replaces.
+// layer forget the token it replaces. A Transient session gets a
+// browser-session cookie.
 func (e *engine[U]) setCookie(w http.ResponseWriter, r *http.Request, s *Session[U], tok string) {
 	if old, ok := e.token(r); ok {
 		e.tokens.forget(old)
 	}
 	keepPrivate(w)
-	cookies.Write(w, r.Header, e.cfg.Cookie.Name, tok, e.attrs, e.now(), s.ExpiresAt)
+	attrs := e.attrs
+	attrs.Session = s.Transient
+	cookies.Write(w, r.Header, e.cfg.Cookie.Name, tok, attrs, e.now(), s.ExpiresAt)
+}
+
+// pending is what this response has already set the cookie to (see
+// cookies.Pending): set is false when it has not touched it.
+func (e *engine[U]) pending(w http.ResponseWriter) (tok string, set bool) {
+	return cookies.Pending(w.Header(), e.cfg.Cookie.Name, e.cfg.MaxCookieBytes)
 }
 
 func (e *engine[U]) createSession(w http.ResponseWriter, r *http.Request, user U, opts ...SessionOption) (Session[U], error) {
@@ -241,31 +250,53 @@ func (e *engine[U]) createSession(w http.ResponseWriter, r *http.Request, user U
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if o.err != nil {
+		return Session[U]{}, o.err
+	}
+	id, err := e.sessionID()
+	if err != nil {
+		return Session[U]{}, err
+	}
 	now := e.nowMilli()
 	s := Session[U]{
-		ID:           newSessionID(),
+		ID:           id,
 		User:         user,
 		AccessToken:  o.accessToken,
 		RefreshToken: o.refreshToken,
 		CreatedAt:    now,
 		LastActivity: now,
 		ExpiresAt:    now.Add(e.cfg.Expiry),
+		Data:         o.data,
+		Flash:        o.flash,
+		Transient:    o.transient,
 	}
 	// Seal (id and size checks) before recording anything in the store.
 	tok, err := e.tokens.seal(&s, now)
 	if err != nil {
 		return Session[U]{}, err
 	}
+	var replaced Session[U]
+	var replaces bool
+	if e.cfg.Events.SignOut != nil {
+		replaced, replaces = e.carriedSession(r)
+	}
 	if err := e.recordStore(r.Context(), r, &s); err != nil {
 		e.tokens.forget(tok)
 		return Session[U]{}, err
 	}
 	e.setCookie(w, r, &s, tok)
+	if replaces && replaced.ID != s.ID {
+		e.sessionEvent(r.Context(), "SignOut", e.cfg.Events.SignOut, replaced)
+	}
+	e.sessionEvent(r.Context(), "SignIn", e.cfg.Events.SignIn, s)
 	return s, nil
 }
 
+// updateSession applies update to a private copy of the session this
+// response starts from (writable) and re-issues it; the id, the times and
+// Transient are kept.
 func (e *engine[U]) updateSession(w http.ResponseWriter, r *http.Request, update func(*Session[U]) error) (Session[U], error) {
-	cur, ok := e.getSession(r)
+	cur, ok := e.writable(w, r)
 	if !ok {
 		return Session[U]{}, ErrNoSession
 	}
@@ -277,6 +308,7 @@ func (e *engine[U]) updateSession(w http.ResponseWriter, r *http.Request, update
 		return Session[U]{}, err
 	}
 	next.ID, next.CreatedAt, next.ExpiresAt, next.LastActivity = cur.ID, cur.CreatedAt, cur.ExpiresAt, cur.LastActivity
+	next.Transient = cur.Transient
 	if err := e.issue(w, r, &next); err != nil {
 		return Session[U]{}, err
 	}
@@ -284,7 +316,7 @@ func (e *engine[U]) updateSession(w http.ResponseWriter, r *http.Request, update
 }
 
 func (e *engine[U]) refreshSession(w http.ResponseWriter, r *http.Request) (Session[U], error) {
-	s, ok := e.getSession(r)
+	s, ok := e.writable(w, r)
 	if !ok {
 		return Session[U]{}, ErrNoSession
 	}
@@ -312,7 +344,7 @@ func (e *engine[U]) refresh(w http.ResponseWriter, r *http.Request, s Session[U]
 			e.clear(w, r, &s)
 			return Session[U]{}, fmt.Errorf("%w: OnRefresh: %w", ErrRejected, err)
 		}
-		next.ID, next.CreatedAt = s.ID, s.CreatedAt
+		next.ID, next.CreatedAt, next.Transient = s.ID, s.CreatedAt, s.Transient
 		s = next
 	}
 	s.LastActivity = now
@@ -324,6 +356,7 @@ func (e *engine[U]) refresh(w http.ResponseWriter, r *http.Request, s Session[U]
 		return Session[U]{}, err
 	}
 	e.touchStore(r.Context(), &s)
+	e.sessionEvent(r.Context(), "Refresh", e.cfg.Events.Refresh, s)
 	return s, nil
 }
 
@@ -366,14 +399,20 @@ func (e *engine[U]) deleteSession(w http.ResponseWriter, r *http.Request) error 
 	if !ok {
 		return nil
 	}
-	return e.revokeSession(r.Context(), &s)
+	err := e.revokeSession(r.Context(), &s)
+	e.sessionEvent(r.Context(), "SignOut", e.cfg.Events.SignOut, s)
+	return err
 }
 
 // encryptSession is AuthSession.EncryptSession: s with its blanks filled,
 // encoded by the token layer (uncached).
 func (e *engine[U]) encryptSession(s Session[U]) (string, error) {
 	if s.ID == "" {
-		s.ID = newSessionID()
+		id, err := e.sessionID()
+		if err != nil {
+			return "", err
+		}
+		s.ID = id
 	}
 	now := e.nowMilli()
 	if s.CreatedAt.IsZero() {

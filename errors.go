@@ -56,4 +56,16 @@ var (
 	// ErrInvalidUpdate means an update was empty, did not fit the user
 	// type, or was refused by Config.ValidateUpdate. Nothing was changed.
 	ErrInvalidUpdate = errors.New("authsession: invalid update")
+
+	// ErrInvalidData means session data or a flash value was refused: an
+	// empty or reserved ("_flash") key, a key that is not valid UTF-8, a
+	// value encoding/json cannot encode, or data, flash values or the
+	// remember-me choice in the Auth.js and NextAuth.js formats, which
+	// cannot carry them. Nothing was changed.
+	ErrInvalidData = errors.New("authsession: invalid session data")
+
+	// ErrSessionID means Config.NewSessionID returned an id outside
+	// MinSessionIDLength..MaxSessionIDLength characters or the URL-safe
+	// alphabet, or panicked; no session was issued.
+	ErrSessionID = errors.New("authsession: invalid session id")
 )

@@ -71,15 +71,15 @@ func Example() {
 // Configuration mistakes are reported by NextAuthSession, naming the field.
 func ExampleNextAuthSession_configError() {
 	_, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
-		Secret:           "example-secret-that-is-at-least-32-bytes",
-		Expiry:           time.Hour,
-		RefreshThreshold: 2 * time.Hour,
+		Secret:      "example-secret-that-is-at-least-32-bytes",
+		Expiry:      48 * time.Hour,
+		MaxLifetime: 24 * time.Hour,
 	})
 	fmt.Println(errors.Is(err, authsession.ErrConfig))
 	fmt.Println(err)
 	// Output:
 	// true
-	// authsession: invalid configuration: RefreshThreshold: must be positive and below Expiry (1h0m0s), got 2h0m0s
+	// authsession: invalid configuration: MaxLifetime: must not be below Expiry (48h0m0s), got 24h0m0s
 }
 
 // EncryptSession and DecryptSession convert between a session and its

@@ -17,14 +17,22 @@ import (
 // r carries the session: [SessionFromContext] (or auth.GetSession(r))
 // inside the hook costs nothing. rule is the matched rule as configured,
 // or Rule{Type: Config.DefaultRouteType} with an empty Pattern when no
-// rule matched. When a router could read the path another way (a
-// trailing slash, a first segment shaped like a language tag; see
-// [Config.Locales]) and that reading matches another rule, the hook runs
-// once more with that rule if the first call returned nil: the first
-// non-nil handler wins, and rule is the Auth rule first when any reading
-// has one. For role checks, prefer [AuthWhere] or [AuthSession.Require],
-// which receive the session and compare no patterns. The hook is called
-// concurrently and must not modify r.
+// rule matched.
+//
+// The hook may run more than once per request: once per distinct rule
+// the path falls under, at most four times. A router can read one path
+// several ways (with and without a trailing slash, a first segment shaped
+// like a language tag as part of the path or as a {lang} parameter; see
+// [Config.Locales]), and each reading may match its own rule. The calls
+// stop at the first non-nil handler, and an Auth rule comes first when
+// any reading has one. It is not called once with a single "strictest"
+// rule because two readings can each carry an Auth rule with its own
+// check (/me/admin with Auth("/me/*") and a hook that checks the role on
+// "/admin/*"): a hook keyed on the rule must see both. So keep it cheap
+// and free of side effects per call (count requests elsewhere). For role
+// checks, prefer [AuthWhere] or [AuthSession.Require], which receive the
+// session and compare no patterns. The hook is called concurrently and
+// must not modify r.
 type AuthorizeFunc func(isAuthenticated bool, r *http.Request, rule Rule) http.Handler
 
 // guard is the route guard: a routeTable to judge paths and an engine to
@@ -101,6 +109,13 @@ func (g *guard[U]) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 		return
 	}
 	act := g.decide(&v, st)
+	if act == actionHome && !safeMethod(r.Method) {
+		// A form post to a public route (the sign-in form) reaches its
+		// handler with a session: switching accounts. Its CreateSession
+		// replaces the session. Cross-site posts are the handler's
+		// CrossOriginProtection's to refuse.
+		act = actionNext
+	}
 	if hook != nil {
 		if h := v.hook(hook, authenticated, r); h != nil {
 			h.ServeHTTP(w, r)
@@ -135,6 +150,16 @@ func (g *guard[U]) decide(v *verdict, st *requestState[U]) action {
 		}
 	}
 	return actionNext
+}
+
+// safeMethod reports whether method is safe (RFC 9110): a signed-in
+// visitor's GET of a public route goes home, a POST reaches its handler.
+func safeMethod(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
 }
 
 // hook runs h for the deciding rule, then for each other reading's rule,

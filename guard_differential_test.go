@@ -8,7 +8,6 @@ import (
 
 	"github.com/authsession/authsession"
 	"github.com/authsession/authsession/internal/guardtest"
-	"github.com/authsession/authsession/patterns"
 )
 
 // The differential tests send generated request targets through the guard
@@ -58,18 +57,25 @@ func muxExceptions(t testing.TB) guardtest.Site {
 }
 
 // muxLang is the set-up: a ServeMux that takes the first segment
-// as a language parameter, with the default route type hybrid. Only
+// as a language parameter, with the default route type hybrid, and rules
+// that name language-shaped segments (/faq/*, /css/*, /js/*) whose paths
+// the ServeMux serves only in part (guardtest.LangRules). Only
 // language-tag-shaped first segments are read both ways (see Locales in
 // the README): the site checks only targets whose canonical form starts
 // with one.
 func muxLang(t testing.TB) guardtest.Site {
-	auth, cookie := differentialAuth(t, authsession.RouteHybrid,
-		authsession.Public("/login"), authsession.Auth(patterns.Dashboard), authsession.Hybrid("/dashboard/help"))
+	auth, cookie := differentialAuth(t, authsession.RouteHybrid, guardtest.LangRules()...)
 	mux := http.NewServeMux()
 	mux.Handle("/{lang}/dashboard", guardtest.Handler("lang-dashboard", true))
 	mux.Handle("/{lang}/dashboard/{rest...}", guardtest.Handler("lang-dashboard", true))
 	mux.Handle("/{lang}/dashboard/help", guardtest.Handler("lang-help", false))
+	mux.Handle("/{lang}/admin/{rest...}", guardtest.Handler("lang-admin", true))
 	mux.Handle("/login", guardtest.Handler("login", false))
+	// Areas whose rules name a language-shaped segment, served only in
+	// part: the rest of /faq/… falls to the {lang} routes.
+	mux.Handle("/faq/billing", guardtest.Handler("faq", false))
+	mux.Handle("/css/site.css", guardtest.Handler("static", false))
+	mux.Handle("/js/app.js", guardtest.Handler("static", false))
 	mux.Handle("/", guardtest.Handler("other", false))
 	return guardtest.Site{Name: "ServeMux, /{lang}/dashboard/{rest...}", Guarded: auth.Middleware(mux), Bare: mux, Cookie: cookie, Only: guardtest.TagFirst}
 }
@@ -109,13 +115,13 @@ func muxDeny(t testing.TB) guardtest.Site {
 func TestGuardRouterDifferentialServeMux(t *testing.T) {
 	gen := guardtest.Gen{Bases: guardtest.ExceptionBases, Prefixes: guardtest.LocaleForms}
 	targets := gen.Targets(1, 3000)
-	langGen := guardtest.Gen{Bases: []string{"/dashboard", "/dashboard/x", "/dashboard/help", "/login", "/"}}
+	langGen := guardtest.Gen{Bases: guardtest.LangBases}
 	for _, tt := range []struct {
 		site    func(testing.TB) guardtest.Site
 		targets []string
 	}{
 		{muxExceptions, targets},
-		{muxLang, append(guardtest.Prefixed(guardtest.TagForms, langGen.Targets(2, 200)), langGen.Targets(3, 300)...)},
+		{muxLang, append(guardtest.Prefixed(guardtest.LangForms, langGen.Targets(2, 200)), langGen.Targets(3, 300)...)},
 		{muxDeny, guardtest.Gen{Bases: append(guardtest.ExceptionBases, "/docs/x", "/faq/x", "/files/public/drafts/x"), Prefixes: guardtest.LocaleForms}.Targets(4, 3000)},
 	} {
 		site := tt.site(t)
@@ -150,6 +156,7 @@ func FuzzGuardRouter(f *testing.F) {
 	for _, s := range []string{
 		"/files/publ%69c/x", "/dashboard/help/", "/fr/dashboard", "/EN/dashboard", "/en-US/dashboard/x",
 		"/api/session", "/api/session/client.js", "/%2e%2e/admin", "//admin", "/files/public/../secret",
+		"/faq/dashboard/", "/js/admin/x", "/css/dashboard",
 	} {
 		f.Add(s)
 	}

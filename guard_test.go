@@ -103,7 +103,12 @@ func TestGuardDecisions(t *testing.T) {
 		{"signed in on auth route", "GET", "/dashboard", true, "", 200, ""},
 		{"signed in on locale auth route", "GET", "/en/dashboard/", true, "", 200, ""},
 		{"signed in on public", "GET", "/login", true, "", 307, "/"},
-		{"signed in on public POST", "POST", "/login", true, "", 303, "/"},
+		// Unsafe methods reach a public route's handler with a session (a
+		// sign-in form's POST: switching accounts); GET and HEAD go home.
+		{"signed in on public POST reaches the handler", "POST", "/login", true, "", 200, ""},
+		{"signed in on public DELETE reaches the handler", "DELETE", "/login", true, "", 200, ""},
+		{"signed in on public HEAD", "HEAD", "/login", true, "", 307, "/"},
+		{"signed in on public OPTIONS", "OPTIONS", "/login", true, "", 303, "/"},
 		{"signed in on locale public", "GET", "/ar/login", true, "", 307, "/ar"},
 		{"signed in on public prefix", "GET", "/signups", true, "", 307, "/"},
 		{"signed in follows callbackUrl", "GET", "/login?callbackUrl=%2Fdashboard%3Ftab%3Da", true, "", 307, "/dashboard?tab=a"},
@@ -112,7 +117,8 @@ func TestGuardDecisions(t *testing.T) {
 		{"JSON under API", "GET", "/api/private/items", false, "", 401, ""},
 		{"JSON by Accept", "GET", "/dashboard", false, "application/json", 401, ""},
 		{"Accept with html redirects", "GET", "/dashboard", false, "text/html,application/json;q=0.9", 307, "/login?callbackUrl=%2Fdashboard"},
-		{"JSON public while signed in", "POST", "/login", true, "application/json", 403, ""},
+		{"JSON public while signed in", "GET", "/login", true, "application/json", 403, ""},
+		{"JSON public POST while signed in reaches the handler", "POST", "/login", true, "application/json", 200, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -495,6 +501,27 @@ func TestGuardConfigErrors(t *testing.T) {
 		{"home path encoded", func(c *authsession.Config[authsession.User]) {
 			c.HomePath = "/%2F%2Fevil.com"
 		}, "HomePath"},
+		// A rule that starts with a configured locale never matches (the
+		// locale is stripped first); a locale that is also an area
+		// (Burmese "my" and /my/*) hands that area to the other rules.
+		{"rule under a locale", func(c *authsession.Config[authsession.User]) {
+			c.Routes = append(c.Routes, authsession.Auth("/en/secret/*"))
+		}, `authsession: invalid configuration: Routes[6] "/en/secret/*": starts with the configured locale "en"`},
+		{"locale that is an area", func(c *authsession.Config[authsession.User]) {
+			c.Locales = []string{"en", "my"}
+			c.Routes = []authsession.Rule{authsession.Public("/login"), authsession.Hybrid("/orders/*"), authsession.Auth("/my/*")}
+		}, `authsession: invalid configuration: Routes[2] "/my/*": starts with the configured locale "my"`},
+		{"exact rule for a locale", func(c *authsession.Config[authsession.User]) {
+			c.Routes = append(c.Routes, authsession.Hybrid("/ar"))
+		}, `authsession: invalid configuration: Routes[6] "/ar": starts with the configured locale "ar"`},
+		// The guard puts the visitor's locale in front of the login and
+		// home paths: /ar/en/login would be judged as /en/login, a loop.
+		{"login path under a locale", func(c *authsession.Config[authsession.User]) {
+			c.LoginPath = "/en/login"
+		}, `authsession: invalid configuration: LoginPath: "/en/login" starts with the configured locale "en"`},
+		{"home path is a locale", func(c *authsession.Config[authsession.User]) {
+			c.HomePath = "/ar"
+		}, `authsession: invalid configuration: HomePath: "/ar" starts with the configured locale "ar"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

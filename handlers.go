@@ -190,7 +190,8 @@ type sessionResponse[U any] struct {
 }
 
 // writeSession writes s without its tokens (the access token only with
-// Config.ExposeAccessToken), or null when ok is false.
+// Config.ExposeAccessToken), its flash values and its data (unless
+// Config.ExposeData), or null when ok is false.
 func (h *apiHandler[U]) writeSession(w http.ResponseWriter, r *http.Request, s Session[U], ok bool) {
 	resp := sessionResponse[U]{
 		RefreshThreshold: int64(h.e.cfg.RefreshThreshold.Seconds()),
@@ -198,6 +199,9 @@ func (h *apiHandler[U]) writeSession(w http.ResponseWriter, r *http.Request, s S
 	}
 	if ok {
 		p := s.Public(h.e.cfg.ExposeAccessToken)
+		if h.e.cfg.ExposeData {
+			p.Data = s.Data
+		}
 		resp.Session = &p
 	}
 	b, err := json.Marshal(resp)

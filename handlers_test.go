@@ -474,11 +474,65 @@ func TestHandlersPatch(t *testing.T) {
 	}
 }
 
-func TestHandlersPatchNothingAllowedByDefault(t *testing.T) {
-	auth, _ := newAPIAuth(t, func(c *authsession.Config[authsession.User]) { c.UpdatableFields = nil })
-	cookies := apiSignIn(t, auth, apiUser)
-	rec := apiServe(auth.Handlers, http.MethodPatch, "/api/session", apiReq{body: `{"user":{"name":"Bo"}}`, contentType: "application/json", cookies: cookies})
-	apiCheckError(t, rec, http.StatusForbidden, "field_not_allowed")
+// TestHandlersPatchDefaultAllowlist: without UpdatableFields, PATCH may
+// change the display fields name and image, and nothing else; an explicit
+// empty list allows nothing.
+func TestHandlersPatchDefaultAllowlist(t *testing.T) {
+	tests := []struct {
+		name      string
+		allowed   []string
+		body      string
+		wantCode  string // "" for 200
+		wantName  string
+		wantImage string
+	}{
+		{"name", nil, `{"user":{"name":"Bo"}}`, "", "Bo", ""},
+		{"image", nil, `{"user":{"image":"https://example.com/bo.png"}}`, "", apiUser.Name, "https://example.com/bo.png"},
+		{"name and image", nil, `{"user":{"name":"Bo","image":"i.png"}}`, "", "Bo", "i.png"},
+		{"id", nil, `{"user":{"id":"u_2"}}`, "field_not_allowed", "", ""},
+		{"email", nil, `{"user":{"email":"mallory@example.com"}}`, "field_not_allowed", "", ""},
+		{"role", nil, `{"user":{"role":"superuser"}}`, "field_not_allowed", "", ""},
+		{"name with role", nil, `{"user":{"name":"Bo","role":"superuser"}}`, "field_not_allowed", "", ""},
+		{"extra field", nil, `{"user":{"theme":"dark"}}`, "field_not_allowed", "", ""},
+		{"tokens", nil, `{"accessToken":"x","user":{"name":"Bo"}}`, "field_not_allowed", "", ""},
+		{"session data", nil, `{"data":{"role":"admin"},"user":{"name":"Bo"}}`, "field_not_allowed", "", ""},
+		{"transient", nil, `{"transient":true,"user":{"name":"Bo"}}`, "field_not_allowed", "", ""},
+		{"explicit empty list: name", []string{}, `{"user":{"name":"Bo"}}`, "field_not_allowed", "", ""},
+		{"explicit empty list: image", []string{}, `{"user":{"image":"i.png"}}`, "field_not_allowed", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			auth, _ := newAPIAuth(t, func(c *authsession.Config[authsession.User]) { c.UpdatableFields = tt.allowed })
+			cookies := apiSignIn(t, auth, apiUser)
+			rec := apiServe(auth.Handlers, http.MethodPatch, "/api/session", apiReq{body: tt.body, contentType: "application/json", cookies: cookies})
+			if tt.wantCode != "" {
+				apiCheckError(t, rec, http.StatusForbidden, tt.wantCode)
+				if n := len(rec.Result().Cookies()); n != 0 {
+					t.Errorf("cookies: got %d, want none", n)
+				}
+				return
+			}
+			apiCheckJSON(t, rec, http.StatusOK)
+			s, ok := apiSessionOf(t, auth, rec.Result().Cookies())
+			if !ok {
+				t.Fatal("the response's cookie carries no session")
+			}
+			if s.User.Name != tt.wantName || s.User.Image != tt.wantImage || s.User.ID != apiUser.ID || s.User.Email != apiUser.Email || s.User.ExtraString("role") != "admin" {
+				t.Errorf("user: got %+v, want name %q, image %q and the rest unchanged", s.User, tt.wantName, tt.wantImage)
+			}
+		})
+	}
+	t.Run("resolved configuration", func(t *testing.T) {
+		auth, _ := newAPIAuth(t, func(c *authsession.Config[authsession.User]) { c.UpdatableFields = nil })
+		if got, want := strings.Join(auth.Config.UpdatableFields, " "), "name image"; got != want {
+			t.Errorf("UpdatableFields: got %s, want %s", got, want)
+		}
+		// A user type without fields gets no default, and no error.
+		other := buildAuth(t, authsession.Config[string]{Secret: apiTestSecret})
+		if got := other.Config.UpdatableFields; got == nil || len(got) != 0 {
+			t.Errorf("UpdatableFields of a string user: got %#v, want an empty list", got)
+		}
+	})
 }
 
 func TestHandlersDelete(t *testing.T) {
@@ -796,9 +850,10 @@ func TestHandlersConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
-// FuzzHandlersPatch sends arbitrary PATCH bodies: the API never fails with
-// a server error, writes a cookie only on success, and never changes the
-// user's id, the tokens or a field outside the allowlist.
+// FuzzHandlersPatch sends arbitrary PATCH bodies, under an explicit
+// allowlist and under the default one (name and image): the API never
+// fails with a server error, writes a cookie only on success, and never
+// changes the user's id, the tokens or a field outside the allowlist.
 func FuzzHandlersPatch(f *testing.F) {
 	for _, seed := range []string{
 		`{"user":{"name":"Bo"}}`,
@@ -817,33 +872,44 @@ func FuzzHandlersPatch(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	auth := buildAuth(f, authsession.Config[authsession.User]{
+	// Two configurations: an explicit allowlist, and the default one
+	// (UpdatableFields unset: name and image only).
+	listed := buildAuth(f, authsession.Config[authsession.User]{
 		Secret:          apiTestSecret,
 		Cookie:          authsession.CookieConfig{Insecure: true},
 		UpdatableFields: []string{"name", "image", "theme"},
 	})
+	byDefault := buildAuth(f, authsession.Config[authsession.User]{
+		Secret: apiTestSecret,
+		Cookie: authsession.CookieConfig{Insecure: true},
+	})
 	rec := httptest.NewRecorder()
-	if _, err := auth.CreateSession(rec, httptest.NewRequest(http.MethodPost, "/", nil), apiUser, authsession.WithTokens("at", "rt")); err != nil {
+	if _, err := listed.CreateSession(rec, httptest.NewRequest(http.MethodPost, "/", nil), apiUser, authsession.WithTokens("at", "rt")); err != nil {
 		f.Fatal(err)
 	}
-	cookies := rec.Result().Cookies()
+	cookies := rec.Result().Cookies() // the same secret and cookie name: both read it
 	f.Fuzz(func(t *testing.T, body string) {
-		rec := apiServe(auth.Handlers, http.MethodPatch, "/api/session", apiReq{body: body, contentType: "application/json", cookies: cookies})
-		if rec.Code >= 500 {
-			t.Fatalf("body %q: got %d, want no server error", body, rec.Code)
-		}
-		if rec.Code != http.StatusOK {
-			if n := len(rec.Result().Cookies()); n != 0 {
-				t.Fatalf("body %q: got %d with %d cookies, want none", body, rec.Code, n)
+		for _, auth := range []*authsession.AuthSession[authsession.User]{listed, byDefault} {
+			rec := apiServe(auth.Handlers, http.MethodPatch, "/api/session", apiReq{body: body, contentType: "application/json", cookies: cookies})
+			if rec.Code >= 500 {
+				t.Fatalf("body %q: got %d, want no server error", body, rec.Code)
 			}
-			return
-		}
-		s, ok := apiSessionOf(t, auth, rec.Result().Cookies())
-		if !ok {
-			t.Fatalf("body %q: 200 without a readable session cookie", body)
-		}
-		if s.User.ID != "u_1" || s.User.Email != apiUser.Email || s.User.ExtraString("role") != "admin" || s.AccessToken != "at" || s.RefreshToken != "rt" {
-			t.Fatalf("body %q: got user %+v tokens %q/%q, want only allowed fields changed", body, s.User, s.AccessToken, s.RefreshToken)
+			if rec.Code != http.StatusOK {
+				if n := len(rec.Result().Cookies()); n != 0 {
+					t.Fatalf("body %q: got %d with %d cookies, want none", body, rec.Code, n)
+				}
+				continue
+			}
+			s, ok := apiSessionOf(t, auth, rec.Result().Cookies())
+			if !ok {
+				t.Fatalf("body %q: 200 without a readable session cookie", body)
+			}
+			if s.User.ID != "u_1" || s.User.Email != apiUser.Email || s.User.ExtraString("role") != "admin" || s.AccessToken != "at" || s.RefreshToken != "rt" {
+				t.Fatalf("body %q: got user %+v tokens %q/%q, want only allowed fields changed", body, s.User, s.AccessToken, s.RefreshToken)
+			}
+			if auth == byDefault && len(s.User.Extra) != 1 {
+				t.Fatalf("body %q: default allowlist: got extra fields %v, want only role", body, s.User.Extra)
+			}
 		}
 	})
 }

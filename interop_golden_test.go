@@ -65,6 +65,9 @@ type goldenCase struct {
 	cookieName  string
 	user        authsession.User
 	tokens      [2]string // access, refresh
+	// data, flash and transient: the session JSON's additions.
+	data, flash authsession.Data
+	transient   bool
 }
 
 var (
@@ -90,6 +93,10 @@ var goldenCases = []goldenCase{
 		encryptWith: secretA, secret: secretB, previous: []string{secretA}, keyIndex: 1, cookieName: "session", user: userAnn},
 	{name: "default-rotation-jose", desc: "default format, jose, token under the second previous secret", producer: "node",
 		encryptWith: secretA, secret: secretC, previous: []string{secretB, secretA}, keyIndex: 2, cookieName: "session", user: userZoe},
+	{name: "default-data-authsession", desc: "default format, this library, session data, flash values and a browser-session cookie", producer: "authsession",
+		encryptWith: secretA, secret: secretA, cookieName: "session", user: userBob, data: goldenData, flash: goldenFlash, transient: true},
+	{name: "default-data-jose", desc: "default format, jose, session data, flash values and a browser-session cookie", producer: "node",
+		encryptWith: secretA, secret: secretA, cookieName: "session", user: userBob, data: goldenData, flash: goldenFlash, transient: true},
 	{name: "authjs-authcore", desc: "Auth.js v5 session cookie made by @auth/core's encode", producer: "node", format: authsession.FormatAuthJS,
 		encryptWith: secretA, secret: secretA, cookieName: "authjs.session-token", user: userBob},
 	{name: "authjs-authsession", desc: "Auth.js v5 session cookie made by this library", producer: "authsession", format: authsession.FormatAuthJS,
@@ -106,6 +113,17 @@ var goldenCases = []goldenCase{
 
 const goldenSessionID = "Z29sZGVuLXNlc3Npb24taWQ"
 
+// goldenData and goldenFlash are the session data and flash values of the
+// "data" vectors: nested values of every JSON type, non-ASCII keys.
+var (
+	goldenData = authsession.Data{
+		"cart":   json.RawMessage(`{"items":["tea","cups"],"total":12.5,"gift":false,"note":null}`),
+		"visits": json.RawMessage(`3`),
+		"ключ":   json.RawMessage(`"значение"`),
+	}
+	goldenFlash = authsession.Data{"notice": json.RawMessage(`"Saved."`)}
+)
+
 // session is the case's session as issued at t0.
 func (c goldenCase) session(t0 time.Time) authsession.Session[authsession.User] {
 	return authsession.Session[authsession.User]{
@@ -116,6 +134,9 @@ func (c goldenCase) session(t0 time.Time) authsession.Session[authsession.User] 
 		CreatedAt:    t0,
 		LastActivity: t0,
 		ExpiresAt:    t0.Add(7 * 24 * time.Hour),
+		Data:         c.data,
+		Flash:        c.flash,
+		Transient:    c.transient,
 	}
 }
 

@@ -1,6 +1,9 @@
 package authsession
 
-import "unicode/utf8"
+import (
+	"bytes"
+	"unicode/utf8"
+)
 
 // This file is a reader for the plain JSON that the library writes itself:
 // objects whose keys and string values need no unescaping, and integer
@@ -91,6 +94,20 @@ func (r *jsonReader) str() ([]byte, bool) {
 		r.i++
 	}
 	return nil, false
+}
+
+// boolInto reads true or false into v.
+func (r *jsonReader) boolInto(v *bool) bool {
+	r.ws()
+	switch {
+	case bytes.HasPrefix(r.b[r.i:], []byte("true")):
+		*v, r.i = true, r.i+4
+	case bytes.HasPrefix(r.b[r.i:], []byte("false")):
+		*v, r.i = false, r.i+5
+	default:
+		return false
+	}
+	return true
 }
 
 // int64 reads an integer without fraction or exponent that fits an int64.

@@ -25,10 +25,11 @@ const (
 )
 
 // sessionFields are the fields of Session that a value copy handles: the
-// strings are checked, the times kept (as cloneSession keeps them). A
-// Session with other fields is copied through JSON until this list and
-// privateCopy learn them (TestPrivateCopyKinds fails meanwhile).
-var sessionFields = []string{"ID", "User", "AccessToken", "RefreshToken", "ExpiresAt", "CreatedAt", "LastActivity"}
+// strings are checked, the times kept (as cloneSession keeps them), Data
+// and Flash taken only when empty. A Session with other fields is copied
+// through JSON until this list and privateCopy learn them
+// (TestPrivateCopyKinds fails meanwhile).
+var sessionFields = []string{"ID", "User", "AccessToken", "RefreshToken", "ExpiresAt", "CreatedAt", "LastActivity", "Data", "Flash", "Transient"}
 
 // copyKindOf decides how sessions with user type U are copied.
 func copyKindOf[U any]() copyKind {
@@ -104,12 +105,16 @@ func hasCustomJSON(t reflect.Type) bool {
 // privateCopy returns a copy of s that shares no memory with it and equals
 // cloneSession(s), or false when it cannot tell (the caller then uses
 // cloneSession): strings that are not valid UTF-8 (JSON replaces their
-// bad bytes), Extra values of types that JSON would turn into others.
+// bad bytes), Extra values of types that JSON would turn into others,
+// session data or flash values (kept as raw JSON, which the round trip
+// may re-spell).
 func privateCopy[U any](kind copyKind, s *Session[U]) (Session[U], bool) {
 	c := *s
-	if kind == copyJSON || !utf8.ValidString(s.AccessToken) || !utf8.ValidString(s.RefreshToken) {
+	if kind == copyJSON || len(s.Data) > 0 || len(s.Flash) > 0 ||
+		!utf8.ValidString(s.AccessToken) || !utf8.ValidString(s.RefreshToken) {
 		return c, false
 	}
+	c.Data, c.Flash = nil, nil // empty: JSON reads them back as nil
 	switch kind {
 	case copyUser:
 		u, ok := any(&c.User).(*User)

@@ -16,6 +16,7 @@ type withHidden struct {
 }
 
 var _ = withHidden{secret: "unexported fields do not reach JSON"}
+
 type withDash struct {
 	ID   string
 	Skip string `json:"-"`
@@ -138,6 +139,15 @@ func TestPrivateCopyMatchesJSON(t *testing.T) {
 		}
 	}
 	checkPrivateCopy(t, "invalid UTF-8 access token", Session[User]{ID: "s", AccessToken: "\xff", User: User{ID: "u"}}, false)
+	transient := with(User{ID: "u1"})
+	transient.Transient, transient.Data, transient.Flash = true, Data{}, Data{}
+	checkPrivateCopy(t, "transient, empty data", transient, true)
+	withData := with(User{ID: "u1"})
+	withData.Data = Data{"cart": json.RawMessage(`"c1"`)}
+	checkPrivateCopy(t, "session data", withData, false)
+	withFlash := with(User{ID: "u1"})
+	withFlash.Flash = Data{"msg": json.RawMessage(`"hi"`)}
+	checkPrivateCopy(t, "flash values", withFlash, false)
 
 	plain := Session[plainNested]{ID: "sid", AccessToken: "at", ExpiresAt: now, CreatedAt: now, LastActivity: now}
 	plain.User.ID, plain.User.Level, plain.User.Inner.Team = "u1", 3, "core"

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,9 +32,9 @@ func (c Config[U]) resolve() (resolved[U], error) {
 	r := resolved[U]{cfg: c}
 	for _, section := range [...]func(*resolved[U]) error{
 		(*resolved[U]).secrets,
+		(*resolved[U]).runtime, // the Logger first: lifetimes may warn
 		(*resolved[U]).lifetimes,
 		(*resolved[U]).cookie,
-		(*resolved[U]).runtime,
 		(*resolved[U]).paths,
 		(*resolved[U]).routes,
 		(*resolved[U]).api,
@@ -72,8 +73,9 @@ func (r *resolved[U]) secrets() error {
 	return nil
 }
 
-// lifetimes: Expiry, RefreshThreshold (below Expiry), MaxLifetime (not
-// below Expiry) and Leeway.
+// lifetimes: Expiry, RefreshThreshold (below Expiry: a threshold at or
+// above it is clamped to Expiry/2, with a warning), MaxLifetime (not below
+// Expiry) and Leeway.
 func (r *resolved[U]) lifetimes() error {
 	c := &r.cfg
 	if c.Expiry == 0 {
@@ -85,8 +87,15 @@ func (r *resolved[U]) lifetimes() error {
 	if c.RefreshThreshold == 0 {
 		c.RefreshThreshold = min(DefaultRefreshThreshold, c.Expiry/2)
 	}
-	if c.RefreshThreshold < 0 || c.RefreshThreshold >= c.Expiry {
+	if c.RefreshThreshold < 0 {
 		return configError("RefreshThreshold", "must be positive and below Expiry (%v), got %v", c.Expiry, c.RefreshThreshold)
+	}
+	if c.RefreshThreshold >= c.Expiry {
+		// next-auth-session's quick start (a one-day sessionExpiry with
+		// the default one-day threshold) starts and slides.
+		c.Logger.Warn("authsession: Config.RefreshThreshold is not below Expiry, so no session could be refreshed before it expires: using Expiry/2",
+			"refreshThreshold", c.RefreshThreshold.String(), "expiry", c.Expiry.String(), "using", (c.Expiry / 2).String())
+		c.RefreshThreshold = c.Expiry / 2
 	}
 	if c.MaxLifetime == 0 {
 		if c.Expiry > DefaultMaxLifetime {
@@ -130,7 +139,8 @@ func (r *resolved[U]) cookie() error {
 	return nil
 }
 
-// runtime: Logger, Now and CacheBytes, which have no invalid values.
+// runtime: Logger, Now and CacheBytes, which have no invalid values, and
+// NewSessionID, which must return valid, distinct ids.
 func (r *resolved[U]) runtime() error {
 	c := &r.cfg
 	if c.Logger == nil {
@@ -141,6 +151,9 @@ func (r *resolved[U]) runtime() error {
 	}
 	if c.CacheBytes == 0 {
 		c.CacheBytes = DefaultCacheBytes
+	}
+	if c.NewSessionID != nil {
+		return checkIDGenerator(c.NewSessionID)
 	}
 	return nil
 }
@@ -190,23 +203,51 @@ func (r *resolved[U]) routes() error {
 			return err
 		}
 	}
-	r.table = routeTable{rt: rt, def: c.DefaultRouteType, locales: c.Locales, api: c.APIPath}
-	loginPath, _, _ := strings.Cut(c.LoginPath, "?")
-	if v := r.table.classify(loginPath, ""); v.act != actionNext || v.rule.Type == RouteAuth {
-		return configError("LoginPath", "%q is judged %s by the route rules: visitors without a session could never reach it; add authsession.Public(%q)", c.LoginPath, v.rule.Type, loginPath)
+	if err := checkLocaleRules(c.Routes, c.Locales); err != nil {
+		return err
 	}
-	homePath, _, _ := strings.Cut(c.HomePath, "?")
-	if v := r.table.classify(homePath, ""); v.act != actionNext || v.rule.Type == RoutePublic {
-		return configError("HomePath", "%q is judged %s by the route rules: signed-in visitors would be sent away from it in a loop", c.HomePath, v.rule.Type)
+	r.table = routeTable{rt: rt, def: c.DefaultRouteType, locales: c.Locales, api: c.APIPath}
+	return r.redirectTargets()
+}
+
+// redirectTargets: LoginPath and HomePath, as the guard redirects to them
+// (alone and under each locale), must not redirect again: a login path
+// judged Auth, or a home path judged Public, is a loop.
+func (r *resolved[U]) redirectTargets() error {
+	c := &r.cfg
+	for _, t := range [...]struct {
+		field, path string
+		bad         RouteType
+		why         string
+	}{
+		{"LoginPath", c.LoginPath, RouteAuth, "visitors without a session could never reach it; add authsession.Public(%[3]q)"},
+		{"HomePath", c.HomePath, RoutePublic, "signed-in visitors would be sent away from it in a loop"},
+	} {
+		p, _, _ := strings.Cut(t.path, "?")
+		if seg, _ := firstSegment(p); slices.Contains(c.Locales, seg) {
+			return configError(t.field, "%q starts with the configured locale %q: the guard puts the visitor's locale in front of it itself (/<locale>%s), so write it without one", t.path, seg, strings.TrimPrefix(p, "/"+seg))
+		}
+		for _, l := range append([]string{""}, c.Locales...) {
+			if v := r.table.classify(localize(l, p), ""); v.act != actionNext || v.rule.Type == t.bad {
+				return configError(t.field, "%q is judged %s by the route rules: "+t.why, localize(l, t.path), v.rule.Type, p)
+			}
+		}
 	}
 	return nil
 }
 
-// api: the session API's UpdatableFields (never "id"; a user type that
-// encodes to a JSON object) and TrustedOrigins (compiled into its origin
+// api: the session API's UpdatableFields (default "name" and "image" for
+// a user type that encodes to a JSON object, none for others; never "id";
+// a list needs such a type) and TrustedOrigins (compiled into its origin
 // check).
 func (r *resolved[U]) api() error {
 	c := &r.cfg
+	if c.UpdatableFields == nil {
+		c.UpdatableFields = []string{}
+		if encodesToObject[U]() {
+			c.UpdatableFields = []string{"name", "image"}
+		}
+	}
 	for i, f := range c.UpdatableFields {
 		if f == "" || f == "id" {
 			return configError(fmt.Sprintf("UpdatableFields[%d]", i), "%q may not be updatable", f)

@@ -93,7 +93,7 @@ func codeOf(err error) errCode {
 		return codeNoSession
 	case errors.Is(err, ErrFieldNotAllowed):
 		return codeNotAllowed
-	case errors.Is(err, ErrInvalidUpdate):
+	case errors.Is(err, ErrInvalidUpdate), errors.Is(err, ErrInvalidData):
 		return codeInvalid
 	case errors.Is(err, ErrSessionTooLarge):
 		return codeTooLarge

@@ -18,7 +18,8 @@ const (
 	// RouteHybrid routes take everyone, with no redirects.
 	RouteHybrid RouteType = iota + 1
 	// RoutePublic routes are for visitors without a session; signed-in
-	// users are sent to the home path.
+	// users are sent to the home path, except for unsafe methods (a
+	// sign-in form's POST), which reach the handler: switching accounts.
 	RoutePublic
 	// RouteAuth routes need a session; others go to the login path.
 	RouteAuth
@@ -64,7 +65,10 @@ type Rule struct {
 	req *requirement // AuthWhere's check, or nil
 }
 
-// Public returns a rule for visitors without a session.
+// Public returns a rule for visitors without a session, such as the
+// sign-in page: a signed-in visitor's GET or HEAD is redirected home (or
+// to a local callbackUrl), while a POST (or any unsafe method) reaches the
+// handler, so a signed-in user can sign in as someone else.
 func Public(pattern string) Rule { return Rule{Type: RoutePublic, Pattern: pattern} }
 
 // Auth returns a rule for signed-in visitors only.

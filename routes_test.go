@@ -1,6 +1,7 @@
 package authsession
 
 import (
+	"cmp"
 	"errors"
 	"net/url"
 	"slices"
@@ -263,8 +264,9 @@ func TestClassify(t *testing.T) {
 }
 
 // TestClassifyReadings: what a trailing slash and a language-shaped first
-// segment add, and when a rule that spells the segment out keeps it
-// literal.
+// segment add. A rule that names the segment ("/faq/*") does not turn the
+// language reading off (its Auth rules still win: /faq/admin), it only
+// keeps that reading's default type out.
 func TestClassifyReadings(t *testing.T) {
 	rules := []Rule{
 		Public("/login"),           // 0
@@ -290,8 +292,11 @@ func TestClassifyReadings(t *testing.T) {
 		{"/dashboard/", "/dashboard", 1, nil},
 		{"/fr/dashboard", "/dashboard", 1, []int{-1}},
 		{"/fr/dashboard/help/", "/dashboard/help", 1, []int{2, -1}},
-		{"/me/profile", "/me/profile", 3, nil},       // "/me/*" spells "me": not a language
-		{"/faq/admin", "/faq/admin", 5, nil},         // "/faq/*" spells "faq"
+		{"/me/profile", "/me/profile", 3, []int{4}},  // "/me/*" names "me": Auth literally, /profile's rule kept
+		{"/faq/admin", "/admin", 7, []int{5}},        // "/faq/*" names "faq", but a {lang} router serves /admin: Auth wins
+		{"/faq/other", "/faq/other", 5, nil},         // named: the other reading's default type does not count
+		{"/faq/", "/faq", 5, nil},                    // the other reading is "/", which no rule matches
+		{"/de/other", "/de/other", -1, nil},          // not named: both readings are the default
 		{"/bl/admin", "/admin", 7, []int{6}},         // "/b*" does not spell "bl"
 		{"/de/profile", "/de/profile", -1, []int{4}}, // no Auth reading: the literal one decides
 		{"/en/fr/admin/x", "/admin/x", 7, []int{-1}},
@@ -379,10 +384,12 @@ func FuzzClassify(f *testing.F) {
 		"/%64ashboard", "/dashboard%2Fsecret", "/dashboard%252Fsecret", "/ar/dashboard",
 		"/ar/../dashboard", "/dashboard/", "/%2e%2e/dashboard", "/dashboard%5c", "/ar",
 		"/english", "/dashboard/..%2Flogin", "/%2F%2Fevil.com",
+		"/js/dashboard/x", "/css/users/1/settings", "/faq/dashboard/", "/en/js/dashboard",
 	} {
 		f.Add(s)
 	}
-	tab := testTable(f, []string{"en", "ar"}, Public("/login"), Auth("/dashboard/*"), Public("/blog*"), Auth("/users/*/settings"))
+	tab := testTable(f, []string{"en", "ar"}, Public("/login"), Auth("/dashboard/*"), Public("/blog*"), Auth("/users/*/settings"),
+		Hybrid("/js/*"), Public("/css/*"), Hybrid("/faq"))
 	f.Fuzz(func(t *testing.T, target string) {
 		u, err := url.ParseRequestURI(target)
 		if err != nil || u.Scheme != "" || u.Host != "" || u.RawQuery != "" || u.Fragment != "" {
@@ -414,6 +421,20 @@ func FuzzClassify(f *testing.F) {
 		// An Auth rule for the path itself is never lost to another reading.
 		if lit := tab.rt.match(trimSlash(u.Path)); v.locale == "" && lit >= 0 && tab.rt.rules[lit].Type == RouteAuth && v.rule.Type != RouteAuth {
 			t.Fatalf("%q matches Auth rule %d but was judged %+v", target, lit, v.rule)
+		}
+		// Nor is an Auth rule of the language reading, even when a rule
+		// names the first segment (/js/*): a {lang} router serves it.
+		p := u.Path
+		if v.locale != "" {
+			p = cmp.Or(strings.TrimPrefix(p, "/"+v.locale), "/")
+		}
+		if seg, rest := firstSegment(p); isLanguageTag(seg) {
+			for _, q := range []string{trimSlash(rest), rest} {
+				i := tab.rt.match(q)
+				if i >= 0 && tab.rt.rules[i].Type == RouteAuth && v.rule != tab.rt.rules[i] && !slices.Contains(v.alts[:v.nalts], tab.rt.rules[i]) {
+					t.Fatalf("%q: the language reading %q matches Auth rule %d, judged %+v", target, q, i, v)
+				}
+			}
 		}
 		c := cleanPath(u.Path)
 		if c != u.Path {

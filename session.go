@@ -1,8 +1,6 @@
 package authsession
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -183,6 +181,10 @@ func (u *User) readPlain(b []byte) bool {
 //	 "expiresAt": 1767225600000, "expiryDate": "2026-01-01T00:00:00.000Z",
 //	 "createdAt": 1767139200000, "lastActivity": 1767139200000}
 //
+// with two additions, written only when set: "data" (Data, and the
+// pending flash values under "_flash") and "transient": true (the cookie
+// is a browser-session cookie). Readers ignore members they do not know.
+//
 // Times are Unix milliseconds on the wire. A Session returned by the library
 // may share memory (such as maps inside U) with a cached copy: treat it as
 // read-only and change sessions through UpdateSession.
@@ -201,6 +203,22 @@ type Session[U any] struct {
 	CreatedAt time.Time
 	// LastActivity is when the session was last issued or refreshed.
 	LastActivity time.Time
+
+	// Data is application data carried beside the user, in the encrypted
+	// cookie: see [Data]. It is not sent to browser JavaScript unless
+	// Config.ExposeData is set.
+	Data Data
+
+	// Flash holds the flash values set since they were last read; reading
+	// them ([AuthSession.Flashes]) removes them. Never sent to browser
+	// JavaScript.
+	Flash Data
+
+	// Transient marks a session whose cookie is a browser-session cookie
+	// (no Max-Age or Expires: "remember me" was not chosen, see
+	// [WithRememberMe]). The token still expires at ExpiresAt. Refreshes
+	// and updates keep it.
+	Transient bool
 }
 
 // sessionJSON is the wire form of Session.
@@ -212,12 +230,16 @@ type sessionJSON[U any] struct {
 	ExpiryDate   string `json:"expiryDate"`
 	CreatedAt    int64  `json:"createdAt"`
 	LastActivity int64  `json:"lastActivity"`
+	// Data is Session.Data and Session.Flash in one object; nil (omitted)
+	// when both are empty.
+	Data      *sessionData `json:"data,omitempty"`
+	Transient bool         `json:"transient,omitempty"`
 }
 
 const expiryDateLayout = "2006-01-02T15:04:05.000Z"
 
 func (s *Session[U]) toJSON() sessionJSON[U] {
-	return sessionJSON[U]{
+	j := sessionJSON[U]{
 		User:         s.User,
 		AccessToken:  s.AccessToken,
 		RefreshToken: s.RefreshToken,
@@ -225,11 +247,16 @@ func (s *Session[U]) toJSON() sessionJSON[U] {
 		ExpiryDate:   s.ExpiresAt.UTC().Format(expiryDateLayout),
 		CreatedAt:    s.CreatedAt.UnixMilli(),
 		LastActivity: s.LastActivity.UnixMilli(),
+		Transient:    s.Transient,
 	}
+	if len(s.Data) > 0 || len(s.Flash) > 0 {
+		j.Data = &sessionData{values: s.Data, flash: s.Flash}
+	}
+	return j
 }
 
 func (j *sessionJSON[U]) toSession(id string) Session[U] {
-	return Session[U]{
+	s := Session[U]{
 		ID:           id,
 		User:         j.User,
 		AccessToken:  j.AccessToken,
@@ -237,7 +264,12 @@ func (j *sessionJSON[U]) toSession(id string) Session[U] {
 		ExpiresAt:    time.UnixMilli(j.ExpiresAt),
 		CreatedAt:    time.UnixMilli(j.CreatedAt),
 		LastActivity: time.UnixMilli(j.LastActivity),
+		Transient:    j.Transient,
 	}
+	if j.Data != nil {
+		s.Data, s.Flash = j.Data.values, j.Data.flash
+	}
+	return s
 }
 
 // MarshalJSON encodes the session in the contract's JSON form, tokens
@@ -256,28 +288,28 @@ func (s *Session[U]) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Public returns a copy without the refresh token, and without the access
-// token unless keepAccessToken is true: the form that may leave the server.
+// Public returns a copy without the refresh token, without the access
+// token unless keepAccessToken is true, and without Data and Flash: the
+// form that may leave the server. (The session API adds Data back with
+// Config.ExposeData.)
 func (s Session[U]) Public(keepAccessToken bool) Session[U] {
 	s.RefreshToken = ""
 	if !keepAccessToken {
 		s.AccessToken = ""
 	}
+	s.Data, s.Flash = nil, nil
 	return s
 }
 
-// newSessionID returns 128 random bits, base64url-encoded.
-func newSessionID() string {
-	var b [16]byte
-	rand.Read(b[:]) // never returns an error (crypto/rand, Go 1.24+)
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-// SessionOption adds optional data to a new session.
+// SessionOption adds optional data to a new session: [WithTokens],
+// [WithData], [WithFlash], [WithRememberMe].
 type SessionOption func(*sessionOptions)
 
 type sessionOptions struct {
 	accessToken, refreshToken string
+	data, flash               Data
+	transient                 bool
+	err                       error // the first option that failed
 }
 
 // WithTokens stores an access and a refresh token in the new session. They
@@ -285,6 +317,39 @@ type sessionOptions struct {
 // sends the access token only with Config.ExposeAccessToken.
 func WithTokens(accessToken, refreshToken string) SessionOption {
 	return func(o *sessionOptions) { o.accessToken, o.refreshToken = accessToken, refreshToken }
+}
+
+// WithData stores value under key in the new session's Data, as
+// [Data.Set] does; CreateSession returns Set's error (ErrInvalidData).
+func WithData(key string, value any) SessionOption {
+	return func(o *sessionOptions) { o.fail(o.data.Set(key, value)) }
+}
+
+// WithFlash sets a flash value in the new session ("Welcome back"), as
+// [AuthSession.Flash] does on an existing one; CreateSession returns its
+// error (ErrInvalidData).
+func WithFlash(key string, value any) SessionOption {
+	return func(o *sessionOptions) { o.fail(o.flash.Set(key, value)) }
+}
+
+// WithRememberMe sets whether the session's cookie outlives the browser
+// session: with true (the default without this option) it carries
+// Max-Age and Expires; with false it is a browser-session cookie, which
+// the browser drops when it closes, and the session is Transient. Either
+// way the token expires at the session's ExpiresAt on the server, and
+// refreshes keep the choice. Use it with a sign-in form's "remember me"
+// checkbox: WithRememberMe(r.PostFormValue("remember") != "").
+//
+// The Auth.js and NextAuth.js formats cannot carry the choice:
+// WithRememberMe(false) makes CreateSession fail there (ErrInvalidData).
+func WithRememberMe(remember bool) SessionOption {
+	return func(o *sessionOptions) { o.transient = !remember }
+}
+
+func (o *sessionOptions) fail(err error) {
+	if o.err == nil {
+		o.err = err
+	}
 }
 
 // cloneSession deep-copies s through its JSON form, so an update never

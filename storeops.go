@@ -220,15 +220,18 @@ func (e *engine[U]) revokeUserSessions(ctx context.Context, userID string) (int,
 		return 0, fmt.Errorf("%w: empty user id", ErrStore)
 	}
 	before := e.nowMilli()
-	ctx, cancel := e.storeCtx(ctx)
+	sctx, cancel := e.storeCtx(ctx)
 	defer cancel()
-	n, err := e.cfg.Store.RevokeUser(ctx, userID)
+	n, err := e.cfg.Store.RevokeUser(sctx, userID)
 	if err == nil {
-		err = revokeBefore(ctx, e.cfg.Store, userID, before) // reads back
+		err = revokeBefore(sctx, e.cfg.Store, userID, before) // reads back
 	}
 	if err != nil {
 		e.revs.addUser(userID, before, e.revokedUntil(before))
 		return n, fmt.Errorf("%w: revoking the user's sessions (retrying in the background): %w", ErrStore, err)
+	}
+	if hook := e.cfg.Events.RevokeAll; hook != nil {
+		e.emit(ctx, "RevokeAll", func() error { return hook(ctx, userID, n) })
 	}
 	return n, nil
 }
@@ -237,9 +240,9 @@ func (e *engine[U]) revokeUserSession(ctx context.Context, userID, sessionID str
 	if e.cfg.Store == nil {
 		return ErrNoStore
 	}
-	ctx, cancel := e.storeCtx(ctx)
+	sctx, cancel := e.storeCtx(ctx)
 	defer cancel()
-	_, found, err := e.cfg.Store.Get(ctx, userID, sessionID)
+	_, found, err := e.cfg.Store.Get(sctx, userID, sessionID)
 	switch {
 	case err != nil:
 		// Unknown whether it is live: revoke it anyway. The store keys
@@ -249,9 +252,12 @@ func (e *engine[U]) revokeUserSession(ctx context.Context, userID, sessionID str
 	case !found:
 		return ErrNoSession
 	}
-	if err := revokeChecked(ctx, e.cfg.Store, userID, sessionID); err != nil {
+	if err := revokeChecked(sctx, e.cfg.Store, userID, sessionID); err != nil {
 		e.revs.addSession(userID, sessionID, e.revokedUntil(e.now()))
 		return fmt.Errorf("%w: revoking the session (retrying in the background): %w", ErrStore, err)
+	}
+	if hook := e.cfg.Events.Revoke; hook != nil {
+		e.emit(ctx, "Revoke", func() error { return hook(ctx, userID, sessionID) })
 	}
 	return nil
 }

@@ -106,13 +106,19 @@ func (t *tokens[U]) decode(token string, now time.Time) (Session[U], error) {
 }
 
 // encode returns the token for s, issued at now, refusing what decode
-// would refuse at now: a user without an id (ErrNoUserID), claims that
-// fail checkClaims (ErrInvalidToken, ErrTokenExpired), a lifetime that is
-// over (ErrTokenExpired, ErrMaxLifetime) and a token over
-// Config.MaxCookieBytes (ErrSessionTooLarge). Nothing is cached.
+// would refuse, or could not read back, at now: a user without an id
+// (ErrNoUserID), Data, Flash or Transient in a foreign format
+// (ErrInvalidData), claims that fail checkClaims (ErrInvalidToken,
+// ErrTokenExpired), a lifetime that is over (ErrTokenExpired,
+// ErrMaxLifetime) and a token over Config.MaxCookieBytes
+// (ErrSessionTooLarge). Nothing is cached.
 func (t *tokens[U]) encode(s *Session[U], now time.Time) (string, error) {
 	if missingUserID(s.User) {
 		return "", ErrNoUserID
+	}
+	if t.format.foreign && (len(s.Data) > 0 || len(s.Flash) > 0 || s.Transient) {
+		// Their claims are the user's: nothing would carry these back.
+		return "", fmt.Errorf("%w: the Auth.js and NextAuth.js formats cannot carry session data, flash values or the remember-me choice", ErrInvalidData)
 	}
 	payload, reg, err := encodeClaims(&t.format, s, now)
 	if err != nil {

@@ -43,6 +43,10 @@ export interface Session<U extends object = SessionUser> {
   createdAt: number;
   /** Unix milliseconds: when the session was last issued or refreshed. */
   lastActivity: number;
+  /** The session's application data: only when the server sets Config.ExposeData (flash values never). */
+  data?: Record<string, unknown>;
+  /** True when the cookie is a browser-session cookie ("remember me" was not chosen). */
+  transient?: boolean;
 }
 
 /** The body of GET basePath, which can also be rendered into the page. */

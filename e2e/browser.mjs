@@ -54,11 +54,12 @@ export function artifact(file) {
   return path.join(artifactsDir, file);
 }
 
-/** Signs in through the login form and waits for the dashboard. */
-export async function signIn(page, base, name, role = "user", prefix = "") {
+/** Signs in through the login form (remember: tick "remember me") and waits for the dashboard. */
+export async function signIn(page, base, name, role = "user", prefix = "", { remember = false } = {}) {
   await page.goto(`${base}${prefix}/login`);
   await page.fill("#name", name);
   await page.selectOption("#role", role);
+  if (remember) await page.check("#remember");
   await Promise.all([
     page.waitForURL((u) => u.pathname === `${prefix}/dashboard`),
     page.click("#login-form button[type=submit]"),

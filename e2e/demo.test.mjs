@@ -80,9 +80,12 @@ describe("demo (stateless)", { skip: skipUnless(baseURL, "AUTHSESSION_DEMO_URL")
     const { page } = await newPage(t);
     await signIn(page, baseURL, "Bob", "user");
     await page.fill("#display-name", "Robert <b>");
-    await Promise.all([page.waitForURL(/\/dashboard\?updated=1$/), page.click("#name-form button[type=submit]")]);
+    await Promise.all([page.waitForURL(/\/dashboard$/), page.click("#name-form button[type=submit]")]);
     assert.equal(await page.textContent("#user-name"), "Robert <b>");
-    assert.ok(await page.isVisible(".notice"));
+    // The banner is a flash value: shown once, gone on reload.
+    assert.equal(await page.textContent(".notice"), "Your display name was updated.");
+    await page.reload();
+    assert.equal(await page.locator(".notice").count(), 0, "the banner came back on reload");
     // The new name is in the cookie: a fresh load shows it too.
     await page.goto(`${baseURL}/dashboard/session`);
     assert.equal(await page.textContent("#session-details td"), "Robert <b> user");
@@ -93,6 +96,77 @@ describe("demo (stateless)", { skip: skipUnless(baseURL, "AUTHSESSION_DEMO_URL")
     const [resp] = await Promise.all([page.waitForResponse((r) => r.url().endsWith("/dashboard/name")), page.click("#name-form button[type=submit]")]);
     assert.equal(resp.status(), 400);
     assert.equal(await page.textContent("#user-name"), "Robert <b>");
+  });
+
+  test("remember me: a browser-session cookie unless ticked, kept across a refresh", async (t) => {
+    for (const remember of [false, true]) {
+      const { context, page } = await newPage(t);
+      await signIn(page, baseURL, remember ? "Remi" : "Sam", "user", "", { remember });
+      const cookie = (await context.cookies()).find((c) => c.name === "session");
+      if (remember) {
+        const left = cookie.expires - Date.now() / 1000;
+        assert.ok(left > 25 * 60 && left <= 30 * 60 + 5, `remembered cookie expires in ${left}s, want about 30 minutes`);
+      } else {
+        assert.equal(cookie.expires, -1, "an unticked box must give a browser-session cookie");
+      }
+      await page.goto(`${baseURL}/dashboard/session`);
+      assert.match(await page.textContent("#remembered"), remember ? /^yes/ : /^no/);
+      // Extending the session (the client's POST) keeps the choice.
+      await page.goto(`${baseURL}/dashboard`);
+      await page.waitForFunction(() => window.demoSession?.status === "authenticated");
+      const [resp] = await Promise.all([
+        page.waitForResponse((r) => new URL(r.url()).pathname === "/api/session" && r.request().method() === "POST"),
+        page.click("#extend"),
+      ]);
+      assert.equal(resp.status(), 200);
+      const after = (await context.cookies()).find((c) => c.name === "session");
+      assert.notEqual(after.value, cookie.value, "the refresh did not re-issue the cookie");
+      assert.equal(after.expires === -1, !remember, `after the refresh: expires ${after.expires}`);
+    }
+  });
+
+  test("a note in the session's data; banners are flash values", async (t) => {
+    const { page } = await newPage(t);
+    await signIn(page, baseURL, "Nora", "user");
+    await page.fill("#note-text", "call <Bob> back");
+    await Promise.all([page.waitForURL(/\/dashboard$/), page.click("#note-form button[type=submit]")]);
+    assert.equal(await page.textContent("#note"), "call <Bob> back");
+    assert.equal(await page.textContent(".notice"), "Your note was saved.");
+    // The note is in the encrypted cookie, not in what page scripts see.
+    const api = await page.evaluate(async () => (await fetch("/api/session")).text());
+    assert.ok(!api.includes("call <Bob>") && !api.includes('"data"'), `GET /api/session exposes the data: ${api}`);
+    await page.reload();
+    assert.equal(await page.textContent("#note"), "call <Bob> back");
+    assert.equal(await page.locator(".notice").count(), 0);
+    await page.fill("#note-text", "");
+    await Promise.all([page.waitForURL(/\/dashboard$/), page.click("#note-form button[type=submit]")]);
+    assert.equal(await page.locator("#note").count(), 0);
+    assert.equal(await page.textContent(".notice"), "Your note was removed.");
+  });
+
+  test("switch accounts: the sign-in form posted while signed in", async (t) => {
+    const { context, page } = await newPage(t);
+    await signIn(page, baseURL, "Ann", "user");
+    // The sign-in page itself sends a signed-in visitor home...
+    await page.goto(`${baseURL}/login`);
+    assert.equal(new URL(page.url()).pathname, "/");
+    // ...but its form, posted from this site, signs in someone else.
+    await page.evaluate(() => {
+      const f = document.createElement("form");
+      f.method = "post";
+      f.action = "/login";
+      for (const [k, v] of [["name", "Bea"], ["role", "admin"]]) {
+        const i = document.createElement("input");
+        i.name = k;
+        i.value = v;
+        f.append(i);
+      }
+      document.body.append(f);
+      f.submit();
+    });
+    await page.waitForURL((u) => u.pathname === "/dashboard");
+    assert.equal(await page.textContent("#user-name"), "Bea");
+    assert.equal((await context.cookies()).filter((c) => c.name.startsWith("session")).length, 1);
   });
 
   test("the countdown moves, extending moves the expiry later; screenshot", async (t) => {

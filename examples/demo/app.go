@@ -25,6 +25,13 @@ const (
 	demoExpiry           = 30 * time.Minute
 	demoRefreshThreshold = 5 * time.Minute
 	maxNameLen           = 64
+	// maxNoteLen bounds the dashboard's note, kept in the session's data
+	// (the encrypted cookie): a page's worth, well under the cookie budget.
+	maxNoteLen = 200
+	// noteKey is the note's key in the session's data; noticeKey the
+	// flash key of the banner the next page shows (a translation key).
+	noteKey   = "note"
+	noticeKey = "notice"
 )
 
 //go:embed templates/*.html
@@ -85,9 +92,12 @@ func newApp(o options) (http.Handler, error) {
 		},
 		ForbiddenHandler: http.HandlerFunc(a.forbidden),
 		Locales:          demoLocales,
-		UpdatableFields:  []string{"name"},
-		ValidateUpdate:   validateUpdate,
-		Store:            o.Store,
+		// The default allowlist is name and image; validateUpdate checks
+		// names only, so only the name may change here.
+		UpdatableFields: []string{"name"},
+		ValidateUpdate:  validateUpdate,
+		Store:           o.Store,
+		Events:          a.events(),
 	})
 	if err != nil {
 		return nil, err
@@ -106,6 +116,7 @@ func newApp(o options) (http.Handler, error) {
 	pages.HandleFunc("GET /dashboard", a.dashboard)
 	pages.HandleFunc("POST /dashboard/name", a.updateName)
 	pages.HandleFunc("POST /dashboard/extend", a.extend)
+	pages.HandleFunc("POST /dashboard/note", a.saveNote)
 	pages.HandleFunc("GET /dashboard/session", a.sessionPage)
 	pages.HandleFunc("POST /dashboard/devices/revoke", a.revokeDevice)
 	pages.HandleFunc("POST /dashboard/logout-everywhere", a.logoutEverywhere)
@@ -182,6 +193,8 @@ type pageData struct {
 	Strings     map[string]string // for the page script
 	Now         time.Time
 	Name        string // the login form's name, kept on errors
+	Remember    bool   // the login form's remember-me box, kept on errors
+	Note        string // the session's note (session data)
 	CallbackURL string
 	Devices     []device
 	HasStore    bool
@@ -275,6 +288,10 @@ func (a *app) home(w http.ResponseWriter, r *http.Request) {
 
 func (a *app) loginForm(w http.ResponseWriter, r *http.Request) {
 	d := pageData{CallbackURL: localCallback(r.URL.Query().Get("callbackUrl"))}
+	// Signed-out banners cannot be flash values: the session that would
+	// carry them has ended (and another tab's page script redirects here
+	// without asking the server). The query names one fixed banner and
+	// never carries text.
 	if r.URL.Query().Get("reason") == "signedout" {
 		d.Notice = localeOf(r).T("signed_out_notice")
 	}
@@ -289,20 +306,25 @@ func localCallback(p string) string {
 	return p
 }
 
+// login signs the user in: a new session, which replaces the one the
+// browser had, if any (the guard lets a signed-in user's POST through to
+// this handler: switching accounts). Without the remember box the cookie
+// is a browser-session cookie.
 func (a *app) login(w http.ResponseWriter, r *http.Request) {
 	l := localeOf(r)
 	name := strings.TrimSpace(r.PostFormValue("name"))
 	role := r.PostFormValue("role")
+	remember := r.PostFormValue("remember") != ""
 	callback := localCallback(r.PostFormValue("callbackUrl"))
 	if !validName(name) || (role != "admin" && role != "user") {
 		if len(name) > 4*maxNameLen {
 			name = ""
 		}
-		a.render(w, r, http.StatusBadRequest, "login", pageData{Error: l.T("login_bad"), Name: name, CallbackURL: callback})
+		a.render(w, r, http.StatusBadRequest, "login", pageData{Error: l.T("login_bad"), Name: name, Remember: remember, CallbackURL: callback})
 		return
 	}
 	u := user{ID: userID(name), Name: name, Extra: map[string]any{"role": role}}
-	if _, err := a.auth.CreateSession(w, r, u); err != nil {
+	if _, err := a.auth.CreateSession(w, r, u, authsession.WithRememberMe(remember)); err != nil {
 		a.log.Warn("demo: sign-in failed", "error", err)
 		status := http.StatusInternalServerError
 		if errors.Is(err, authsession.ErrStore) { // the store is down or full: try again later
@@ -323,16 +345,12 @@ func (a *app) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) dashboard(w http.ResponseWriter, r *http.Request) {
-	if _, ok := a.session(w, r); !ok {
+	s, ok := a.session(w, r)
+	if !ok {
 		return
 	}
-	d := pageData{}
-	if r.URL.Query().Get("updated") == "1" {
-		d.Notice = localeOf(r).T("name_updated")
-	}
-	if r.URL.Query().Get("extended") == "1" {
-		d.Notice = localeOf(r).T("extended")
-	}
+	d := pageData{Notice: a.notice(w, r)}
+	d.Note, _ = authsession.Get[string](s.Data, noteKey)
 	a.render(w, r, http.StatusOK, "dashboard", d)
 }
 
@@ -352,7 +370,8 @@ func (a *app) updateName(w http.ResponseWriter, r *http.Request) {
 		a.render(w, r, http.StatusBadRequest, "dashboard", pageData{Error: l.T("name_bad")})
 		return
 	}
-	http.Redirect(w, r, l.Link("/dashboard")+"?updated=1", http.StatusSeeOther)
+	a.flash(w, r, "name_updated")
+	http.Redirect(w, r, l.Link("/dashboard"), http.StatusSeeOther)
 }
 
 // extend is the "extend session" button without JavaScript; the page
@@ -363,7 +382,8 @@ func (a *app) extend(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, l.Link("/login"), http.StatusSeeOther)
 		return
 	}
-	http.Redirect(w, r, l.Link("/dashboard")+"?extended=1", http.StatusSeeOther)
+	a.flash(w, r, "extended")
+	http.Redirect(w, r, l.Link("/dashboard"), http.StatusSeeOther)
 }
 
 func (a *app) sessionPage(w http.ResponseWriter, r *http.Request) {

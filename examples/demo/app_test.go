@@ -87,6 +87,21 @@ func signIn(t *testing.T, c *http.Client, base, name, role string) {
 	}
 }
 
+// crossSitePost posts a form as a browser does from a page of another
+// site, and reads the response.
+func crossSitePost(t *testing.T, c *http.Client, u, form string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body(t, resp)
+	return resp
+}
+
 func sessionCookie(t *testing.T, c *http.Client, base string) *http.Cookie {
 	t.Helper()
 	u, _ := url.Parse(base)
@@ -341,14 +356,7 @@ func TestDemoCrossOriginFormPostRefused(t *testing.T) {
 	srv := newTestServer(t, options{})
 	c := newClient(t)
 	signIn(t, c, srv.URL, "Bob", "user")
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/dashboard/name", strings.NewReader("name=Mallory"))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "cross-site")
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body(t, resp)
+	resp := crossSitePost(t, c, srv.URL+"/dashboard/name", "name=Mallory")
 	if got, want := resp.StatusCode, http.StatusForbidden; got != want {
 		t.Errorf("got status %d, want %d", got, want)
 	}
@@ -362,8 +370,15 @@ func TestDemoExtendWithoutJavaScript(t *testing.T) {
 	c := newClient(t)
 	signIn(t, c, srv.URL, "Eli", "user")
 	resp, _ := post(t, c, srv.URL+"/dashboard/extend", nil)
-	if got, want := resp.Header.Get("Location"), "/dashboard?extended=1"; got != want {
+	if got, want := resp.Header.Get("Location"), "/dashboard"; got != want {
 		t.Errorf("got Location %q, want %q", got, want)
+	}
+	// The banner is a flash value: shown once.
+	if _, page := get(t, c, srv.URL+"/dashboard"); !strings.Contains(page, `<p class="notice" role="status">Session extended.</p>`) {
+		t.Errorf("dashboard after extending: no banner")
+	}
+	if _, page := get(t, c, srv.URL+"/dashboard"); strings.Contains(page, `class="notice"`) {
+		t.Errorf("dashboard reloaded: the banner is shown again")
 	}
 	if resp, _ := post(t, newClient(t), srv.URL+"/dashboard/extend", nil); resp.StatusCode != http.StatusTemporaryRedirect && resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("extend without a session: got status %d, want a redirect", resp.StatusCode)

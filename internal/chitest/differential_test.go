@@ -11,7 +11,6 @@ import (
 
 	"github.com/authsession/authsession"
 	"github.com/authsession/authsession/internal/guardtest"
-	"github.com/authsession/authsession/patterns"
 )
 
 // The differential tests of the root package (guard_differential_test.go)
@@ -142,11 +141,11 @@ func exceptionSites(t testing.TB) []guardtest.Site {
 
 // langSites are the issue's {lang} set-ups: an unconstrained language
 // parameter under the default route type hybrid (safe for
-// language-tag-shaped first segments), and under deny by default (safe
+// language-tag-shaped first segments, including those that rules name,
+// such as /faq/* served only in part), and under deny by default (safe
 // for any first segment).
 func langSites(t testing.TB) []guardtest.Site {
-	auth, cookie := newAuth(t, authsession.RouteHybrid,
-		authsession.Public("/login"), authsession.Auth(patterns.Dashboard), authsession.Hybrid("/dashboard/help"))
+	auth, cookie := newAuth(t, authsession.RouteHybrid, guardtest.LangRules()...)
 	r := chi.NewRouter()
 	r.Handle("/dashboard", prot("dashboard"))
 	r.Handle("/dashboard/*", prot("dashboard"))
@@ -154,7 +153,15 @@ func langSites(t testing.TB) []guardtest.Site {
 	r.Handle("/{lang}/dashboard", prot("lang-dashboard"))
 	r.Handle("/{lang}/dashboard/*", prot("lang-dashboard"))
 	r.Handle("/{lang}/dashboard/help", open("lang-help"))
+	r.Handle("/{lang}/admin", prot("lang-admin"))
+	r.Handle("/{lang}/admin/*", prot("lang-admin"))
 	r.Handle("/login", open("login"))
+	// Areas whose rules name a language-shaped segment, served only in
+	// part: the rest of /faq/… falls to the {lang} routes.
+	r.Handle("/faq", open("faq"))
+	r.Handle("/faq/billing", open("faq"))
+	r.Handle("/css/site.css", open("static"))
+	r.Handle("/js/app.js", open("static"))
 	r.NotFound(open("not-found").ServeHTTP)
 	used := chi.NewRouter()
 	used.Use(auth.Middleware)
@@ -200,8 +207,8 @@ func TestGuardRouterDifferentialChi(t *testing.T) {
 			}
 		})
 	}
-	langGen := guardtest.Gen{Bases: []string{"/dashboard", "/dashboard/x", "/dashboard/help", "/login", "/"}}
-	langTargets := append(guardtest.Prefixed(guardtest.TagForms, langGen.Targets(2, 200)), langGen.Targets(3, 300)...)
+	langGen := guardtest.Gen{Bases: guardtest.LangBases}
+	langTargets := append(guardtest.Prefixed(guardtest.LangForms, langGen.Targets(2, 200)), langGen.Targets(3, 300)...)
 	denyTargets := guardtest.Gen{Bases: []string{"/", "/login", "/docs/x", "/files/public/x", "/files/public/drafts/x", "/dashboard/x", "/other"}, Prefixes: guardtest.LocaleForms}.Targets(4, 2000)
 	for i, site := range langSites(t) {
 		t.Run(site.Name, func(t *testing.T) {
@@ -234,6 +241,7 @@ func FuzzGuardChi(f *testing.F) {
 	for _, s := range []string{
 		"/files/publ%69c/x", "/files/public%2Fx", "/dashboard/help/", "/fr/dashboard", "/EN/dashboard",
 		"/en-US/dashboard/x", "/api/session/client.js", "/%2e%2e/admin", "//admin", "/en/files/p%75blic/x",
+		"/faq/dashboard", "/js/admin", "/css/dashboard/x",
 	} {
 		f.Add(s)
 	}

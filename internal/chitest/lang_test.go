@@ -106,3 +106,38 @@ func TestRequireOnChiLangRoute(t *testing.T) {
 		{"/english/dashboard", user, 200, "dashboard"},
 	})
 }
+
+// TestGuardNamedTagSegmentOnChi: the review's set-up. Non-Auth rules that
+// name a language-shaped first segment (/js/*, /faq/*) with chi serving
+// only some paths below them: /js/dashboard and /faq/admin fall to the
+// /{lang}/… routes, so the guard asks for a session there and applies
+// the /admin/* AuthWhere check, under deny by default.
+func TestGuardNamedTagSegmentOnChi(t *testing.T) {
+	isAdmin := func(s authsession.Session[authsession.User]) bool { return s.User.ExtraString("role") == "admin" }
+	auth, user := newAuth(t, authsession.RouteAuth,
+		authsession.Public("/login"),
+		authsession.Hybrid("/"),
+		authsession.Hybrid("/js/*"),
+		authsession.Hybrid("/faq/*"),
+		authsession.Auth(patterns.Dashboard),
+		authsession.AuthWhere(patterns.Admin, isAdmin))
+	r := chi.NewRouter()
+	r.Use(auth.Middleware)
+	r.Handle("/{lang}/dashboard", prot("dashboard"))
+	r.Handle("/{lang}/admin", prot("admin"))
+	r.Handle("/faq", open("faq"))
+	r.Handle("/faq/billing", open("faq"))
+	r.Handle("/js/app.js", open("static"))
+	expect(t, r, []visit{
+		{"/fr/dashboard", "", 307, ""},
+		{"/js/dashboard", "", 307, ""},
+		{"/faq/dashboard", "", 307, ""},
+		{"/js/admin", user, 403, ""}, // a user without the admin role
+		{"/faq/admin", user, 403, ""},
+		{"/fr/admin", user, 403, ""},
+		{"/js/dashboard", user, 200, "dashboard"},
+		{"/js/app.js", "", 200, "static"}, // the named areas stay open
+		{"/faq/billing", "", 200, "faq"},
+		{"/faq", "", 200, "faq"},
+	})
+}

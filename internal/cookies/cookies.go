@@ -19,6 +19,9 @@ type Attrs struct {
 	Domain   string
 	SameSite http.SameSite
 	Secure   bool
+	// Session makes Write set browser-session cookies: no Max-Age and no
+	// Expires, so the browser drops them when it closes.
+	Session bool
 }
 
 // ChunkSize returns the largest value that fits in one browser cookie
@@ -199,7 +202,8 @@ func (a Attrs) expired(w http.ResponseWriter, name string) {
 }
 
 // Write sets the logical cookie to value, expiring at expires (now is the
-// current time, for Max-Age). Values longer than ChunkSize(name) are split
+// current time, for Max-Age; with a.Session the cookies carry neither
+// Max-Age nor Expires, but a value already expired still clears them). Values longer than ChunkSize(name) are split
 // into name.0 ... name.N-1. Cookies left over from an earlier, differently
 // split value in req are expired.
 func Write(w http.ResponseWriter, req http.Header, name, value string, a Attrs, now, expires time.Time) {
@@ -212,8 +216,10 @@ func Write(w http.ResponseWriter, req http.Header, name, value string, a Attrs, 
 	size := ChunkSize(name)
 	set := func(n, v string) {
 		c := a.cookie(n, v)
-		c.MaxAge = maxAge
-		c.Expires = expires.UTC()
+		if !a.Session {
+			c.MaxAge = maxAge
+			c.Expires = expires.UTC()
+		}
 		http.SetCookie(w, c)
 	}
 	if len(value) <= size {

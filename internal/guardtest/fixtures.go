@@ -25,6 +25,33 @@ func ExceptionRules() []authsession.Rule {
 	}
 }
 
+// LangRules are the rules of the differential tests' {lang} sites
+// (root package and internal/chitest), whose routers take any first
+// segment as a language: an Auth area with an exception, an AuthWhere
+// area, and non-Auth rules that name language-tag-shaped first segments
+// (/faq, /css, /js) while the router serves only some paths below them
+// literally, so that /faq/dashboard reaches the {lang} dashboard route.
+func LangRules() []authsession.Rule {
+	return []authsession.Rule{
+		authsession.Public("/login"),
+		authsession.Auth(patterns.Dashboard),
+		authsession.Hybrid("/dashboard/help"),
+		authsession.AuthWhere(patterns.Admin, func(s authsession.Session[authsession.User]) bool {
+			return s.User.ExtraString("role") == "admin"
+		}),
+		authsession.Hybrid("/faq/*"),
+		authsession.Public("/css/*"),
+		authsession.Hybrid("/js/*"),
+	}
+}
+
+// LangBases are clean paths of the {lang} sites, for Gen; LangForms their
+// first segments: language tags and the named segments of LangRules.
+var (
+	LangBases = []string{"/dashboard", "/dashboard/x", "/dashboard/help", "/admin", "/admin/x", "/faq/billing", "/css/site.css", "/js/app.js", "/login", "/"}
+	LangForms = append([]string{"faq", "css", "js"}, TagForms...)
+)
+
 // ExceptionBases are clean paths of the exception sites, for Gen.
 var ExceptionBases = []string{
 	"/files", "/files/secret", "/files/public", "/files/public/x", "/files/publicity",
