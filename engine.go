@@ -141,16 +141,18 @@ func (e *engine[U]) requestSession(w http.ResponseWriter, r *http.Request) (*htt
 func (st *requestState[U]) signedIn() bool { return st != nil && st.ok }
 
 func (e *engine[U]) getSession(r *http.Request) (Session[U], bool) {
-	s, ok := e.sessionRef(r, e.now())
+	var now time.Time
+	s, ok := e.sessionRef(r, &now)
 	if !ok {
 		return Session[U]{}, false
 	}
 	return *s, true
 }
 
-// sessionRef is the request's session at now, from the context when the
-// guard put it there, else from the cookie; read-only.
-func (e *engine[U]) sessionRef(r *http.Request, now time.Time) (*Session[U], bool) {
+// sessionRef is the request's session, from the context when the guard
+// put it there (no clock reading), else from the cookie at *now, which it
+// reads from the clock first when zero; read-only.
+func (e *engine[U]) sessionRef(r *http.Request, now *time.Time) (*Session[U], bool) {
 	if st, ok := r.Context().Value(e.key).(*requestState[U]); ok {
 		return st.session, st.ok
 	}
@@ -158,7 +160,10 @@ func (e *engine[U]) sessionRef(r *http.Request, now time.Time) (*Session[U], boo
 	if !ok {
 		return nil, false
 	}
-	return e.loadToken(r, tok, now)
+	if now.IsZero() {
+		*now = e.now()
+	}
+	return e.loadToken(r, tok, *now)
 }
 
 func (e *engine[U]) isAuthenticated(r *http.Request) bool {
@@ -169,9 +174,12 @@ func (e *engine[U]) isAuthenticated(r *http.Request) bool {
 // current is the session a read (GET) returns: the request's session,
 // re-issued by auto refresh only when its refresh threshold has passed.
 func (e *engine[U]) current(w http.ResponseWriter, r *http.Request) (Session[U], bool) {
-	now := e.now()
-	s, ok := e.sessionRef(r, now)
+	var now time.Time
+	s, ok := e.sessionRef(r, &now)
 	if ok {
+		if now.IsZero() { // from the guard's context
+			now = e.now()
+		}
 		s, ok = e.autoRefresh(w, r, s, now)
 	}
 	if !ok {
