@@ -17,7 +17,7 @@ fi
 # Issue 14's targets, measured side by side (bench/cmd/targets: the library
 # against go-jose, golang-jwt, securecookie and scs; 1,000 against 10
 # route rules): fails when a gated ratio or time is more than 25% past its
-# target in two measurements in a row, or an allocation bound is exceeded.
+# target in three measurements in a row, or an allocation bound is exceeded.
 # The margin comes from repeated runs on a loaded 2-core machine
 # (BENCHMARKS.md, "The smoke gate"). About 20 s.
 (cd bench && go run ./cmd/targets -rounds 41 -batch 5ms -gate -margin 0.25)
