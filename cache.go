@@ -1,6 +1,8 @@
 package authsession
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,7 +27,9 @@ import (
 //
 // Only tokens the codec accepted are ever inserted, and a valid token's last
 // characters are its random GCM tag, so shards fill evenly and a client
-// cannot aim many entries at one shard.
+// cannot aim many entries at one shard. Entries are found by a digest of
+// those characters (tokenDigest) and then compared with the whole token:
+// a lookup hashes 16 bytes, not the whole kilobyte of a token.
 type tokenCache[U any] struct {
 	shards   [cacheShards]cacheShard[U]
 	maxBytes int // per shard
@@ -34,24 +38,82 @@ type tokenCache[U any] struct {
 const (
 	cacheShards = 16
 
-	// cacheEntryFixed is charged for every entry besides the token-dependent
-	// part: the entry struct with its Session and time fields (~300 B with
-	// malloc rounding), the sync.Map node and ring slot (~80 B), and the small
-	// allocations that decoding a user makes no matter how short its JSON.
-	cacheEntryFixed = 512
-
-	// cacheBytesPerTokenByte is charged per byte of the token: one for the
-	// cached copy of the token, one for the decoded session, whose JSON is
-	// about 3/4 of the token and whose Go values (maps and interface boxes
-	// for extra user fields) take about as much again. For the benchmark
-	// payload (590-byte token) an entry measures about 1,030 bytes of heap
-	// and is charged 1,692; TestTokenCacheEntrySize keeps it that way.
-	cacheBytesPerTokenByte = 2
+	// cacheEntryFixed is charged for every entry besides its token and
+	// session's data: the entry struct with its Session and time fields
+	// (288 B for the default User, with malloc rounding) and the sync.Map
+	// node and ring slot.
+	cacheEntryFixed = 448
 )
 
-// entrySize is the accounted size of a cache entry for token.
-func entrySize(token string) int {
-	return cacheEntryFixed + cacheBytesPerTokenByte*len(token)
+// entrySize is the accounted size of a cache entry for token and its
+// session s: the fixed part, the cached copy of the token and the
+// session's strings and extra fields (sessionBytes). For the benchmark
+// payload (a 1,033-byte token, no extra fields) an entry holds 2,013 bytes
+// of heap and is charged 2,064; TestTokenCacheEntrySize keeps every charge
+// between the heap an entry holds and 20% more.
+func entrySize[U any](token string, s *Session[U]) int {
+	return cacheEntryFixed + allocBytes(len(token)) + sessionBytes(token, s)
+}
+
+// sessionBytes estimates the heap a decoded session holds beyond its
+// struct: its strings (rounded up as the allocator rounds small sizes)
+// and, for the default User, the maps and boxes of Extra. For other user
+// types, whose data it cannot see, it charges 5/8 of the token's length:
+// the payload is 3/4 of the token, most of it string data.
+func sessionBytes[U any](token string, s *Session[U]) int {
+	u, ok := any(&s.User).(*User)
+	if !ok {
+		return allocBytes(len(token) * 5 / 8)
+	}
+	n := 0
+	for _, str := range [...]string{s.ID, s.AccessToken, s.RefreshToken, u.ID, u.Email, u.Name, u.Image} {
+		n += strBytes(str)
+	}
+	return n + anyBytes(u.Extra, 0)
+}
+
+// strBytes is the heap of a string's bytes.
+func strBytes(s string) int { return allocBytes(len(s)) }
+
+// allocBytes is about what the allocator hands out for n bytes: n rounded
+// up to 16 up to 128 bytes, and beyond to an eighth of the largest power
+// of two not above n (Go's size classes are about that fine).
+func allocBytes(n int) int {
+	if n <= 128 {
+		return (n + 15) &^ 15
+	}
+	step := 1 << (bits.Len(uint(n)) - 1) / 8
+	return (n + step - 1) / step * step
+}
+
+// anyBytes estimates the heap held by a value decoded from JSON into an
+// any, beyond the interface itself: boxes, slices and maps.
+func anyBytes(v any, depth int) int {
+	if depth > 32 {
+		return 0
+	}
+	switch v := v.(type) {
+	case string:
+		return 16 + strBytes(v)
+	case float64:
+		return 8
+	case []any:
+		n := 32 + allocBytes(16*cap(v))
+		for _, e := range v {
+			n += anyBytes(e, depth+1)
+		}
+		return n
+	case map[string]any:
+		if v == nil {
+			return 0
+		}
+		n := 48 + 288*((len(v)+6)/7) // the map and its groups of 8 slots
+		for k, e := range v {
+			n += strBytes(k) + anyBytes(e, depth+1)
+		}
+		return n
+	}
+	return 0
 }
 
 // cacheShard is one lock's worth of the cache. Reads go through m, a
@@ -59,7 +121,7 @@ func entrySize(token string) int {
 // many cores do not contend on a shared lock word. Writers hold mu, which
 // guards ring, free, hand and bytes and serialises every change to m.
 type cacheShard[U any] struct {
-	m     sync.Map // string -> *cacheEntry[U]
+	m     sync.Map // tokenDigest(token) -> *cacheEntry[U]
 	mu    sync.Mutex
 	ring  []*cacheEntry[U] // CLOCK slots; nil slots are listed in free
 	free  []int
@@ -68,6 +130,7 @@ type cacheShard[U any] struct {
 }
 
 type cacheEntry[U any] struct {
+	digest  uint64
 	token   string
 	session Session[U]
 	expires time.Time
@@ -86,19 +149,23 @@ func newTokenCache[U any](maxBytes int) *tokenCache[U] {
 	return &tokenCache[U]{maxBytes: max(maxBytes/cacheShards, 1)}
 }
 
-// shardIndex is an FNV-1a hash of the token's last 16 bytes, all inside
-// the GCM tag of a valid token, modulo the shard count.
-func shardIndex(token string) int {
-	h := uint32(2166136261)
-	for i := max(len(token)-16, 0); i < len(token); i++ {
-		h ^= uint32(token[i])
-		h *= 16777619
-	}
-	return int(h % cacheShards)
+// tokenDigest is the cache's key for token: a mix of its last 16 bytes,
+// which in a valid token are 96 random bits of its GCM tag. Two valid
+// tokens share a digest with negligible probability (then the second
+// replaces the first); a forged token that copies a cached token's tail
+// finds that entry, differs from its token and is decrypted (and
+// refused) as any other unknown token.
+func tokenDigest(token string) uint64 {
+	var tail [16]byte
+	copy(tail[max(16-len(token), 0):], token[max(len(token)-16, 0):])
+	a := binary.LittleEndian.Uint64(tail[:8])
+	b := binary.LittleEndian.Uint64(tail[8:])
+	h := (a^0x9E3779B97F4A7C15)*0xBF58476D1CE4E5B9 ^ (b^0xD6E8FEB86659FD93)*0x94D049BB133111EB
+	return h ^ h>>29
 }
 
-func (c *tokenCache[U]) shard(token string) *cacheShard[U] {
-	return &c.shards[shardIndex(token)]
+func (c *tokenCache[U]) shard(digest uint64) *cacheShard[U] {
+	return &c.shards[digest%cacheShards]
 }
 
 // lookup returns the entry cached for token, or nil when there is none or
@@ -108,13 +175,20 @@ func (c *tokenCache[U]) lookup(token string, now time.Time) *cacheEntry[U] {
 	if c == nil {
 		return nil
 	}
-	v, ok := c.shard(token).m.Load(token)
+	d := tokenDigest(token)
+	v, ok := c.shard(d).m.Load(d)
 	if !ok {
 		return nil
 	}
 	// An entry is immutable once published, except for used.
 	e := v.(*cacheEntry[U])
-	if !now.Before(e.expires) {
+	// Not a constant-time comparison, and it need not be: e.token is a
+	// token that some client already presented, and reaching this
+	// comparison at all takes knowing its last 16 characters (its random
+	// GCM tag); a forged token that differs is decrypted and refused as
+	// any unknown token, and timing the comparison would at best tell the
+	// caller a prefix of a token it already holds the tag of.
+	if e.token != token || !now.Before(e.expires) {
 		return nil
 	}
 	if !e.used.Load() { // read first: no cache-line write on a hot entry
@@ -125,21 +199,35 @@ func (c *tokenCache[U]) lookup(token string, now time.Time) *cacheEntry[U] {
 
 // put caches s for token until expires, evicting as needed, and returns
 // the new entry. Tokens larger than a shard's budget are not cached (nil),
-// nor is anything in a nil cache.
+// nor is anything in a nil cache. The cache keeps a copy of token, never
+// the request header it came from.
 func (c *tokenCache[U]) put(token string, s Session[U], expires time.Time) *cacheEntry[U] {
+	return c.insert(token, false, s, expires)
+}
+
+// putOwn is put for a token the caller made itself (just sealed), which
+// nothing else retains: the cache keeps it rather than a copy.
+func (c *tokenCache[U]) putOwn(token string, s Session[U], expires time.Time) *cacheEntry[U] {
+	return c.insert(token, true, s, expires)
+}
+
+func (c *tokenCache[U]) insert(token string, own bool, s Session[U], expires time.Time) *cacheEntry[U] {
 	if c == nil {
 		return nil
 	}
-	size := entrySize(token)
+	size := entrySize(token, &s)
 	if size > c.maxBytes {
 		return nil
 	}
-	token = strings.Clone(token) // never retain the request's header
-	e := &cacheEntry[U]{token: token, session: s, expires: expires, size: size}
-	sh := c.shard(token)
+	if !own {
+		token = strings.Clone(token) // never retain the request's header
+	}
+	d := tokenDigest(token)
+	e := &cacheEntry[U]{digest: d, token: token, session: s, expires: expires, size: size}
+	sh := c.shard(d)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if old, ok := sh.m.Load(token); ok {
+	if old, ok := sh.m.Load(d); ok { // the same token, or (rarely) one with the same digest
 		sh.drop(old.(*cacheEntry[U]))
 	}
 	for sh.bytes+size > c.maxBytes {
@@ -152,7 +240,7 @@ func (c *tokenCache[U]) put(token string, s Session[U], expires time.Time) *cach
 		e.slot = len(sh.ring)
 		sh.ring = append(sh.ring, e)
 	}
-	sh.m.Store(token, e)
+	sh.m.Store(d, e)
 	sh.bytes += size
 	return e
 }
@@ -181,7 +269,7 @@ func (sh *cacheShard[U]) evict() {
 
 // drop removes e from the shard; the caller holds sh.mu.
 func (sh *cacheShard[U]) drop(e *cacheEntry[U]) {
-	sh.m.Delete(e.token)
+	sh.m.Delete(e.digest)
 	sh.ring[e.slot] = nil
 	sh.free = append(sh.free, e.slot)
 	sh.bytes -= e.size
@@ -193,9 +281,10 @@ func (c *tokenCache[U]) remove(token string) {
 	if c == nil {
 		return
 	}
-	sh := c.shard(token)
+	d := tokenDigest(token)
+	sh := c.shard(d)
 	sh.mu.Lock()
-	if e, ok := sh.m.Load(token); ok {
+	if e, ok := sh.m.Load(d); ok && e.(*cacheEntry[U]).token == token {
 		sh.drop(e.(*cacheEntry[U]))
 	}
 	sh.mu.Unlock()

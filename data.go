@@ -148,8 +148,11 @@ func (e *engine[U]) writable(w http.ResponseWriter, r *http.Request) (Session[U]
 	if tok == "" {
 		return Session[U]{}, false
 	}
-	s, _, err := e.tokens.open(tok, e.now())
-	return s, err == nil
+	s, err := e.tokens.open(tok, e.now())
+	if err != nil {
+		return Session[U]{}, false
+	}
+	return *s, true
 }
 
 func (e *engine[U]) setData(w http.ResponseWriter, r *http.Request, key string, value any) error {

@@ -60,10 +60,20 @@ func newEngine[U any](cfg Config[U]) (*engine[U], error) {
 // see each other's sessions.
 type contextKey struct{ name string }
 
-// requestState is what the guard stores in the request context.
+// requestState is what the guard stores in the request context: the
+// request's session, when ok, read-only and usually shared with the
+// verified-token cache (a pointer, so the context does not carry a copy).
 type requestState[U any] struct {
-	session Session[U]
+	session *Session[U]
 	ok      bool
+}
+
+// get returns a copy of the state's session and whether there is one.
+func (st *requestState[U]) get() (Session[U], bool) {
+	if !st.signedIn() {
+		return Session[U]{}, false
+	}
+	return *st.session, true
 }
 
 func (e *engine[U]) now() time.Time { return e.cfg.Now() }
@@ -72,12 +82,28 @@ func (e *engine[U]) now() time.Time { return e.cfg.Now() }
 // JSON, so a session reads back exactly as it was written.
 func (e *engine[U]) nowMilli() time.Time { return time.UnixMilli(e.cfg.Now().UnixMilli()) }
 
-// sessionContext is context.WithValue(parent, key, &state) in a single
-// allocation.
+// sessionContext is context.WithValue(parent, key, &state).
 type sessionContext[U any] struct {
 	context.Context
 	key   *contextKey
 	state requestState[U]
+}
+
+// sessionRequest is a request carrying a sessionContext, allocated
+// together: the guard's only allocation for a cached cookie.
+type sessionRequest[U any] struct {
+	ctx sessionContext[U]
+	req http.Request
+}
+
+// withSession returns r with a context carrying the session state (s, ok),
+// and that state. The request is the shallow copy r.WithContext makes;
+// WithContext is inlined, so its copy lives on the stack until it is
+// copied into the one allocation that holds the context too.
+func (e *engine[U]) withSession(r *http.Request, s *Session[U], ok bool) (*http.Request, *requestState[U]) {
+	sr := &sessionRequest[U]{ctx: sessionContext[U]{Context: r.Context(), key: e.key, state: requestState[U]{s, ok}}}
+	sr.req = *r.WithContext(&sr.ctx)
+	return &sr.req, &sr.ctx.state
 }
 
 // Value returns the request state for the engine's key and for
@@ -109,28 +135,41 @@ func (e *engine[U]) requestSession(w http.ResponseWriter, r *http.Request) (*htt
 	if st, ok := r.Context().Value(e.key).(*requestState[U]); ok {
 		return r, st
 	}
-	s, ok := e.loadToken(r, tok)
+	now := e.now() // the request's one clock reading
+	s, ok := e.loadToken(r, tok, now)
 	if ok {
-		s, ok = e.autoRefresh(w, r, s)
+		s, ok = e.autoRefresh(w, r, s, now)
 	}
-	// The context and the state are one allocation (sessionContext), the
-	// request copy the other.
-	ctx := &sessionContext[U]{Context: r.Context(), key: e.key, state: requestState[U]{s, ok}}
-	return r.WithContext(ctx), &ctx.state
+	return e.withSession(r, s, ok)
 }
 
 // signedIn reports whether st (from requestSession) holds a valid session.
 func (st *requestState[U]) signedIn() bool { return st != nil && st.ok }
 
 func (e *engine[U]) getSession(r *http.Request) (Session[U], bool) {
+	var now time.Time
+	s, ok := e.sessionRef(r, &now)
+	if !ok {
+		return Session[U]{}, false
+	}
+	return *s, true
+}
+
+// sessionRef is the request's session, from the context when the guard
+// put it there (no clock reading), else from the cookie at *now, which it
+// reads from the clock first when zero; read-only.
+func (e *engine[U]) sessionRef(r *http.Request, now *time.Time) (*Session[U], bool) {
 	if st, ok := r.Context().Value(e.key).(*requestState[U]); ok {
 		return st.session, st.ok
 	}
 	tok, ok := e.token(r)
 	if !ok {
-		return Session[U]{}, false
+		return nil, false
 	}
-	return e.loadToken(r, tok)
+	if now.IsZero() {
+		*now = e.now()
+	}
+	return e.loadToken(r, tok, *now)
 }
 
 func (e *engine[U]) isAuthenticated(r *http.Request) bool {
@@ -141,11 +180,18 @@ func (e *engine[U]) isAuthenticated(r *http.Request) bool {
 // current is the session a read (GET) returns: the request's session,
 // re-issued by auto refresh only when its refresh threshold has passed.
 func (e *engine[U]) current(w http.ResponseWriter, r *http.Request) (Session[U], bool) {
-	s, ok := e.getSession(r)
+	var now time.Time
+	s, ok := e.sessionRef(r, &now)
 	if ok {
-		s, ok = e.autoRefresh(w, r, s)
+		if now.IsZero() { // from the guard's context
+			now = e.now()
+		}
+		s, ok = e.autoRefresh(w, r, s, now)
 	}
-	return s, ok
+	if !ok {
+		return Session[U]{}, false
+	}
+	return *s, true
 }
 
 // token returns the request's session token, if any.
@@ -154,30 +200,33 @@ func (e *engine[U]) token(r *http.Request) (string, bool) {
 	return tok, ok
 }
 
-// loadToken is the session of tok, read from r's cookies: opened by the
-// token layer (the cache or a decryption, then the token rules), then
-// checked against the store and OnValidate.
-func (e *engine[U]) loadToken(r *http.Request, tok string) (Session[U], bool) {
-	s, _, err := e.tokens.open(tok, e.now())
+// loadToken is the session of tok at now, read from r's cookies: opened by
+// the token layer (the cache or a decryption, then the token rules), then
+// checked against the store and OnValidate. The session is read-only
+// (usually the cache's).
+func (e *engine[U]) loadToken(r *http.Request, tok string, now time.Time) (*Session[U], bool) {
+	s, err := e.tokens.open(tok, now)
 	if err != nil {
 		e.log.LogAttrs(r.Context(), slog.LevelDebug, "authsession: rejected session cookie", slog.String("reason", err.Error()))
-		return Session[U]{}, false
+		return nil, false
 	}
-	if !e.checkStore(r.Context(), &s) {
-		return Session[U]{}, false
+	if !e.checkStore(r.Context(), s) {
+		return nil, false
 	}
-	if e.cfg.OnValidate != nil && !e.cfg.OnValidate(r.Context(), s) {
+	if e.cfg.OnValidate != nil && !e.cfg.OnValidate(r.Context(), *s) {
 		e.log.LogAttrs(r.Context(), slog.LevelDebug, "authsession: rejected session cookie", slog.String("reason", "OnValidate returned false"))
-		return Session[U]{}, false
+		return nil, false
 	}
 	return s, true
 }
 
 func (e *engine[U]) isExpired(s Session[U]) bool { return e.tokens.expired(&s, e.now()) }
 
-func (e *engine[U]) shouldRefresh(s Session[U]) bool {
-	now := e.now()
-	return !e.tokens.expired(&s, now) &&
+func (e *engine[U]) shouldRefresh(s Session[U]) bool { return e.shouldRefreshAt(&s, e.now()) }
+
+// shouldRefreshAt is shouldRefresh at now.
+func (e *engine[U]) shouldRefreshAt(s *Session[U], now time.Time) bool {
+	return !e.tokens.expired(s, now) &&
 		now.Sub(s.LastActivity) >= e.cfg.RefreshThreshold &&
 		s.ExpiresAt.Before(s.CreatedAt.Add(e.cfg.MaxLifetime))
 }
@@ -329,22 +378,22 @@ func (e *engine[U]) refresh(w http.ResponseWriter, r *http.Request, s Session[U]
 	return s, nil
 }
 
-// autoRefresh re-issues s when auto refresh is on and it is due. It returns
-// the session to use for the rest of the request, or false when the refresh
-// ended it.
-func (e *engine[U]) autoRefresh(w http.ResponseWriter, r *http.Request, s Session[U]) (Session[U], bool) {
-	if e.cfg.DisableAutoRefresh || !e.shouldRefresh(s) {
+// autoRefresh re-issues s when auto refresh is on and it is due at now.
+// It returns the session to use for the rest of the request (s itself
+// when nothing was due), or false when the refresh ended it.
+func (e *engine[U]) autoRefresh(w http.ResponseWriter, r *http.Request, s *Session[U], now time.Time) (*Session[U], bool) {
+	if e.cfg.DisableAutoRefresh || !e.shouldRefreshAt(s, now) {
 		return s, true
 	}
-	next, err := e.refresh(w, r, s)
+	next, err := e.refresh(w, r, *s)
 	if err != nil {
 		if errors.Is(err, ErrMaxLifetime) || errors.Is(err, ErrRejected) || errors.Is(err, errEnded) {
-			return Session[U]{}, false
+			return nil, false
 		}
 		e.log.LogAttrs(r.Context(), slog.LevelWarn, "authsession: auto refresh failed", slog.String("error", err.Error()))
 		return s, true
 	}
-	return next, true
+	return &next, true
 }
 
 // clear clears the cookie (every chunk), has the token layer forget its

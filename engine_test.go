@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -718,5 +719,47 @@ func TestHooks(t *testing.T) {
 	}
 	if c := cookieNamed(w.Result().Cookies(), "session"); c == nil || c.MaxAge >= 0 {
 		t.Errorf("OnRefresh error: got %+v, want the cookie cleared", c)
+	}
+}
+
+// TestRequestReadsClockOnce: a signed-in request through the guard with a
+// cached cookie reads the clock once, however often the handler then asks
+// for the session. A cookie seen for the first time reads it once more,
+// inside golang-jwt's validator (Config.Now is its time function).
+func TestRequestReadsClockOnce(t *testing.T) {
+	start := time.Now()
+	var reads atomic.Int64
+	auth := buildAuth(t, authsession.Config[authsession.User]{
+		Secret: benchdata.Secret,
+		Now:    func() time.Time { reads.Add(1); return start },
+		Routes: []authsession.Rule{authsession.Auth("/dashboard/*")},
+	})
+	tok, err := auth.EncryptSession(benchdata.Session(start))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for range 3 {
+			if _, ok := auth.GetSession(r); !ok {
+				t.Error("handler: no session")
+			}
+			if _, ok := authsession.SessionFromContext[authsession.User](r.Context()); !ok {
+				t.Error("handler: no session in the context")
+			}
+		}
+	}))
+	for _, round := range []struct {
+		name string
+		want int64
+	}{{"first sight", 2}, {"cached", 1}} {
+		reads.Store(0)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, requestWithCookie("/dashboard", authsession.DefaultCookieName, tok))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: got status %d, want 200", round.name, rec.Code)
+		}
+		if got := reads.Load(); got != round.want {
+			t.Errorf("%s: got %d clock readings, want %d", round.name, got, round.want)
+		}
 	}
 }

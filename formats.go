@@ -335,7 +335,11 @@ type tokenClaims[U any] struct {
 // from CreatedAt).
 func decodeSessionClaims[U any](plaintext []byte) (Session[U], registered, error) {
 	var claims tokenClaims[U]
-	if err := json.Unmarshal(plaintext, &claims); err != nil {
+	// Called directly rather than through json.Unmarshal, which would
+	// first scan the whole payload to validate it: UnmarshalJSON validates
+	// as it reads and accepts exactly what encoding/json accepts
+	// (FuzzClaimsJSON, claimsjson_test.go).
+	if err := claims.UnmarshalJSON(plaintext); err != nil {
 		return Session[U]{}, registered{}, fmt.Errorf("%w: malformed claims", ErrInvalidToken)
 	}
 	reg := registered{

@@ -141,11 +141,11 @@ func (g *guard[U]) decide(v *verdict, st *requestState[U]) action {
 	if act != actionNext || !st.signedIn() || v.rule.Type != RouteAuth {
 		return act
 	}
-	if !allows(v.rule, &st.session) {
+	if !allows(v.rule, st.session) {
 		return actionForbidden
 	}
 	for _, alt := range v.alts[:v.nalts] {
-		if alt.Type == RouteAuth && !allows(alt, &st.session) {
+		if alt.Type == RouteAuth && !allows(alt, st.session) {
 			return actionForbidden
 		}
 	}

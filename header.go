@@ -3,6 +3,7 @@ package authsession
 import (
 	"encoding/base64"
 	"fmt"
+	"strings"
 )
 
 // This file is the strict compact form of a token, checked before any
@@ -25,16 +26,11 @@ var (
 // so are duplicate members, escapes and non-string values. It returns the
 // kid. It allocates only the returned kid.
 func checkHeader(token, wantEnc string) (string, error) {
-	seg := token
-	for i := 0; i < len(token); i++ {
-		if token[i] == '.' {
-			seg = token[:i]
-			break
-		}
-	}
-	if len(seg) == 0 || len(seg) > maxHeaderBytes || len(seg) == len(token) {
+	end := strings.IndexByte(token, '.')
+	if end <= 0 || end > maxHeaderBytes {
 		return "", errHeader
 	}
+	seg := token[:end]
 	var buf [maxHeaderBytes * 3 / 4]byte
 	n, err := base64.RawURLEncoding.Decode(buf[:], []byte(seg))
 	if err != nil {
@@ -142,31 +138,56 @@ func scanHeader(p []byte) (alg, enc, kid []byte, err error) {
 	}
 }
 
+// dots are the offsets of the four dots of a compact JWE, so that
+// token[:dots[0]] is the protected header, token[dots[1]+1:dots[2]] the
+// IV, token[dots[2]+1:dots[3]] the ciphertext and token[dots[3]+1:] the
+// authentication tag.
+type dots [4]int
+
 // checkShape refuses malleable encodings before any parsing: a compact JWE
 // of exactly five segments whose encrypted-key segment is empty (RFC 7516
-// section 5.1: it must be for "dir"), and whose base64url segments are
-// canonical (no non-zero unused trailing bits). go-jose decodes leniently,
-// so without this two different strings could decrypt to one session.
-func checkShape(token string) error {
-	seg, n := 0, 0
-	for i := 0; i <= len(token); i++ {
-		if i < len(token) && token[i] != '.' {
-			continue
+// section 5.1: it must be for "dir"), whose base64url segments are
+// canonical (no non-zero unused trailing bits) and which contains no CR or
+// LF (encoding/base64 skips both). go-jose decodes leniently, so without
+// this two different strings could decrypt to one session. It returns the
+// offsets of the dots.
+func checkShape(token string) (dots, error) {
+	var d dots
+	from := 0
+	for n := range d {
+		i := strings.IndexByte(token[from:], '.')
+		if i < 0 {
+			return d, errNotCompact
 		}
-		if n == 1 && i != seg {
-			return fmt.Errorf("%w: non-empty encrypted key with alg dir", ErrInvalidToken)
-		}
-		if !canonicalBase64Tail(token[seg:i]) {
-			return fmt.Errorf("%w: non-canonical base64url", ErrInvalidToken)
-		}
-		n++
-		seg = i + 1
+		d[n] = from + i
+		from = d[n] + 1
 	}
-	if n != 5 {
-		return fmt.Errorf("%w: not a compact JWE", ErrInvalidToken)
+	if strings.IndexByte(token[from:], '.') >= 0 {
+		return d, errNotCompact
 	}
-	return nil
+	if d[1] != d[0]+1 {
+		return d, fmt.Errorf("%w: non-empty encrypted key with alg dir", ErrInvalidToken)
+	}
+	if strings.IndexByte(token, '\n') >= 0 || strings.IndexByte(token, '\r') >= 0 {
+		return d, errNonCanonical
+	}
+	start := 0
+	for _, end := range [...]int{d[0], d[2], d[3], len(token)} {
+		if !canonicalBase64Tail(token[start:end]) {
+			return d, errNonCanonical
+		}
+		start = end + 1
+		if end == d[0] {
+			start = d[1] + 1 // the empty encrypted key
+		}
+	}
+	return d, nil
 }
+
+var (
+	errNotCompact   = fmt.Errorf("%w: not a compact JWE", ErrInvalidToken)
+	errNonCanonical = fmt.Errorf("%w: non-canonical base64url", ErrInvalidToken)
+)
 
 // canonicalBase64Tail reports whether the unpadded base64url segment s
 // has a valid length and no bits set in its last character beyond the

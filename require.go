@@ -77,7 +77,7 @@ func (g *guard[U]) require(allow func(Session[U]) bool) func(http.Handler) http.
 			case !st.signedIn():
 				v := g.where(r)
 				g.toLogin(w, r, &v)
-			case allow != nil && !allow(st.session):
+			case allow != nil && !allow(*st.session):
 				v := g.where(r)
 				g.forbid(w, r, &v)
 			default:
@@ -117,9 +117,6 @@ func SessionFromContext[U any](ctx context.Context) (Session[U], bool) {
 	if ctx == nil {
 		return Session[U]{}, false
 	}
-	st, ok := ctx.Value(typedKey[U]{}).(*requestState[U])
-	if !ok {
-		return Session[U]{}, false
-	}
-	return st.session, st.ok
+	st, _ := ctx.Value(typedKey[U]{}).(*requestState[U])
+	return st.get()
 }

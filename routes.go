@@ -96,8 +96,11 @@ func (gr *globRule) match(p string) bool {
 // router is the compiled rule set. It is immutable after compileRules and
 // safe for concurrent use. Matching costs one map lookup for exact rules,
 // one per path segment for subtree rules, one per distinct prefix length for
-// prefix rules, and a glob match only for the glob rules whose first
-// segment the path shares: the cost does not grow with the number of rules.
+// prefix rules, and for globs one lookup per distinct index position (see
+// globKey) and a glob match only for the globs whose literal segment the
+// path has at that position: the cost does not grow with the number of
+// rules, except for globs without a literal segment at a fixed position
+// ("/**/a*b"), which are tried in turn.
 type router struct {
 	rules      []Rule
 	exact      map[string]int // "/login" -> rule index
@@ -105,8 +108,17 @@ type router struct {
 	subLens    lenSet         // the lengths of subtree's keys: skips useless lookups
 	prefix     map[string]int // "/blog*" is stored as "/blog"
 	prefixLens []int          // distinct keys' lengths of prefix, longest first
-	globsBySeg map[string][]*globRule
-	globs      []*globRule // globs whose first segment is not literal
+	globsAt    map[globKey][]*globRule
+	globPos    []int       // the distinct positions of globsAt's keys
+	globs      []*globRule // globs without a literal segment at a fixed position
+}
+
+// globKey indexes a glob by one literal segment at a fixed position: pos
+// counts segments from the start (0 is the first) or, when negative, from
+// the end (-1 is the last). Every path the glob matches has seg there.
+type globKey struct {
+	pos int
+	seg string
 }
 
 // candidate is a matching rule and its precedence.
@@ -130,11 +142,11 @@ func ruleError(i int, pattern string, format string, args ...any) error {
 // their types or checks differ.
 func compileRules(rules []Rule) (*router, error) {
 	rt := &router{
-		rules:      slices.Clone(rules),
-		exact:      map[string]int{},
-		subtree:    map[string]int{},
-		prefix:     map[string]int{},
-		globsBySeg: map[string][]*globRule{},
+		rules:   slices.Clone(rules),
+		exact:   map[string]int{},
+		subtree: map[string]int{},
+		prefix:  map[string]int{},
+		globsAt: map[globKey][]*globRule{},
 	}
 	comp := glob.Compiler{Separators: []rune{'/'}, Globstar: true}
 	seen := map[string]int{} // the paths a rule covers, in one key per form
@@ -182,9 +194,11 @@ func compileRules(rules []Rule) (*router, error) {
 			if gr.g, err = comp.Compile(src); err != nil {
 				return nil, ruleError(i, r.Pattern, "%v", err)
 			}
-			if j := strings.IndexByte(gr.prefix[1:], '/'); j >= 0 {
-				seg := gr.prefix[:j+1]
-				rt.globsBySeg[seg] = append(rt.globsBySeg[seg], gr)
+			if k, ok := indexGlob(p, src == p); ok {
+				if len(rt.globsAt[k]) == 0 && !slices.Contains(rt.globPos, k.pos) {
+					rt.globPos = append(rt.globPos, k.pos)
+				}
+				rt.globsAt[k] = append(rt.globsAt[k], gr)
 			} else {
 				rt.globs = append(rt.globs, gr)
 			}
@@ -194,6 +208,13 @@ func compileRules(rules []Rule) (*router, error) {
 		}
 		seen[key] = i
 	}
+	rt.sortIndexes()
+	return rt, nil
+}
+
+// sortIndexes puts the prefix lengths longest first and every list of
+// globs in precedence order, which matchCandidate relies on.
+func (rt *router) sortIndexes() {
 	slices.Sort(rt.prefixLens)
 	rt.prefixLens = slices.Compact(rt.prefixLens)
 	slices.Reverse(rt.prefixLens)
@@ -201,10 +222,80 @@ func compileRules(rules []Rule) (*router, error) {
 		return cmp.Or(cmp.Compare(b.lit, a.lit), cmp.Compare(a.idx, b.idx))
 	}
 	slices.SortFunc(rt.globs, byPrecedence)
-	for _, l := range rt.globsBySeg {
+	for _, l := range rt.globsAt {
 		slices.SortFunc(l, byPrecedence)
 	}
-	return rt, nil
+	slices.Sort(rt.globPos)
+}
+
+// indexGlob returns the globKey of glob pattern p: its first literal
+// segment among the leading segments that each match exactly one path
+// segment, else, when the whole pattern is such segments from some point
+// to its end (exact, not followed by an implicit "any suffix" or "and
+// everything below"), its last literal segment among the trailing ones.
+// A pattern with neither is not indexed.
+func indexGlob(p string, exact bool) (globKey, bool) {
+	segs := strings.Split(p[1:], "/")
+	if !exact {
+		// "/x/*" and "/x/**" cover everything below "/x"; "/x*" any
+		// suffix: the last segment spans any number of path segments.
+		segs = segs[:len(segs)-1]
+	}
+	for i, seg := range segs {
+		if !oneSegment(seg) {
+			break
+		}
+		if literalSegment(seg) {
+			return globKey{i, seg}, true
+		}
+	}
+	if exact {
+		for i := len(segs) - 1; i >= 0 && oneSegment(segs[i]); i-- {
+			if literalSegment(segs[i]) {
+				return globKey{i - len(segs), segs[i]}, true
+			}
+		}
+	}
+	return globKey{}, false
+}
+
+// oneSegment reports whether the glob segment seg matches exactly one
+// path segment: literal characters, "*" and "?", which gobwas/glob keeps
+// within a segment. "**", classes ("[!a]" may match "/"), alternatives
+// and escapes are not taken.
+func oneSegment(seg string) bool {
+	return !strings.Contains(seg, "**") && !strings.ContainsAny(seg, "[]{}\\")
+}
+
+// literalSegment reports whether seg has no glob syntax at all.
+func literalSegment(seg string) bool { return !strings.ContainsAny(seg, "*?[]{}\\") }
+
+// segmentAt returns the segment of path p at pos (globKey's positions),
+// or false when p has no such segment.
+func segmentAt(p string, pos int) (string, bool) {
+	if pos >= 0 {
+		rest := p[1:]
+		for ; pos > 0; pos-- {
+			i := strings.IndexByte(rest, '/')
+			if i < 0 {
+				return "", false
+			}
+			rest = rest[i+1:]
+		}
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			rest = rest[:i]
+		}
+		return rest, true
+	}
+	rest := p
+	for ; pos < -1; pos++ {
+		i := strings.LastIndexByte(rest, '/')
+		if i <= 0 {
+			return "", false
+		}
+		rest = rest[:i]
+	}
+	return rest[strings.LastIndexByte(rest, '/')+1:], true
 }
 
 // lenSet is a set of string lengths; lengths from 256 up share one bit.
@@ -293,12 +384,10 @@ func (rt *router) matchCandidate(p string) candidate {
 			break
 		}
 	}
-	if len(rt.globsBySeg) > 0 {
-		seg := p
-		if j := strings.IndexByte(p[1:], '/'); j >= 0 {
-			seg = p[:j+1]
+	for _, pos := range rt.globPos {
+		if seg, ok := segmentAt(p, pos); ok {
+			best = matchGlobs(rt.globsAt[globKey{pos, seg}], p, best)
 		}
-		best = matchGlobs(rt.globsBySeg[seg], p, best)
 	}
 	return matchGlobs(rt.globs, p, best)
 }

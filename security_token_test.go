@@ -314,6 +314,46 @@ func TestAdversarialTruncatedAndBitFlipped(t *testing.T) {
 	})
 }
 
+// TestAdversarialResplitTokens: one issued token must not have other
+// spellings that read as the same session. go-jose takes a tag segment
+// longer than the tag and moves its first bytes to the ciphertext, so the
+// ciphertext and tag segments could be cut elsewhere; and encoding/base64
+// skips CR and LF, so line breaks could be inserted (four keep a
+// segment's length canonical). Both are refused.
+func TestAdversarialResplitTokens(t *testing.T) {
+	h := newHarness(t)
+	tok := h.token(t)
+	h.sessionID(t, tok) // control: the unmodified token is a session
+	segs := strings.Split(tok, ".")
+	ct, err := base64.RawURLEncoding.DecodeString(segs[3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag, err := base64.RawURLEncoding.DecodeString(segs[4])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{1, 2, 3, 6} {
+		parts := append([]string{}, segs...)
+		parts[3] = base64.RawURLEncoding.EncodeToString(ct[:len(ct)-n])
+		parts[4] = base64.RawURLEncoding.EncodeToString(append(append([]byte{}, ct[len(ct)-n:]...), tag...))
+		resplit := strings.Join(parts, ".")
+		h.expectNoSession(t, fmt.Sprintf("%d ciphertext bytes moved to the tag", n), resplit)
+		if _, err := h.auth.DecryptSession(resplit); !errors.Is(err, authsession.ErrInvalidToken) {
+			t.Errorf("DecryptSession, %d ciphertext bytes moved to the tag: got %v, want ErrInvalidToken", n, err)
+		}
+	}
+	for _, brk := range []string{"\n\n\n\n", "\r\n\r\n", "\r\r\r\r"} {
+		for _, at := range []int{len(segs[0]) + 5, len(tok) - 30} {
+			broken := tok[:at] + brk + tok[at:]
+			if _, err := h.auth.DecryptSession(broken); !errors.Is(err, authsession.ErrInvalidToken) {
+				t.Errorf("DecryptSession, %q inserted at %d: got %v, want ErrInvalidToken", brk, at, err)
+			}
+		}
+	}
+	h.stillServing(t)
+}
+
 // TestAdversarialOversized: huge tokens, huge numbers of cookies, and
 // chunk sets that exceed the limits. Go's server refuses headers over
 // http.DefaultMaxHeaderBytes (1 MiB) with 431; below that it is "no

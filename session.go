@@ -52,9 +52,9 @@ type userFields struct {
 
 // MarshalJSON encodes the fixed fields and Extra in one object.
 func (u User) MarshalJSON() ([]byte, error) {
-	base, err := json.Marshal(userFields{u.ID, u.Email, u.Name, u.Image})
-	if err != nil || len(u.Extra) == 0 {
-		return base, err
+	base := u.appendFields(make([]byte, 0, 16+len(u.ID)+len(u.Email)+len(u.Name)+len(u.Image)+32))
+	if len(u.Extra) == 0 {
+		return base, nil
 	}
 	extra := make(map[string]any, len(u.Extra))
 	for k, v := range u.Extra {
@@ -77,9 +77,42 @@ func (u User) MarshalJSON() ([]byte, error) {
 	return append(out, rest[1:]...), nil
 }
 
+// appendFields appends the fixed fields as encoding/json encodes
+// userFields: id always, the others when not empty.
+func (u *User) appendFields(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = appendJSONString(b, u.ID)
+	for _, f := range [...]struct{ key, v string }{{`,"email":`, u.Email}, {`,"name":`, u.Name}, {`,"image":`, u.Image}} {
+		if f.v != "" {
+			b = appendJSONString(append(b, f.key...), f.v)
+		}
+	}
+	return append(b, '}')
+}
+
+// appendJSONString appends s as encoding/json encodes it: as is when it
+// is printable ASCII that needs no escape (HTML characters included, as
+// json.Marshal escapes them), through json.Marshal otherwise.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
 // UnmarshalJSON decodes the fixed fields and keeps all others in Extra.
+// An object of plain fixed fields only, as the library writes it, is read
+// in one pass (readPlain); Extra is built only when there are others.
 func (u *User) UnmarshalJSON(b []byte) error {
-	var all map[string]json.RawMessage
+	if u.readPlain(b) {
+		return nil
+	}
+	var all map[string]any
 	if err := json.Unmarshal(b, &all); err != nil {
 		return err
 	}
@@ -88,21 +121,57 @@ func (u *User) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*u = User{ID: f.ID, Email: f.Email, Name: f.Name, Image: f.Image}
-	for k, raw := range all {
-		switch k {
-		case "id", "email", "name", "image":
-			continue
-		}
-		var v any
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return err
-		}
-		if u.Extra == nil {
-			u.Extra = make(map[string]any, len(all))
-		}
-		u.Extra[k] = v
+	for _, k := range [...]string{"id", "email", "name", "image"} {
+		delete(all, k)
+	}
+	if len(all) > 0 {
+		u.Extra = all
 	}
 	return nil
+}
+
+// readPlain sets u from b when b is an object whose members are among id,
+// email, name and image, each at most once, with strings that need no
+// unescaping (jsonread.go), and reports whether it did. Otherwise u is
+// unchanged and UnmarshalJSON decodes b with encoding/json.
+func (u *User) readPlain(b []byte) bool {
+	r := jsonReader{b: b}
+	if !r.consume('{') {
+		return false
+	}
+	var f [4]string // id, email, name, image
+	var seen uint8
+	if !r.consume('}') {
+		for more := true; more; {
+			k, ok := r.key()
+			if !ok {
+				return false
+			}
+			i := -1
+			switch string(k) {
+			case "id":
+				i = 0
+			case "email":
+				i = 1
+			case "name":
+				i = 2
+			case "image":
+				i = 3
+			}
+			if i < 0 || seen&(1<<i) != 0 || !r.strInto(&f[i]) {
+				return false
+			}
+			seen |= 1 << i
+			if more, ok = r.next(); !ok {
+				return false
+			}
+		}
+	}
+	if !r.end() {
+		return false
+	}
+	*u = User{ID: f[0], Email: f[1], Name: f[2], Image: f[3]}
+	return true
 }
 
 // Session is one user's session. Its JSON form is fixed by the design

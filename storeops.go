@@ -84,14 +84,17 @@ func (e *engine[U]) revokedUntil(created time.Time) time.Time {
 // even when the store check failed. ok is false when there is none.
 func (e *engine[U]) carriedSession(r *http.Request) (Session[U], bool) {
 	if st, ok := r.Context().Value(e.key).(*requestState[U]); ok && st.ok {
-		return st.session, true
+		return *st.session, true
 	}
 	tok, ok := e.token(r)
 	if !ok {
 		return Session[U]{}, false
 	}
-	s, _, err := e.tokens.open(tok, e.now())
-	return s, err == nil
+	s, err := e.tokens.open(tok, e.now())
+	if err != nil {
+		return Session[U]{}, false
+	}
+	return *s, true
 }
 
 // checkStore reports whether s is alive in the store (true without one). It

@@ -39,6 +39,7 @@ type tokens[U any] struct {
 	maxBytes    int
 	leeway      time.Duration
 	maxLifetime time.Duration
+	copyKind    copyKind // how seal copies a session for the cache
 }
 
 // newTokens builds the token layer of a resolved configuration.
@@ -59,6 +60,7 @@ func newTokens[U any](cfg *Config[U]) (*tokens[U], error) {
 		maxBytes:    cfg.MaxCookieBytes,
 		leeway:      cfg.Leeway,
 		maxLifetime: cfg.MaxLifetime,
+		copyKind:    copyKindOf[U](),
 	}, nil
 }
 
@@ -82,22 +84,25 @@ func altCodecFor[U any](cfg *Config[U]) (*codec, error) {
 	return codecFor(&alt)
 }
 
-// open returns the session token carries at now, and its cache entry (nil
-// when it is not cached): from the cache when the token was accepted
-// before, otherwise decoded and then cached. The session shares memory
-// with the cache: treat it as read-only. Errors are decode's.
-func (t *tokens[U]) open(token string, now time.Time) (Session[U], *cacheEntry[U], error) {
+// open returns the session token carries at now: from the cache when the
+// token was accepted before, otherwise decoded and then cached. The
+// session is the cache's (or, uncached, the caller's alone): treat it as
+// read-only. Errors are decode's.
+func (t *tokens[U]) open(token string, now time.Time) (*Session[U], error) {
 	if e := t.cache.lookup(token, now); e != nil {
 		if err := t.live(e.session.ExpiresAt, e.session.CreatedAt, now); err != nil {
-			return Session[U]{}, nil, err
+			return nil, err
 		}
-		return e.session, e, nil
+		return &e.session, nil
 	}
 	s, err := t.decode(token, now)
 	if err != nil {
-		return Session[U]{}, nil, err
+		return nil, err
 	}
-	return s, t.cache.put(token, s, t.cacheExpiry(&s)), nil
+	if e := t.cache.put(token, s, t.cacheExpiry(&s)); e != nil {
+		return &e.session, nil
+	}
+	return &s, nil
 }
 
 // decode returns the session token carries at now, without the cache.
@@ -174,18 +179,22 @@ func (t *tokens[U]) encodeWith(c *codec, s *Session[U], now time.Time) (string, 
 // times included (carriedTimes): a cached token and a decoded one are the
 // same session.
 func (t *tokens[U]) seal(s *Session[U], now time.Time, name int) (string, error) {
-	c := t.codec
+	cd := t.codec
 	if name == 1 && t.alt != nil {
-		c = t.alt
+		cd = t.alt
 	}
-	tok, err := t.encodeWith(c, s, now)
+	tok, err := t.encodeWith(cd, s, now)
 	if err != nil || !t.cache.enabled() {
 		return tok, err
 	}
-	if c, err := cloneSession(*s); err == nil {
-		c.ExpiresAt, c.CreatedAt, c.LastActivity = carriedTimes(&t.format, s, now)
-		t.cache.put(tok, c, t.cacheExpiry(&c))
+	c, ok := privateCopy(t.copyKind, s)
+	if !ok {
+		if c, err = cloneSession(*s); err != nil {
+			return tok, nil
+		}
 	}
+	c.ExpiresAt, c.CreatedAt, c.LastActivity = carriedTimes(&t.format, s, now)
+	t.cache.putOwn(tok, c, t.cacheExpiry(&c)) // tok is go-jose's fresh string
 	return tok, nil
 }
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs the benchmark comparison and summarises it with benchstat: medians of
-# COUNT runs (default 6) from one `go test` invocation, so every ratio in
-# BENCHMARKS.md comes from the same run on the same machine state.
+# Runs each benchmark operation on its own and summarises it with benchstat:
+# medians of COUNT runs (default 6) from one `go test` invocation. On a
+# shared machine these separate timings scatter widely; the targets in
+# BENCHMARKS.md are ratios measured side by side (go run ./cmd/targets).
 #
-#	bench/run.sh                 # full run, about 3 minutes on 2 cores
+#	bench/run.sh                 # full run, about 3 minutes on 2 cores (quiet machine)
 #	COUNT=10 bench/run.sh        # more runs
 #	BENCH='Decrypt|GetSession' bench/run.sh
 #

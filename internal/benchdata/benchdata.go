@@ -4,6 +4,7 @@
 package benchdata
 
 import (
+	"strings"
 	"time"
 
 	"github.com/authsession/authsession"
@@ -13,22 +14,31 @@ import (
 // production.
 const Secret = "bench-secret-0123456789abcdefghijkl"
 
-// Session returns the benchmark payload issued at now: a user with id,
-// email, name, role and two permissions plus an access token, about 370
-// bytes of session JSON.
+// The OAuth-style payload of issue 14: a provider's access token (140
+// characters) and refresh token (103 characters), shaped like Google's.
+var (
+	AccessToken  = "ya29.a0AfB_byC" + strings.Repeat("x7Qm2Lk9Pz", 11) + "3vT8wR0sNq0175Ab" // 140 characters
+	RefreshToken = "1//0gL5c" + strings.Repeat("Wq4Ht8Rz1Ka", 7) + "nE3mPq7Tz2Bv9YdX-F"     // 103 characters
+)
+
+// User is the payload's user, the default authsession.User with id, email,
+// name and avatar URL and no extra fields.
+var User = authsession.User{
+	ID:    "u_8f14e45fceea167a5a36dedd4bea2543",
+	Email: "ada.lovelace@example.com",
+	Name:  "Ada Lovelace",
+	Image: "https://lh3.googleusercontent.com/a/ACg8ocJ4kQ2Vn7sXwZ9pL1dR5tYbM3eHcF8u=s96-c",
+}
+
+// Session returns the benchmark payload issued at now: User, AccessToken
+// and RefreshToken, about 600 bytes of session JSON (a token of about
+// 1,040 characters).
 func Session(now time.Time) authsession.Session[authsession.User] {
 	now = time.UnixMilli(now.UnixMilli())
 	return authsession.Session[authsession.User]{
-		User: authsession.User{
-			ID:    "u_8f14e45fceea167a5a36dedd4bea2543",
-			Email: "ada.lovelace@example.com",
-			Name:  "Ada Lovelace",
-			Extra: map[string]any{
-				"role":        "admin",
-				"permissions": []any{"reports:read", "billing:write"},
-			},
-		},
-		AccessToken:  "at_3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA-9c1e2f7a",
+		User:         User,
+		AccessToken:  AccessToken,
+		RefreshToken: RefreshToken,
 		CreatedAt:    now,
 		LastActivity: now,
 		ExpiresAt:    now.Add(authsession.DefaultExpiry),

@@ -1,0 +1,131 @@
+package authsession
+
+import "encoding/json"
+
+// This file decodes the default format's claims (tokenClaims, formats.go)
+// in one pass: the reader of jsonread.go for the members the library
+// writes, the user object straight into User (or through U's own
+// decoding), and encoding/json for everything else.
+
+// rawTokenClaims is tokenClaims without its UnmarshalJSON method: what
+// encoding/json makes of the claims, the fallback and the reference.
+type rawTokenClaims[U any] tokenClaims[U]
+
+// claimKeys are the JSON names of tokenClaims' members, in the order of
+// the bits readClaims sets. TestClaimKeysMatchTheStruct keeps them equal
+// to the struct's tags.
+var claimKeys = [...]string{"user", "accessToken", "refreshToken", "expiresAt", "expiryDate", "createdAt", "lastActivity", "data", "transient", "iat", "exp", "nbf", "jti", "gen"}
+
+// UnmarshalJSON sets c to the claims b holds, as encoding/json decodes
+// them into a zero tokenClaims: in one pass when they are as the library
+// writes them (readClaims), else with encoding/json. Unlike encoding/json
+// it replaces c rather than merging into it, as User.UnmarshalJSON does.
+func (c *tokenClaims[U]) UnmarshalJSON(b []byte) error {
+	*c = tokenClaims[U]{}
+	if c.readClaims(b) {
+		return nil
+	}
+	*c = tokenClaims[U]{}
+	return json.Unmarshal(b, (*rawTokenClaims[U])(c))
+}
+
+// readClaims decodes b into the zero claims c when every member is one of
+// claimKeys, at most once, with a plain string, integer or boolean value
+// and an object for the user and the data, and reports whether it did.
+// When it reports false, c may hold part of b.
+func (c *tokenClaims[U]) readClaims(b []byte) bool {
+	r := jsonReader{b: b}
+	if !r.consume('{') {
+		return false
+	}
+	t := c
+	if r.consume('}') { // {}
+		return r.end()
+	}
+	var seen uint16
+	for more := true; more; {
+		k, ok := r.key()
+		if !ok {
+			return false
+		}
+		bit := uint16(0)
+		switch string(k) {
+		case "user":
+			bit, ok = 1<<0, readUser(&r, &t.User)
+		case "accessToken":
+			bit, ok = 1<<1, r.strInto(&t.AccessToken)
+		case "refreshToken":
+			bit, ok = 1<<2, r.strInto(&t.RefreshToken)
+		case "expiresAt":
+			bit, t.ExpiresAt, ok = bitInt(&r, 1<<3)
+		case "expiryDate":
+			bit, ok = 1<<4, r.strInto(&t.ExpiryDate)
+		case "createdAt":
+			bit, t.CreatedAt, ok = bitInt(&r, 1<<5)
+		case "lastActivity":
+			bit, t.LastActivity, ok = bitInt(&r, 1<<6)
+		case "data":
+			bit, ok = 1<<7, readData(&r, &t.Data)
+		case "transient":
+			bit, ok = 1<<8, r.boolInto(&t.Transient)
+		case "iat":
+			bit, t.IssuedAt, ok = bitInt(&r, 1<<9)
+		case "exp":
+			bit, t.Expiry, ok = bitInt(&r, 1<<10)
+		case "nbf":
+			bit, t.NotBefore, ok = bitInt(&r, 1<<11)
+		case "jti":
+			bit, ok = 1<<12, r.strInto(&t.JTI)
+		case "gen":
+			bit, t.Gen, ok = bitInt(&r, 1<<13)
+		}
+		if bit == 0 || !ok || seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		if more, ok = r.next(); !ok {
+			return false
+		}
+	}
+	return r.end()
+}
+
+// bitInt reads an integer member for readClaims.
+func bitInt(r *jsonReader, bit uint16) (uint16, int64, bool) {
+	n, ok := r.int64()
+	return bit, n, ok
+}
+
+// strInto reads a plain string into s.
+func (r *jsonReader) strInto(s *string) bool {
+	v, ok := r.str()
+	if ok {
+		*s = string(v)
+	}
+	return ok
+}
+
+// readData reads the session data object through sessionData's own
+// decoding, as encoding/json would for the pointer.
+func readData(r *jsonReader, d **sessionData) bool {
+	raw, ok := r.object()
+	if !ok {
+		return false
+	}
+	*d = new(sessionData)
+	return (*d).UnmarshalJSON(raw) == nil
+}
+
+// readUser reads the user object into u: straight into a User when its
+// members are User's own (User.readPlain), otherwise through U's JSON
+// decoding, which is what encoding/json would call.
+func readUser[U any](r *jsonReader, u *U) bool {
+	raw, ok := r.object()
+	if !ok {
+		return false
+	}
+	if pu, isUser := any(u).(*User); isUser {
+		return pu.UnmarshalJSON(raw) == nil
+	}
+	return json.Unmarshal(raw, u) == nil
+}
