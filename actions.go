@@ -63,7 +63,9 @@ type Actions[U any] struct {
 	// cookie is written: ErrNoSession, ErrFieldNotAllowed (a field outside
 	// the allowlist, or a change that would touch another field),
 	// ErrInvalidUpdate (no fields, a value that doesn't fit the user type,
-	// a ValidateUpdate refusal) or ErrSessionTooLarge.
+	// a ValidateUpdate refusal), ErrSessionTooLarge, or, with a store that
+	// could not record the change's generation (see UpdateSession),
+	// ErrStore.
 	Update func(w http.ResponseWriter, r *http.Request, fields map[string]any) ActionResult[U]
 
 	// Logout ends the session: it clears every chunk of the cookie and

@@ -91,8 +91,11 @@
 // [NewMemoryStore], or the Redis store in the redisstore module) to record
 // live sessions: logout then revokes, [AuthSession.RevokeUserSessions] logs
 // a user out everywhere and [AuthSession.ListUserSessions] lists devices.
-// Store calls run under [Config.StoreTimeout]; a revocation the store
-// could not take is retried until it lands.
+// A change of a session (an update, an OnRefresh that changed it) ends its
+// older tokens after [Config.GenerationGrace], or at once for one marked
+// with [Session.MarkPrivilegeChange]. Store calls run under
+// [Config.StoreTimeout]; a revocation the store could not take is retried
+// until it lands, or until [AuthSession.Close].
 //
 // # Concurrency
 //
@@ -141,6 +144,15 @@ type AuthSession[U any] struct {
 	// cookie (a logout) there is none. It returns ErrNoSession without a
 	// session and leaves the cookie untouched when update returns an
 	// error.
+	//
+	// With a Store, a change of the session's contents gives it its next
+	// generation, recorded in the store before the cookie is set: tokens
+	// from before the change are "no session" once Config.GenerationGrace
+	// has passed. When the store does not record it (down, a dropped
+	// write, another change first), UpdateSession returns an error
+	// wrapping ErrStore and nothing changes. An update that calls
+	// [Session.MarkPrivilegeChange] re-issues the session under a new id
+	// instead, ending every older token at once.
 	UpdateSession func(w http.ResponseWriter, r *http.Request, update func(*Session[U]) error) (Session[U], error)
 
 	// SetData stores value under key in the session's Data (see [Data])
@@ -231,6 +243,20 @@ type AuthSession[U any] struct {
 	// ErrStore.
 	ListUserSessions func(ctx context.Context, userID string) ([]SessionRecord, error)
 
+	// Close stops the background work of a store: the goroutine that
+	// retries revocations the store could not take (it runs only while
+	// one is pending). It makes one last attempt at each within ctx, then
+	// abandons the rest, logging how many at error level and returning an
+	// error wrapping ErrStore. Call it when the AuthSession is no longer
+	// used: on shutdown, when a configuration is reloaded or a tenant's
+	// AuthSession dropped. The functions keep working after it, but a
+	// revocation that fails is then no longer retried (this instance still
+	// refuses the session). It is idempotent: later calls return nil.
+	// Without it, the goroutine ends, abandoning what is pending, once the
+	// garbage collector finds none of the AuthSession's functions
+	// reachable.
+	Close func(ctx context.Context) error
+
 	// Middleware is the route guard; see the package doc's "Route rules".
 	Middleware func(next http.Handler) http.Handler
 
@@ -318,6 +344,7 @@ func NextAuthSession[U any](cfg Config[U]) (*AuthSession[U], error) {
 		RevokeUserSessions:   e.revokeUserSessions,
 		RevokeUserSession:    e.revokeUserSession,
 		ListUserSessions:     e.listUserSessions,
+		Close:                e.revs.close,
 		Actions:              newActions(e),
 		Config:               cfg,
 		ClientConfig: ClientConfig{

@@ -14,7 +14,7 @@ type rawTokenClaims[U any] tokenClaims[U]
 // claimKeys are the JSON names of tokenClaims' members, in the order of
 // the bits readClaims sets. TestClaimKeysMatchTheStruct keeps them equal
 // to the struct's tags.
-var claimKeys = [...]string{"user", "accessToken", "refreshToken", "expiresAt", "expiryDate", "createdAt", "lastActivity", "data", "transient", "iat", "exp", "nbf", "jti"}
+var claimKeys = [...]string{"user", "accessToken", "refreshToken", "expiresAt", "expiryDate", "createdAt", "lastActivity", "data", "transient", "iat", "exp", "nbf", "jti", "gen"}
 
 // UnmarshalJSON sets c to the claims b holds, as encoding/json decodes
 // them into a zero tokenClaims: in one pass when they are as the library
@@ -76,6 +76,8 @@ func (c *tokenClaims[U]) readClaims(b []byte) bool {
 			bit, t.NotBefore, ok = bitInt(&r, 1<<11)
 		case "jti":
 			bit, ok = 1<<12, r.strInto(&t.JTI)
+		case "gen":
+			bit, t.Gen, ok = bitInt(&r, 1<<13)
 		}
 		if bit == 0 || !ok || seen&bit != 0 {
 			return false

@@ -134,6 +134,8 @@ var claimsSeeds = []string{
 	`{"user":{"id":"u1"},"data":{"cart":"c1","n":[1,2]},"transient":true,"jti":"j"}`, `{"data":{"_flash":{"msg":"hi"}}}`, `{"data":{"_flash":1}}`,
 	`{"data":null}`, `{"data":[]}`, `{"data":{}}`, `{"transient":false}`, `{"transient":null}`, `{"transient":1}`, `{"transient":tru}`, `{"transient":truex}`,
 	`{"data":{"a":1},"data":{"b":2}}`, `{"transient":true,"transient":false}`,
+	`{"user":{"id":"u1"},"iat":1,"exp":2,"jti":"j","gen":3}`, `{"gen":0}`, `{"gen":-1}`, `{"gen":1.5}`, `{"gen":"1"}`, `{"gen":null}`,
+	`{"gen":9007199254740993}`, `{"gen":1,"gen":2}`,
 }
 
 // TestClaimsJSONAgrees is FuzzClaimsJSON's seeds as a plain test.

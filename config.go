@@ -24,6 +24,7 @@ const (
 	DefaultCacheBytes       = 8 << 20
 	DefaultTouchAfter       = time.Minute
 	DefaultStoreTimeout     = 250 * time.Millisecond
+	DefaultGenerationGrace  = 5 * time.Second
 
 	// MinSecretBytes is the shortest secret NextAuthSession accepts.
 	MinSecretBytes = 32
@@ -162,7 +163,9 @@ type Config[U any] struct {
 
 	// OnRefresh, if set, is called before a session is re-issued with a
 	// new expiry. It may return a changed session; a non-nil error ends
-	// the session.
+	// the session. With a Store, a changed session gets its next
+	// generation, as an update does (see GenerationGrace); call
+	// [Session.MarkPrivilegeChange] on it for a change of privileges.
 	OnRefresh func(ctx context.Context, s Session[U]) (Session[U], error)
 
 	// Logger receives debug-level reasons for rejected cookies and
@@ -281,6 +284,15 @@ type Config[U any] struct {
 	// go-redis, set ContextTimeoutEnabled). Default 250ms; must not be
 	// negative.
 	StoreTimeout time.Duration
+
+	// GenerationGrace is how long, with a Store, the tokens a session had
+	// before a change (UpdateSession, Actions.Update and PATCH, an
+	// OnRefresh that changed it) keep working after it: for requests
+	// already in flight when the new cookie was issued. Past it they are
+	// "no session". A change marked with [Session.MarkPrivilegeChange] has
+	// none: it ends every older token at once. Default 5 seconds; a
+	// negative value means none.
+	GenerationGrace time.Duration
 
 	// CacheBytes caps the memory of the verified-token cache. Default
 	// 8 MiB; a negative value disables the cache.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
+	"sync/atomic"
 	"time"
 )
 
@@ -25,6 +27,10 @@ type engine[U any] struct {
 	key    *contextKey
 	log    *slog.Logger
 	revs   *revocations // pending revocations; nil without a store
+
+	// noGenerations is set once the store was found to keep no session
+	// generations (logged once; generations.go).
+	noGenerations atomic.Bool
 }
 
 // newEngine builds the engine of a resolved configuration.
@@ -33,14 +39,21 @@ func newEngine[U any](cfg Config[U]) (*engine[U], error) {
 	if err != nil {
 		return nil, err
 	}
-	return &engine[U]{
+	e := &engine[U]{
 		cfg:    cfg,
 		tokens: t,
 		cookie: newSessionCookie(&cfg.Cookie, &t.format, cfg.MaxCookieBytes),
 		key:    &contextKey{"authsession"},
 		log:    cfg.Logger,
 		revs:   newRevocations(cfg.Store, cfg.StoreTimeout, cfg.Now, cfg.Logger),
-	}, nil
+	}
+	if e.revs != nil {
+		// Every function of the AuthSession holds e, and the retrying
+		// goroutine does not: once e is unreachable, nothing can consult
+		// the pending revocations again, so the goroutine ends.
+		runtime.AddCleanup(e, (*revocations).abandon, e.revs)
+	}
+	return e, nil
 }
 
 // contextKey is unique per AuthSession: two instances in one program never
@@ -269,6 +282,7 @@ func (e *engine[U]) createSession(w http.ResponseWriter, r *http.Request, user U
 		Data:         o.data,
 		Flash:        o.flash,
 		Transient:    o.transient,
+		gen:          e.firstGeneration(),
 	}
 	// Seal (id and size checks) before recording anything in the store.
 	tok, err := e.tokens.seal(&s, now, e.cookie.writeName(r.Header))
@@ -308,8 +322,8 @@ func (e *engine[U]) updateSession(w http.ResponseWriter, r *http.Request, update
 		return Session[U]{}, err
 	}
 	next.ID, next.CreatedAt, next.ExpiresAt, next.LastActivity = cur.ID, cur.CreatedAt, cur.ExpiresAt, cur.LastActivity
-	next.Transient = cur.Transient
-	if err := e.issue(w, r, &next); err != nil {
+	next.Transient, next.gen = cur.Transient, cur.gen
+	if err := e.reissue(w, r, &cur, &next, !sameContents(&cur, &next), false); err != nil {
 		return Session[U]{}, err
 	}
 	return next, nil
@@ -335,6 +349,7 @@ func (e *engine[U]) refresh(w http.ResponseWriter, r *http.Request, s Session[U]
 		e.clear(w, r, &s)
 		return Session[U]{}, ErrMaxLifetime
 	}
+	cur, changed := s, false
 	if e.cfg.OnRefresh != nil {
 		// OnRefresh may change the session it is given: hand it a private
 		// copy, never maps shared with the cache or other requests.
@@ -347,7 +362,8 @@ func (e *engine[U]) refresh(w http.ResponseWriter, r *http.Request, s Session[U]
 			e.clear(w, r, &s)
 			return Session[U]{}, fmt.Errorf("%w: OnRefresh: %w", ErrRejected, err)
 		}
-		next.ID, next.CreatedAt, next.Transient = s.ID, s.CreatedAt, s.Transient
+		next.ID, next.CreatedAt, next.Transient, next.gen = s.ID, s.CreatedAt, s.Transient, s.gen
+		changed = !sameContents(&s, &next)
 		s = next
 	}
 	s.LastActivity = now
@@ -355,10 +371,9 @@ func (e *engine[U]) refresh(w http.ResponseWriter, r *http.Request, s Session[U]
 	if s.ExpiresAt.After(end) {
 		s.ExpiresAt = end
 	}
-	if err := e.issue(w, r, &s); err != nil {
+	if err := e.reissue(w, r, &cur, &s, changed, true); err != nil {
 		return Session[U]{}, err
 	}
-	e.touchStore(r.Context(), &s)
 	e.sessionEvent(r.Context(), "Refresh", e.cfg.Events.Refresh, s)
 	return s, nil
 }
@@ -372,7 +387,7 @@ func (e *engine[U]) autoRefresh(w http.ResponseWriter, r *http.Request, s *Sessi
 	}
 	next, err := e.refresh(w, r, *s)
 	if err != nil {
-		if errors.Is(err, ErrMaxLifetime) || errors.Is(err, ErrRejected) {
+		if errors.Is(err, ErrMaxLifetime) || errors.Is(err, ErrRejected) || errors.Is(err, errEnded) {
 			return nil, false
 		}
 		e.log.LogAttrs(r.Context(), slog.LevelWarn, "authsession: auto refresh failed", slog.String("error", err.Error()))

@@ -277,7 +277,7 @@ func encodeClaims[U any](f *formatSpec, s *Session[U], now time.Time) ([]byte, r
 	if f.foreign {
 		payload, reg.Subject, err = encodeForeignClaims(s, iat, exp)
 	} else {
-		payload, err = json.Marshal(&tokenClaims[U]{sessionJSON: s.toJSON(), IssuedAt: iat, Expiry: exp, JTI: s.ID})
+		payload, err = json.Marshal(&tokenClaims[U]{sessionJSON: s.toJSON(), IssuedAt: iat, Expiry: exp, JTI: s.ID, Gen: int64(s.gen)})
 	}
 	if err != nil {
 		return nil, reg, fmt.Errorf("authsession: encoding session: %w", err)
@@ -317,13 +317,15 @@ func carriedTimes[U any](f *formatSpec, s *Session[U], now time.Time) (expires, 
 }
 
 // tokenClaims is the payload of the default format: the session JSON plus
-// registered claims.
+// registered claims, and with a store the session's generation ("gen",
+// generations.go; absent is 0).
 type tokenClaims[U any] struct {
 	sessionJSON[U]
 	IssuedAt  int64  `json:"iat"`
 	Expiry    int64  `json:"exp"`
 	NotBefore int64  `json:"nbf,omitempty"`
 	JTI       string `json:"jti"`
+	Gen       int64  `json:"gen,omitempty"`
 }
 
 // decodeSessionClaims maps a default-format payload onto a session. Times
@@ -362,5 +364,10 @@ func decodeSessionClaims[U any](plaintext []byte) (Session[U], registered, error
 	if claims.IssuedAt != 0 && claims.CreatedAt > claims.IssuedAt*1000+999 {
 		claims.CreatedAt = claims.IssuedAt * 1000
 	}
-	return claims.sessionJSON.toSession(claims.JTI), reg, nil
+	if claims.Gen < 0 {
+		return Session[U]{}, registered{}, fmt.Errorf("%w: negative generation", ErrInvalidToken)
+	}
+	s := claims.sessionJSON.toSession(claims.JTI)
+	s.gen = uint64(claims.Gen)
+	return s, reg, nil
 }

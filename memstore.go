@@ -160,7 +160,8 @@ func (m *MemoryStore) Get(ctx context.Context, userID, id string) (SessionRecord
 	return e.rec, true, nil
 }
 
-// Touch sets the last-seen time and expiry of a live record.
+// Touch sets the last-seen time and expiry of a live record and raises its
+// generation and grace period.
 func (m *MemoryStore) Touch(ctx context.Context, rec SessionRecord) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -177,6 +178,8 @@ func (m *MemoryStore) Touch(ctx context.Context, rec SessionRecord) error {
 		return nil
 	}
 	e.rec.LastSeen, e.rec.ExpiresAt = rec.LastSeen, rec.ExpiresAt
+	e.rec.Generation = max(e.rec.Generation, rec.Generation)
+	e.rec.GraceUntil = later(e.rec.GraceUntil, rec.GraceUntil)
 	heap.Fix(&m.heap, e.index)
 	return nil
 }

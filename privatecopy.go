@@ -25,11 +25,12 @@ const (
 )
 
 // sessionFields are the fields of Session that a value copy handles: the
-// strings are checked, the times kept (as cloneSession keeps them), Data
-// and Flash taken only when empty. A Session with other fields is copied
+// strings are checked, the times and the generation kept (as cloneSession
+// keeps them), Data and Flash taken only when empty, the privilege mark
+// dropped. A Session with other fields is copied
 // through JSON until this list and privateCopy learn them
 // (TestPrivateCopyKinds fails meanwhile).
-var sessionFields = []string{"ID", "User", "AccessToken", "RefreshToken", "ExpiresAt", "CreatedAt", "LastActivity", "Data", "Flash", "Transient"}
+var sessionFields = []string{"ID", "User", "AccessToken", "RefreshToken", "ExpiresAt", "CreatedAt", "LastActivity", "Data", "Flash", "Transient", "gen", "privileged"}
 
 // copyKindOf decides how sessions with user type U are copied.
 func copyKindOf[U any]() copyKind {
@@ -110,6 +111,7 @@ func hasCustomJSON(t reflect.Type) bool {
 // may re-spell).
 func privateCopy[U any](kind copyKind, s *Session[U]) (Session[U], bool) {
 	c := *s
+	c.privileged = false // as cloneSession: gen is kept, the mark is not
 	if kind == copyJSON || len(s.Data) > 0 || len(s.Flash) > 0 ||
 		!utf8.ValidString(s.AccessToken) || !utf8.ValidString(s.RefreshToken) {
 		return c, false

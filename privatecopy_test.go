@@ -96,7 +96,9 @@ func checkPrivateCopy[U any](t *testing.T, name string, s Session[U], wantOK boo
 
 func TestPrivateCopyMatchesJSON(t *testing.T) {
 	now := time.UnixMilli(time.Now().UnixMilli())
-	base := Session[User]{ID: "sid", AccessToken: "at", RefreshToken: "rt", ExpiresAt: now.Add(time.Hour), CreatedAt: now, LastActivity: now}
+	// A generation and a privilege mark too: the copy keeps the one and
+	// drops the other, as cloneSession does.
+	base := Session[User]{ID: "sid", AccessToken: "at", RefreshToken: "rt", ExpiresAt: now.Add(time.Hour), CreatedAt: now, LastActivity: now, gen: 7, privileged: true}
 	with := func(u User) Session[User] { s := base; s.User = u; return s }
 	users := []struct {
 		name string

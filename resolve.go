@@ -278,7 +278,7 @@ func (r *resolved[U]) api() error {
 }
 
 // store: a user type with a UserID method and the default format when
-// Store is set, TouchAfter and StoreTimeout.
+// Store is set, TouchAfter, StoreTimeout and GenerationGrace.
 func (r *resolved[U]) store() error {
 	c := &r.cfg
 	if c.Store != nil && c.Format != FormatDefault {
@@ -301,6 +301,9 @@ func (r *resolved[U]) store() error {
 	}
 	if c.StoreTimeout < 0 {
 		return configError("StoreTimeout", "must not be negative, got %v", c.StoreTimeout)
+	}
+	if c.GenerationGrace == 0 {
+		c.GenerationGrace = DefaultGenerationGrace // a negative one stays: none
 	}
 	return nil
 }

@@ -156,29 +156,92 @@ func TestRevocationsBackoff(t *testing.T) {
 	}
 }
 
-// TestRevocationsBounded: at most maxPending are kept; past it the one
-// that would expire soonest goes; once a revocation is moot (every session
-// it covers has expired), it is dropped and the goroutine ends.
+// TestRevocationsBounded: at most maxPending are kept, and none is ever
+// dropped to make room for another user's: past the bound, a user's own
+// single revocations collapse into one of all their sessions (theirs, or
+// else those of the user with the most), and when every user has just
+// one, the new one is refused (and reported). Once a revocation is moot
+// (every session it covers has expired), it is dropped and the goroutine
+// ends.
+//
+// It used to drop the revocation expiring soonest: other users' logouts
+// during an outage pushed a victim's out (TestPendingRevocationNotPushedOutByOtherUsers).
 func TestRevocationsBounded(t *testing.T) {
 	q, st, clk := newTestRevocations(t)
 	st.down.Store(true)
 	now := clk.now()
-	for i := range maxPending + 5 {
+	for i := range maxPending {
 		// u0 … u4 expire first.
-		q.addSession(fmt.Sprint("u", i), "x", now.Add(time.Hour+time.Duration(i)*time.Millisecond))
+		if err := q.addSession(fmt.Sprint("u", i), "x", now.Add(time.Hour+time.Duration(i)*time.Millisecond)); err != nil {
+			t.Fatalf("addSession %d: %v", i, err)
+		}
+	}
+	// Full of one revocation per user: a new user's is refused.
+	if err := q.addSession("newcomer", "x", now.Add(2*time.Hour)); !errors.Is(err, errPendingFull) {
+		t.Errorf("a new user's revocation with the queue full: got %v, want errPendingFull", err)
+	}
+	if err := q.addUser("newcomer", now, now.Add(2*time.Hour)); !errors.Is(err, errPendingFull) {
+		t.Errorf("a new user's log out everywhere with the queue full: got %v, want errPendingFull", err)
 	}
 	if got := q.len(); got != maxPending {
 		t.Errorf("pending: got %d, want the bound %d", got, maxPending)
 	}
 	for i := range 5 {
-		if q.revoked(fmt.Sprint("u", i), "x", now) {
-			t.Errorf("u%d: the revocation expiring soonest was kept, want dropped", i)
+		if !q.revoked(fmt.Sprint("u", i), "x", now) {
+			t.Errorf("u%d: the revocation expiring soonest was dropped, want kept", i)
 		}
 	}
-	if !q.revoked(fmt.Sprint("u", maxPending+4), "x", now) {
-		t.Errorf("the newest revocation was dropped")
+	if q.revoked("newcomer", "x", now) {
+		t.Errorf("newcomer: refused, yet reported as pending")
 	}
-	clk.add(2 * time.Hour)
+	// A user who has one pending gets their next ones folded into a
+	// revocation of all their sessions so far: no one else's moves.
+	if err := q.addSession("u7", "y", now.Add(time.Hour)); err != nil {
+		t.Errorf("a second revocation of a user with one pending: got %v, want it folded", err)
+	}
+	if !q.revoked("u7", "x", now) || !q.revoked("u7", "y", now.Add(-time.Second)) || !q.revoked("u7", "z", now) {
+		t.Errorf("u7: want every session signed in so far revoked")
+	}
+	if got := q.len(); got != maxPending {
+		t.Errorf("pending after folding: got %d, want %d", got, maxPending)
+	}
+	// With a user holding several, a newcomer gets room: that user's
+	// collapse makes it.
+	q.mu.Lock()
+	for _, u := range []string{"u9", "u10", "u11"} {
+		q.removeLocked(q.items[pendingKey{u, "x"}])
+	}
+	q.mu.Unlock()
+	for _, id := range []string{"a", "b"} {
+		if err := q.addSession("u8", id, now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := q.addSession("filler", "x", now.Add(time.Hour)); err != nil || q.len() != maxPending {
+		t.Fatalf("filling the queue again: got %v with %d pending", err, q.len())
+	}
+	if err := q.addSession("newcomer", "x", now.Add(2*time.Hour)); err != nil {
+		t.Errorf("a newcomer with a user holding three: got %v, want room made", err)
+	}
+	if got, want := q.len(), maxPending-1; got != want {
+		t.Errorf("pending after u8's collapse and the newcomer: got %d, want %d", got, want)
+	}
+	if !q.revoked("newcomer", "x", now) || !q.revoked("u8", "a", now) || !q.revoked("u8", "other", now) {
+		t.Errorf("after making room: got newcomer=%v u8/a=%v u8/other=%v, want all revoked",
+			q.revoked("newcomer", "x", now), q.revoked("u8", "a", now), q.revoked("u8", "other", now))
+	}
+	if q.revoked("u8", "later", now.Add(time.Minute)) {
+		t.Errorf("u8's collapse covers a session signed in after it")
+	}
+	for i := range 5 {
+		if !q.revoked(fmt.Sprint("u", i), "x", now) {
+			t.Errorf("u%d: dropped to make room", i)
+		}
+	}
+	if got := q.len(); got > maxPending {
+		t.Errorf("pending: got %d, want at most %d", got, maxPending)
+	}
+	clk.add(3 * time.Hour)
 	q.kick()
 	waitIdle(t, q)
 }

@@ -3,9 +3,12 @@ package authsession_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,7 +97,10 @@ func TestPendingRevokeUserSessions(t *testing.T) {
 	if recs, _ := f.auth.ListUserSessions(ctx, "u_1"); len(recs) != 0 {
 		t.Errorf("ListUserSessions while the revocation is pending: got %d, want 0", len(recs))
 	}
-	f.clk.Add(time.Second)
+	// Past Leeway: a sign-in less than that after a pending log out
+	// everywhere is ended too (the allowance for clock skew, see
+	// TestPendingRevokeUserSessionsClockSkew).
+	f.clk.Add(authsession.DefaultLeeway + time.Second)
 	_, fresh := f.login(t, "u_1", nil, "tablet")
 	waitFor(t, "the revocation to land", func() bool {
 		recs, _ := f.store.Store.ListUser(ctx, "u_1")
@@ -143,4 +149,242 @@ func TestPendingRevokeUserSession(t *testing.T) {
 	if _, ok := f.get(victim); !ok {
 		t.Errorf("another user's session was revoked through a pending revocation")
 	}
+}
+
+// TestPendingRevokeUserSessionsClockSkew: a pending "log out everywhere"
+// covers the sessions signed in before it on another instance whose clock
+// runs ahead (by less than Leeway): clock skew never spares them. It used
+// to compare their creation time with the clock of the instance that
+// took the logout alone.
+func TestPendingRevokeUserSessionsClockSkew(t *testing.T) {
+	f := newStoreFixture(t, nil)
+	ctx := context.Background()
+	cfg := f.auth.Config
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	cfg.Now = func() time.Time { return f.clk.Now().Add(3 * time.Second) } // runs ahead
+	ahead := buildAuth(t, cfg)
+	w := httptest.NewRecorder()
+	s, err := ahead.CreateSession(w, httptest.NewRequest("POST", "/login", nil), authsession.User{ID: "u_1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.store.down.Store(true)
+	if _, err := f.auth.RevokeUserSessions(ctx, "u_1"); !errors.Is(err, authsession.ErrStore) {
+		t.Fatalf("RevokeUserSessions with the store down: got %v, want ErrStore", err)
+	}
+	f.store.down.Store(false)
+	waitFor(t, "the revocation to land", func() bool {
+		_, found, _ := f.store.Store.Get(ctx, "u_1", s.ID)
+		return !found
+	})
+	if _, ok := ahead.GetSession(requestWith(w.Result().Cookies())); ok {
+		t.Errorf("a session signed in before the log out everywhere, on an instance whose clock runs ahead: got live, want revoked")
+	}
+}
+
+// TestPendingRevokeUserSessionManyIDs pins what many device revocations
+// of one user during an outage do (documented in the README): past 32
+// they become one revocation of every session the user signed in so far,
+// however made up the ids. It ends that user's sessions, never another's.
+func TestPendingRevokeUserSessionManyIDs(t *testing.T) {
+	f := newStoreFixture(t, nil)
+	ctx := context.Background()
+	_, mine := f.login(t, "u_1", nil, "phone")
+	_, victim := f.login(t, "victim", nil, "A")
+	f.store.down.Store(true)
+	for i := range 33 {
+		if err := f.auth.RevokeUserSession(ctx, "u_1", fmt.Sprintf("made-up-%d", i)); !errors.Is(err, authsession.ErrStore) {
+			t.Fatalf("RevokeUserSession with the store down: got %v, want ErrStore", err)
+		}
+	}
+	f.store.down.Store(false)
+	waitFor(t, "the revocation to land", func() bool {
+		recs, _ := f.store.Store.ListUser(ctx, "u_1")
+		return len(recs) == 0
+	})
+	if _, ok := f.get(mine); ok {
+		t.Errorf("the user's own session: got live, want ended by the collapsed revocation")
+	}
+	if _, ok := f.get(victim); !ok {
+		t.Errorf("another user's session got lost")
+	}
+}
+
+// TestPendingRevocationNotPushedOutByOtherUsers is the reviewer's
+// scenario: 320 accounts log out 32 times each while the store is down,
+// more than the 10,000 pending revocations an instance keeps. It used to
+// drop the revocation expiring soonest, the victim's (signed in first), so
+// the victim's copied cookie worked again once the store was back. Now
+// the flooding accounts' revocations collapse into revocations of all
+// their own sessions and the victim's lands.
+func TestPendingRevocationNotPushedOutByOtherUsers(t *testing.T) {
+	f := newStoreFixture(t, func(c *authsession.Config[authsession.User]) {
+		c.Logger = slog.New(slog.DiscardHandler)
+	})
+	ctx := context.Background()
+	s, victim := f.login(t, "victim", nil, "A")
+	const accounts, per = 320, 32
+	var flood [][]*http.Cookie
+	for a := range accounts {
+		for range per {
+			f.clk.Add(time.Millisecond) // the victim's expires first
+			_, c := f.login(t, fmt.Sprintf("attacker-%d", a), nil, "A")
+			flood = append(flood, c)
+		}
+	}
+	f.store.down.Store(true)
+	if err := f.auth.DeleteSession(httptest.NewRecorder(), requestWith(victim)); !errors.Is(err, authsession.ErrStore) {
+		t.Fatalf("the victim's logout during the outage: got %v, want ErrStore", err)
+	}
+	for _, c := range flood {
+		f.auth.DeleteSession(httptest.NewRecorder(), requestWith(c))
+	}
+	if _, ok := f.get(victim); ok {
+		t.Errorf("store down, after the flood: the victim's copied cookie got a session, want its pending revocation to refuse it")
+	}
+	f.store.down.Store(false)
+	waitFor(t, "the victim's revocation to land", func() bool {
+		_, found, _ := f.store.Store.Get(ctx, "victim", s.ID)
+		return !found
+	})
+	if _, ok := f.get(victim); ok {
+		t.Errorf("store back: the victim's copied cookie got a session, want none")
+	}
+	waitFor(t, "the flooding accounts' revocations to land", func() bool {
+		for a := range accounts {
+			if recs, _ := f.store.Store.ListUser(ctx, fmt.Sprintf("attacker-%d", a)); len(recs) != 0 {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// retriers counts the goroutines retrying pending revocations, of every
+// AuthSession in the process.
+func retriers() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return strings.Count(string(buf[:n]), "created by github.com/authsession/authsession.(*revocations).putLocked")
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+// quietRetriers waits until no retrying goroutine of an earlier test is
+// left (their AuthSessions are unreachable or their revocations landed)
+// and returns how many there are: 0.
+func quietRetriers(t *testing.T) int {
+	t.Helper()
+	waitFor(t, "the retrying goroutines of earlier tests to end", func() bool {
+		runtime.GC()
+		return retriers() == 0
+	})
+	return 0
+}
+
+// pendingFixture is a fixture whose store is down, with a logout pending
+// (the session's id, and the copied cookie).
+func pendingFixture(t *testing.T) (*storeFixture, authsession.Session[authsession.User], []*http.Cookie) {
+	t.Helper()
+	f := newStoreFixture(t, func(c *authsession.Config[authsession.User]) { c.Logger = slog.New(slog.DiscardHandler) })
+	s, cookies := f.login(t, "u_1", nil, "A")
+	f.store.down.Store(true)
+	if err := f.auth.DeleteSession(httptest.NewRecorder(), requestWith(cookies)); !errors.Is(err, authsession.ErrStore) {
+		t.Fatalf("DeleteSession with the store down: got %v, want ErrStore", err)
+	}
+	return f, s, cookies
+}
+
+// TestCloseEndsRetrier: Close ends the goroutine that retries pending
+// revocations, making one last attempt: with the store still down it
+// abandons them (ErrStore), with the store back they land. It is
+// idempotent, and afterwards the AuthSession works but starts no
+// goroutine: a failed revocation is still refused here, not retried. The
+// reviewer found the goroutine outliving its AuthSession (there was no
+// Close) for up to MaxLifetime.
+func TestCloseEndsRetrier(t *testing.T) {
+	ctx := context.Background()
+	before := quietRetriers(t)
+	var fixtures []*storeFixture
+	for range 20 {
+		f, _, _ := pendingFixture(t)
+		fixtures = append(fixtures, f)
+	}
+	if got := retriers() - before; got != 20 {
+		t.Fatalf("retrying goroutines with 20 revocations pending: got %d, want 20", got)
+	}
+	for i, f := range fixtures {
+		cctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+		if err := f.auth.Close(cctx); !errors.Is(err, authsession.ErrStore) {
+			t.Errorf("Close %d with the store down: got %v, want ErrStore (abandoned)", i, err)
+		}
+		cancel()
+		if err := f.auth.Close(ctx); err != nil {
+			t.Errorf("Close %d again: got %v, want nil", i, err)
+		}
+	}
+	// Close waited for each to finish; give them the moment to exit.
+	waitFor(t, "the retrying goroutines to exit after Close", func() bool { return retriers() <= before })
+
+	t.Run("flush", func(t *testing.T) {
+		f, s, cookies := pendingFixture(t)
+		f.store.down.Store(false)
+		if err := f.auth.Close(ctx); err != nil {
+			t.Errorf("Close with the store back: got %v, want nil (the revocation landed)", err)
+		}
+		if _, found, _ := f.store.Store.Get(ctx, "u_1", s.ID); found {
+			t.Errorf("Close with the store back: the store still holds the session")
+		}
+		if _, ok := f.get(cookies); ok {
+			t.Errorf("after Close: the logged-out cookie got a session")
+		}
+	})
+	t.Run("after close", func(t *testing.T) {
+		f := newStoreFixture(t, func(c *authsession.Config[authsession.User]) { c.Logger = slog.New(slog.DiscardHandler) })
+		if err := f.auth.Close(ctx); err != nil {
+			t.Fatalf("Close with nothing pending: got %v, want nil", err)
+		}
+		base := retriers()
+		_, cookies := f.login(t, "u_1", nil, "A")
+		if _, ok := f.get(cookies); !ok {
+			t.Fatalf("sign-in after Close: got no session")
+		}
+		f.store.down.Store(true)
+		if err := f.auth.DeleteSession(httptest.NewRecorder(), requestWith(cookies)); !errors.Is(err, authsession.ErrStore) {
+			t.Errorf("DeleteSession after Close with the store down: got %v, want ErrStore", err)
+		}
+		f.store.down.Store(false)
+		if _, ok := f.get(cookies); ok {
+			t.Errorf("after Close: a revocation that failed is no longer refused here")
+		}
+		if got := retriers() - base; got != 0 {
+			t.Errorf("after Close: a failed revocation started %d retrying goroutines, want 0", got)
+		}
+	})
+}
+
+// TestDroppedAuthSessionEndsRetrier is the reviewer's scenario: AuthSessions
+// dropped without Close (a configuration reload) while a revocation is
+// pending. Their retrying goroutines end once the garbage collector finds
+// them unreachable.
+func TestDroppedAuthSessionEndsRetrier(t *testing.T) {
+	before := quietRetriers(t)
+	func() {
+		var kept []*authsession.AuthSession[authsession.User]
+		for range 20 {
+			f, _, _ := pendingFixture(t)
+			kept = append(kept, f.auth)
+		}
+		if got := retriers() - before; got != 20 {
+			t.Fatalf("retrying goroutines with 20 revocations pending: got %d, want 20", got)
+		}
+		runtime.KeepAlive(kept)
+	}()
+	waitFor(t, "the retrying goroutines of dropped AuthSessions to end", func() bool {
+		runtime.GC()
+		return retriers() <= before
+	})
 }

@@ -219,6 +219,12 @@ type Session[U any] struct {
 	// [WithRememberMe]). The token still expires at ExpiresAt. Refreshes
 	// and updates keep it.
 	Transient bool
+
+	// gen is the session's generation (the token's "gen" claim, with a
+	// store; see generations.go), privileged the mark of
+	// MarkPrivilegeChange.
+	gen        uint64
+	privileged bool
 }
 
 // sessionJSON is the wire form of Session.
@@ -364,5 +370,6 @@ func cloneSession[U any](s Session[U]) (Session[U], error) {
 		return Session[U]{}, fmt.Errorf("authsession: copying session: %w", err)
 	}
 	c.ID, c.ExpiresAt, c.CreatedAt, c.LastActivity = s.ID, s.ExpiresAt, s.CreatedAt, s.LastActivity
+	c.gen = s.gen
 	return c, nil
 }

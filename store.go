@@ -45,10 +45,12 @@ type Store interface {
 	Get(ctx context.Context, userID, id string) (rec SessionRecord, found bool, err error)
 
 	// Touch writes rec's LastSeen and ExpiresAt to the live record
-	// rec.ID of rec.UserID and keeps its other fields. It does nothing,
-	// without error, when that record is not live: a touch never brings a
-	// revoked session back. A rec.ExpiresAt that is not in the future
-	// revokes the record.
+	// rec.ID of rec.UserID, raises its Generation and GraceUntil to rec's
+	// where rec's are higher (never lowering either: of two touches racing
+	// each other, the higher generation stays), and keeps its other
+	// fields. It does nothing, without error, when that record is not
+	// live: a touch never brings a revoked session back. A rec.ExpiresAt
+	// that is not in the future revokes the record.
 	Touch(ctx context.Context, rec SessionRecord) error
 
 	// Revoke ends one session of the user. Revoking an unknown id is not
@@ -90,6 +92,22 @@ type SessionRecord struct {
 	// [MaxClientLength] bytes. It is for display only; the client chooses
 	// it, so never trust it.
 	Client string `json:"client"`
+
+	// Generation is the session's generation: 1 at sign-in, raised each
+	// time the session is re-issued with changed contents (an update, an
+	// OnRefresh that changed it). Its tokens carry the generation they
+	// were issued at; a token of an older generation is "no session",
+	// apart from the generation just before, until GraceUntil. Create
+	// stores it, Get and ListUser return it, Touch only ever raises it.
+	// 0 means the record has none (a store that does not keep it, or a
+	// record written before generations): then every token of the session
+	// is accepted, whatever its generation.
+	Generation uint64 `json:"generation,omitempty"`
+	// GraceUntil is until when tokens of Generation-1 are still accepted
+	// (Config.GenerationGrace after the change that raised the
+	// generation), for requests already in flight when it happened. Touch
+	// only ever raises it.
+	GraceUntil time.Time `json:"graceUntil,omitzero"`
 }
 
 // MaxClientLength is the longest SessionRecord.Client, in bytes.

@@ -131,6 +131,10 @@ func (e *engine[U]) checkStore(ctx context.Context, s *Session[U]) bool {
 		return false
 	}
 	now := e.nowMilli()
+	if reason := e.supersededReason(s, &rec, now); reason != "" {
+		e.log.LogAttrs(ctx, slog.LevelDebug, "authsession: rejected session cookie", slog.String("reason", reason))
+		return false
+	}
 	if now.Sub(rec.LastSeen) >= e.cfg.TouchAfter {
 		rec.LastSeen = now
 		rec.ExpiresAt = later(rec.ExpiresAt, s.ExpiresAt)
@@ -144,6 +148,16 @@ func (e *engine[U]) checkStore(ctx context.Context, s *Session[U]) bool {
 // recordStore records a new session, first revoking the session the
 // request already carries (a sign-in replaces it: no session fixation).
 func (e *engine[U]) recordStore(ctx context.Context, r *http.Request, s *Session[U]) error {
+	old, ok := e.carriedSession(r)
+	if !ok {
+		return e.replaceStore(ctx, r, nil, s)
+	}
+	return e.replaceStore(ctx, r, &old, s)
+}
+
+// replaceStore records s, a new session, after revoking old (if not nil,
+// and not s).
+func (e *engine[U]) replaceStore(ctx context.Context, r *http.Request, old, s *Session[U]) error {
 	st := e.cfg.Store
 	if st == nil {
 		return nil
@@ -154,8 +168,8 @@ func (e *engine[U]) recordStore(ctx context.Context, r *http.Request, s *Session
 	}
 	ctx, cancel := e.storeCtx(ctx)
 	defer cancel()
-	if old, ok := e.carriedSession(r); ok && old.ID != s.ID {
-		if err := e.revokeSession(ctx, &old); err != nil {
+	if old != nil && old.ID != s.ID {
+		if err := e.revokeSession(ctx, old); err != nil {
 			return fmt.Errorf("%w (previous session)", err)
 		}
 	}
@@ -167,6 +181,7 @@ func (e *engine[U]) recordStore(ctx context.Context, r *http.Request, s *Session
 		ExpiresAt: s.ExpiresAt,
 		Client:    describeClient(r),
 	}
+	rec.Generation = s.gen
 	if err := st.Create(ctx, rec); err != nil {
 		return fmt.Errorf("%w: recording the session: %w", ErrStore, err)
 	}
@@ -206,10 +221,19 @@ func (e *engine[U]) revokeSession(ctx context.Context, s *Session[U]) error {
 	ctx, cancel := e.storeCtx(ctx)
 	defer cancel()
 	if err := revokeChecked(ctx, e.cfg.Store, uid, s.ID); err != nil {
-		e.revs.addSession(uid, s.ID, e.revokedUntil(s.CreatedAt))
-		return fmt.Errorf("%w: revoking the session (retrying in the background): %w", ErrStore, err)
+		return pendingError("revoking the session", err, e.revs.addSession(uid, s.ID, e.revokedUntil(s.CreatedAt)))
 	}
 	return nil
+}
+
+// pendingError is the error of a revocation that failed with err and was
+// handed to the pending revocations, which kept it for retrying (keep is
+// nil) or could not (keep says why).
+func pendingError(what string, err, keep error) error {
+	if keep != nil {
+		return fmt.Errorf("%w: %s: %w; %w", ErrStore, what, err, keep)
+	}
+	return fmt.Errorf("%w: %s (retrying in the background): %w", ErrStore, what, err)
 }
 
 func (e *engine[U]) revokeUserSessions(ctx context.Context, userID string) (int, error) {
@@ -227,8 +251,11 @@ func (e *engine[U]) revokeUserSessions(ctx context.Context, userID string) (int,
 		err = revokeBefore(sctx, e.cfg.Store, userID, before) // reads back
 	}
 	if err != nil {
-		e.revs.addUser(userID, before, e.revokedUntil(before))
-		return n, fmt.Errorf("%w: revoking the user's sessions (retrying in the background): %w", ErrStore, err)
+		// Other instances stamp sessions with their own clocks: sessions
+		// signed in up to Leeway after this instance's now are covered
+		// too, so that clock skew never spares a session signed in before.
+		keep := e.revs.addUser(userID, before.Add(e.cfg.Leeway), e.revokedUntil(before))
+		return n, pendingError("revoking the user's sessions", err, keep)
 	}
 	if hook := e.cfg.Events.RevokeAll; hook != nil {
 		e.emit(ctx, "RevokeAll", func() error { return hook(ctx, userID, n) })
@@ -247,14 +274,12 @@ func (e *engine[U]) revokeUserSession(ctx context.Context, userID, sessionID str
 	case err != nil:
 		// Unknown whether it is live: revoke it anyway. The store keys
 		// sessions by user, so this can only end one of userID's own.
-		e.revs.addSession(userID, sessionID, e.revokedUntil(e.now()))
-		return fmt.Errorf("%w: looking up the session (revoking it in the background): %w", ErrStore, err)
+		return pendingError("looking up the session to revoke", err, e.revs.addSession(userID, sessionID, e.revokedUntil(e.now())))
 	case !found:
 		return ErrNoSession
 	}
 	if err := revokeChecked(sctx, e.cfg.Store, userID, sessionID); err != nil {
-		e.revs.addSession(userID, sessionID, e.revokedUntil(e.now()))
-		return fmt.Errorf("%w: revoking the session (retrying in the background): %w", ErrStore, err)
+		return pendingError("revoking the session", err, e.revs.addSession(userID, sessionID, e.revokedUntil(e.now())))
 	}
 	if hook := e.cfg.Events.Revoke; hook != nil {
 		e.emit(ctx, "Revoke", func() error { return hook(ctx, userID, sessionID) })

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/authsession/authsession"
 	"github.com/authsession/authsession/redisstore"
@@ -196,5 +197,87 @@ func testConcurrentInstances(t *testing.T, kind string) {
 	}
 	if recs, _ := apps[0].auth.ListUserSessions(ctx, "racer"); len(recs) != 0 {
 		t.Errorf("racer: got %d live sessions after the last log out everywhere, want 0", len(recs))
+	}
+}
+
+// TestTwoInstancesShareGenerations: a role change on one instance makes
+// the cookie captured before it "no session" on the other once
+// GenerationGrace has passed (at once for a privilege change), on one Redis
+// and on a cluster; and a record written before generations (no "g"
+// field) accepts its tokens until the session changes.
+func TestTwoInstancesShareGenerations(t *testing.T) {
+	for _, kind := range kinds {
+		t.Run(kind, func(t *testing.T) {
+			connect(t, kind)
+			pfx := prefix(t)
+			var mu sync.Mutex
+			now := time.Now()
+			clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+			newInstance := func() *app {
+				return newApp(t, connect(t, kind), pfx, func(c *authsession.Config[authsession.User], _ *redisstore.Options) { c.Now = clock })
+			}
+			one, two := newInstance(), newInstance()
+			for _, privileged := range []bool{false, true} {
+				captured := one.login(t, "u_1")
+				w := httptest.NewRecorder()
+				_, err := one.auth.UpdateSession(w, request(captured), func(s *authsession.Session[authsession.User]) error {
+					s.User.Extra = map[string]any{"role": "admin"}
+					if privileged {
+						s.MarkPrivilegeChange()
+					}
+					return nil
+				})
+				if err != nil {
+					t.Fatalf("UpdateSession: %v", err)
+				}
+				after := w.Result().Cookies()
+				if got := two.signedIn(captured); got == privileged {
+					t.Errorf("privileged=%v, within the grace: the other instance accepted the captured cookie=%v, want %v", privileged, got, !privileged)
+				}
+				mu.Lock()
+				now = now.Add(authsession.DefaultGenerationGrace)
+				mu.Unlock()
+				if two.signedIn(captured) || !two.signedIn(after) {
+					t.Errorf("privileged=%v, past the grace: the other instance accepted the captured cookie=%v, the new one=%v, want false, true",
+						privileged, two.signedIn(captured), two.signedIn(after))
+				}
+			}
+		})
+	}
+}
+
+// TestLegacyRecordWithoutGeneration: a session recorded before generations
+// (a hash without "g" and "gu") reads back with generation 0 and keeps
+// working; its first change gives it one.
+func TestLegacyRecordWithoutGeneration(t *testing.T) {
+	rdb := redisClient(t)
+	pfx := prefix(t)
+	ctx := context.Background()
+	one := newApp(t, rdb, pfx)
+	cookies := one.login(t, "u_1")
+	s, _ := one.auth.GetSession(request(cookies))
+	key := pfx + "s:{u_1}:" + s.ID
+	if err := rdb.HDel(ctx, key, "g", "gu").Err(); err != nil {
+		t.Fatal(err)
+	}
+	st := redisstore.New(rdb, redisstore.Options{Prefix: pfx})
+	if rec, found, err := st.Get(ctx, "u_1", s.ID); err != nil || !found || rec.Generation != 0 || !rec.GraceUntil.IsZero() {
+		t.Fatalf("a record without generation fields: got %+v, %v, %v, want generation 0", rec, found, err)
+	}
+	if !one.signedIn(cookies) {
+		t.Fatalf("a session recorded without a generation: got none, want accepted")
+	}
+	w := httptest.NewRecorder()
+	if _, err := one.auth.UpdateSession(w, request(cookies), func(s *authsession.Session[authsession.User]) error {
+		s.User.Name = "Bo"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if rec, _, _ := st.Get(ctx, "u_1", s.ID); rec.Generation != 2 {
+		t.Errorf("after a change: got generation %d, want 2 (past the token's 1)", rec.Generation)
+	}
+	if !one.signedIn(w.Result().Cookies()) {
+		t.Errorf("the cookie after the change: got no session")
 	}
 }

@@ -109,6 +109,21 @@ func (s *Store) userKey(userID string) string { return s.prefix + "u:{" + escape
 
 func ms(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 
+// msOrZero is ms, with the zero time (none) as 0.
+func msOrZero(t time.Time) string {
+	if t.IsZero() {
+		return "0"
+	}
+	return ms(t)
+}
+
+// maxGeneration is the highest generation the scripts compare exactly
+// (Lua numbers are doubles); the engine never comes near it.
+const maxGeneration = 1<<53 - 1
+
+// generation is g for the scripts, capped at maxGeneration.
+func generation(g uint64) string { return strconv.FormatUint(min(g, maxGeneration), 10) }
+
 // Create records rec with a TTL ending at rec.ExpiresAt, ending the user's
 // sessions that expire soonest past MaxSessionsPerUser.
 func (s *Store) Create(ctx context.Context, rec authsession.SessionRecord) error {
@@ -119,7 +134,7 @@ func (s *Store) Create(ctx context.Context, rec authsession.SessionRecord) error
 	}
 	err := createScript.Run(ctx, s.rdb, []string{s.sessionKey(rec.UserID, rec.ID), s.userKey(rec.UserID)},
 		rec.UserID, ms(rec.CreatedAt), ms(rec.LastSeen), ms(rec.ExpiresAt), rec.Client,
-		ttl, rec.ID, ms(now), s.cap, s.sessionPrefix(rec.UserID)).Err()
+		ttl, rec.ID, ms(now), s.cap, s.sessionPrefix(rec.UserID), generation(rec.Generation), msOrZero(rec.GraceUntil)).Err()
 	if err != nil {
 		return fmt.Errorf("redisstore: create: %w", err)
 	}
@@ -160,18 +175,34 @@ func decode(id string, m map[string]string) (authsession.SessionRecord, error) {
 	if rec.UserID == "" {
 		return authsession.SessionRecord{}, fmt.Errorf("%w: no user id", ErrCorrupt)
 	}
+	// A record written before generations has neither field: 0, none.
+	if g := m["g"]; g != "" {
+		v, err := strconv.ParseUint(g, 10, 64)
+		if err != nil {
+			return authsession.SessionRecord{}, fmt.Errorf("%w: field %q", ErrCorrupt, "g")
+		}
+		rec.Generation = v
+	}
+	if gu := m["gu"]; gu != "" && gu != "0" {
+		v, err := strconv.ParseInt(gu, 10, 64)
+		if err != nil {
+			return authsession.SessionRecord{}, fmt.Errorf("%w: field %q", ErrCorrupt, "gu")
+		}
+		rec.GraceUntil = time.UnixMilli(v)
+	}
 	return rec, nil
 }
 
 // Touch writes rec.LastSeen and rec.ExpiresAt (and so the TTL) to the live
-// session rec.ID of rec.UserID.
+// session rec.ID of rec.UserID, and raises its generation and grace end to
+// rec's where they are higher, in one script.
 func (s *Store) Touch(ctx context.Context, rec authsession.SessionRecord) error {
 	ttl := rec.ExpiresAt.Sub(s.now()).Milliseconds()
 	if ttl <= 0 {
 		return s.Revoke(ctx, rec.UserID, rec.ID)
 	}
 	err := touchScript.Run(ctx, s.rdb, []string{s.sessionKey(rec.UserID, rec.ID), s.userKey(rec.UserID)},
-		rec.UserID, ms(rec.LastSeen), ms(rec.ExpiresAt), ttl, rec.ID).Err()
+		rec.UserID, ms(rec.LastSeen), ms(rec.ExpiresAt), ttl, rec.ID, generation(rec.Generation), msOrZero(rec.GraceUntil)).Err()
 	if err != nil {
 		return fmt.Errorf("redisstore: touch: %w", err)
 	}

@@ -12,7 +12,8 @@ import "github.com/redis/go-redis/v9"
 //
 // KEYS: session key, user key.
 // ARGV: 1 userID, 2 createdMs, 3 lastSeenMs, 4 expiresMs, 5 client,
-// 6 ttlMs, 7 id, 8 nowMs, 9 cap, 10 session-key prefix of the user.
+// 6 ttlMs, 7 id, 8 nowMs, 9 cap, 10 session-key prefix of the user,
+// 11 generation, 12 graceUntilMs.
 //
 // It drops expired ids from the user's index, writes the session hash and
 // its index entry, then, while the user has more than cap sessions, ends
@@ -22,7 +23,7 @@ import "github.com/redis/go-redis/v9"
 var createScript = redis.NewScript(`
 redis.call("ZREMRANGEBYSCORE", KEYS[2], "-inf", ARGV[8])
 redis.call("DEL", KEYS[1])
-redis.call("HSET", KEYS[1], "uid", ARGV[1], "c", ARGV[2], "ls", ARGV[3], "exp", ARGV[4], "cl", ARGV[5])
+redis.call("HSET", KEYS[1], "uid", ARGV[1], "c", ARGV[2], "ls", ARGV[3], "exp", ARGV[4], "cl", ARGV[5], "g", ARGV[11], "gu", ARGV[12])
 redis.call("PEXPIRE", KEYS[1], ARGV[6])
 redis.call("ZADD", KEYS[2], ARGV[4], ARGV[7])
 local over = redis.call("ZCARD", KEYS[2]) - tonumber(ARGV[9])
@@ -44,14 +45,21 @@ return ended
 `)
 
 // touchScript writes the last-seen time and expiry of a live session of
-// the user; it does nothing when the session is gone, so a touch racing a
-// revocation never brings the session back.
+// the user and raises its generation and grace end ("g", "gu": a missing
+// field is 0) to those given where they are higher; it does nothing when
+// the session is gone, so a touch racing a revocation never brings the
+// session back, and of touches racing each other the highest generation
+// stays. Generations stay below 2^53, where Lua's numbers are exact.
 //
 // KEYS: session key, user key.
-// ARGV: 1 userID, 2 lastSeenMs, 3 expiresMs, 4 ttlMs, 5 id.
+// ARGV: 1 userID, 2 lastSeenMs, 3 expiresMs, 4 ttlMs, 5 id, 6 generation,
+// 7 graceUntilMs.
 var touchScript = redis.NewScript(`
 if redis.call("HGET", KEYS[1], "uid") ~= ARGV[1] then return 0 end
 redis.call("HSET", KEYS[1], "ls", ARGV[2], "exp", ARGV[3])
+local cur = redis.call("HMGET", KEYS[1], "g", "gu")
+if tonumber(ARGV[6]) > (tonumber(cur[1]) or 0) then redis.call("HSET", KEYS[1], "g", ARGV[6]) end
+if tonumber(ARGV[7]) > (tonumber(cur[2]) or 0) then redis.call("HSET", KEYS[1], "gu", ARGV[7]) end
 redis.call("PEXPIRE", KEYS[1], ARGV[4])
 redis.call("ZADD", KEYS[2], ARGV[3], ARGV[5])
 if redis.call("PTTL", KEYS[2]) < tonumber(ARGV[4]) then

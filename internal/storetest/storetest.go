@@ -73,6 +73,8 @@ func Run(t *testing.T, newStore Factory) {
 		{"RevokeUserRacesCreate", 0, testRevokeUserRacesCreate},
 		{"HostileIDs", 0, testHostileIDs},
 		{"Concurrent", 100, testConcurrent},
+		{"Generation", 0, testGeneration},
+		{"GenerationRaces", 0, testGenerationRaces},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -138,7 +140,8 @@ func ids(recs []authsession.SessionRecord) []string {
 
 func sameRecord(a, b authsession.SessionRecord) bool {
 	return a.ID == b.ID && a.UserID == b.UserID && a.Client == b.Client &&
-		a.CreatedAt.Equal(b.CreatedAt) && a.LastSeen.Equal(b.LastSeen) && a.ExpiresAt.Equal(b.ExpiresAt)
+		a.CreatedAt.Equal(b.CreatedAt) && a.LastSeen.Equal(b.LastSeen) && a.ExpiresAt.Equal(b.ExpiresAt) &&
+		a.Generation == b.Generation && a.GraceUntil.Equal(b.GraceUntil)
 }
 
 func testCreateGet(t *testing.T, s authsession.Store, clk *Clock) {
@@ -565,5 +568,146 @@ func testConcurrent(t *testing.T, s authsession.Store, clk *Clock) {
 	n1, err1 := s.RevokeUser(ctx, "u1")
 	if n0+n1 != want || err0 != nil || err1 != nil {
 		t.Errorf("RevokeUser total: got %d (%v, %v), want %d", n0+n1, err0, err1, want)
+	}
+}
+
+// get returns the live record of user's session id.
+func get(t *testing.T, s authsession.Store, user, id string) authsession.SessionRecord {
+	t.Helper()
+	rec, found, err := s.Get(context.Background(), user, id)
+	if err != nil || !found {
+		t.Fatalf("Get(%q): got found=%v err=%v, want live", id, found, err)
+	}
+	return rec
+}
+
+// testGeneration: Create stores a record's generation and grace, Get and
+// ListUser return them, Touch raises each and never lowers either, and a
+// touch that carries none (the store check's, a refresh's) keeps them.
+func testGeneration(t *testing.T, s authsession.Store, clk *Clock) {
+	ctx := context.Background()
+	now := clk.Now()
+	legacy := Record("legacy", "u_1", now, time.Hour)
+	create(t, s, legacy)
+	if got := get(t, s, "u_1", "legacy"); got.Generation != 0 || !got.GraceUntil.IsZero() {
+		t.Errorf("a record created without a generation: got %d, %v, want 0 and none", got.Generation, got.GraceUntil)
+	}
+	rec := Record("a", "u_1", now, time.Hour)
+	rec.Generation = 1
+	create(t, s, rec)
+	if got := get(t, s, "u_1", "a"); !sameRecord(got, rec) {
+		t.Errorf("Get: got %+v, want %+v", got, rec)
+	}
+	grace := now.Add(5 * time.Second)
+	steps := []struct {
+		name      string
+		gen       uint64
+		grace     time.Time
+		wantGen   uint64
+		wantGrace time.Time
+	}{
+		{"raise", 3, grace, 3, grace},
+		{"no generation (a plain touch)", 0, time.Time{}, 3, grace},
+		{"lower generation, later grace", 2, grace.Add(time.Second), 3, grace.Add(time.Second)},
+		{"higher generation, earlier grace", 7, now, 7, grace.Add(time.Second)},
+		{"the same generation", 7, time.Time{}, 7, grace.Add(time.Second)},
+		{"a large generation", 1 << 52, grace.Add(time.Minute), 1 << 52, grace.Add(time.Minute)},
+	}
+	for _, st := range steps {
+		clk.Add(time.Second)
+		seen := clk.Now()
+		err := s.Touch(ctx, authsession.SessionRecord{ID: "a", UserID: "u_1", LastSeen: seen, ExpiresAt: seen.Add(time.Hour), Generation: st.gen, GraceUntil: st.grace})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := get(t, s, "u_1", "a")
+		if got.Generation != st.wantGen || !got.GraceUntil.Equal(st.wantGrace) || !got.LastSeen.Equal(seen) {
+			t.Errorf("Touch (%s): got generation %d, grace %v, last seen %v; want %d, %v, %v",
+				st.name, got.Generation, got.GraceUntil, got.LastSeen, st.wantGen, st.wantGrace, seen)
+		}
+	}
+	recs, err := s.ListUser(ctx, "u_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if r.ID == "a" && r.Generation != 1<<52 {
+			t.Errorf("ListUser: got generation %d, want %d", r.Generation, uint64(1<<52))
+		}
+	}
+	// Another user's touch raises nothing.
+	if err := s.Touch(ctx, authsession.SessionRecord{ID: "a", UserID: "u_2", LastSeen: now, ExpiresAt: now.Add(time.Hour), Generation: 1 << 53}); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(t, s, "u_1", "a"); got.Generation != 1<<52 {
+		t.Errorf("another user's Touch: got generation %d, want %d", got.Generation, uint64(1<<52))
+	}
+	// A revoked session stays revoked whatever the generation.
+	if err := s.Revoke(ctx, "u_1", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Touch(ctx, authsession.SessionRecord{ID: "a", UserID: "u_1", LastSeen: now, ExpiresAt: now.Add(time.Hour), Generation: 1 << 53}); err != nil {
+		t.Fatal(err)
+	}
+	if live(t, s, "u_1", "a") {
+		t.Errorf("Touch with a higher generation brought a revoked session back")
+	}
+}
+
+// testGenerationRaces: touches raising the generation race each other and
+// plain touches (as on several instances); the generation a reader sees
+// never goes down, and ends at the highest written.
+func testGenerationRaces(t *testing.T, s authsession.Store, clk *Clock) {
+	ctx := context.Background()
+	rec := Record("a", "u_1", clk.Now(), time.Hour)
+	rec.Generation = 1
+	create(t, s, rec)
+	const writers, each = 6, 30
+	var wg, readers sync.WaitGroup
+	stop := make(chan struct{})
+	readers.Add(1)
+	go func() {
+		defer readers.Done()
+		var last uint64
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			got, found, err := s.Get(ctx, "u_1", "a")
+			if err != nil || !found {
+				t.Errorf("Get during the race: found=%v err=%v", found, err)
+				return
+			}
+			if got.Generation < last {
+				t.Errorf("the generation went down: %d after %d", got.Generation, last)
+				return
+			}
+			last = got.Generation
+		}
+	}()
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				gen := uint64(i*writers + w + 2)
+				if w%3 == 0 {
+					gen = 0 // a plain touch
+				}
+				now := clk.Now()
+				if err := s.Touch(ctx, authsession.SessionRecord{ID: "a", UserID: "u_1", LastSeen: now, ExpiresAt: now.Add(time.Hour), Generation: gen}); err != nil {
+					t.Errorf("Touch: %v", err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	readers.Wait()
+	want := uint64((each-1)*writers + writers - 1 + 2) // the last writer's last
+	if got := get(t, s, "u_1", "a"); got.Generation != want {
+		t.Errorf("after the race: got generation %d, want the highest written, %d", got.Generation, want)
 	}
 }

@@ -5,6 +5,9 @@
 //   - no request is served with a revoked or never-recorded token: clients
 //     keep every token they logged out and replay it on both instances, and
 //     replay tokens minted with the secret that no store ever recorded;
+//   - no request is served with a superseded token past the generation
+//     grace: clients keep the tokens an update (PATCH) replaced and replay
+//     them on both instances;
 //   - no 5xx other than 503, and 503 only while the store is down (plus a
 //     grace period after it is back);
 //
@@ -49,6 +52,7 @@ type config struct {
 	maxRequests int64
 	think       time.Duration
 	grace       time.Duration
+	genGrace    time.Duration
 	maxStray    float64
 	jsonOut     string
 }
@@ -64,6 +68,7 @@ func main() {
 	flag.Int64Var(&c.maxRequests, "max-requests", 150_000, "stop after this many requests")
 	flag.DurationVar(&c.think, "think", 5*time.Millisecond, "pause between a client's requests")
 	flag.DurationVar(&c.grace, "grace", 5*time.Second, "after the store is back: how long 503s, and a pending revocation accepted by another instance, are tolerated")
+	flag.DurationVar(&c.genGrace, "generation-grace", 5*time.Second, "the demos' Config.GenerationGrace: how long a token an update superseded may still be served")
 	flag.Float64Var(&c.maxStray, "max-stray-503", 0.01, "fraction of the requests made while the store was up that may get a 503 (a store call past its deadline on a loaded machine)")
 	flag.StringVar(&c.jsonOut, "json", "", "also write the summary as JSON to this file")
 	flag.Parse()
@@ -95,8 +100,10 @@ type driver struct {
 	budget  atomic.Int64
 	log     recordLog
 	revoked revokedSet
-	landing landingLog
-	pause   atomic.Int64 // the driver's own longest scheduling pause, ns
+	// superseded are tokens an update replaced.
+	superseded staleSet
+	landing    landingLog
+	pause      atomic.Int64 // the driver's own longest scheduling pause, ns
 }
 
 func run(c config) (bool, error) {
@@ -164,7 +171,8 @@ func (d *driver) client(ctx context.Context, w int) {
 		switch {
 		case sess.token() == "":
 			gen++
-			sess = session{user: fmt.Sprintf("load-%d-%d", w, gen%3)}
+			// One client in four keeps its sessions (see session.lasting).
+			sess = session{user: fmt.Sprintf("load-%d-%d", w, gen%3), ended: new(atomic.Bool), lasting: w%4 == 0}
 			if !d.signIn(ctx, &sess, target) {
 				// A person waits a moment before trying again.
 				sleep(ctx, 100*time.Millisecond)
@@ -198,9 +206,15 @@ func (d *driver) act(ctx context.Context, rng *rand.Rand, s *session, target int
 	case p < 62:
 		d.write(ctx, s, target, opUpdate)
 	case p < 72:
-		d.logout(ctx, s, target)
-	case p < 94:
+		if s.lasting {
+			d.write(ctx, s, target, opUpdate)
+		} else {
+			d.logout(ctx, s, target)
+		}
+	case p < 88:
 		d.replay(ctx, rng, target)
+	case p < 94:
+		d.stale(ctx, rng, target)
 	default:
 		d.forged(ctx, rng, target)
 	}

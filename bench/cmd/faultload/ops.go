@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,6 +23,7 @@ const (
 	opUpdate  = "update"
 	opLogout  = "logout"
 	opReplay  = "replay revoked"
+	opStale   = "replay superseded"
 	opForged  = "replay unrecorded"
 )
 
@@ -37,6 +39,8 @@ const (
 	maxKeptTokens  = 4            // tokens of one session kept for replay after its logout
 	landingWatched = 64           // pending logouts whose landing is timed per outage
 	landingPoll    = 50 * time.Millisecond
+	maxStale       = 20_000 // superseded tokens kept for replay
+	lastingNulls   = 100    // refusals in a row after which a lasting session is lost
 )
 
 // session is a client's session: its user and every token it held (the
@@ -44,7 +48,11 @@ const (
 type session struct {
 	user   string
 	tokens []string
-	nulls  int // consecutive "no session" answers
+	nulls  int          // consecutive "no session" answers
+	ended  *atomic.Bool // logged out, or lost: set once it is over
+	// lasting sessions are never logged out, so that the tokens their
+	// updates supersede are still of a live session past the grace.
+	lasting bool
 }
 
 func (s *session) token() string {
@@ -69,7 +77,10 @@ type record struct {
 	latency  time.Duration
 	status   int
 	outcome  string
-	replayOf *revocation // for replays: whose logout
+	replayOf *revocation   // for replays: whose logout
+	staleOf  *supersession // for replays of superseded tokens
+	// staleLive: the superseded token's session was live when replayed.
+	staleLive bool
 }
 
 type recordLog struct {
@@ -105,6 +116,46 @@ func (r *revokedSet) add(v *revocation) {
 		r.pending = append(r.pending, v)
 	}
 	r.mu.Unlock()
+}
+
+// supersession is a token of a session that an update (PATCH) replaced
+// by a token of the next generation: at is when the driver received the
+// update's response, after the store took the new generation. Past at
+// plus the generation grace, no instance may serve it.
+type supersession struct {
+	token string
+	at    time.Time
+	ended *atomic.Bool // the session's
+}
+
+// staleSet keeps the latest maxStale superseded tokens.
+type staleSet struct {
+	mu   sync.Mutex
+	list []*supersession
+	next int // ring position once full
+}
+
+func (s *staleSet) add(tokens []string, at time.Time, ended *atomic.Bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, tok := range tokens {
+		v := &supersession{token: tok, at: at, ended: ended}
+		if len(s.list) < maxStale {
+			s.list = append(s.list, v)
+			continue
+		}
+		s.list[s.next] = v
+		s.next = (s.next + 1) % maxStale
+	}
+}
+
+func (s *staleSet) pick(rng *rand.Rand) *supersession {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.list) == 0 {
+		return nil
+	}
+	return s.list[rng.IntN(len(s.list))]
 }
 
 func (r *revokedSet) pick(rng *rand.Rand) *revocation {
@@ -154,15 +205,18 @@ func (d *driver) do(ctx context.Context, method, target, path, tok string, body 
 }
 
 // note records a request; transport errors after the run's end are not
-// requests.
+// requests. of is the logout of a revoked token replayed.
 func (d *driver) note(ctx context.Context, op string, target int, start time.Time, lat time.Duration, resp *http.Response, err error, outcome string, of *revocation) {
+	d.noteRecord(ctx, record{op: op, target: target, start: start, latency: lat, outcome: outcome, replayOf: of}, resp, err)
+}
+
+func (d *driver) noteRecord(ctx context.Context, r record, resp *http.Response, err error) {
 	if err != nil {
 		if ctx.Err() != nil {
 			return
 		}
-		outcome = outError
+		r.outcome = outError
 	}
-	r := record{op: op, target: target, start: start, latency: lat, outcome: outcome, replayOf: of}
 	if resp != nil {
 		r.status = resp.StatusCode
 	}
@@ -202,8 +256,11 @@ func (d *driver) read(ctx context.Context, s *session, target int, op string) {
 		out = outOK
 	}
 	if out == outNoSession {
-		if s.nulls++; s.nulls >= 3 {
-			s.tokens = nil // lost (expired, or the store lost it): sign in again
+		// Lost (expired, or the store lost it) after 3 refusals in a row;
+		// a lasting session rides out an outage.
+		if s.nulls++; s.nulls >= 3 && (!s.lasting || s.nulls >= lastingNulls) {
+			s.tokens = nil // sign in again
+			s.ended.Store(true)
 		}
 	} else {
 		s.nulls = 0
@@ -256,6 +313,12 @@ func (d *driver) write(ctx context.Context, s *session, target int, op string) {
 		out = outOK
 		if set != "" && set != "-" {
 			s.keep(set)
+			if op == opUpdate {
+				// The update's new generation supersedes every token
+				// the session had before.
+				d.superseded.add(s.tokens[:len(s.tokens)-1], time.Now(), s.ended)
+				s.tokens = s.tokens[len(s.tokens)-1:]
+			}
 		}
 	case resp.StatusCode == http.StatusUnauthorized:
 		out = outNoSession
@@ -284,6 +347,7 @@ func (d *driver) logout(ctx context.Context, s *session, target int) {
 		d.revoked.add(&revocation{tokens: s.tokens, target: target, at: start, pending: out != outOK})
 	}
 	s.tokens, s.nulls = nil, 0
+	s.ended.Store(true)
 	d.note(ctx, opLogout, target, start, lat, resp, err, out, nil)
 }
 
@@ -300,6 +364,19 @@ func (d *driver) replay(ctx context.Context, rng *rand.Rand, target int) {
 	start := time.Now()
 	out, resp, _, lat, err := d.probe(ctx, target, op, v.tokens[rng.IntN(len(v.tokens))])
 	d.note(ctx, opReplay, target, start, lat, resp, err, out, v)
+}
+
+// stale sends a token that an update superseded to an instance: past the
+// generation grace it must not be served.
+func (d *driver) stale(ctx context.Context, rng *rand.Rand, target int) {
+	v := d.superseded.pick(rng)
+	if v == nil {
+		return
+	}
+	live := !v.ended.Load()
+	start := time.Now()
+	out, resp, _, lat, err := d.probe(ctx, target, opRead, v.token)
+	d.noteRecord(ctx, record{op: opStale, target: target, start: start, latency: lat, outcome: out, staleOf: v, staleLive: live}, resp, err)
 }
 
 // forged sends a token minted with the secret that no store recorded: it

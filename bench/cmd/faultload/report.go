@@ -22,6 +22,12 @@ type summary struct {
 	// an outage which the other instance still served within the grace
 	// period after the store came back (before the retry landed).
 	ToleratedAcceptances int `json:"toleratedAcceptances"`
+	// ToleratedStale counts replays of superseded tokens served within
+	// the generation grace after the update that superseded them;
+	// StaleLivePast the replays, past the grace, of superseded tokens
+	// whose session was still live (those the generations refuse).
+	ToleratedStale int `json:"toleratedStale"`
+	StaleLivePast  int `json:"staleLivePast"`
 	// Landing is how long after the store came back the other instance
 	// first refused a logged-out cookie whose revocation was pending (an
 	// upper bound: it is polled every landingPoll).
@@ -31,6 +37,8 @@ type summary struct {
 	Stray503     int     `json:"stray503"`
 	UpRequests   int     `json:"upRequests"`
 	GraceSeconds float64 `json:"graceSeconds"`
+	// GenGraceSeconds is the generation grace the run allowed.
+	GenGraceSeconds float64 `json:"generationGraceSeconds"`
 	// Slowest are the five slowest requests.
 	Slowest []string `json:"slowest"`
 	// DriverPauseMs is the driver's own longest scheduling pause: the
@@ -70,13 +78,14 @@ func (d *driver) summarize() summary {
 	outs := d.phases.outages()
 	recs := d.log.recs
 	s := summary{
-		Requests:      len(recs),
-		Seconds:       d.stop.Sub(d.start).Seconds(),
-		ByOutcome:     map[string]map[string]int{},
-		Statuses:      map[int]int{},
-		Latency:       map[string]latency{},
-		GraceSeconds:  d.cfg.grace.Seconds(),
-		DriverPauseMs: float64(d.pause.Load()) / 1e6,
+		Requests:        len(recs),
+		Seconds:         d.stop.Sub(d.start).Seconds(),
+		ByOutcome:       map[string]map[string]int{},
+		Statuses:        map[int]int{},
+		Latency:         map[string]latency{},
+		GraceSeconds:    d.cfg.grace.Seconds(),
+		GenGraceSeconds: d.cfg.genGrace.Seconds(),
+		DriverPauseMs:   float64(d.pause.Load()) / 1e6,
 	}
 	var inOutage, normal []time.Duration
 	violate := func(format string, args ...any) { s.Violations = append(s.Violations, fmt.Sprintf(format, args...)) }
@@ -94,6 +103,9 @@ func (d *driver) summarize() summary {
 			s.UpRequests++
 		}
 		at := r.start.Sub(d.start).Seconds()
+		if r.staleOf != nil && r.staleLive && r.start.After(r.staleOf.at.Add(d.cfg.genGrace)) {
+			s.StaleLivePast++
+		}
 		switch r.outcome {
 		case outError:
 			violate("%s on instance %d at %.1fs: no response", r.op, r.target, at)
@@ -105,6 +117,11 @@ func (d *driver) summarize() summary {
 			}
 		case outServed:
 			switch v := r.replayOf; {
+			case r.staleOf != nil && !r.start.After(r.staleOf.at.Add(d.cfg.genGrace)):
+				s.ToleratedStale++
+			case r.staleOf != nil:
+				violate("%s on instance %d at %.1fs: a token superseded %.1fs earlier was served (generation grace %v)",
+					r.op, r.target, at, r.start.Sub(r.staleOf.at).Seconds(), d.cfg.genGrace)
 			case d.tolerated(outs, r):
 				s.ToleratedAcceptances++
 			case v != nil:
@@ -197,7 +214,7 @@ func (s *summary) print(w io.Writer) {
 	fmt.Fprintf(w, "\n%d requests in %.0f s\n\n", s.Requests, s.Seconds)
 	outcomes := []string{outOK, outNoSession, outUnavailable, outServed, outOther, outError}
 	fmt.Fprintf(w, "| operation | %s |\n|---|%s\n", strings.Join(outcomes, " | "), strings.Repeat("---:|", len(outcomes)))
-	for _, op := range []string{opSignIn, opRead, opPage, opRefresh, opUpdate, opLogout, opReplay, opForged} {
+	for _, op := range []string{opSignIn, opRead, opPage, opRefresh, opUpdate, opLogout, opReplay, opStale, opForged} {
 		fmt.Fprintf(w, "| %s |", op)
 		for _, o := range outcomes {
 			fmt.Fprintf(w, " %d |", s.ByOutcome[op][o])
@@ -230,6 +247,9 @@ func (s *summary) print(w io.Writer) {
 		s.Landing.P50, s.Landing.Max, s.Landing.N, landingPoll, s.GraceSeconds, s.ToleratedAcceptances)
 	fmt.Fprintf(w, "\n503s while the store was up (a call past its deadline): %d of %d requests\n", s.Stray503, s.UpRequests)
 	fmt.Fprintf(w, "revoked or unrecorded tokens served (outside that window): %d\n", s.ByOutcome[opReplay][outServed]+s.ByOutcome[opForged][outServed]-s.ToleratedAcceptances)
+	fmt.Fprintf(w, "superseded tokens (replaced by an update) served within the %.0f s generation grace: %d; past it: %d "+
+		"(of %d replayed past it while their session was live)\n",
+		s.GenGraceSeconds, s.ToleratedStale, s.ByOutcome[opStale][outServed]-s.ToleratedStale, s.StaleLivePast)
 	if len(s.Violations) == 0 {
 		fmt.Fprintln(w, "violations: none")
 		return
