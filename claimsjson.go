@@ -1,11 +1,16 @@
 package authsession
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strconv"
+)
 
-// This file decodes the default format's claims (tokenClaims, formats.go)
-// in one pass: the reader of jsonread.go for the members the library
-// writes, the user object straight into User (or through U's own
-// decoding), and encoding/json for everything else.
+// This file encodes and decodes the default format's claims (tokenClaims,
+// formats.go) in one pass. Encoding appends every member with the writers
+// of jsonwrite.go, the user through User's own appendJSON or, for other
+// user types, encoding/json. Decoding uses the reader of jsonread.go for
+// the members the library writes, the user object straight into User (or
+// through U's own decoding), and encoding/json for everything else.
 
 // rawTokenClaims is tokenClaims without its UnmarshalJSON method: what
 // encoding/json makes of the claims, the fallback and the reference.
@@ -128,4 +133,73 @@ func readUser[U any](r *jsonReader, u *U) bool {
 		return pu.UnmarshalJSON(raw) == nil
 	}
 	return json.Unmarshal(raw, u) == nil
+}
+
+// appendJSON appends the claims as json.Marshal writes them (the
+// reference: rawTokenClaims), members in the struct's order, without
+// reflection for the default User. Its errors are errors there too;
+// encodeClaims then reports encoding/json's own.
+// TestClaimsEncodeCoversEveryClaim fails when a member is added to the
+// claims and not to this method.
+func (c *tokenClaims[U]) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"user":`...)
+	var err error
+	if u, ok := any(&c.User).(*User); ok {
+		b, err = u.appendJSON(b)
+	} else {
+		// &c.User, as encoding/json reaches the addressable field: a
+		// MarshalJSON with a pointer receiver is called as it would be.
+		var j []byte
+		j, err = json.Marshal(&c.User)
+		b = append(b, j...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	b = appendOptString(b, `,"accessToken":`, c.AccessToken)
+	b = appendOptString(b, `,"refreshToken":`, c.RefreshToken)
+	b = strconv.AppendInt(append(b, `,"expiresAt":`...), c.ExpiresAt, 10)
+	b = appendJSONString(append(b, `,"expiryDate":`...), c.ExpiryDate)
+	b = strconv.AppendInt(append(b, `,"createdAt":`...), c.CreatedAt, 10)
+	b = strconv.AppendInt(append(b, `,"lastActivity":`...), c.LastActivity, 10)
+	if c.Data != nil {
+		if b, err = c.Data.appendJSON(append(b, `,"data":`...)); err != nil {
+			return nil, err
+		}
+	}
+	if c.Transient {
+		b = append(b, `,"transient":true`...)
+	}
+	b = strconv.AppendInt(append(b, `,"iat":`...), c.IssuedAt, 10)
+	b = strconv.AppendInt(append(b, `,"exp":`...), c.Expiry, 10)
+	b = appendOptInt(b, `,"nbf":`, c.NotBefore)
+	b = appendJSONString(append(b, `,"jti":`...), c.JTI)
+	b = appendOptInt(b, `,"gen":`, c.Gen)
+	return append(b, '}'), nil
+}
+
+// appendOptString appends an omitempty string member.
+func appendOptString(b []byte, key, s string) []byte {
+	if s == "" {
+		return b
+	}
+	return appendJSONString(append(b, key...), s)
+}
+
+// appendOptInt appends an omitempty integer member.
+func appendOptInt(b []byte, key string, n int64) []byte {
+	if n == 0 {
+		return b
+	}
+	return strconv.AppendInt(append(b, key...), n, 10)
+}
+
+// sizeHint is about the length of the claims' JSON without Data and
+// Extra.
+func (c *tokenClaims[U]) sizeHint() int {
+	n := 256 + len(c.AccessToken) + len(c.RefreshToken) + len(c.JTI)
+	if u, ok := any(&c.User).(*User); ok {
+		n += u.sizeHint()
+	}
+	return n
 }

@@ -3,8 +3,8 @@ package authsession
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net/http"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -95,20 +95,55 @@ type sessionData struct {
 // value stored under "_flash" directly (not through Set) is refused with
 // ErrInvalidData rather than lost.
 func (d *sessionData) MarshalJSON() ([]byte, error) {
+	return d.appendJSON(nil)
+}
+
+// errFlashKey refuses a value stored under flashKey directly.
+var errFlashKey = fmt.Errorf("%w: the key %q is reserved for flash values", ErrInvalidData, flashKey)
+
+// appendJSON appends what encoding/json writes for the values with, when
+// there are flash values, the flash object added under "_flash" (the
+// MarshalJSON before jsonwrite.go: json.Marshal of the merged map).
+func (d *sessionData) appendJSON(b []byte) ([]byte, error) {
 	if _, ok := d.values[flashKey]; ok {
-		return nil, fmt.Errorf("%w: the key %q is reserved for flash values", ErrInvalidData, flashKey)
+		return nil, errFlashKey
 	}
-	if len(d.flash) == 0 {
-		return json.Marshal(d.values)
+	if len(d.flash) == 0 && d.values == nil {
+		return append(b, "null"...), nil
 	}
-	f, err := json.Marshal(d.flash)
-	if err != nil {
-		return nil, err
+	return d.values.appendJSON(b, d.flash)
+}
+
+// appendJSON appends d as encoding/json writes a non-nil Data, members
+// sorted by key, with, when flash is not empty, flash's own object as the
+// member "_flash" (which d must not have).
+func (d Data) appendJSON(b []byte, flash Data) ([]byte, error) {
+	var buf [16]string
+	keys := buf[:0]
+	for k := range d {
+		keys = append(keys, k)
 	}
-	m := make(Data, len(d.values)+1)
-	maps.Copy(m, d.values)
-	m[flashKey] = f
-	return json.Marshal(m)
+	if len(flash) > 0 {
+		keys = append(keys, flashKey)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(appendJSONString(b, k), ':')
+		var err error
+		if k == flashKey && len(flash) > 0 {
+			b, err = flash.appendJSON(b, nil)
+		} else {
+			b, err = appendJSONRaw(b, d[k])
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // UnmarshalJSON reads an object; "_flash", when present, must be an object

@@ -277,12 +277,22 @@ func encodeClaims[U any](f *formatSpec, s *Session[U], now time.Time) ([]byte, r
 	if f.foreign {
 		payload, reg.Subject, err = encodeForeignClaims(s, iat, exp)
 	} else {
-		payload, err = json.Marshal(&tokenClaims[U]{sessionJSON: s.toJSON(), IssuedAt: iat, Expiry: exp, JTI: s.ID, Gen: int64(s.gen)})
+		payload, err = encodeSessionClaims(&tokenClaims[U]{sessionJSON: s.toJSON(), IssuedAt: iat, Expiry: exp, JTI: s.ID, Gen: int64(s.gen)})
 	}
 	if err != nil {
 		return nil, reg, fmt.Errorf("authsession: encoding session: %w", err)
 	}
 	return payload, reg, nil
+}
+
+// encodeSessionClaims is the default format's payload: the claims'
+// appendJSON, byte for byte what json.Marshal writes (FuzzClaimsEncode);
+// when that fails, encoding/json's own verdict and error.
+func encodeSessionClaims[U any](c *tokenClaims[U]) ([]byte, error) {
+	if b, err := c.appendJSON(make([]byte, 0, c.sizeHint())); err == nil {
+		return b, nil
+	}
+	return json.Marshal((*rawTokenClaims[U])(c))
 }
 
 // decodeClaims maps a decrypted payload of format f onto a session and

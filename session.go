@@ -50,36 +50,22 @@ type userFields struct {
 	Image string `json:"image,omitempty"`
 }
 
-// MarshalJSON encodes the fixed fields and Extra in one object.
+// MarshalJSON encodes the fixed fields and Extra in one object, Extra's
+// members sorted by key after the fixed fields, as encoding/json would
+// encode such an object.
 func (u User) MarshalJSON() ([]byte, error) {
-	base := u.appendFields(make([]byte, 0, 16+len(u.ID)+len(u.Email)+len(u.Name)+len(u.Image)+32))
-	if len(u.Extra) == 0 {
-		return base, nil
-	}
-	extra := make(map[string]any, len(u.Extra))
-	for k, v := range u.Extra {
-		switch k {
-		case "id", "email", "name", "image":
-			continue
-		}
-		extra[k] = v
-	}
-	if len(extra) == 0 {
-		return base, nil
-	}
-	rest, err := json.Marshal(extra)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]byte, 0, len(base)+len(rest))
-	out = append(out, base[:len(base)-1]...)
-	out = append(out, ',')
-	return append(out, rest[1:]...), nil
+	return u.appendJSON(make([]byte, 0, u.sizeHint()))
 }
 
-// appendFields appends the fixed fields as encoding/json encodes
-// userFields: id always, the others when not empty.
-func (u *User) appendFields(b []byte) []byte {
+// sizeHint is about the length of u's JSON when Extra is small.
+func (u *User) sizeHint() int {
+	return 48 + len(u.ID) + len(u.Email) + len(u.Name) + len(u.Image) + 32*len(u.Extra)
+}
+
+// appendJSON appends u's JSON (jsonwrite.go): the fixed fields as
+// encoding/json encodes userFields (id always, the others when not
+// empty), then Extra's other keys.
+func (u *User) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"id":`...)
 	b = appendJSONString(b, u.ID)
 	for _, f := range [...]struct{ key, v string }{{`,"email":`, u.Email}, {`,"name":`, u.Name}, {`,"image":`, u.Image}} {
@@ -87,22 +73,23 @@ func (u *User) appendFields(b []byte) []byte {
 			b = appendJSONString(append(b, f.key...), f.v)
 		}
 	}
-	return append(b, '}')
-}
-
-// appendJSONString appends s as encoding/json encodes it: as is when it
-// is printable ASCII that needs no escape (HTML characters included, as
-// json.Marshal escapes them), through json.Marshal otherwise.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s) // a string always encodes
-			return append(b, q...)
+	if len(u.Extra) > 0 {
+		var err error
+		if b, err = appendJSONMembers(b, u.Extra, isUserField, 0, false); err != nil {
+			return nil, err
 		}
 	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
+	return append(b, '}'), nil
+}
+
+// isUserField reports whether key names one of User's fixed fields, which
+// take precedence over an Extra member of the same name.
+func isUserField(key string) bool {
+	switch key {
+	case "id", "email", "name", "image":
+		return true
+	}
+	return false
 }
 
 // UnmarshalJSON decodes the fixed fields and keeps all others in Extra.

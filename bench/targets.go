@@ -81,11 +81,11 @@ func checks() []check {
 	add(check{id: "decrypt/hs256", a: "cold DecryptSession", b: "golang-jwt HS256 parse+validate",
 		target: 1.0, gate: true, unit: "x",
 		sides: func(f *Fixture) (func() error, func() error, error) { return f.DecryptSession, f.HS256Parse, nil }})
-	// Missed: go-jose writes every token (DESIGN.md), and go-jose's writer
-	// alone costs about 1.4 times securecookie's Encode (encrypt/jose-floor);
-	// gated at the level measured, 1.6, against regressions.
+	// go-jose writes every token (DESIGN.md) and its writer alone costs
+	// about 1.2 times securecookie's Encode (encrypt/jose-floor); the
+	// target is met by writing the claims in one pass (jsonwrite.go).
 	add(check{id: "encrypt/securecookie", a: "EncryptSession", b: "securecookie Encode (JSON)",
-		target: 1.2, limit: 1.6, gate: true, unit: "x",
+		target: 1.2, gate: true, unit: "x",
 		sides: func(f *Fixture) (func() error, func() error, error) {
 			return f.EncryptSession(), f.SecureCookieEncode(), nil
 		}})
