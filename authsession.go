@@ -186,7 +186,9 @@ type AuthSession[U any] struct {
 	RefreshSession func(w http.ResponseWriter, r *http.Request) (Session[U], error)
 
 	// DeleteSession clears the cookie (every chunk) and revokes the
-	// session in the store, if one is configured; a failed revocation is
+	// session in the store, if one is configured: the request's session
+	// or, after CreateSession in the same handler, the one it issued. A
+	// failed revocation is
 	// returned wrapping ErrStore (the cookie is cleared regardless), and
 	// is kept and retried in the background while this instance already
 	// treats the session as revoked.

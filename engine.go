@@ -410,10 +410,23 @@ func (e *engine[U]) clear(w http.ResponseWriter, r *http.Request, s *Session[U])
 }
 
 // deleteSession clears the cookie (and a foreign format's auxiliary
-// cookies) and revokes the session it carries in the store, even when the
-// store check failed (a store that was down).
+// cookies) and revokes, in the store, the session this response stands
+// on (as writable finds it): the one the request carries, even when the
+// store check failed (a store that was down), or, when this response has
+// already set the cookie (CreateSession, then DeleteSession in one
+// handler), the session it issued, whose token was written to the
+// response; none when it has already cleared the cookie.
 func (e *engine[U]) deleteSession(w http.ResponseWriter, r *http.Request) error {
-	s, ok := e.carriedSession(r)
+	var s Session[U]
+	var ok bool
+	if tok, set := e.pending(w, r); !set {
+		s, ok = e.carriedSession(r)
+	} else if tok != "" {
+		if p, err := e.tokens.open(tok, e.now()); err == nil {
+			s, ok = *p, true
+			e.tokens.forget(tok)
+		}
+	}
 	e.clear(w, r, nil)
 	e.cookie.clearAux(w, r.Header)
 	if !ok {

@@ -207,3 +207,75 @@ func TestEventsFailingHooks(t *testing.T) {
 		})
 	}
 }
+
+// TestDeleteAfterCreate: DeleteSession after CreateSession in one handler
+// ends the session CreateSession issued (its token was written to the
+// response): revoked in the store, one SignOut for it, and the request's
+// own session (already replaced by the sign-in) is not signed out twice.
+// A second DeleteSession in the same response does nothing more.
+func TestDeleteAfterCreate(t *testing.T) {
+	log := &eventLog{}
+	f := newStoreFixture(t, func(c *authsession.Config[authsession.User]) { c.Events = log.hooks() })
+	ctx := context.Background()
+	for _, carried := range []bool{false, true} {
+		var cookies []*http.Cookie
+		var old authsession.Session[authsession.User]
+		if carried {
+			old, cookies = f.login(t, "old", nil, "ua")
+		}
+		log.take()
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest("POST", "/login", nil)
+		for _, c := range cookies {
+			r.AddCookie(c)
+		}
+		s, err := f.auth.CreateSession(w, r, authsession.User{ID: "new"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok, err := f.store.Get(ctx, "new", s.ID); !ok {
+			t.Fatalf("carried=%v: the new session is not in the store: %v", carried, err)
+		}
+		if err := f.auth.DeleteSession(w, r); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.auth.DeleteSession(w, r); err != nil {
+			t.Fatal(err)
+		}
+		if rec, ok, err := f.store.Get(ctx, "new", s.ID); ok {
+			t.Errorf("carried=%v: the session CreateSession issued is still live in the store (%+v, %v, %d revokes)", carried, rec, err, f.store.revokes.Load())
+		}
+		if carried {
+			if _, ok, _ := f.store.Get(ctx, "old", old.ID); ok {
+				t.Errorf("the replaced session is still live in the store")
+			}
+		}
+		want := []string{"SignIn new ctx=", "SignOut new ctx="}
+		if carried {
+			want = []string{"SignOut old ctx=", "SignIn new ctx=", "SignOut new ctx="}
+		}
+		if got := log.take(); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("carried=%v: events %q, want %q", carried, got, want)
+		}
+		resp := w.Result()
+		jar := map[string]string{}
+		for _, c := range resp.Cookies() {
+			jar[c.Name] = c.Value
+			if c.MaxAge < 0 {
+				delete(jar, c.Name)
+			}
+		}
+		if len(jar) != 0 {
+			t.Errorf("carried=%v: cookies left set after the response: %v", carried, jar)
+		}
+		next := httptest.NewRequest("GET", "/", nil)
+		for _, c := range resp.Cookies() {
+			if c.Name == authsession.DefaultCookieName && c.Value != "" {
+				next.AddCookie(c) // the token CreateSession wrote, replayed
+			}
+		}
+		if _, ok := f.auth.GetSession(next); ok {
+			t.Errorf("carried=%v: the token CreateSession wrote still reads as a session", carried)
+		}
+	}
+}
