@@ -188,10 +188,9 @@ type AuthSession[U any] struct {
 	// DeleteSession clears the cookie (every chunk) and revokes the
 	// session in the store, if one is configured: the request's session
 	// or, after CreateSession in the same handler, the one it issued. A
-	// failed revocation is
-	// returned wrapping ErrStore (the cookie is cleared regardless), and
-	// is kept and retried in the background while this instance already
-	// treats the session as revoked.
+	// failed revocation is returned wrapping ErrStore (the cookie is
+	// cleared regardless), and is kept and retried in the background
+	// while this instance already treats the session as revoked.
 	DeleteSession func(w http.ResponseWriter, r *http.Request) error
 
 	// IsAuthenticated reports whether the request has a valid session.
