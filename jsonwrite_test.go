@@ -157,7 +157,7 @@ func TestClaimsEncodeAgrees(t *testing.T) {
 	}
 	for _, extra := range []map[string]any{
 		nil, {}, {"id": "x", "email": "y", "name": "z", "image": "w"}, {"role": "admin"},
-		{"n": 1.5, "i": 7, "i64": int64(-9), "f": 1e21, "g": 1e-7, "h": 123456789.0, "z": -0.0, "big": 1e300, "small": 5e-324},
+		{"n": 1.5, "i": 7, "i64": int64(-9), "f": 1e21, "g": 1e-7, "h": 123456789.0, "z": math.Copysign(0, -1), "big": 1e300, "small": 5e-324},
 		{"nil": nil, "t": true, "f": false, "arr": []any{}, "nilarr": []any(nil), "obj": map[string]any{}, "nilobj": map[string]any(nil)},
 		{"strs": []string{"a", "<"}, "nilstrs": []string(nil), "deep": map[string]any{"a": []any{map[string]any{"b": []any{1.0, nil}}}}},
 		{"time": time.Unix(0, 0).UTC(), "raw": json.RawMessage(` [1, 2] `), "u8": uint8(3), "ptr": &User{ID: "p"}},
@@ -293,7 +293,7 @@ func TestAppendJSONString(t *testing.T) {
 }
 
 func TestAppendJSONFloat(t *testing.T) {
-	for _, f := range []float64{0, -0.0, 1, -1, 0.1, 1.5, 1e-6, 9.99999e-7, 1e-7, 1e20, 1e21, 1.5e21, -1e21, 123456789012345678, 5e-324,
+	for _, f := range []float64{0, math.Copysign(0, -1), 1, -1, 0.1, 1.5, 1e-6, 9.99999e-7, 1e-7, 1e20, 1e21, 1.5e21, -1e21, 123456789012345678, 5e-324,
 		math.MaxFloat64, -math.MaxFloat64, math.SmallestNonzeroFloat64, 1e-10, 1.2345e-100, 1e100, math.Pi, 1 << 53, 1<<53 + 2} {
 		want, _ := json.Marshal(f)
 		if got := appendJSONFloat(nil, f); string(got) != string(want) {
