@@ -14,8 +14,12 @@ import (
 // payload once, without reflection and without encoding/json's re-scan of
 // every MarshalJSON result. Their output is byte for byte what
 // encoding/json writes for the same values (HTML-safe strings, its number
-// forms, sorted map keys): FuzzClaimsEncode compares the two on any
-// session. What they do not know (a value of another type, a float
+// forms, sorted map keys), with one exception: a byte of invalid UTF-8 is
+// always the escape \ufffd, as encoding/json writes it up to Go 1.26,
+// where Go 1.27's writes the character U+FFFD itself (both read back the
+// same), so a session's token does not depend on the toolchain that
+// built the program. FuzzClaimsEncode compares the two on any session.
+// What they do not know (a value of another type, a float
 // encoding/json refuses, nesting deeper than maxAppendDepth) goes to
 // encoding/json, whose bytes or error are then the result.
 
