@@ -79,7 +79,7 @@ func checkDataKey(key string) error {
 	case !utf8.ValidString(key):
 		return fmt.Errorf("%w: a key must be valid UTF-8", ErrInvalidData)
 	case key == flashKey:
-		return fmt.Errorf("%w: the key %q is reserved for flash values", ErrInvalidData, flashKey)
+		return errFlashKey
 	}
 	return nil
 }
@@ -98,7 +98,8 @@ func (d *sessionData) MarshalJSON() ([]byte, error) {
 	return d.appendJSON(nil)
 }
 
-// errFlashKey refuses a value stored under flashKey directly.
+// errFlashKey refuses the key flashKey, in Set and in a value stored
+// under it directly.
 var errFlashKey = fmt.Errorf("%w: the key %q is reserved for flash values", ErrInvalidData, flashKey)
 
 // appendJSON appends what encoding/json writes for the values with, when
