@@ -101,6 +101,14 @@ func (c *sessionCookie) pending(w http.ResponseWriter, h http.Header) (tok strin
 	return cookies.Pending(w.Header(), c.names[c.writeName(h)], c.maxBytes)
 }
 
+// unset removes the Set-Cookie lines this response already has for the
+// cookie called names[name] (a commit writes it again).
+func (c *sessionCookie) unset(w http.ResponseWriter, name int) {
+	if c.names[name] != "" {
+		cookies.Unset(w.Header(), c.names[name])
+	}
+}
+
 // clear expires the session cookie (every chunk), and the other name's
 // when the request carries it.
 func (c *sessionCookie) clear(w http.ResponseWriter, h http.Header) {
@@ -115,6 +123,7 @@ func (c *sessionCookie) clear(w http.ResponseWriter, h http.Header) {
 func (c *sessionCookie) clearAux(w http.ResponseWriter, h http.Header) {
 	for i, n := range c.aux {
 		if cookies.Has(h, n) {
+			cookies.Unset(w.Header(), n)
 			cookies.Clear(w, h, n, c.auxAttrs[i])
 		}
 	}

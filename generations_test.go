@@ -74,13 +74,23 @@ type change struct {
 	do         func(t *testing.T, g *genFixture, cookies []*http.Cookie) []*http.Cookie
 }
 
-func updateRole(privileged bool) func(*testing.T, *genFixture, []*http.Cookie) []*http.Cookie {
+// Marks an update of the role makes.
+const (
+	unmarked = iota // a role change: a privilege change by default
+	markPrivilege
+	markDisplay // said not to be one
+)
+
+func updateRole(mark int) func(*testing.T, *genFixture, []*http.Cookie) []*http.Cookie {
 	return func(t *testing.T, g *genFixture, cookies []*http.Cookie) []*http.Cookie {
 		w := httptest.NewRecorder()
 		_, err := g.auth.UpdateSession(w, requestWith(cookies), func(s *authsession.Session[authsession.User]) error {
 			s.User.Extra = map[string]any{"role": "admin"}
-			if privileged {
+			switch mark {
+			case markPrivilege:
 				s.MarkPrivilegeChange()
+			case markDisplay:
+				s.MarkDisplayChange()
 			}
 			return nil
 		})
@@ -104,8 +114,8 @@ func refreshRole(privileged bool) func(*testing.T, *genFixture, []*http.Cookie) 
 }
 
 var changes = []change{
-	{"UpdateSession", false, updateRole(false)},
-	{"UpdateSession privileged", true, updateRole(true)},
+	{"UpdateSession marked as a display change", false, updateRole(markDisplay)},
+	{"UpdateSession privileged", true, updateRole(markPrivilege)},
 	{"OnRefresh", false, refreshRole(false)},
 	{"OnRefresh privileged", true, refreshRole(true)},
 	{"Actions.Update", false, func(t *testing.T, g *genFixture, cookies []*http.Cookie) []*http.Cookie {
@@ -128,6 +138,7 @@ var changes = []change{
 		}
 		return sessionCookies(cookies, w)
 	}},
+	{"UpdateSession of a role, unmarked", true, updateRole(unmarked)},
 }
 
 // TestGenerationSupersedesOlderTokens: with a store, a cookie captured
@@ -297,10 +308,18 @@ func TestGenerationConcurrentUpdates(t *testing.T) {
 					return nil
 				})
 				switch {
-				case errors.Is(err, authsession.ErrStore):
+				case errors.Is(err, authsession.ErrStore), errors.Is(err, authsession.ErrConflict):
 					if len(rw.Result().Cookies()) != 0 {
 						t.Errorf("an update that lost the race set a cookie")
 					}
+					if errors.Is(err, authsession.ErrStore) {
+						continue
+					}
+					// A cookie behind the store's generation may not
+					// write: take the newest cookie.
+					mu.Lock()
+					cookies = newest
+					mu.Unlock()
 					continue
 				case errors.Is(err, authsession.ErrNoSession):
 					// Two generations behind: take the newest cookie.
@@ -346,11 +365,12 @@ func TestGenerationConcurrentUpdates(t *testing.T) {
 	}
 }
 
-// TestGenerationStoreDropsWrite: a store that acknowledges the new
-// generation but drops it fails safe: the change fails with ErrStore and
-// sets no cookie, so no token of a generation the store does not hold is
-// ever issued, and the session stays as it was. A privilege change whose
-// revocation of the old id the store drops ends the session.
+// TestGenerationStoreDropsWrite: a store that does not take the new
+// generation (its compare-and-swap finds another) fails safe: the change
+// fails with ErrConflict and sets no cookie, so no token of a generation
+// the store does not hold is ever issued, and the session stays as it
+// was. A privilege change whose revocation of the old id the store drops
+// ends the session.
 func TestGenerationStoreDropsWrite(t *testing.T) {
 	t.Run("change", func(t *testing.T) {
 		g := newGenFixture(t, nil)
@@ -359,10 +379,11 @@ func TestGenerationStoreDropsWrite(t *testing.T) {
 		w := httptest.NewRecorder()
 		_, err := g.auth.UpdateSession(w, requestWith(before), func(s *authsession.Session[authsession.User]) error {
 			s.User.Extra = map[string]any{"role": "admin"}
+			s.MarkDisplayChange()
 			return nil
 		})
-		if !errors.Is(err, authsession.ErrStore) {
-			t.Errorf("UpdateSession on a store that dropped the generation: got %v, want ErrStore", err)
+		if !errors.Is(err, authsession.ErrConflict) {
+			t.Errorf("UpdateSession on a store that dropped the generation: got %v, want ErrConflict", err)
 		}
 		if len(w.Result().Cookies()) != 0 {
 			t.Errorf("UpdateSession on a store that dropped the generation: set a cookie")
@@ -379,8 +400,8 @@ func TestGenerationStoreDropsWrite(t *testing.T) {
 		}
 		w = httptest.NewRecorder()
 		g.auth.Handlers.ServeHTTP(w, r)
-		if w.Code != http.StatusServiceUnavailable || len(w.Result().Cookies()) != 0 {
-			t.Errorf("PATCH on a store that dropped the generation: got %d with %d cookies, want 503 and none", w.Code, len(w.Result().Cookies()))
+		if w.Code != http.StatusConflict || len(w.Result().Cookies()) != 0 {
+			t.Errorf("PATCH on a store that dropped the generation: got %d with %d cookies, want 409 and none", w.Code, len(w.Result().Cookies()))
 		}
 	})
 	t.Run("privilege change", func(t *testing.T) {

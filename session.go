@@ -208,10 +208,11 @@ type Session[U any] struct {
 	Transient bool
 
 	// gen is the session's generation (the token's "gen" claim, with a
-	// store; see generations.go), privileged the mark of
-	// MarkPrivilegeChange.
+	// store; see generations.go); privileged and display are the marks of
+	// MarkPrivilegeChange and MarkDisplayChange.
 	gen        uint64
 	privileged bool
+	display    bool
 }
 
 // sessionJSON is the wire form of Session.
