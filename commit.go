@@ -163,6 +163,11 @@ func (st *requestState[U]) seal() (value string, rec SessionRecord, err error) {
 	default:
 		value, err = e.tokens.seal(st.cur, e.now(), e.cookie.writeName(st.req.Header))
 	}
+	if err == nil {
+		if err = e.cookie.fits(st.req, e.cookie.writeName(st.req.Header), value); err != nil {
+			st.forgetToken(value)
+		}
+	}
 	return value, rec, err
 }
 

@@ -1,6 +1,7 @@
 package authsession
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -127,4 +128,46 @@ func (c *sessionCookie) clearAux(w http.ResponseWriter, h http.Header) {
 			cookies.Clear(w, h, n, c.auxAttrs[i])
 		}
 	}
+}
+
+// headerLimit is the most header bytes the server that serves r takes
+// (http.Server.MaxHeaderBytes, Go's default when unset), or 0 when r came
+// through no http.Server (a test recorder).
+func headerLimit(r *http.Request) int {
+	srv, _ := r.Context().Value(http.ServerContextKey).(*http.Server)
+	switch {
+	case srv == nil:
+		return 0
+	case srv.MaxHeaderBytes > 0:
+		return srv.MaxHeaderBytes
+	}
+	return http.DefaultMaxHeaderBytes
+}
+
+// fits refuses a cookie value that the browser could not send back to the
+// server that serves r: the request's header with the session cookie
+// replaced by value (in chunks) over the server's header limit. Such a
+// cookie would lock the browser out (a 431 for every request, signing out
+// included) until it expired; refused, the browser keeps the cookie it
+// has and can still sign out.
+func (c *sessionCookie) fits(r *http.Request, name int, value string) error {
+	limit := headerLimit(r)
+	if limit == 0 {
+		return nil
+	}
+	size := len(r.Method) + len(r.RequestURI) + len(r.Host) + 32 // request line, Host
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			size += len(k) + len(v) + 4
+		}
+	}
+	if old, _, ok := c.read(r.Header); ok {
+		size -= len(old)
+	}
+	chunk := c.attrs[name].SplitSize(c.names[name])
+	size += len(value) + (len(value)/chunk+1)*(len(c.names[name])+6)
+	if size > limit {
+		return fmt.Errorf("%w: with it the request's header would be %d bytes, over the %d the server takes (http.Server.MaxHeaderBytes): the browser could not send it back", ErrSessionTooLarge, size, limit)
+	}
+	return nil
 }

@@ -50,6 +50,12 @@ var (
 	// changed; reload and try again.
 	ErrConflict = errors.New("authsession: the session changed meanwhile")
 
+	// ErrHeaderWritten means a session change came after the response's
+	// header was written: the change cannot reach the cookie any more.
+	// Change the session before writing the response (or call
+	// AuthSession.Commit first). Nothing was changed.
+	ErrHeaderWritten = errors.New("authsession: the response's header was already written")
+
 	// ErrStoreFull means a MemoryStore is full of live sessions and cannot
 	// record another; the sign-in fails (wrapped in ErrStore) rather than
 	// end another user's session.

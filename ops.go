@@ -46,7 +46,7 @@ func (st *requestState[U]) try(op func(*Session[U]) error, check bool) (*Session
 		return nil, err
 	}
 	if check {
-		if err := st.e.checkSize(&next, st.anon); err != nil {
+		if err := st.e.checkSize(st.req, &next, st.anon); err != nil {
 			return nil, err
 		}
 	}
@@ -63,22 +63,28 @@ func (st *requestState[U]) accept(next *Session[U], op func(*Session[U]) error, 
 }
 
 // checkSize refuses a session its storage cannot hold: a token over
-// MaxCookieBytes (and whatever else the token layer refuses), an
-// anonymous cookie over it, a stored session over MaxDataBytes.
-func (e *engine[U]) checkSize(s *Session[U], anon bool) error {
+// MaxCookieBytes (and whatever else the token layer refuses) or over what
+// the browser could send back to r's server, an anonymous cookie alike, a
+// stored session over MaxDataBytes.
+func (e *engine[U]) checkSize(r *http.Request, s *Session[U], anon bool) error {
 	var err error
+	var value string
 	switch {
 	case e.cfg.Storage == StorageServer:
 		var b []byte
 		if b, err = encodeSealed(s, anon, false); err == nil && len(b)+sealOverhead > e.cfg.MaxDataBytes {
 			err = fmt.Errorf("%w: the session is %d bytes, limit %d (Config.MaxDataBytes)", ErrSessionTooLarge, len(b)+sealOverhead, e.cfg.MaxDataBytes)
 		}
+		return err
 	case anon:
-		_, err = e.anonCookie(s)
+		value, err = e.anonCookie(s)
 	default:
-		_, err = e.tokens.encode(s, e.now())
+		value, err = e.tokens.encode(s, e.now())
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return e.cookie.fits(r, e.cookie.writeName(r.Header), value)
 }
 
 // endCur ends the session the response stands on: it goes at the commit
@@ -134,7 +140,7 @@ func (e *engine[U]) createSession(w http.ResponseWriter, r *http.Request, user U
 			s.Data, s.Flash = merged(st.cur.Data, s.Data), merged(st.cur.Flash, s.Flash)
 		}
 		if check {
-			if err := e.checkSize(&s, false); err != nil {
+			if err := e.checkSize(r, &s, false); err != nil {
 				return err
 			}
 		}

@@ -2,7 +2,7 @@ package authsession
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -74,7 +74,7 @@ type ending[U any] struct {
 }
 
 // errHeadersSent refuses a change after the response's header went out.
-var errHeadersSent = errors.New("authsession: the response's header was already written: change the session before writing the response, or call AuthSession.Commit first")
+var errHeadersSent = fmt.Errorf("%w: change the session before writing the response, or call AuthSession.Commit first", ErrHeaderWritten)
 
 // signedIn reports whether st (from requestSession) holds a valid
 // signed-in session.

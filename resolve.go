@@ -145,7 +145,7 @@ func (r *resolved[U]) cookie() error {
 	}
 	size := cookies.Attrs{ChunkSize: c.Format.spec().chunkSize}.SplitSize(name)
 	if limit := cookies.MaxChunks * size; c.MaxCookieBytes > limit {
-		return configError("MaxCookieBytes", "must be at most %d (%d cookie chunks), got %d", limit, cookies.MaxChunks, c.MaxCookieBytes)
+		return configError("MaxCookieBytes", "must be at most %d (%d cookie chunks: what browsers keep of one site's cookies, with room for others), got %d; larger sessions belong in server storage (Config.Storage)", limit, cookies.MaxChunks, c.MaxCookieBytes)
 	}
 	return nil
 }

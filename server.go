@@ -21,11 +21,10 @@ func (e *engine[U]) readServer(ctx context.Context, value string, now time.Time)
 		e.reject(ctx, "not a session id sealed by this configuration")
 		return loaded[U]{}
 	}
-	carried := &ending[U]{s: Session[U]{ID: id}, owner: owner, revoke: true}
-	if e.revs.revoked(owner, id, time.Time{}) {
-		e.reject(ctx, "revocation pending")
-		return loaded[U]{}
-	}
+	// What a sign-out revokes when the store cannot be read: the session
+	// may be as young as now, so its revocation matters until MaxLifetime
+	// from now.
+	carried := &ending[U]{s: Session[U]{ID: id, CreatedAt: now}, owner: owner, revoke: true}
 	sctx, cancel := e.storeCtx(ctx)
 	defer cancel()
 	at := time.UnixMilli(now.UnixMilli())
@@ -51,7 +50,8 @@ func (e *engine[U]) readServer(ctx context.Context, value string, now time.Time)
 	}
 	if e.revs.revoked(owner, id, s.CreatedAt) {
 		e.reject(ctx, "revocation pending")
-		return loaded[U]{}
+		carried.s = s
+		return loaded[U]{carried: carried} // a sign-out tries it again
 	}
 	rec.Data = nil // opened: not kept with the request
 	return loaded[U]{s: &s, anon: anon, rec: rec, inStore: true}
