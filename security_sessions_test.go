@@ -204,7 +204,9 @@ func TestNoCookieLockOut(t *testing.T) {
 	var setErr error
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) { auth.CreateSession(w, r, authsession.User{ID: "u_1"}) })
-	mux.HandleFunc("POST /fill", func(w http.ResponseWriter, r *http.Request) { setErr = auth.SetData(w, r, "big", strings.Repeat("x", 30<<10)) })
+	mux.HandleFunc("POST /fill", func(w http.ResponseWriter, r *http.Request) {
+		setErr = auth.SetData(w, r, "big", strings.Repeat("x", 30<<10))
+	})
 	mux.HandleFunc("GET /me", func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := auth.GetSession(r); ok {
 			io.WriteString(w, "in")
