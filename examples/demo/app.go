@@ -34,6 +34,9 @@ type options struct {
 	// the same pages again under this prefix without the guard, so the
 	// guard's cost can be measured against the same handlers.
 	UnguardedPrefix string
+	// SignInLimit limits sign-in attempts per client address
+	// (ratelimit.go); the zero value is the default limit.
+	SignInLimit signInLimit
 }
 
 type user = authsession.User
@@ -44,6 +47,7 @@ type app struct {
 	clientJS  string
 	storeName string
 	log       *slog.Logger
+	signIns   *signInLimiter // nil: no limit
 }
 
 // newApp returns the demo's handler: the guard in front of the session API
@@ -52,7 +56,7 @@ func newApp(o options) (http.Handler, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	a := &app{storeName: o.StoreName, log: o.Logger}
+	a := &app{storeName: o.StoreName, log: o.Logger, signIns: newSignInLimiter(o.SignInLimit, o.Logger)}
 	if a.storeName == "" {
 		a.storeName = "none (stateless)"
 	}
@@ -114,7 +118,7 @@ func (a *app) routes() *http.ServeMux {
 	pages := http.NewServeMux()
 	pages.HandleFunc("GET /{$}", a.home)
 	pages.HandleFunc("GET /login", a.loginForm)
-	pages.HandleFunc("POST /login", a.login)
+	pages.HandleFunc("POST /login", a.limitSignIns(a.login))
 	pages.HandleFunc("POST /logout", a.logout)
 	pages.HandleFunc("GET /dashboard", a.dashboard)
 	pages.HandleFunc("POST /dashboard/name", a.updateName)

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/authsession/authsession"
 )
@@ -91,7 +92,8 @@ func TestDemoStatelessHasNoDevices(t *testing.T) {
 // sign-in is among them.
 func TestDemoDeviceListBounded(t *testing.T) {
 	store := authsession.NewMemoryStore(authsession.MemoryStoreOptions{})
-	srv := newTestServer(t, options{Store: store, StoreName: "test"})
+	// More sign-ins from one address than the default limit allows.
+	srv := newTestServer(t, options{Store: store, StoreName: "test", SignInLimit: signInLimit{Burst: 100, Per: time.Minute}})
 	var last *http.Client
 	for range authsession.DefaultMaxSessionsPerUser + 15 {
 		last = newClient(t)

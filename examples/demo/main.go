@@ -18,6 +18,10 @@
 //	REDIS_CLUSTER_ADDRS
 //	                use a Redis Cluster store instead (host:port,host:port,…)
 //	COOKIE_SECURE   "1" sets the cookie's Secure attribute (serve over HTTPS)
+//	SIGNIN_LIMIT    sign-in attempts per client address (the connection's
+//	                address; an IPv6 /64): "10/1m" (the default) is ten at
+//	                once, then one every 6 s; past it, 429. "off" for load
+//	                tests only
 package main
 
 import (
@@ -52,6 +56,9 @@ func loadOptions(getenv func(string) string, log *slog.Logger) (o options, close
 		rand.Read(b[:])
 		o.Secret = base64.StdEncoding.EncodeToString(b[:])
 		log.Warn("SESSION_SECRET is not set: using a throwaway secret, sessions end when the demo restarts; set it with SESSION_SECRET=$(openssl rand -base64 32)")
+	}
+	if o.SignInLimit, err = parseSignInLimit(getenv("SIGNIN_LIMIT")); err != nil {
+		return o, noClose, err
 	}
 	o.Store, o.StoreName, close, err = loadStore(getenv)
 	return o, close, err

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/authsession/authsession"
 )
@@ -58,3 +59,25 @@ func TestLoadOptions(t *testing.T) {
 }
 
 var errAny = errors.New("any error")
+
+// TestLoadOptionsSignInLimit: the sign-in limit is on unless SIGNIN_LIMIT
+// says otherwise, and a bad value stops the demo with an error naming it.
+func TestLoadOptionsSignInLimit(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	for _, tt := range []struct {
+		env  string
+		want signInLimit
+		err  error
+	}{
+		{"", defaultSignInLimit, nil},
+		{"off", signInLimit{Off: true}, nil},
+		{"100/1h", signInLimit{Burst: 100, Per: time.Hour}, nil},
+		{"lots", signInLimit{}, errBadSignInLimit},
+	} {
+		o, closeStore, err := loadOptions(func(k string) string { return map[string]string{"SIGNIN_LIMIT": tt.env}[k] }, log)
+		closeStore()
+		if !errors.Is(err, tt.err) || o.SignInLimit.Burst != tt.want.Burst || o.SignInLimit.Per != tt.want.Per || o.SignInLimit.Off != tt.want.Off {
+			t.Errorf("SIGNIN_LIMIT=%q: got %+v, %v, want %+v, %v", tt.env, o.SignInLimit, err, tt.want, tt.err)
+		}
+	}
+}

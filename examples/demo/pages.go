@@ -47,6 +47,7 @@ type pageData struct {
 	Now         time.Time
 	Name        string // the login form's name, kept on errors
 	Remember    bool   // the login form's remember-me box, kept on errors
+	SignInLimit string // the login page's sentence about the sign-in limit
 	Note        string // the session's note (session data)
 	CallbackURL string
 	Devices     []device

@@ -26,7 +26,14 @@ func (a *app) loginForm(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("reason") == "signedout" {
 		d.Notice = localeOf(r).T("signed_out_notice")
 	}
-	a.render(w, r, http.StatusOK, "login", d)
+	a.renderLogin(w, r, http.StatusOK, d)
+}
+
+// renderLogin renders the login page, with the sentence about the sign-in
+// limit.
+func (a *app) renderLogin(w http.ResponseWriter, r *http.Request, status int, d pageData) {
+	d.SignInLimit = a.signInLimitNote(localeOf(r))
+	a.render(w, r, status, "login", d)
 }
 
 // localCallback returns p when it is safe to redirect to, else "".
@@ -51,7 +58,7 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 		if len(name) > 4*maxNameLen {
 			name = ""
 		}
-		a.render(w, r, http.StatusBadRequest, "login", pageData{Error: l.T("login_bad"), Name: name, Remember: remember, CallbackURL: callback})
+		a.renderLogin(w, r, http.StatusBadRequest, pageData{Error: l.T("login_bad"), Name: name, Remember: remember, CallbackURL: callback})
 		return
 	}
 	u := user{ID: userID(name), Name: name, Extra: map[string]any{"role": role}}
