@@ -2,18 +2,24 @@ package authsession_test
 
 import (
 	"bytes"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"os"
-	"path/filepath"
+	"path"
+	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
-// Source size limits of the root package's library files (tests are not
-// counted): one concept per file keeps files short, and a function longer
-// than a screen hides its rules.
+// Source size limits of every Go module in the repository (the library,
+// redisstore, cmd, internal, examples, bench, scripts): one concept per
+// file keeps files short, and a function longer than a screen hides its
+// rules. Test files are not counted: a test function is mostly a table of
+// cases, whose length is data, and a test file follows the file it tests.
 const (
 	maxFileLines = 500
 	maxFuncLines = 80
@@ -23,45 +29,184 @@ const (
 	sizeException = "Size exception:"
 )
 
-// TestSourceSizes fails when a library file of the root package grows past
-// maxFileLines or a function past maxFuncLines without a "Size exception:"
-// paragraph in its doc comment saying why.
+// sizeAllowList names the violations in files that other work in progress
+// is splitting: the check reports them (go test -v, and 05-gates.sh) but
+// does not fail on them. Each entry is a file ("dir/file.go": its length)
+// or a function ("dir/file.go:Func"). Remove an entry when its file is
+// fixed; the check says when one is no longer needed. Add none: split the
+// file or the function, or give a long function a "Size exception:"
+// paragraph saying why it is one piece.
+var sizeAllowList = map[string]string{
+	"cmd/authsession/inspect.go:cmdInspect": "token lane: cmd/ is being reworked",
+	"internal/storetest/storetest.go":       "eng lane: becoming the public storetest package",
+}
+
+// TestSourceSizes fails when a non-test Go file anywhere in the repository
+// grows past maxFileLines or a function past maxFuncLines without a
+// "Size exception:" paragraph in its doc comment saying why, unless
+// sizeAllowList names it.
 func TestSourceSizes(t *testing.T) {
-	files, err := filepath.Glob("*.go")
+	r, err := checkSourceSizes(os.DirFS("."))
 	if err != nil {
 		t.Fatal(err)
 	}
-	fset := token.NewFileSet()
-	checked := 0
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
+	if !slices.Contains(r.modules, ".") {
+		t.Fatal("no go.mod here: run the test from the repository root (the library package)")
+	}
+	t.Logf("checked %d Go files (tests excluded) in %d modules: %s", r.files, len(r.modules), strings.Join(r.modules, " "))
+	used := map[string]bool{}
+	for _, v := range r.violations {
+		if why, ok := sizeAllowList[v.key]; ok {
+			used[v.key] = true
+			t.Logf("allowed until fixed: %s (%s)", v.msg, why)
 			continue
 		}
-		src, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checked++
-		if n := bytes.Count(src, []byte("\n")); n > maxFileLines {
-			t.Errorf("%s: %d lines, want at most %d: split it by concept", name, n, maxFileLines)
-		}
-		f, err := parser.ParseFile(fset, name, src, parser.ParseComments)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range f.Decls {
-			fd, ok := d.(*ast.FuncDecl)
-			if !ok || fd.Body == nil {
-				continue
-			}
-			n := fset.Position(fd.Body.Rbrace).Line - fset.Position(fd.Type.Func).Line + 1
-			if n > maxFuncLines && !strings.Contains(fd.Doc.Text(), sizeException) {
-				t.Errorf("%s: %s is %d lines, want at most %d (or a %q paragraph in its doc comment saying why)",
-					fset.Position(fd.Pos()), fd.Name.Name, n, maxFuncLines, sizeException)
-			}
+		t.Error(v.msg)
+	}
+	for key := range sizeAllowList {
+		if !used[key] {
+			t.Logf("sizeAllowList: %s is within the limits now: remove its entry", key)
 		}
 	}
-	if checked == 0 {
-		t.Fatal("no library files found: run the test from the package directory")
+}
+
+// TestSourceSizesCheck runs the check on a made-up repository: a file or
+// function one line past its limit is reported, in any module and any
+// folder; test files, generated files, testdata, node_modules and hidden
+// folders are not read; a "Size exception:" paragraph excuses a function.
+func TestSourceSizesCheck(t *testing.T) {
+	fn := func(name string, body int, doc string) string {
+		return doc + "func " + name + "() {\n" + strings.Repeat("\t_ = 0\n", body) + "}\n"
 	}
+	file := func(lines int) string { return "package p\n" + strings.Repeat("\n", lines-1) }
+	fsys := fstest.MapFS{
+		"go.mod":                     {Data: []byte("module example.com/m\n")},
+		"ok.go":                      {Data: []byte(file(500))},
+		"long.go":                    {Data: []byte(file(501))},
+		"funcs.go":                   {Data: []byte("package p\n\n" + fn("At80", 78, "") + fn("At81", 79, "") + fn("Excused", 200, "// Excused is one piece.\n//\n// Size exception: a table.\n"))},
+		"lit.go":                     {Data: []byte("package p\n\nvar f = " + fn("", 79, ""))},
+		"long_test.go":               {Data: []byte(file(900))},
+		"gen.go":                     {Data: []byte("// Code generated by hand. DO NOT EDIT.\n\n" + file(900))},
+		"testdata/x.go":              {Data: []byte(file(900))},
+		"web/node_modules/x/x.go":    {Data: []byte(file(900))},
+		".cache/x.go":                {Data: []byte(file(900))},
+		"sub/go.mod":                 {Data: []byte("module example.com/m/sub\n")},
+		"sub/cmd/tool/main.go":       {Data: []byte("package main\n\n" + fn("main", 79, ""))},
+		"sub/internal/deep/x/big.go": {Data: []byte(file(600))},
+		"broken.go":                  {Data: []byte("package p\nfunc {\n")},
+	}
+	r, err := checkSourceSizes(fsys)
+	if err == nil || !strings.Contains(err.Error(), "broken.go") {
+		t.Errorf("a file that does not parse: got error %v, want one naming it", err)
+	}
+	delete(fsys, "broken.go")
+	if r, err = checkSourceSizes(fsys); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, v := range r.violations {
+		got = append(got, v.key)
+	}
+	want := []string{"funcs.go:At81", "lit.go:func literal", "long.go", "sub/cmd/tool/main.go:main", "sub/internal/deep/x/big.go"}
+	if !slices.Equal(got, want) {
+		t.Errorf("violations: got %q, want %q", got, want)
+	}
+	if got, want := r.modules, []string{".", "sub"}; !slices.Equal(got, want) {
+		t.Errorf("modules: got %q, want %q", got, want)
+	}
+	if got, want := r.files, 6; got != want {
+		t.Errorf("files checked: got %d, want %d", got, want)
+	}
+}
+
+// sizeReport is what checkSourceSizes found.
+type sizeReport struct {
+	modules    []string // folders holding a go.mod, sorted
+	files      int      // Go files checked
+	violations []sizeViolation
+}
+
+// sizeViolation is a file or function past its limit. key is the file's
+// path, or path:function, as sizeAllowList names it.
+type sizeViolation struct{ key, msg string }
+
+// checkSourceSizes checks every non-test, non-generated Go file in fsys
+// outside testdata, node_modules and folders whose name starts with "." or
+// "_" (which the go command ignores too).
+func checkSourceSizes(fsys fs.FS) (sizeReport, error) {
+	var r sizeReport
+	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		base := d.Name()
+		if d.IsDir() {
+			if name != "." && (base == "testdata" || base == "node_modules" || strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_")) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if base == "go.mod" {
+			r.modules = append(r.modules, path.Dir(name))
+		}
+		if !strings.HasSuffix(base, ".go") || strings.HasSuffix(base, "_test.go") {
+			return nil
+		}
+		src, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return err
+		}
+		vs, checked, err := checkSourceFile(name, src)
+		if checked {
+			r.files++
+		}
+		r.violations = append(r.violations, vs...)
+		return err
+	})
+	slices.Sort(r.modules)
+	slices.SortFunc(r.violations, func(a, b sizeViolation) int { return strings.Compare(a.key, b.key) })
+	return r, err
+}
+
+// checkSourceFile checks one file; checked is false for a generated one.
+func checkSourceFile(name string, src []byte) (vs []sizeViolation, checked bool, err error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, name, src, parser.ParseComments)
+	if err != nil {
+		return nil, false, fmt.Errorf("TestSourceSizes: %w", err)
+	}
+	if ast.IsGenerated(f) {
+		return nil, false, nil
+	}
+	if n := bytes.Count(src, []byte("\n")); n > maxFileLines {
+		vs = append(vs, sizeViolation{name, fmt.Sprintf("%s: %d lines, want at most %d: split it by concept", name, n, maxFileLines)})
+	}
+	long := func(from, to token.Pos) int {
+		n := fset.Position(to).Line - fset.Position(from).Line + 1
+		return max(0, n-maxFuncLines)
+	}
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok {
+			if fd.Body != nil && long(fd.Type.Func, fd.Body.Rbrace) > 0 && !strings.Contains(fd.Doc.Text(), sizeException) {
+				n := maxFuncLines + long(fd.Type.Func, fd.Body.Rbrace)
+				vs = append(vs, sizeViolation{name + ":" + fd.Name.Name, fmt.Sprintf(
+					"%s: %s is %d lines, want at most %d (or a %q paragraph in its doc comment saying why)",
+					fset.Position(fd.Pos()), fd.Name.Name, n, maxFuncLines, sizeException)})
+			}
+			continue
+		}
+		// A function literal at package level (var f = func() {…}).
+		ast.Inspect(d, func(n ast.Node) bool {
+			fl, ok := n.(*ast.FuncLit)
+			if !ok {
+				return true
+			}
+			if over := long(fl.Type.Func, fl.Body.Rbrace); over > 0 {
+				vs = append(vs, sizeViolation{name + ":func literal", fmt.Sprintf(
+					"%s: a function literal of %d lines, want at most %d: make it a function", fset.Position(fl.Pos()), maxFuncLines+over, maxFuncLines)})
+			}
+			return false
+		})
+	}
+	return vs, true, nil
 }
