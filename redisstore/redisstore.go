@@ -53,6 +53,28 @@ type Options struct {
 
 	// Now is the clock from which TTLs are computed. Default time.Now.
 	Now func() time.Time
+
+	// WaitReplicas is how many replicas must have a revocation (Revoke,
+	// RevokeUser, a Touch that raises the generation) before it returns:
+	// replication is asynchronous, and without waiting, a failover to a
+	// replica can bring back a session whose logout the old master
+	// answered just before it died. WaitConnected (0, the default) waits
+	// for every replica connected to the master at the time, none when it
+	// has none; a count n > 0 waits for n, so that a revocation fails
+	// rather than returns while a replica is disconnected; NoWait (or any
+	// negative value) never waits. A revocation the replicas do not
+	// confirm within WaitTimeout returns ErrNotReplicated (the write
+	// stays on the master; the engine keeps the revocation pending and
+	// retries it). Waiting works with a *redis.Client (a single master, or
+	// Sentinel's failover client) and a *redis.ClusterClient; other
+	// clients never wait. It costs a revocation two more round trips (ROLE
+	// and WAIT; one with a count) and the replicas' delay.
+	WaitReplicas int
+
+	// WaitTimeout bounds the wait for replicas. Default DefaultWaitTimeout
+	// (100 ms); keep it below authsession.Config.StoreTimeout, which
+	// bounds the whole call.
+	WaitTimeout time.Duration
 }
 
 // Store is an [authsession.Store] in Redis. It is safe for concurrent use.
@@ -61,6 +83,9 @@ type Store struct {
 	prefix string
 	cap    int
 	now    func() time.Time
+
+	waitReplicas int // WaitConnected, NoWait or a count
+	waitTimeout  time.Duration
 }
 
 var _ authsession.Store = (*Store)(nil)
@@ -78,7 +103,8 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Store{rdb: rdb, prefix: escapeTag(opts.Prefix), cap: opts.MaxSessionsPerUser, now: opts.Now}
+	return &Store{rdb: rdb, prefix: escapeTag(opts.Prefix), cap: opts.MaxSessionsPerUser, now: opts.Now,
+		waitReplicas: max(opts.WaitReplicas, NoWait), waitTimeout: waitTimeoutOf(opts.WaitTimeout)}
 }
 
 // tagEscaper writes braces (and the escape character) as percent escapes:
@@ -201,8 +227,8 @@ func (s *Store) Touch(ctx context.Context, rec authsession.SessionRecord) error 
 	if ttl <= 0 {
 		return s.Revoke(ctx, rec.UserID, rec.ID)
 	}
-	err := touchScript.Run(ctx, s.rdb, []string{s.sessionKey(rec.UserID, rec.ID), s.userKey(rec.UserID)},
-		rec.UserID, ms(rec.LastSeen), ms(rec.ExpiresAt), ttl, rec.ID, generation(rec.Generation), msOrZero(rec.GraceUntil)).Err()
+	_, err := s.runRevocation(ctx, touchScript, raisedGeneration, []string{s.sessionKey(rec.UserID, rec.ID), s.userKey(rec.UserID)},
+		rec.UserID, ms(rec.LastSeen), ms(rec.ExpiresAt), ttl, rec.ID, generation(rec.Generation), msOrZero(rec.GraceUntil))
 	if err != nil {
 		return fmt.Errorf("redisstore: touch: %w", err)
 	}
@@ -211,7 +237,7 @@ func (s *Store) Touch(ctx context.Context, rec authsession.SessionRecord) error 
 
 // Revoke deletes the user's session with the given id.
 func (s *Store) Revoke(ctx context.Context, userID, id string) error {
-	err := revokeScript.Run(ctx, s.rdb, []string{s.sessionKey(userID, id), s.userKey(userID)}, id).Err()
+	_, err := s.runRevocation(ctx, revokeScript, always, []string{s.sessionKey(userID, id), s.userKey(userID)}, id)
 	if err != nil {
 		return fmt.Errorf("redisstore: revoke: %w", err)
 	}
@@ -221,11 +247,12 @@ func (s *Store) Revoke(ctx context.Context, userID, id string) error {
 // RevokeUser deletes every session of the user, in one script, and
 // returns how many were live.
 func (s *Store) RevokeUser(ctx context.Context, userID string) (int, error) {
-	n, err := revokeUserScript.Run(ctx, s.rdb, []string{s.userKey(userID)}, ms(s.now()), s.sessionPrefix(userID)).Int()
+	reply, err := s.runRevocation(ctx, revokeUserScript, always, []string{s.userKey(userID)}, ms(s.now()), s.sessionPrefix(userID))
 	if err != nil {
 		return 0, fmt.Errorf("redisstore: revoke user: %w", err)
 	}
-	return n, nil
+	n, _ := reply.(int64)
+	return int(n), nil
 }
 
 // ListUser returns the user's live sessions (at most MaxSessionsPerUser),
