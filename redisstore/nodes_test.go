@@ -265,7 +265,9 @@ func startReplicaCluster(t testing.TB, nodeTimeout time.Duration) *replicaCluste
 	return c
 }
 
-func (c *replicaCluster) nodes() []*redisNode { return append(append([]*redisNode(nil), c.masters...), c.replicas...) }
+func (c *replicaCluster) nodes() []*redisNode {
+	return append(append([]*redisNode(nil), c.masters...), c.replicas...)
+}
 
 // addrs lists the masters' addresses, for a ClusterClient.
 func (c *replicaCluster) addrs() []string {
