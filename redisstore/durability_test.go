@@ -85,3 +85,17 @@ func TestRevocationsWaitForReplicas(t *testing.T) {
 	must("Create", store.Create(ctx, record("f", "u", 1)))
 	must("Revoke, no replicas", store.Revoke(ctx, "u", "f"))
 }
+
+// TestKeySlot checks the tests' own slot function against Redis's.
+func TestKeySlot(t *testing.T) {
+	c := connect(t, "cluster").(*redis.ClusterClient)
+	for _, key := range []string{"", "a", "user", "{user}", "x{user}y", "{}user", "{user", "u:{w3-17}", "t12", "fill0", "ü{é}"} {
+		want, err := c.ClusterKeySlot(context.Background(), key).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := keySlot(key); got != int(want) {
+			t.Errorf("keySlot(%q): got %d, want %d", key, got, want)
+		}
+	}
+}

@@ -92,12 +92,13 @@ func (n *redisNode) kill() {
 }
 
 // freeze stops the node (SIGSTOP): its connections stay open, it reads
-// and answers nothing. thaw resumes it.
+// and answers nothing. thaw resumes it; so does the end of the test.
 func (n *redisNode) freeze(t testing.TB) {
 	t.Helper()
 	if err := n.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { n.cmd.Process.Signal(syscall.SIGCONT) })
 }
 
 func (n *redisNode) thaw(t testing.TB) {
@@ -269,11 +270,13 @@ func (c *replicaCluster) nodes() []*redisNode {
 	return append(append([]*redisNode(nil), c.masters...), c.replicas...)
 }
 
-// addrs lists the masters' addresses, for a ClusterClient.
+// addrs lists the running nodes' addresses, for a ClusterClient.
 func (c *replicaCluster) addrs() []string {
 	var out []string
 	for _, n := range c.nodes() {
-		out = append(out, n.addr())
+		if n.cmd.ProcessState == nil {
+			out = append(out, n.addr())
+		}
 	}
 	return out
 }
@@ -291,4 +294,27 @@ func masterOfSlot(slot int) int {
 
 func (c *replicaCluster) String() string {
 	return fmt.Sprintf("3 masters + 3 replicas, cluster-node-timeout %v", c.nodeTimeout)
+}
+
+// keySlot is the Redis Cluster hash slot of key: CRC16 (XMODEM) of its
+// hash tag (the part between the first "{" and the next "}", when not
+// empty) or of the whole key, modulo 16384.
+func keySlot(key string) int {
+	if i := strings.IndexByte(key, '{'); i >= 0 {
+		if j := strings.IndexByte(key[i+1:], '}'); j > 0 {
+			key = key[i+1 : i+1+j]
+		}
+	}
+	var crc uint16
+	for k := 0; k < len(key); k++ {
+		crc ^= uint16(key[k]) << 8
+		for range 8 {
+			if crc&0x8000 != 0 {
+				crc = crc<<1 ^ 0x1021
+			} else {
+				crc <<= 1
+			}
+		}
+	}
+	return int(crc) % 16384
 }
