@@ -120,20 +120,21 @@ func (sc failoverScenario) check(t *testing.T, c *replicaCluster, pfx string, ty
 			ackedTargets++
 		}
 	}
-	t.Logf("failover of master %d: %v after the kill (cluster_state:ok and the replica a master); first sign-in %v after that",
-		sc.master, failover.Round(time.Millisecond), ty.first.Sub(ty.window[1]).Round(time.Millisecond))
-	t.Logf("requests: %d, %d of them during the failover (%d answered 503, %d reads \"no session\"); by outcome: %v",
-		sum(ty.counts, ""), sum(ty.inWindow, ""), sum(ty.inWindow, outDown), ty.inWindow["read "+outNone]+ty.inWindow["replay "+outNone], ty)
+	t.Logf("failover of master %d: %v from the kill until every node says cluster_state:ok (the replica a master); first sign-in %v after that",
+		sc.master, failover.Round(time.Millisecond), ty.first.Sub(ty.marks[1]).Round(time.Millisecond))
+	t.Logf("requests: %d; during the failover %d: %d answered 503, %d reads \"no session\"; 503s before it %d, after it %d; by outcome:%v",
+		ty.count(-1, "", ""), ty.count(during, "", ""), ty.count(during, "", outDown),
+		ty.count(during, "read", outNone)+ty.count(during, "replay", outNone), ty.count(before, "", outDown), ty.count(after, "", outDown), ty)
 	t.Logf("logouts: %d acknowledged (%d on the failed master's slots), %d answered 503; targeted while the replica was behind: %d, %d of them acknowledged (%d bytes of replication data no replica had at the kill)",
 		len(acked), onMaster, len(pending), len(targeted), ackedTargets, buffered)
 	t.Logf("checked by a fresh instance: acknowledged logouts lost: %d of %d; 503 logouts not landed: %d of %d",
 		len(lost), len(acked), len(notLanded), len(pending))
 
-	if n := sum(ty.counts, outUnexpeced); n > 0 {
+	if n := ty.count(-1, "", outUnexpeced); n > 0 {
 		t.Errorf("%d responses other than 200/204/503 (or a panic)", n)
 	}
-	if sum(ty.inWindow, "") == 0 || ty.first.IsZero() {
-		t.Errorf("the failover saw %d requests, and a sign-in after it at %v: want some of both", sum(ty.inWindow, ""), ty.first)
+	if ty.count(during, "", "") == 0 || ty.first.IsZero() {
+		t.Errorf("the failover saw %d requests, and a sign-in after it at %v: want some of both", ty.count(during, "", ""), ty.first)
 	}
 	if sc.noWait {
 		// The control: waiting is what keeps these.
@@ -142,7 +143,7 @@ func (sc failoverScenario) check(t *testing.T, c *replicaCluster, pfx string, ty
 		}
 		return
 	}
-	if n := sum(ty.counts, outServed); n > 0 {
+	if n := ty.count(-1, "", outServed); n > 0 {
 		t.Errorf("logged-out cookies served again: %d", n)
 	}
 	if len(lost) > 0 {

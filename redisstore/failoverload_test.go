@@ -127,28 +127,41 @@ type logout struct {
 	acked    bool
 }
 
-// tally counts outcomes per operation, and those inside the failover
-// window apart.
+// Phases of a scenario's load.
+const (
+	before = iota // until the kill
+	during        // from the kill until every node says cluster_state:ok
+	after         // from then on
+)
+
+var phaseNames = [...]string{"before the kill", "during the failover", "after it"}
+
+// tally counts outcomes per operation ("sign-in ok", …) and phase, and
+// keeps the logouts for replays and the final check.
 type tally struct {
-	mu       sync.Mutex
-	counts   map[string]int // "op outcome"
-	inWindow map[string]int
-	logouts  []logout
-	window   [2]time.Time // from the kill until the cluster is ok again; zero while open
-	first    time.Time    // the first successful sign-in after the window
+	mu      sync.Mutex
+	phases  [3]map[string]int
+	logouts []logout
+	marks   [2]time.Time // the kill, the recovery; zero until they happen
+	first   time.Time    // the first successful sign-in after the recovery
 }
 
-func newTally() *tally { return &tally{counts: map[string]int{}, inWindow: map[string]int{}} }
+func newTally() *tally {
+	return &tally{phases: [3]map[string]int{{}, {}, {}}}
+}
 
 func (ty *tally) add(op, outcome string) {
 	now := time.Now()
 	ty.mu.Lock()
 	defer ty.mu.Unlock()
-	ty.counts[op+" "+outcome]++
-	switch {
-	case !ty.window[0].IsZero() && now.After(ty.window[0]) && (ty.window[1].IsZero() || now.Before(ty.window[1])):
-		ty.inWindow[op+" "+outcome]++
-	case !ty.window[1].IsZero() && op == "sign-in" && outcome == outOK && ty.first.IsZero():
+	p := before
+	for i, m := range ty.marks {
+		if !m.IsZero() && !now.Before(m) {
+			p = i + 1
+		}
+	}
+	ty.phases[p][op+" "+outcome]++
+	if p == after && op == "sign-in" && outcome == outOK && ty.first.IsZero() {
 		ty.first = now
 	}
 }
@@ -169,35 +182,48 @@ func (ty *tally) replayable(rng *rand.Rand) (logout, bool) {
 	return ty.logouts[rng.IntN(len(ty.logouts))], true
 }
 
+// mark records the kill (0) or the recovery (1).
 func (ty *tally) mark(i int, at time.Time) {
 	ty.mu.Lock()
 	defer ty.mu.Unlock()
-	ty.window[i] = at
+	ty.marks[i] = at
 }
 
-// sum returns the count of every "op outcome" key of m ending in outcome
-// (or all, for "").
-func sum(m map[string]int, outcome string) int {
+// count returns how many responses of the phase (or of every phase, for
+// -1) had the outcome (or any, for ""), for the operation (or any, for "").
+func (ty *tally) count(phase int, op, outcome string) int {
+	ty.mu.Lock()
+	defer ty.mu.Unlock()
 	n := 0
-	for k, v := range m {
-		if outcome == "" || strings.HasSuffix(k, " "+outcome) {
-			n += v
+	for p, m := range ty.phases {
+		if phase >= 0 && p != phase {
+			continue
+		}
+		for k, v := range m {
+			o, oc, _ := strings.Cut(k, " ")
+			if (op == "" || o == op) && (outcome == "" || oc == outcome) {
+				n += v
+			}
 		}
 	}
 	return n
 }
 
+// String lists the outcomes of each phase.
 func (ty *tally) String() string {
 	ty.mu.Lock()
 	defer ty.mu.Unlock()
-	keys := make([]string, 0, len(ty.counts))
-	for k := range ty.counts {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var b strings.Builder
-	for _, k := range keys {
-		fmt.Fprintf(&b, "%s×%d (%d in the failover) ", k, ty.counts[k], ty.inWindow[k])
+	for p, m := range ty.phases {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		fmt.Fprintf(&b, "\n  %s:", phaseNames[p])
+		for _, k := range keys {
+			fmt.Fprintf(&b, " %s×%d", k, m[k])
+		}
 	}
 	return b.String()
 }
