@@ -130,7 +130,7 @@ func (sc failoverScenario) check(t *testing.T, c *replicaCluster, pfx string, ty
 	t.Logf("checked by a fresh instance: acknowledged logouts lost: %d of %d; 503 logouts not landed: %d of %d",
 		len(lost), len(acked), len(notLanded), len(pending))
 
-	if n := ty.count(-1, "", outUnexpeced); n > 0 {
+	if n := ty.count(-1, "", outUnexpected); n > 0 {
 		t.Errorf("%d responses other than 200/204/503 (or a panic)", n)
 	}
 	if ty.count(during, "", "") == 0 || ty.first.IsZero() {

@@ -68,7 +68,7 @@ const (
 	outNone      = "no session" // a read answered {"session": null}
 	outDown      = "503"        // the store could not answer
 	outServed    = "SERVED"     // a replayed logged-out cookie read as a session
-	outUnexpeced = "unexpected" // anything else, a panic included
+	outUnexpected = "unexpected" // anything else, a panic included
 )
 
 // do sends one request to the instance and returns the response; a panic
@@ -92,13 +92,13 @@ func (in *instance) do(method, target string, cookies []*http.Cookie) (rec *http
 // readOutcome classifies a GET /api/session response.
 func readOutcome(rec *httptest.ResponseRecorder) string {
 	if rec.Code != http.StatusOK {
-		return outUnexpeced
+		return outUnexpected
 	}
 	var body struct {
 		Session json.RawMessage `json:"session"`
 	}
 	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
-		return outUnexpeced
+		return outUnexpected
 	}
 	if string(body.Session) == "null" {
 		return outNone
@@ -114,7 +114,7 @@ func statusOutcome(rec *httptest.ResponseRecorder, ok int) string {
 	case http.StatusServiceUnavailable:
 		return outDown
 	}
-	return outUnexpeced
+	return outUnexpected
 }
 
 // logout is a logout the load made: the cookies it ended, whose user,
