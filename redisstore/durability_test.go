@@ -99,3 +99,31 @@ func TestKeySlot(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRevokeWithReplica measures what waiting for a replica costs a
+// revocation (a create, then the revoke measured with it), on a master
+// with one replica on loopback: NoWait (the script alone), WaitConnected
+// (the script, ROLE and WAIT) and a count of 1 (the script and WAIT).
+func BenchmarkRevokeWithReplica(b *testing.B) {
+	master, _ := masterWithReplica(b)
+	rdb := redis.NewClient(&redis.Options{Addr: master.addr(), ContextTimeoutEnabled: true})
+	b.Cleanup(func() { rdb.Close() })
+	ctx := context.Background()
+	for _, bc := range []struct {
+		name string
+		wait int
+	}{{"NoWait", redisstore.NoWait}, {"WaitConnected", redisstore.WaitConnected}, {"WaitReplicas=1", 1}} {
+		b.Run(bc.name, func(b *testing.B) {
+			s := redisstore.New(rdb, redisstore.Options{Prefix: prefix(b), WaitReplicas: bc.wait})
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := s.Create(ctx, record("a", "u", 1)); err != nil {
+					b.Fatal(err)
+				}
+				if err := s.Revoke(ctx, "u", "a"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
