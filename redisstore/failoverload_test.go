@@ -64,10 +64,10 @@ func newInstance(t testing.TB, addrs []string, pfx string, so redisstore.Options
 
 // outcome names what a response meant.
 const (
-	outOK        = "ok"         // a sign-in, a read that found the session, a logout
-	outNone      = "no session" // a read answered {"session": null}
-	outDown      = "503"        // the store could not answer
-	outServed    = "SERVED"     // a replayed logged-out cookie read as a session
+	outOK         = "ok"         // a sign-in, a read that found the session, a logout
+	outNone       = "no session" // a read answered {"session": null}
+	outDown       = "503"        // the store could not answer
+	outServed     = "SERVED"     // a replayed logged-out cookie read as a session
 	outUnexpected = "unexpected" // anything else, a panic included
 )
 
