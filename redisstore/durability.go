@@ -70,13 +70,7 @@ func (s *Store) runRevocation(ctx context.Context, script *redis.Script, needsWa
 	defer conn.Close()
 	reply, err := script.Run(ctx, conn, keys, args...).Result()
 	if err != nil {
-		if c, ok := s.rdb.(*redis.ClusterClient); ok {
-			// The slot may have moved to a promoted replica (MOVED) or its
-			// master may be gone: read the cluster's layout again, so that
-			// the engine's retry goes to the new master.
-			c.ReloadState(ctx)
-		}
-		return nil, err
+		return nil, err // the caller's s.failed reloads the cluster's layout
 	}
 	if !needsWait(reply) {
 		return reply, nil
@@ -129,4 +123,18 @@ func waitTimeoutOf(d time.Duration) time.Duration {
 		return DefaultWaitTimeout
 	}
 	return max(d, time.Millisecond)
+}
+
+// failed wraps the error of a store call named op. On a Redis Cluster it
+// also asks the client to read the cluster's layout again: go-redis learns
+// that a master died and a replica took its slots only from a MOVED reply
+// or its periodic reload (ClusterOptions.ClusterStateReloadInterval, 60 s
+// by default), and until then every call for those slots goes to the dead
+// master and fails. The reloads are coalesced (one at a time, at most one
+// every 200 ms).
+func (s *Store) failed(ctx context.Context, op string, err error) error {
+	if c, ok := s.rdb.(*redis.ClusterClient); ok {
+		c.ReloadState(ctx)
+	}
+	return fmt.Errorf("redisstore: %s: %w", op, err)
 }

@@ -20,7 +20,8 @@ import (
 // panic; and no logged-out cookie is ever served again, on any instance.
 // Afterwards a fresh instance checks every logout: none that was
 // acknowledged (200) is lost, and every one answered 503 (pending) has
-// landed.
+// landed. Once the cluster is ok again, the instances find the new master
+// at once (few 503s after the failover).
 //
 // The scenarios kill each master in turn. "replica in sync" is the plain
 // crash. "replica behind" first freezes the replica and writes to its
@@ -57,8 +58,19 @@ type failoverScenario struct {
 
 const (
 	failoverWorkers  = 8
-	failoverTargeted = 40 // logouts on the master while its replica is behind
+	failoverLoad     = 1000 // acknowledged logouts before the kill, sign-ins after the recovery
+	failoverTargeted = 40   // logouts on the master while its replica is behind
 )
+
+// awaitLoad waits until the load has done what done stands for.
+func awaitLoad(t *testing.T, done <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatalf("%d %s: not done within a minute", failoverLoad, what)
+	}
+}
 
 func (sc failoverScenario) run(t *testing.T, c *replicaCluster) {
 	pfx := prefix(t)
@@ -72,8 +84,8 @@ func (sc failoverScenario) run(t *testing.T, c *replicaCluster) {
 	targets := signInOnMaster(t, ins[0], sc.master, slotOf)
 
 	ty := newTally()
-	stop := runLoad(failoverWorkers, ins, ty)
-	time.Sleep(500 * time.Millisecond) // the load before the fault
+	stop := runLoad(t, failoverWorkers, ins, ty)
+	awaitLoad(t, ty.reached(before, "logout", outOK, failoverLoad), "logouts before the fault")
 	var targeted []logout
 	buffered := 0
 	if sc.behind {
@@ -91,7 +103,7 @@ func (sc failoverScenario) run(t *testing.T, c *replicaCluster) {
 	waitFor(t, 30*time.Second, "the replica to take over", func() bool { return replica.isMaster() && c.ok() })
 	recovered := time.Now()
 	ty.mark(1, recovered)
-	time.Sleep(time.Second) // the load after the failover
+	awaitLoad(t, ty.reached(after, "sign-in", outOK, failoverLoad), "sign-ins after the failover")
 	stop()
 	closeAll(ins)
 	sc.check(t, c, pfx, ty, targeted, slotOf, buffered, recovered.Sub(killed))
@@ -135,6 +147,12 @@ func (sc failoverScenario) check(t *testing.T, c *replicaCluster, pfx string, ty
 	}
 	if ty.count(during, "", "") == 0 || ty.first.IsZero() {
 		t.Errorf("the failover saw %d requests, and a sign-in after it at %v: want some of both", ty.count(during, "", ""), ty.first)
+	}
+	// Once the replica has taken over, the instances find it at their
+	// first failed call (the store asks go-redis to reload the layout),
+	// not at go-redis's periodic reload a minute later.
+	if n := ty.count(after, "", outDown); n > failoverLoad/10 {
+		t.Errorf("503s after the failover: %d while %d sign-ins succeeded; the instances were slow to find the new master", n, failoverLoad)
 	}
 	if sc.noWait {
 		// The control: waiting is what keeps these.

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -144,6 +145,30 @@ type tally struct {
 	logouts []logout
 	marks   [2]time.Time // the kill, the recovery; zero until they happen
 	first   time.Time    // the first successful sign-in after the recovery
+	waits   []countWait
+}
+
+// countWait is a channel closed once a phase has counted n of an "op
+// outcome".
+type countWait struct {
+	phase int
+	key   string
+	n     int
+	ch    chan struct{}
+}
+
+// reached returns a channel closed once the phase has counted n responses
+// of op with outcome.
+func (ty *tally) reached(phase int, op, outcome string, n int) <-chan struct{} {
+	ty.mu.Lock()
+	defer ty.mu.Unlock()
+	w := countWait{phase, op + " " + outcome, n, make(chan struct{})}
+	if ty.phases[phase][w.key] >= n {
+		close(w.ch)
+	} else {
+		ty.waits = append(ty.waits, w)
+	}
+	return w.ch
 }
 
 func newTally() *tally {
@@ -160,7 +185,15 @@ func (ty *tally) add(op, outcome string) {
 			p = i + 1
 		}
 	}
-	ty.phases[p][op+" "+outcome]++
+	key := op + " " + outcome
+	ty.phases[p][key]++
+	ty.waits = slices.DeleteFunc(ty.waits, func(w countWait) bool {
+		if w.phase == p && w.key == key && ty.phases[p][key] >= w.n {
+			close(w.ch)
+			return true
+		}
+		return false
+	})
 	if p == after && op == "sign-in" && outcome == outOK && ty.first.IsZero() {
 		ty.first = now
 	}
@@ -271,14 +304,16 @@ func worker(id int, ins []*instance, ty *tally, stop <-chan struct{}) {
 }
 
 // runLoad starts n workers on ins and returns a function that stops them
-// and waits until they have.
-func runLoad(n int, ins []*instance, ty *tally) (stop func()) {
+// and waits until they have; the end of the test calls it too.
+func runLoad(t testing.TB, n int, ins []*instance, ty *tally) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() { worker(i, ins, ty, done) })
 	}
-	return func() { close(done); wg.Wait() }
+	stop = sync.OnceFunc(func() { close(done); wg.Wait() })
+	t.Cleanup(stop)
+	return stop
 }
 
 // stillServed returns the logouts whose cookies a fresh instance (its own

@@ -162,7 +162,7 @@ func (s *Store) Create(ctx context.Context, rec authsession.SessionRecord) error
 		rec.UserID, ms(rec.CreatedAt), ms(rec.LastSeen), ms(rec.ExpiresAt), rec.Client,
 		ttl, rec.ID, ms(now), s.cap, s.sessionPrefix(rec.UserID), generation(rec.Generation), msOrZero(rec.GraceUntil)).Err()
 	if err != nil {
-		return fmt.Errorf("redisstore: create: %w", err)
+		return s.failed(ctx, "create", err)
 	}
 	return nil
 }
@@ -171,7 +171,7 @@ func (s *Store) Create(ctx context.Context, rec authsession.SessionRecord) error
 func (s *Store) Get(ctx context.Context, userID, id string) (authsession.SessionRecord, bool, error) {
 	m, err := s.rdb.HGetAll(ctx, s.sessionKey(userID, id)).Result()
 	if err != nil {
-		return authsession.SessionRecord{}, false, fmt.Errorf("redisstore: get: %w", err)
+		return authsession.SessionRecord{}, false, s.failed(ctx, "get", err)
 	}
 	if len(m) == 0 {
 		return authsession.SessionRecord{}, false, nil
@@ -230,7 +230,7 @@ func (s *Store) Touch(ctx context.Context, rec authsession.SessionRecord) error 
 	_, err := s.runRevocation(ctx, touchScript, raisedGeneration, []string{s.sessionKey(rec.UserID, rec.ID), s.userKey(rec.UserID)},
 		rec.UserID, ms(rec.LastSeen), ms(rec.ExpiresAt), ttl, rec.ID, generation(rec.Generation), msOrZero(rec.GraceUntil))
 	if err != nil {
-		return fmt.Errorf("redisstore: touch: %w", err)
+		return s.failed(ctx, "touch", err)
 	}
 	return nil
 }
@@ -239,7 +239,7 @@ func (s *Store) Touch(ctx context.Context, rec authsession.SessionRecord) error 
 func (s *Store) Revoke(ctx context.Context, userID, id string) error {
 	_, err := s.runRevocation(ctx, revokeScript, always, []string{s.sessionKey(userID, id), s.userKey(userID)}, id)
 	if err != nil {
-		return fmt.Errorf("redisstore: revoke: %w", err)
+		return s.failed(ctx, "revoke", err)
 	}
 	return nil
 }
@@ -249,7 +249,7 @@ func (s *Store) Revoke(ctx context.Context, userID, id string) error {
 func (s *Store) RevokeUser(ctx context.Context, userID string) (int, error) {
 	reply, err := s.runRevocation(ctx, revokeUserScript, always, []string{s.userKey(userID)}, ms(s.now()), s.sessionPrefix(userID))
 	if err != nil {
-		return 0, fmt.Errorf("redisstore: revoke user: %w", err)
+		return 0, s.failed(ctx, "revoke user", err)
 	}
 	n, _ := reply.(int64)
 	return int(n), nil
@@ -261,7 +261,7 @@ func (s *Store) ListUser(ctx context.Context, userID string) ([]authsession.Sess
 	now := s.now()
 	reply, err := listScript.Run(ctx, s.rdb, []string{s.userKey(userID)}, ms(now), s.sessionPrefix(userID)).Slice()
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: list user: %w", err)
+		return nil, s.failed(ctx, "list user", err)
 	}
 	var out []authsession.SessionRecord
 	for i := 0; i+1 < len(reply); i += 2 {
