@@ -172,6 +172,9 @@ func (l *signInLimiter) allow(remoteAddr string) (bool, time.Duration) {
 	if first {
 		// Logged outside the lock: a slow log sink holds no other client.
 		client := key.String()
+		if !key.IsValid() {
+			client = "unreadable address"
+		}
 		if shared {
 			client = "any new client (the limiter tracks its maximum of " + strconv.Itoa(l.cfg.MaxClients) + " clients)"
 		}
