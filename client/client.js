@@ -74,7 +74,8 @@ function duration(options, name, warn) {
   if (timer && v === 0) return 0;
   const fallback = dflt === 0 ? "it stays off" : dflt === null ? "the server's refresh threshold applies" : `the default, ${dflt} ms, applies`;
   if (typeof v !== "number") return warn(`${name} (milliseconds) is a ${typeof v}, not a number; ${fallback}`), dflt;
-  if (!(v >= MIN_GAP) || v === Infinity) return warn(`${name} (milliseconds) ${v} is ${v > 0 ? "under one second" : "not a duration"}; ${fallback}`), dflt;
+  const why = Number.isNaN(v) ? "not a number" : !Number.isFinite(v) ? "infinite" : v < 0 ? "negative" : v < MIN_GAP ? "under one second" : null;
+  if (why) return warn(`${name} (milliseconds) ${v} is ${why}; ${fallback}`), dflt;
   if (timer && v > MAX_TIMER) return warn(`${name} (milliseconds) ${v} is past the browser's longest timer; ${MAX_TIMER} ms applies`), MAX_TIMER;
   return v;
 }

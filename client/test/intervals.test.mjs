@@ -133,8 +133,13 @@ describe("values a porting user writes", () => {
     const b = tab(t, { refetchInterval: undefined, refreshInterval: null, activityRefreshInterval: null, expiringSoonThreshold: undefined, refetchOnWindowFocus: false });
     await busy(clock, a.win, HOUR, 60_000);
     assert.deepEqual([a.starts.length, b.starts.length, a.warnings.length, b.warnings.length], [0, 0, 0, 0]);
-    const c = tab(t, { activityRefreshInterval: 0, expiringSoonThreshold: 0 });
-    assert.equal(c.warnings.length, 2, "0 is no threshold: refused");
+    const c = tab(t, { activityRefreshInterval: 0, expiringSoonThreshold: 0, refetchInterval: NaN, refreshInterval: -Infinity });
+    assert.deepEqual(c.warnings, [
+      "authsession: refetchInterval (milliseconds) NaN is not a number; it stays off",
+      "authsession: refreshInterval (milliseconds) -Infinity is infinite; it stays off",
+      "authsession: activityRefreshInterval (milliseconds) 0 is under one second; the server's refresh threshold applies",
+      "authsession: expiringSoonThreshold (milliseconds) 0 is under one second; the default, 3600000 ms, applies",
+    ], "0 is no threshold: refused");
   });
 
   test("the warnings go to console.warn by default, once per option and client", (t) => {
@@ -147,7 +152,7 @@ describe("values a porting user writes", () => {
     t.after(() => (a.destroy(), b.destroy()));
     assert.equal(seen.length, 4);
     assert.match(seen[0], /^authsession: refreshInterval \(milliseconds\) is a string, not a number; it stays off$/);
-    assert.match(seen[1], /^authsession: timeout \(milliseconds\) -1 is not a duration; the default, 30000 ms, applies$/);
+    assert.match(seen[1], /^authsession: timeout \(milliseconds\) -1 is negative; the default, 30000 ms, applies$/);
   });
 });
 
