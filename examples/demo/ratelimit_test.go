@@ -290,3 +290,33 @@ func TestLoginPageStatesTheLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestSignInLimiterConcurrent: attempts racing from one address and from
+// many get exactly the burst each, however they interleave (run with
+// -race).
+func TestSignInLimiterConcurrent(t *testing.T) {
+	l := newSignInLimiter(signInLimit{Burst: 10, Per: time.Minute, MaxClients: 50, Now: newTestClock().Now}, slog.New(slog.DiscardHandler))
+	var (
+		mu      sync.Mutex
+		allowed = map[string]int{}
+		wg      sync.WaitGroup
+	)
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				addr := fmt.Sprintf("198.51.100.%d:%d", i%20, g)
+				if ok, _ := l.allow(addr); ok {
+					mu.Lock()
+					allowed[addr[:strings.IndexByte(addr, ':')]]++
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i := range 20 {
+		if got := allowed[fmt.Sprintf("198.51.100.%d", i)]; got != 10 {
+			t.Errorf("198.51.100.%d: %d attempts allowed, want 10", i, got)
+		}
+	}
+}
