@@ -68,27 +68,50 @@ func (s *Store) runRevocation(ctx context.Context, script *redis.Script, needsWa
 	// connection: the script and the WAIT share one.
 	conn := node.Conn()
 	defer conn.Close()
-	reply, err := script.Run(ctx, conn, keys, args...).Result()
-	if err != nil {
-		return nil, err // the caller's s.failed reloads the cluster's layout
+	reply, replicas, err := s.evalAndRole(ctx, conn, script, keys, args...)
+	if err != nil || !needsWait(reply) {
+		return reply, err // on an error, the caller's s.failed reloads a cluster's layout
 	}
-	if !needsWait(reply) {
-		return reply, nil
-	}
-	return reply, s.awaitReplicas(ctx, conn)
-}
-
-// awaitReplicas waits, on conn, until the replicas that Options.WaitReplicas
-// asks for have every write made on conn.
-func (s *Store) awaitReplicas(ctx context.Context, conn *redis.Conn) error {
 	want := s.waitReplicas
 	if want == WaitConnected {
-		n, err := connectedReplicas(ctx, conn)
-		if err != nil || n == 0 {
-			return err
+		if replicas == 0 {
+			return reply, nil
 		}
-		want = n
+		want = replicas
 	}
+	return reply, s.awaitReplicas(ctx, conn, want)
+}
+
+// evalAndRole runs script on conn and, for WaitConnected, ROLE, in one
+// round trip, and returns the script's reply and how many replicas the
+// master has connected. A script the server does not hold yet (NOSCRIPT)
+// is sent again in full.
+func (s *Store) evalAndRole(ctx context.Context, conn *redis.Conn, script *redis.Script, keys []string, args ...any) (any, int, error) {
+	withRole := s.waitReplicas == WaitConnected
+	var cmd, role *redis.Cmd
+	for _, eval := range []func(context.Context, redis.Scripter, []string, ...any) *redis.Cmd{script.EvalSha, script.Eval} {
+		conn.Pipelined(ctx, func(p redis.Pipeliner) error {
+			cmd = eval(ctx, p, keys, args...)
+			if withRole {
+				role = p.Do(ctx, "ROLE")
+			}
+			return nil
+		})
+		if !redis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
+			break
+		}
+	}
+	reply, err := cmd.Result()
+	if err != nil || !withRole {
+		return reply, 0, err
+	}
+	n, err := connectedReplicas(role)
+	return reply, n, err
+}
+
+// awaitReplicas waits, on conn, until want replicas have every write made
+// on conn.
+func (s *Store) awaitReplicas(ctx context.Context, conn *redis.Conn, want int) error {
 	got, err := conn.Wait(ctx, want, s.waitTimeout).Result()
 	if err != nil {
 		return fmt.Errorf("wait for replicas: %w", err)
@@ -102,17 +125,17 @@ func (s *Store) awaitReplicas(ctx context.Context, conn *redis.Conn) error {
 // errNotMaster reports a ROLE reply that is not a master's.
 var errNotMaster = errors.New("the node is not a master")
 
-// connectedReplicas returns how many replicas are connected to the master
-// conn talks to: ROLE answers ["master", offset, [[ip, port, offset], …]].
-func connectedReplicas(ctx context.Context, conn *redis.Conn) (int, error) {
-	role, err := conn.Do(ctx, "ROLE").Slice()
+// connectedReplicas reads a ROLE reply: a master answers ["master",
+// offset, [[ip, port, offset], …]], one entry per connected replica.
+func connectedReplicas(role *redis.Cmd) (int, error) {
+	r, err := role.Slice()
 	if err != nil {
 		return 0, fmt.Errorf("role: %w", err)
 	}
-	if len(role) < 3 || role[0] != "master" {
+	if len(r) < 3 || r[0] != "master" {
 		return 0, fmt.Errorf("role: %w", errNotMaster)
 	}
-	replicas, _ := role[2].([]any)
+	replicas, _ := r[2].([]any)
 	return len(replicas), nil
 }
 

@@ -58,6 +58,14 @@ func TestRevocationsWaitForReplicas(t *testing.T) {
 	if _, err := store.RevokeUser(ctx, "u"); err != nil || onReplica("u:{u}") {
 		t.Errorf("RevokeUser: got %v, on the replica afterwards: %v", err, onReplica("u:{u}"))
 	}
+	// A server that lost its scripts (SCRIPT FLUSH, a restart) is sent the
+	// script in full.
+	must("Create", store.Create(ctx, record("c", "u", 1)))
+	must("SCRIPT FLUSH", rdb.ScriptFlush(ctx).Err())
+	must("Revoke after SCRIPT FLUSH", store.Revoke(ctx, "u", "c"))
+	if onReplica("s:{u}:c") {
+		t.Error("Revoke after SCRIPT FLUSH returned before the replica had it")
+	}
 	must("Create", store.Create(ctx, record("c", "u", 1)))
 	if err := two.Revoke(ctx, "u", "c"); !errors.Is(err, redisstore.ErrNotReplicated) {
 		t.Errorf("WaitReplicas 2 with one replica: got %v, want ErrNotReplicated", err)
