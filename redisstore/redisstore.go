@@ -67,8 +67,9 @@ type Options struct {
 	// stays on the master; the engine keeps the revocation pending and
 	// retries it). Waiting works with a *redis.Client (a single master, or
 	// Sentinel's failover client) and a *redis.ClusterClient; other
-	// clients never wait. It costs a revocation two more round trips (ROLE
-	// and WAIT; one with a count) and the replicas' delay.
+	// clients never wait. It costs a revocation one more round trip (WAIT,
+	// when the master has replicas; ROLE goes with the script) and the
+	// replicas' delay.
 	WaitReplicas int
 
 	// WaitTimeout bounds the wait for replicas. Default DefaultWaitTimeout
