@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/jwe"
 	"github.com/go-jose/go-jose/v4"
 )
 
@@ -231,7 +232,7 @@ func TestBadCookiesAreNoSession(t *testing.T) {
 		c.RefreshThreshold = time.Second
 	})
 	_, expired := signIn(t, expiredAuth, testUser)
-	key, _ := authsession.DeriveKey(testSecret, "session")
+	key, _ := jwe.DeriveKey(testSecret, "session")
 	flip := func(i int) string {
 		b := []byte(tok)
 		if b[i] == 'A' {
