@@ -108,11 +108,18 @@ func claimsAgree(t *testing.T, b []byte) {
 }
 
 // checkClaimsJSON compares tokenClaims[U].UnmarshalJSON with encoding/json
-// decoding into a zero rawTokenClaims[U].
+// decoding into a zero rawTokenClaims[U]; claims nesting deeper than
+// plainjson.MaxDepth, which encoding/json would decode, are refused.
 func checkClaimsJSON[U any](t *testing.T, b []byte) {
 	t.Helper()
 	var got tokenClaims[U]
 	gotErr := got.UnmarshalJSON(b)
+	if !plainjson.WithinDepth(b, plainjson.MaxDepth) {
+		if !errors.Is(gotErr, errClaimsTooDeep) {
+			t.Fatalf("%.60q as %T, nesting deeper than %d levels: got %v, want errClaimsTooDeep", b, got, plainjson.MaxDepth, gotErr)
+		}
+		return
+	}
 	var want rawTokenClaims[U]
 	wantErr := json.Unmarshal(b, &want)
 	if (gotErr == nil) != (wantErr == nil) {
@@ -144,6 +151,13 @@ var claimsSeeds = []string{
 	`{"data":{"a":1},"data":{"b":2}}`, `{"transient":true,"transient":false}`,
 	`{"user":{"id":"u1"},"iat":1,"exp":2,"jti":"j","gen":3}`, `{"gen":0}`, `{"gen":-1}`, `{"gen":1.5}`, `{"gen":"1"}`, `{"gen":null}`,
 	`{"gen":9007199254740993}`, `{"gen":1,"gen":2}`,
+	// Nesting at the limit, one level over it (in the user, the data, a
+	// member the reader does not know) and far over it.
+	`{"user":{"id":"u1","x":` + strings.Repeat("[", plainjson.MaxDepth-2) + strings.Repeat("]", plainjson.MaxDepth-2) + `}}`,
+	`{"user":{"id":"u1","x":` + strings.Repeat("[", plainjson.MaxDepth-1) + strings.Repeat("]", plainjson.MaxDepth-1) + `}}`,
+	`{"data":{"a":` + strings.Repeat("[", plainjson.MaxDepth-1) + strings.Repeat("]", plainjson.MaxDepth-1) + `}}`,
+	`{"other":` + strings.Repeat("[", plainjson.MaxDepth) + strings.Repeat("]", plainjson.MaxDepth) + `}`,
+	`{"user":{"id":"u1","x":` + strings.Repeat(`{"a":`, 3000) + "1" + strings.Repeat("}", 3000) + `}}`,
 }
 
 // TestClaimsJSONAgrees is FuzzClaimsJSON's seeds as a plain test.

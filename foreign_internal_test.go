@@ -155,6 +155,8 @@ func FuzzForeignClaims(f *testing.F) {
 		`{"sub":"","iat":1767225590,"exp":1767229200,"jti":"j"}`,
 		`{"sub":"u","id":"v","image":"i","iat":1767225590,"exp":1767229200,"jti":"j","x":{"y":[1,2,{"z":null}]}}`,
 		`{"sub":"u","iat":1767229000,"exp":1767225590,"jti":"j"}`,
+		`{"sub":"u","iat":1767225590,"exp":1767229200,"jti":"j","x":` + strings.Repeat("[", 4000) + strings.Repeat("]", 4000) + `}`,
+		`{"sub":"u","iat":1767225590,"exp":1767229200,"jti":"j","x":` + strings.Repeat("[", plainjson.MaxDepth-1) + strings.Repeat("]", plainjson.MaxDepth-1) + `}`,
 	} {
 		f.Add(seed)
 	}

@@ -149,22 +149,3 @@ func TestAppendRaw(t *testing.T) {
 		}
 	}
 }
-
-// FuzzAppendValue checks AppendValue against json.Marshal on every value
-// JSON decodes into an any, and AppendRaw on the input itself.
-func FuzzAppendValue(f *testing.F) {
-	for _, s := range []string{`{"a":[1,2.5,null,true,{"b":"<"}]}`, `"\u2028\ud800"`, `1e21`, `[]`, `{}`, "\"\xff\"", ` [ 1 ] `, `{`} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		want, wantErr := json.Marshal(json.RawMessage(b))
-		got, gotErr := AppendRaw(nil, b)
-		if (gotErr == nil) != (wantErr == nil) || gotErr == nil && !sameJSON(got, want) {
-			t.Fatalf("AppendRaw(%q): got %s, %v; want %s, %v", b, got, gotErr, want, wantErr)
-		}
-		var v any
-		if json.Unmarshal(b, &v) == nil {
-			valueAgrees(t, v)
-		}
-	})
-}
