@@ -257,10 +257,12 @@ func encodeClaims[U any](f *formatSpec, s *Session[U], now time.Time) ([]byte, j
 		payload, err = encodeSessionClaims(&tokenClaims[U]{sessionJSON: s.toJSON(), IssuedAt: iat, Expiry: exp, JTI: s.ID, Gen: int64(s.gen)})
 	}
 	switch {
-	case errors.Is(err, ErrNoUserID):
-		return nil, reg, fmt.Errorf("authsession: encoding session: %w", err)
-	case err != nil:
+	case err != nil && !errors.Is(err, ErrNoUserID) && !errors.Is(err, ErrInvalidData):
+		// encoding/json's own refusal (a NaN, a channel, a failing
+		// MarshalJSON): the session's data cannot be written.
 		return nil, reg, fmt.Errorf("%w: encoding the session: %w", ErrInvalidData, err)
+	case err != nil:
+		return nil, reg, fmt.Errorf("authsession: encoding session: %w", err)
 	case !plainjson.WithinDepth(payload, plainjson.MaxDepth):
 		return nil, reg, errTooDeep(ErrInvalidData)
 	}
