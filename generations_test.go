@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/jwe"
 )
 
 // genFixture is a store fixture whose OnRefresh gives the user the role
@@ -332,7 +333,7 @@ func TestGenerationConcurrentUpdates(t *testing.T) {
 					return
 				}
 				cookies = sessionCookies(cookies, rw)
-				info, err := authsession.InspectToken(g.auth.Config, cookieNamed(cookies, "session").Value)
+				info, err := inspectToken(g.auth.Config, cookieNamed(cookies, "session").Value)
 				if err != nil {
 					t.Error(err)
 					return
@@ -426,6 +427,51 @@ func TestGenerationStoreDropsWrite(t *testing.T) {
 	})
 }
 
+// tokenGeneration returns the "gen" claim of the cookie's token, and
+// whether it has one.
+func tokenGeneration(t *testing.T, cfg authsession.Config[authsession.User], cookies []*http.Cookie) (uint64, bool) {
+	t.Helper()
+	info, err := inspectToken(cfg, cookieNamed(cookies, cfg.Cookie.Name).Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]json.RawMessage
+	if err := json.Unmarshal(info.Claims, &claims); err != nil {
+		t.Fatal(err)
+	}
+	raw, ok := claims["gen"]
+	var gen uint64
+	if ok {
+		if err := json.Unmarshal(raw, &gen); err != nil {
+			t.Fatalf("gen claim %s: %v", raw, err)
+		}
+	}
+	return gen, ok
+}
+
+// TestGenerationClaim: with a store, the token carries its generation
+// ("gen": 1 at sign-in, 2 after a change); without a store it carries
+// none, so stateless tokens are as they were. (The Auth.js and NextAuth.js
+// formats take no store.)
+func TestGenerationClaim(t *testing.T) {
+	g := newGenFixture(t, nil)
+	_, c1 := g.login(t, "u_1", nil, "A")
+	if gen, ok := tokenGeneration(t, g.auth.Config, c1); !ok || gen != 1 {
+		t.Errorf("after sign-in: got gen %d (present %v), want 1", gen, ok)
+	}
+	c2 := changes[0].do(t, g, c1)
+	if gen, _ := tokenGeneration(t, g.auth.Config, c2); gen != 2 {
+		t.Errorf("after a change: got gen %d, want 2", gen)
+	}
+
+	clk := newClock()
+	stateless := newAuth(t, clk, nil)
+	_, cookies := signIn(t, stateless, testUser)
+	if _, ok := tokenGeneration(t, stateless.Config, cookies); ok {
+		t.Errorf("without a store: the token has a gen claim, want none")
+	}
+}
+
 // TestGenerationHostileTokens: tokens (made with the secret) whose
 // generation the store does not hold are "no session": ahead of the
 // store's (never recorded), two or more behind, malformed; a token without
@@ -435,7 +481,7 @@ func TestGenerationHostileTokens(t *testing.T) {
 	g := newGenFixture(t, nil)
 	ctx := context.Background()
 	now := g.clk.Now()
-	key, err := authsession.DeriveKey(storeTestSecret, "session")
+	key, err := jwe.DeriveKey(storeTestSecret, "session")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/hkdf"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"strings"
 )
 
@@ -57,20 +58,28 @@ func newSealer(cookieName string, secrets []Secret) (*sealer, error) {
 	for i, sec := range secrets {
 		key, err := hkdf.Key(sha256.New, []byte(sec), []byte(cookieName), sealInfo, 32)
 		if err != nil {
-			return nil, configError(secretField(i), "deriving the sealing key: %v", err)
+			return nil, configError(secretName(i), "deriving the sealing key: %v", err)
 		}
 		block, err := aes.NewCipher(key)
 		if err != nil {
-			return nil, configError(secretField(i), "creating the cipher: %v", err)
+			return nil, configError(secretName(i), "creating the cipher: %v", err)
 		}
 		aead, err := cipher.NewGCMWithRandomNonce(block)
 		if err != nil {
-			return nil, configError(secretField(i), "creating the cipher: %v", err)
+			return nil, configError(secretName(i), "creating the cipher: %v", err)
 		}
 		sum := sha256.Sum256(key)
 		s.keys = append(s.keys, sealKey{id: sum[0], aead: aead})
 	}
 	return s, nil
+}
+
+// secretName names secret i of newSealer's list in configuration errors.
+func secretName(i int) string {
+	if i == 0 {
+		return "Secret"
+	}
+	return fmt.Sprintf("PreviousSecrets[%d]", i-1)
 }
 
 // additional returns the additional data of a value of purpose bound to
