@@ -15,7 +15,7 @@ import (
 // Commit writes st's pending changes. On success the committed session is
 // what later changes start from; on failure they are dropped.
 func (st *requestState[U]) commitLocked() (err error) {
-	if st.pend == 0 && len(st.ends) == 0 {
+	if !st.pending() {
 		return nil
 	}
 	if st.sent {
@@ -43,11 +43,13 @@ func (st *requestState[U]) commitLocked() (err error) {
 		st.revert()
 		return err
 	}
-	st.base, st.baseAnon, st.pend, st.ops = st.cur, st.anon, 0, nil
-	events := st.events
-	st.events = nil
-	for _, ev := range events {
-		ev()
+	st.base, st.baseAnon, st.pend = st.cur, st.anon, 0
+	if m := st.more; m != nil {
+		events := m.events
+		m.ops, m.events = nil, nil
+		for _, ev := range events {
+			ev()
+		}
 	}
 	return nil
 }
@@ -55,7 +57,10 @@ func (st *requestState[U]) commitLocked() (err error) {
 // revert drops the uncommitted changes: the response stands on what was
 // last read or committed.
 func (st *requestState[U]) revert() {
-	st.cur, st.anon, st.pend, st.ops, st.events = st.base, st.baseAnon, 0, nil, nil
+	st.cur, st.anon, st.pend = st.base, st.baseAnon, 0
+	if m := st.more; m != nil {
+		m.ops, m.events = nil, nil
+	}
 }
 
 // endLocked revokes the sessions the response ended (a sign-out, a
@@ -63,15 +68,18 @@ func (st *requestState[U]) revert() {
 // revocation the store did not take is pending (revocations.go): logged
 // here, and returned by DeleteSession, which revokes at once.
 func (st *requestState[U]) endLocked(ctx context.Context) {
-	ends := st.ends
-	st.ends = nil
+	if st.more == nil {
+		return
+	}
+	ends := st.more.ends
+	st.more.ends = nil
 	for i := range ends {
 		end := &ends[i]
 		if end.revoke {
 			st.e.revokeStore(ctx, end.owner, &end.s)
 		}
 		if end.signOut {
-			st.events = append(st.events, func() { st.e.sessionEvent(ctx, "SignOut", st.e.cfg.Events.SignOut, end.s) })
+			st.more.events = append(st.more.events, func() { st.e.sessionEvent(ctx, "SignOut", st.e.cfg.Events.SignOut, end.s) })
 		}
 	}
 }
@@ -102,8 +110,8 @@ func (e *engine[U]) clearCookie(w http.ResponseWriter, r *http.Request) {
 	e.cookie.clear(w, r.Header)
 }
 
-// record is the store record of a new session cur.
-func (st *requestState[U]) record() SessionRecord {
+// newRecord is the store record of a new session cur.
+func (st *requestState[U]) newRecord() SessionRecord {
 	s := st.cur
 	rec := SessionRecord{
 		ID: s.ID, CreatedAt: s.CreatedAt, LastSeen: s.LastActivity, ExpiresAt: s.ExpiresAt,
@@ -137,12 +145,12 @@ func (st *requestState[U]) create(ctx context.Context, signIn bool) error {
 			st.forgetToken(value)
 			return fmt.Errorf("%w: recording the session: %w", ErrStore, err)
 		}
-		st.rec, st.inStore = rec, true
+		st.setRecord(&rec)
 	}
 	st.issueCookie(value)
 	if signIn {
 		s := *st.cur
-		st.events = append(st.events, func() { e.sessionEvent(ctx, "SignIn", e.cfg.Events.SignIn, s) })
+		st.m().events = append(st.m().events, func() { e.sessionEvent(ctx, "SignIn", e.cfg.Events.SignIn, s) })
 	}
 	return nil
 }
@@ -151,7 +159,7 @@ func (st *requestState[U]) create(ctx context.Context, signIn bool) error {
 // session, in server storage).
 func (st *requestState[U]) seal() (value string, rec SessionRecord, err error) {
 	e := st.e
-	rec = st.record()
+	rec = st.newRecord()
 	switch {
 	case e.cfg.Storage == StorageServer:
 		if rec.Data, err = e.storedData(rec.Owner, st.cur, st.anon); err != nil {

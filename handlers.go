@@ -100,7 +100,7 @@ func (h *apiHandler[U]) serveBase(w http.ResponseWriter, r *http.Request) {
 func (h *apiHandler[U]) serveState(w http.ResponseWriter, r *http.Request, st *requestState[U]) {
 	// A session the store could not read is a 503 (logging out still
 	// works: it clears the cookie and keeps the revocation pending).
-	unavailable := st.storeErr != nil && st.session == nil && r.Method != http.MethodDelete
+	unavailable := st.storeDown && st.session == nil && r.Method != http.MethodDelete
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 		if unavailable {

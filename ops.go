@@ -59,7 +59,7 @@ func (st *requestState[U]) accept(next *Session[U], op func(*Session[U]) error, 
 	next.privileged, next.display = false, false
 	st.cur = next
 	st.pend |= kind
-	st.ops = append(st.ops, op)
+	st.m().ops = append(st.m().ops, op)
 }
 
 // checkSize refuses a session its storage cannot hold: a token over
@@ -101,10 +101,13 @@ func (st *requestState[U]) endCur() *ending[U] {
 		if st.current() {
 			end = &ending[U]{s: *st.cur, owner: st.owner(), revoke: true, signOut: !st.anon}
 		}
-	case st.cur == nil && st.carried != nil:
-		end = st.carried
+	case st.cur == nil && st.more != nil && st.more.carried != nil:
+		end = st.more.carried
 	}
-	st.cur, st.anon, st.ops, st.carried = nil, false, nil, nil
+	st.cur, st.anon = nil, false
+	if m := st.more; m != nil {
+		m.ops, m.carried = nil, nil
+	}
 	st.pend = changeEnd
 	return end
 }
@@ -113,7 +116,7 @@ func (st *requestState[U]) endCur() *ending[U] {
 // storage with a store, a cookie of the generation before the record's
 // (inside the grace period) is not.
 func (st *requestState[U]) current() bool {
-	return !st.inStore || st.e.cfg.Storage == StorageServer || st.cur.gen >= st.rec.Generation
+	return !st.inStore || st.e.cfg.Storage == StorageServer || st.cur.gen >= st.gen
 }
 
 func (e *engine[U]) createSession(w http.ResponseWriter, r *http.Request, user U, opts ...SessionOption) (Session[U], error) {

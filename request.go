@@ -27,30 +27,79 @@ type requestState[U any] struct {
 	session *Session[U]
 	ok      bool
 
-	e        *engine[U]
-	req      *http.Request       // the request as it arrived: cookies, context
-	w        http.ResponseWriter // where the cookie goes (under the commit writer)
-	auto     bool                // the middleware commits before the header goes out
-	storeErr error               // the store failed while the session was read
-	carried  *ending[U]          // then: the session the cookie named, for a sign-out
+	e    *engine[U]
+	req  *http.Request       // the request as it arrived: cookies, context
+	w    http.ResponseWriter // where the cookie goes (under the commit writer)
+	auto bool                // the middleware commits before the header goes out
+	// storeDown: the store failed while the session was read.
+	storeDown bool
 
 	mu       sync.Mutex
 	base     *Session[U] // the session as last read or committed; nil: none
 	baseAnon bool        // base is an anonymous visitor's session
 	cur      *Session[U] // what the response stands on: base, or its own copy
 	anon     bool        // cur is an anonymous visitor's session
-	// rec is the store's record of base, as last read or written (its
-	// generation and grace); inStore reports that there is one.
-	rec     SessionRecord
-	inStore bool
-	pend    change                    // what changed since the last commit
-	ops     []func(*Session[U]) error // those changes, to apply again on a newer copy
-	ends    []ending[U]               // sessions to end at the next commit
+	// The store's record of base, as last read or written: its
+	// generation, grace end and expiry (Unix milliseconds, 0 for none);
+	// inStore reports that there is one.
+	gen            uint64
+	grace, expires int64
+	inStore        bool
+	pend           change // what changed since the last commit
 	// advanced: in cookie storage, this response already gave the
 	// session its next generation (a second commit keeps it).
 	advanced bool
-	sent     bool     // the response's header is out: no more changes
-	events   []func() // what to report once the commit is done
+	sent     bool          // the response's header is out: no more changes
+	more     *stateMore[U] // the rest, for requests that change something
+}
+
+// stateMore is the part of a request's state that only a change (or a
+// store failure) needs: kept apart, so that the middleware's one
+// allocation per request stays small.
+type stateMore[U any] struct {
+	carried *ending[U]                // the session the cookie named, when the store failed
+	ops     []func(*Session[U]) error // the changes since the last commit, to apply again
+	ends    []ending[U]               // sessions to end at the next commit
+	events  []func()                  // what to report once the commit is done
+}
+
+// m returns st's rarer part, allocating it on first use.
+func (st *requestState[U]) m() *stateMore[U] {
+	if st.more == nil {
+		st.more = &stateMore[U]{}
+	}
+	return st.more
+}
+
+// pending reports whether st has changes to commit.
+func (st *requestState[U]) pending() bool {
+	return st.pend != 0 || st.more != nil && len(st.more.ends) > 0
+}
+
+// setRecord notes rec as the store's record of base.
+func (st *requestState[U]) setRecord(rec *SessionRecord) {
+	st.gen, st.grace, st.expires, st.inStore = rec.Generation, unixMilli(rec.GraceUntil), unixMilli(rec.ExpiresAt), true
+}
+
+// storedRecord is the store's record of cur, as far as Save needs it.
+func (st *requestState[U]) storedRecord() SessionRecord {
+	return SessionRecord{ID: st.cur.ID, Owner: st.owner(), Generation: st.gen, GraceUntil: fromMilli(st.grace), ExpiresAt: fromMilli(st.expires)}
+}
+
+// unixMilli is t in Unix milliseconds, 0 for the zero time.
+func unixMilli(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// fromMilli is unixMilli's inverse.
+func fromMilli(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms)
 }
 
 // change is a set of changes a response made to its session.
@@ -175,7 +224,7 @@ func (e *engine[U]) end(w http.ResponseWriter, st *requestState[U], own bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if !st.auto {
-		if st.pend != 0 || len(st.ends) > 0 {
+		if st.pending() {
 			e.log.LogAttrs(st.req.Context(), slog.LevelWarn, "authsession: session changes were not committed (Config.DisableAutoCommit): call AuthSession.Commit before writing the response")
 		}
 		st.sent = true
@@ -219,17 +268,22 @@ func (e *engine[U]) stateFor(w http.ResponseWriter, r *http.Request) (st *reques
 func (st *requestState[U]) load(value string, now time.Time) {
 	e, ctx := st.e, st.req.Context()
 	l := e.read(ctx, value, now)
-	st.storeErr, st.carried = l.storeErr, l.carried
+	st.storeDown = l.storeErr != nil
+	if l.carried != nil {
+		st.m().carried = l.carried
+	}
 	if l.s == nil {
 		return
 	}
 	if !l.anon && !e.validate(ctx, l.s) {
-		st.ends = append(st.ends, ending[U]{s: *l.s, owner: ownerOf(userID(l.s.User)), revoke: true})
+		st.m().ends = append(st.m().ends, ending[U]{s: *l.s, owner: ownerOf(userID(l.s.User)), revoke: true})
 		st.pend |= changeEnd
 		return
 	}
 	st.setBase(l.s, l.anon)
-	st.rec, st.inStore = l.rec, l.inStore
+	if l.inStore {
+		st.setRecord(&l.rec)
+	}
 	st.session, st.ok = l.s, !l.anon
 }
 
@@ -288,10 +342,10 @@ func (st *requestState[U]) loadPending(value string, now time.Time) {
 		rec, found, err := e.cfg.Store.Get(ctx, st.owner(), st.cur.ID, Touch{})
 		if err != nil || !found {
 			st.setBase(nil, false)
-			st.storeErr = err
+			st.storeDown = err != nil
 			return
 		}
-		st.rec, st.inStore = rec, true
+		st.setRecord(&rec)
 	}
 }
 

@@ -35,7 +35,7 @@ func (st *requestState[U]) ensureRecord(ctx context.Context) error {
 	case !found:
 		return st.gone()
 	}
-	st.rec, st.inStore = rec, true
+	st.setRecord(&rec)
 	return nil
 }
 
@@ -64,11 +64,11 @@ func (st *requestState[U]) saveCookie(ctx context.Context) error {
 		if err := st.ensureRecord(sctx); err != nil {
 			return err
 		}
-		if s.gen < st.rec.Generation {
+		if s.gen < st.gen {
 			return errSuperseded
 		}
 		now := e.nowMilli()
-		prev, next = st.rec.Generation, st.rec
+		prev, next = st.gen, st.storedRecord()
 		if st.pend&changeData != 0 && !st.advanced {
 			next.Generation, next.GraceUntil = prev+1, now.Add(max(e.cfg.GenerationGrace, 0))
 		}
@@ -90,7 +90,7 @@ func (st *requestState[U]) saveCookie(ctx context.Context) error {
 			return fmt.Errorf("%w: the store's record moved on from generation %d before this change was recorded: another change came first (nothing was changed)", ErrConflict, prev)
 		}
 		st.advanced = st.advanced || next.Generation > prev
-		st.rec = next
+		st.setRecord(&next)
 	}
 	st.issueCookie(value)
 	st.refreshed(ctx)
@@ -103,7 +103,7 @@ func (st *requestState[U]) refreshed(ctx context.Context) {
 		return
 	}
 	e, s := st.e, *st.cur
-	st.events = append(st.events, func() { e.sessionEvent(ctx, "Refresh", e.cfg.Events.Refresh, s) })
+	st.m().events = append(st.m().events, func() { e.sessionEvent(ctx, "Refresh", e.cfg.Events.Refresh, s) })
 }
 
 // saveServer saves cur, in server storage, over the generation of the
@@ -124,16 +124,16 @@ func (st *requestState[U]) saveServer(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		next := st.rec
+		next := st.storedRecord()
 		next.Data, next.LastSeen, next.ExpiresAt = data, e.nowMilli(), st.cur.ExpiresAt
-		next.Generation, next.GraceUntil = st.rec.Generation+1, time.Time{}
-		saved, err := e.cfg.Store.Save(sctx, next, st.rec.Generation)
+		next.Generation, next.GraceUntil = st.gen+1, time.Time{}
+		saved, err := e.cfg.Store.Save(sctx, next, st.gen)
 		if err != nil {
 			return fmt.Errorf("%w: saving the session (nothing was changed): %w", ErrStore, err)
 		}
 		if saved {
-			next.Data = nil
-			st.rec, st.cur.gen = next, next.Generation
+			st.setRecord(&next)
+			st.cur.gen = next.Generation
 			break
 		}
 		if attempt == maxSaveAttempts {
@@ -165,11 +165,12 @@ func (st *requestState[U]) reapply(ctx context.Context) error {
 	if err != nil || anon != st.anon {
 		return fmt.Errorf("%w: the store's session no longer opens: %w", ErrStore, errors.Join(err, errEnded))
 	}
-	for _, op := range st.ops {
+	for _, op := range st.m().ops {
 		if err := op(&s); err != nil {
 			return err
 		}
 	}
-	st.rec, st.cur = rec, &s
+	st.setRecord(&rec)
+	st.cur = &s
 	return nil
 }

@@ -61,7 +61,7 @@ func TestServerCookieHoldsOnlyTheID(t *testing.T) {
 	if err != nil || !found {
 		t.Fatalf("the store's record: %v %v", found, err)
 	}
-	if len(rec2.Data) < len(big) || strings.Contains(string(rec2.Data), "plaintext-marker") || strings.Contains(string(rec2.Data), "u_1") {
+	if len(rec2.Data) < len(big) || strings.Contains(string(rec2.Data), "plaintext-marker") {
 		t.Errorf("the store's data: %d bytes, want the session sealed", len(rec2.Data))
 	}
 }
