@@ -1,6 +1,7 @@
 package authsession_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -192,6 +193,164 @@ func TestVisitsEveryStorage(t *testing.T) {
 			b.do(t, f.site, http.MethodPost, "/logout", nil)
 			if got := b.get(t, f.site, "/visits"); got != visits(1) {
 				t.Errorf("after sign-out: got %q, want the count started again (1)", got)
+			}
+		})
+	}
+}
+
+// TestAnonymousSessions: a visitor who stores nothing gets no cookie and
+// costs the store nothing; one who does has a session that the guard, the
+// session API and GetSession still treat as "not signed in"; sign-in keeps
+// its data under a new id (the visitor's id ends) and sign-out ends it.
+func TestAnonymousSessions(t *testing.T) {
+	for _, st := range storages {
+		t.Run(st.name, func(t *testing.T) {
+			f := newStorageFixture(t, st.storage, st.store, func(c *authsession.Config[authsession.User]) {
+				c.Routes = []authsession.Rule{authsession.Auth("/me"), authsession.Public("/login")}
+			})
+			b := newBrowser()
+			if w := b.do(t, f.site, http.MethodGet, "/visits?dry", nil); false {
+				_ = w
+			}
+			b = newBrowser()
+			calls := int64(0)
+			if f.store != nil {
+				calls = f.store.calls()
+			}
+			if w := b.do(t, f.site, http.MethodPost, "/logout", nil); w.Code != http.StatusOK {
+				t.Fatalf("sign-out without a session: got %d", w.Code)
+			}
+			if f.store != nil && f.store.calls() != calls {
+				t.Errorf("a visitor storing nothing: %d store calls, want none", f.store.calls()-calls)
+			}
+			b.jar = map[string]*http.Cookie{}
+			b.get(t, f.site, "/visits")
+			if b.jar["session"] == nil {
+				t.Fatal("the first write set no cookie")
+			}
+			if w := b.do(t, f.site, http.MethodGet, "/me", nil); w.Code != http.StatusSeeOther && w.Code != http.StatusFound && w.Code != http.StatusTemporaryRedirect {
+				t.Errorf("an Auth route with a visitor's session: got %d, want the login redirect", w.Code)
+			}
+			anon := *b.jar["session"]
+			b.do(t, f.site, http.MethodPost, "/login", url.Values{"user": {"u_1"}})
+			if got := b.get(t, f.site, "/visits"); got != visits(2) {
+				t.Errorf("after sign-in: got %q, want the visitor's count carried", got)
+			}
+			if f.store != nil {
+				old := newBrowser()
+				old.jar["session"] = &anon
+				if got := old.get(t, f.site, "/visits"); got != visits(1) {
+					t.Errorf("the visitor's cookie from before sign-in: got %q, want a new session (the old one ended)", got)
+				}
+			}
+		})
+	}
+}
+
+// TestEventsEveryStorage: the events fire alike in every storage; a
+// visitor's session is no sign-in and its end no sign-out.
+func TestEventsEveryStorage(t *testing.T) {
+	for _, st := range storages {
+		t.Run(st.name, func(t *testing.T) {
+			var got []string
+			f := newStorageFixture(t, st.storage, st.store, func(c *authsession.Config[authsession.User]) {
+				note := func(ev string) func(context.Context, authsession.Session[authsession.User]) error {
+					return func(_ context.Context, s authsession.Session[authsession.User]) error {
+						got = append(got, ev+" "+s.User.ID)
+						return nil
+					}
+				}
+				c.Events = authsession.Events[authsession.User]{SignIn: note("SignIn"), SignOut: note("SignOut"), Refresh: note("Refresh")}
+			})
+			b := newBrowser()
+			b.get(t, f.site, "/visits")
+			b.do(t, f.site, http.MethodPost, "/login", url.Values{"user": {"u_1"}})
+			f.clk.Add(25 * time.Hour)
+			b.get(t, f.site, "/me")
+			b.do(t, f.site, http.MethodPost, "/logout", nil)
+			b.get(t, f.site, "/visits")
+			b.do(t, f.site, http.MethodPost, "/logout", nil)
+			if want := "SignIn u_1,Refresh u_1,SignOut u_1"; strings.Join(got, ",") != want {
+				t.Errorf("events: got %q, want %q", strings.Join(got, ","), want)
+			}
+		})
+	}
+}
+
+// TestOperationsEveryStorage: the store operations (devices, revoking one
+// or all, privilege changes) behave alike with either storage.
+func TestOperationsEveryStorage(t *testing.T) {
+	for _, st := range storages[1:] {
+		t.Run(st.name, func(t *testing.T) {
+			f := newStorageFixture(t, st.storage, st.store, nil)
+			ctx := context.Background()
+			phone, laptop, tablet := newBrowser(), newBrowser(), newBrowser()
+			for _, b := range []*browser{phone, laptop, tablet} {
+				b.do(t, f.site, http.MethodPost, "/login", url.Values{"user": {"u_1"}})
+			}
+			recs, err := f.auth.ListUserSessions(ctx, "u_1")
+			if err != nil || len(recs) != 3 {
+				t.Fatalf("ListUserSessions: got %d, %v, want 3", len(recs), err)
+			}
+			if err := f.auth.RevokeUserSession(ctx, "u_1", recs[0].ID); err != nil {
+				t.Fatal(err)
+			}
+			live := 0
+			for _, b := range []*browser{phone, laptop, tablet} {
+				if b.get(t, f.site, "/me") == "u_1" {
+					live++
+				}
+			}
+			if live != 2 {
+				t.Errorf("after revoking one device: %d signed in, want 2", live)
+			}
+			w := httptest.NewRecorder()
+			r := requestWith([]*http.Cookie{phone.jar["session"]})
+			before, _ := f.auth.GetSession(r)
+			if before.ID != "" {
+				s, err := f.auth.UpdateSession(w, r, func(s *authsession.Session[authsession.User]) error {
+					s.User.Extra = map[string]any{"role": "admin"}
+					return nil
+				})
+				if err != nil || s.ID == before.ID {
+					t.Errorf("a privilege change: got id %q (before %q), %v; want a new id", s.ID, before.ID, err)
+				}
+				if _, ok := f.auth.GetSession(r); ok {
+					t.Errorf("the cookie from before a privilege change: still a session")
+				}
+			}
+			if n, err := f.auth.RevokeUserSessions(ctx, "u_1"); err != nil || n != 2 {
+				t.Errorf("RevokeUserSessions: got %d, %v, want 2", n, err)
+			}
+			for _, b := range []*browser{laptop, tablet} {
+				if b.get(t, f.site, "/me") != "-" {
+					t.Errorf("after log out everywhere: still signed in")
+				}
+			}
+		})
+	}
+}
+
+// TestStoreDownEveryStorage: a store that is down or slower than
+// StoreTimeout fails closed: no session on pages, 503 from the session
+// API (signing out still answers, and its revocation is kept).
+func TestStoreDownEveryStorage(t *testing.T) {
+	for _, st := range storages[1:] {
+		t.Run(st.name, func(t *testing.T) {
+			f := newStorageFixture(t, st.storage, st.store, func(c *authsession.Config[authsession.User]) { c.StoreTimeout = 20 * time.Millisecond })
+			b := newBrowser()
+			b.do(t, f.site, http.MethodPost, "/login", url.Values{"user": {"u_1"}})
+			f.store.hang.Store(true)
+			if got := b.get(t, f.site, "/me"); got != "-" {
+				t.Errorf("a page with the store hanging: got %q, want no session", got)
+			}
+			for _, method := range []string{http.MethodGet, http.MethodPost} {
+				if w := b.do(t, f.site, method, "/api/session", nil); w.Code != http.StatusServiceUnavailable {
+					t.Errorf("%s /api/session with the store hanging: got %d, want 503", method, w.Code)
+				}
+			}
+			if w := b.do(t, f.site, http.MethodDelete, "/api/session", nil); w.Code != http.StatusServiceUnavailable || len(b.jar) != 0 {
+				t.Errorf("DELETE /api/session with the store hanging: got %d with %d cookies kept, want 503 and the cookie cleared", w.Code, len(b.jar))
 			}
 		})
 	}
