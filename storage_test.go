@@ -38,7 +38,7 @@ type storageFixture struct {
 	site  http.Handler
 }
 
-func newStorageFixture(t *testing.T, storage authsession.Storage, store bool, edit func(*authsession.Config[authsession.User])) *storageFixture {
+func newStorageFixture(t testing.TB, storage authsession.Storage, store bool, edit func(*authsession.Config[authsession.User])) *storageFixture {
 	t.Helper()
 	clk := storetest.NewClock(time.UnixMilli(1_767_139_200_000))
 	f := &storageFixture{clk: clk, logs: &logBuffer{}}
@@ -115,7 +115,7 @@ func newBrowser() *browser { return &browser{jar: map[string]*http.Cookie{}} }
 // do serves one request through h with the browser's cookies, applies the
 // response's Set-Cookie lines, and checks that there is at most one line
 // per cookie name.
-func (b *browser) do(t *testing.T, h http.Handler, method, target string, form url.Values) *httptest.ResponseRecorder {
+func (b *browser) do(t testing.TB, h http.Handler, method, target string, form url.Values) *httptest.ResponseRecorder {
 	t.Helper()
 	var body *strings.Reader
 	if form != nil {
@@ -149,7 +149,7 @@ func (b *browser) do(t *testing.T, h http.Handler, method, target string, form u
 }
 
 // get is do for a GET, returning the body.
-func (b *browser) get(t *testing.T, h http.Handler, target string) string {
+func (b *browser) get(t testing.TB, h http.Handler, target string) string {
 	t.Helper()
 	return b.do(t, h, http.MethodGet, target, nil).Body.String()
 }
