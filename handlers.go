@@ -11,9 +11,9 @@ import (
 	"strings"
 )
 
-// MaxAPIBodyBytes is the largest request body the session API reads; a
+// maxAPIBodyBytes is the largest request body the session API reads; a
 // larger PATCH body is refused with 413.
-const MaxAPIBodyBytes = 8 << 10
+const maxAPIBodyBytes = 8 << 10
 
 const (
 	allowBase = "GET, HEAD, POST, PATCH, DELETE"
@@ -165,10 +165,10 @@ func readUpdate(w http.ResponseWriter, r *http.Request) (map[string]any, errCode
 	if err != nil || mt != "application/json" {
 		return nil, codeMediaType
 	}
-	if r.ContentLength > MaxAPIBodyBytes {
+	if r.ContentLength > maxAPIBodyBytes {
 		return nil, codeBodyTooLarge
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxAPIBodyBytes))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxAPIBodyBytes))
 	dec.UseNumber()
 	var body map[string]json.RawMessage
 	if err := dec.Decode(&body); err != nil {

@@ -39,12 +39,6 @@ func (u User) ExtraString(key string) string {
 	return s
 }
 
-// String returns u.ExtraString(key).
-//
-// Deprecated: String(key) reads like [fmt.Stringer] but is not one; use
-// [User.ExtraString].
-func (u User) String(key string) string { return u.ExtraString(key) }
-
 type userFields struct {
 	ID    string `json:"id"`
 	Email string `json:"email,omitempty"`

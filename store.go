@@ -145,9 +145,8 @@ type SessionRecord struct {
 	// ExpiresAt is when the record expires unless extended.
 	ExpiresAt time.Time `json:"expiresAt"`
 	// Client is a short description of the client that signed in: its
-	// User-Agent, with control characters replaced and cut to
-	// [MaxClientLength] bytes. It is for display only; the client chooses
-	// it, so never trust it.
+	// User-Agent, with control characters replaced and cut to 200 bytes.
+	// It is for display only; the client chooses it, so never trust it.
 	Client string `json:"client"`
 
 	// Generation is the session's version: 1 when created, raised by each
@@ -169,5 +168,5 @@ type SessionRecord struct {
 	Data []byte `json:"data,omitempty"`
 }
 
-// MaxClientLength is the longest SessionRecord.Client, in bytes.
-const MaxClientLength = 200
+// maxClientLength is the longest SessionRecord.Client, in bytes.
+const maxClientLength = 200

@@ -22,12 +22,12 @@ import (
 
 // describeClient returns a display-safe description of the request's
 // client: the User-Agent with every control or invalid character replaced
-// by a space, runs of spaces collapsed, cut at MaxClientLength bytes on a
+// by a space, runs of spaces collapsed, cut at maxClientLength bytes on a
 // character boundary.
 func describeClient(r *http.Request) string {
 	ua := r.Header.Get("User-Agent")
-	if len(ua) > 4*MaxClientLength {
-		ua = ua[:4*MaxClientLength]
+	if len(ua) > 4*maxClientLength {
+		ua = ua[:4*maxClientLength]
 	}
 	var b strings.Builder
 	space := true // drop leading spaces
@@ -43,7 +43,7 @@ func describeClient(r *http.Request) string {
 		} else {
 			space = false
 		}
-		if b.Len()+utf8.RuneLen(c) > MaxClientLength {
+		if b.Len()+utf8.RuneLen(c) > maxClientLength {
 			break
 		}
 		b.WriteRune(c)
