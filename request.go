@@ -238,11 +238,10 @@ func (e *engine[U]) end(w http.ResponseWriter, st *requestState[U], own bool) {
 }
 
 // stateFor returns the state of a session operation on (w, r): the
-// middleware's, or a state of the call's own (own true), read from what
-// the response has already set the cookie to (an earlier call in the same
-// handler), else from the request's cookie. A call with its own state
-// commits at once; so does one on a state that does not commit
-// automatically... unless the application commits it.
+// middleware's (its changes wait for the commit), or a state of the
+// call's own (own true; the call commits at once), read from what the
+// response has already set the cookie to (an earlier call in the same
+// handler), else from the request's cookie.
 func (e *engine[U]) stateFor(w http.ResponseWriter, r *http.Request) (st *requestState[U], own bool) {
 	if st := e.stateOf(r); st != nil {
 		return st, false

@@ -347,11 +347,11 @@ func (o *sessionOptions) fail(err error) {
 func cloneSession[U any](s Session[U]) (Session[U], error) {
 	b, err := json.Marshal(s)
 	if err != nil {
-		return Session[U]{}, fmt.Errorf("authsession: copying session: %w", err)
+		return Session[U]{}, fmt.Errorf("%w: copying the session: %w", ErrInvalidData, err)
 	}
 	var c Session[U]
 	if err := json.Unmarshal(b, &c); err != nil {
-		return Session[U]{}, fmt.Errorf("authsession: copying session: %w", err)
+		return Session[U]{}, fmt.Errorf("%w: copying the session: %w", ErrInvalidData, err)
 	}
 	c.ID, c.ExpiresAt, c.CreatedAt, c.LastActivity = s.ID, s.ExpiresAt, s.CreatedAt, s.LastActivity
 	c.gen = s.gen

@@ -2,7 +2,6 @@ package authsession
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -121,11 +120,8 @@ func (cw *commitWriter[U]) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if !cw.commit() {
 		return nil, nil, errCommitFailed
 	}
-	c, rw, err := http.NewResponseController(cw.ResponseWriter).Hijack()
-	if errors.Is(err, http.ErrNotSupported) {
-		return nil, nil, fmt.Errorf("authsession: the response writer does not support Hijack: %w", err)
-	}
-	return c, rw, err
+	// A writer under it that cannot hijack answers http.ErrNotSupported.
+	return http.NewResponseController(cw.ResponseWriter).Hijack()
 }
 
 // Unwrap returns the writer under it, for http.ResponseController.
