@@ -3,6 +3,7 @@ package authsession
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -63,37 +64,99 @@ func newGuard[U any](e *engine[U], table routeTable, api http.Handler) *guard[U]
 	}
 }
 
-// middleware returns the guard with hook running after Config.Authorize
-// (when that returns nil). The chain is built here once, never per request.
-func (g *guard[U]) middleware(hook AuthorizeFunc) func(http.Handler) http.Handler {
-	if cfgHook := g.e.cfg.Authorize; cfgHook != nil && hook != nil {
-		custom := hook
-		hook = func(ok bool, r *http.Request, rule Rule) http.Handler {
-			if h := cfgHook(ok, r, rule); h != nil {
-				return h
-			}
-			return custom(ok, r, rule)
-		}
-	} else if cfgHook != nil {
-		hook = cfgHook
+// chain returns hook running after Config.Authorize (when that returns
+// nil), or whichever of the two is set.
+func (g *guard[U]) chain(hook AuthorizeFunc) AuthorizeFunc {
+	cfgHook := g.e.cfg.Authorize
+	switch {
+	case cfgHook == nil:
+		return hook
+	case hook == nil:
+		return cfgHook
 	}
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			g.serve(w, r, next, hook)
-		})
+	return func(ok bool, r *http.Request, rule Rule) http.Handler {
+		if h := cfgHook(ok, r, rule); h != nil {
+			return h
+		}
+		return hook(ok, r, rule)
 	}
 }
 
-func (g *guard[U]) serve(w http.ResponseWriter, r *http.Request, next http.Handler, hook AuthorizeFunc) {
-	v := g.table.classify(r.URL.Path, r.URL.RawPath)
+// middleware returns the guard with hook running after Config.Authorize
+// (when that returns nil). The chain is built here once, never per
+// request. When next is a *http.ServeMux the guard asks it which route
+// serves each request (ServeMux.Handler) and judges that route.
+func (g *guard[U]) middleware(hook AuthorizeFunc) func(http.Handler) http.Handler {
+	hook = g.chain(hook)
+	return func(next http.Handler) http.Handler {
+		h := &guardHandler[U]{g: g, next: next, hook: hook}
+		if mux, ok := next.(*http.ServeMux); ok {
+			h.ask = muxRoute(mux)
+		}
+		return h
+	}
+}
+
+// guardHandler is the guard in front of next. It is safe for concurrent
+// use; its route cache fills as routes are first served.
+type guardHandler[U any] struct {
+	g      *guard[U]
+	next   http.Handler
+	hook   AuthorizeFunc
+	ask    func(*http.Request) string // next's router, or nil
+	routes routeCache
+}
+
+func (h *guardHandler[U]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var rt routing
+	if h.ask != nil {
+		rt = routing{known: true, ask: h.ask, cache: &h.routes}
+	}
+	if r, ok := h.g.check(w, r, rt, h.hook); ok {
+		h.next.ServeHTTP(w, r)
+	}
+}
+
+// muxRoute asks mux which pattern serves r: "" for none (a 404 or 405)
+// and for mux's redirect to the path with a slash added, which serves
+// nothing either.
+func muxRoute(mux *http.ServeMux) func(*http.Request) string {
+	return func(r *http.Request) string {
+		_, pat := mux.Handler(r)
+		if p := r.URL.Path; len(pat) == len(p)+1 && pat[len(p)] == '/' && strings.HasPrefix(pat, p) {
+			return ""
+		}
+		return pat
+	}
+}
+
+// routing is what the guard knows of the router after it: whether it
+// can ask it (known), the route serving the request when the caller
+// already knows it (route, with ask nil or only for the route's
+// candidates), and where route verdicts are kept.
+type routing struct {
+	known bool
+	route string
+	given bool // route holds the answer; do not ask for the request itself
+	ask   func(*http.Request) string
+	cache *routeCache
+}
+
+// check is the guard's decision for r: it returns the request to hand on
+// (carrying the session) and true, or false when the guard answered
+// itself (a refusal, a redirect, a 401 or 403, or the session API).
+func (g *guard[U]) check(w http.ResponseWriter, r *http.Request, rt routing, hook AuthorizeFunc) (*http.Request, bool) {
+	v := g.table.screen(r.URL.Path, r.URL.RawPath)
 	switch v.act {
 	case actionReject:
 		g.refuse(w, r)
-		return
+		return nil, false
 	case actionClean:
 		// 307 keeps the method and the body; the query is kept as sent.
 		redirect(w, r, (&url.URL{Path: v.canonical, RawQuery: r.URL.RawQuery}).String(), http.StatusTemporaryRedirect)
-		return
+		return nil, false
+	case actionNext:
+		v = g.judge(r, rt)
 	}
 	// No cookie, no cryptography and no allocation: the common anonymous
 	// request goes straight to its decision. With a cookie the session is
@@ -106,7 +169,7 @@ func (g *guard[U]) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 		// the API does its own checks. The guard serves it itself, so no
 		// other handler of the router can be reached through this path.
 		g.api.ServeHTTP(w, r)
-		return
+		return nil, false
 	}
 	act := g.decide(&v, st)
 	if act == actionHome && !safeMethod(r.Method) {
@@ -119,7 +182,7 @@ func (g *guard[U]) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 	if hook != nil {
 		if h := v.hook(hook, authenticated, r); h != nil {
 			h.ServeHTTP(w, r)
-			return
+			return nil, false
 		}
 	}
 	switch act {
@@ -130,23 +193,59 @@ func (g *guard[U]) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 	case actionForbidden:
 		g.forbid(w, r, &v)
 	default:
-		next.ServeHTTP(w, r)
+		return r, true
 	}
+	return nil, false
+}
+
+// judge judges r's clean path and, when the guard knows it, the route
+// serving it. With no route (a 404, a redirect), a catch-all that hands
+// every path on, or a router the guard cannot ask, the path is judged
+// with the language-tag reading (judgePath's guess).
+func (g *guard[U]) judge(r *http.Request, rt routing) verdict {
+	p := r.URL.Path
+	if p == "" {
+		p = "/"
+	}
+	if !rt.known {
+		return g.table.judgePath(p, true)
+	}
+	route := rt.route
+	if !rt.given {
+		route = rt.ask(r)
+	}
+	var rv *routeVerdict
+	if route != "" {
+		rv = rt.cache.get(&g.table, route, r, rt.ask)
+	}
+	if rv == nil || rv.catchAll {
+		return g.table.judgePath(p, true)
+	}
+	v := g.table.judgePath(p, false)
+	v.route = rv
+	return v
 }
 
 // decide is verdict.decide with the AuthWhere checks of every Auth rule
 // the path falls under.
 func (g *guard[U]) decide(v *verdict, st *requestState[U]) action {
 	act := v.decide(st.signedIn())
-	if act != actionNext || !st.signedIn() || v.rule.Type != RouteAuth {
+	if act != actionNext || !st.signedIn() || !v.needsSession() {
 		return act
 	}
-	if !allows(v.rule, st.session) {
+	if v.rule.Type == RouteAuth && !allows(v.rule, st.session) {
 		return actionForbidden
 	}
 	for _, alt := range v.alts[:v.nalts] {
 		if alt.Type == RouteAuth && !allows(alt, st.session) {
 			return actionForbidden
+		}
+	}
+	if v.route != nil {
+		for _, rule := range v.route.auth {
+			if !allows(rule, st.session) {
+				return actionForbidden
+			}
 		}
 	}
 	return actionNext
@@ -171,6 +270,16 @@ func (v *verdict) hook(h AuthorizeFunc, authenticated bool, r *http.Request) htt
 	for _, alt := range v.alts[:v.nalts] {
 		if out := h(authenticated, r, alt); out != nil {
 			return out
+		}
+	}
+	if v.route != nil {
+		for _, rule := range v.route.auth {
+			if rule == v.rule || slices.Contains(v.alts[:v.nalts], rule) {
+				continue
+			}
+			if out := h(authenticated, r, rule); out != nil {
+				return out
+			}
 		}
 	}
 	return nil

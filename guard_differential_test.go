@@ -24,7 +24,9 @@ func differentialAuth(t testing.TB, def authsession.RouteType, rules ...authsess
 	cfg.Routes = rules
 	cfg.DefaultRouteType = def
 	auth := buildAuth(t, cfg)
-	return auth, sessionCookie(t, auth, "user", guardNow)
+	// An admin: routes that serve the admin area's paths among others
+	// (an unconstrained {lang}) are for admins.
+	return auth, sessionCookie(t, auth, "admin", guardNow)
 }
 
 // muxExceptions serves the exception rules on a ServeMux, with explicit
