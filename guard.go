@@ -1,6 +1,8 @@
 package authsession
 
 import (
+	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -48,6 +50,7 @@ type guard[U any] struct {
 	// jsonPrefix is the first segment of Config.APIPath: paths under it
 	// get JSON answers (wantsJSON).
 	jsonPrefix string
+	forbidden  string // the default 403 page
 }
 
 // newGuard builds the guard over the route table that resolve compiled
@@ -61,6 +64,7 @@ func newGuard[U any](e *engine[U], table routeTable, api http.Handler) *guard[U]
 		home:       e.cfg.HomePath,
 		api:        api,
 		jsonPrefix: "/" + seg,
+		forbidden:  forbiddenPage(e.cfg.HomePath),
 	}
 }
 
@@ -285,16 +289,33 @@ func (v *verdict) hook(h AuthorizeFunc, authenticated bool, r *http.Request) htt
 	return nil
 }
 
-// wantsJSON reports whether the client expects JSON rather than a page:
-// paths under the first segment of Config.APIPath (/api with the default
-// /api/session), or an Accept header naming application/json but not
-// text/html. It only picks the response's form, never the decision.
+// wantsJSON reports whether the guard answers r with JSON rather than
+// a redirect or a page: paths under the first segment of Config.APIPath
+// (/api with the default /api/session), an Accept header naming
+// application/json but not text/html, and every request that is not a
+// page load (pageLoad). It only picks the response's form, never the
+// decision.
 func (g *guard[U]) wantsJSON(r *http.Request, judged string) bool {
 	if p := g.jsonPrefix; judged == p || strings.HasPrefix(judged, p) && judged[len(p)] == '/' {
 		return true
 	}
 	accept := r.Header.Get("Accept")
-	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
+	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html") || !pageLoad(r)
+}
+
+// pageLoad reports whether r loads a page in a browser tab (a navigation
+// or a form post): a Sec-Fetch-Dest of "document" or none, and an Accept
+// header naming text/html. A request for a script, style, image, font or
+// data gets a JSON 401 instead of a redirect to the login page, whose
+// HTML would take the asset's place. A request without an Accept header
+// (an HTTP library's, never a browser's) counts as a page load, as
+// before Sec-Fetch-Dest existed.
+func pageLoad(r *http.Request) bool {
+	if d := r.Header.Get("Sec-Fetch-Dest"); d != "" && d != "document" {
+		return false
+	}
+	accept := r.Header.Get("Accept")
+	return accept == "" || strings.Contains(accept, "text/html")
 }
 
 // writeError is the guard's JSON answer: writeError's, varying with the
@@ -351,7 +372,7 @@ func (g *guard[U]) toHome(w http.ResponseWriter, r *http.Request, v *verdict) {
 
 // forbid answers a signed-in visitor who fails a check (AuthWhere,
 // Require): JSON clients get a 403 with a JSON body, browsers
-// Config.ForbiddenHandler or a plain 403 page.
+// Config.ForbiddenHandler or a small HTML page.
 func (g *guard[U]) forbid(w http.ResponseWriter, r *http.Request, v *verdict) {
 	if g.wantsJSON(r, v.path) {
 		g.writeError(w, codeForbidden)
@@ -364,5 +385,19 @@ func (g *guard[U]) forbid(w http.ResponseWriter, r *http.Request, v *verdict) {
 		f.ServeHTTP(w, r)
 		return
 	}
-	http.Error(w, "403 forbidden", http.StatusForbidden)
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusForbidden)
+	io.WriteString(w, g.forbidden)
+}
+
+// forbiddenPage is the default 403 page, linking to the home path: built
+// once, with no request data in it.
+func forbiddenPage(home string) string {
+	return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>403 Forbidden</title></head>
+<body><h1>403 Forbidden</h1><p>You are signed in, but this page is not open to your account.</p>
+<p><a href="` + html.EscapeString(home) + `">Home</a></p></body></html>
+`
 }
