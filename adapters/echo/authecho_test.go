@@ -21,7 +21,9 @@ const secret = "echo-adapter-test-secret-0123456789abcdef"
 
 var now = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 
-func isAdmin(s authsession.Session[authsession.User]) bool { return s.User.ExtraString("role") == "admin" }
+func isAdmin(s authsession.Session[authsession.User]) bool {
+	return s.User.ExtraString("role") == "admin"
+}
 
 func newAuth(t *testing.T, def authsession.RouteType) (*authsession.AuthSession[authsession.User], map[string]string) {
 	t.Helper()

@@ -104,4 +104,3 @@ func (g *Guard[U]) Require(allow func(authsession.Session[U]) bool) gin.HandlerF
 func Session[U any](c *gin.Context) (authsession.Session[U], bool) {
 	return authsession.SessionFromContext[U](c.Request.Context())
 }
-
