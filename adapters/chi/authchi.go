@@ -33,7 +33,7 @@ import (
 // safe for concurrent use.
 type Guard[U any] struct {
 	g      *authsession.Guard[U]
-	routes *adapt.Memo
+	routes *adapt.Memo[string]
 	r      chi.Routes
 	ctxs   sync.Pool // *chi.Context for Find
 }

@@ -31,7 +31,7 @@ import (
 // echo server. It is safe for concurrent use.
 type Guard[U any] struct {
 	g      *authsession.Guard[U]
-	routes *adapt.Memo
+	routes *adapt.Memo[string]
 	e      *echo.Echo
 	ask    func(*http.Request) string
 }

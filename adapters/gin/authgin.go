@@ -29,7 +29,7 @@ import (
 // gin engine. It is safe for concurrent use.
 type Guard[U any] struct {
 	g       *authsession.Guard[U]
-	routes  *adapt.Memo
+	routes  *adapt.Memo[string]
 	mounted bool
 }
 

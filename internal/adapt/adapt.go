@@ -15,20 +15,22 @@ import (
 // each call, never stored.
 const maxMemo = 4096
 
-// Memo translates route patterns with f, each once. Lookups take no lock
-// and allocate nothing. It is safe for concurrent use.
-type Memo struct {
-	f  func(string) string
+// Memo translates a router's routes (a pattern, or a route value) with f,
+// each once. Lookups take no lock and allocate nothing. It is safe for
+// concurrent use.
+type Memo[K comparable] struct {
+	f  func(K) string
 	mu sync.Mutex
-	m  atomic.Pointer[map[string]string]
+	m  atomic.Pointer[map[K]string]
 }
 
 // NewMemo returns a Memo translating with f.
-func NewMemo(f func(string) string) *Memo { return &Memo{f: f} }
+func NewMemo[K comparable](f func(K) string) *Memo[K] { return &Memo[K]{f: f} }
 
-// Get returns f(p).
-func (m *Memo) Get(p string) string {
-	if p == "" {
+// Get returns f(p), and "" for the zero K (no route).
+func (m *Memo[K]) Get(p K) string {
+	var zero K
+	if p == zero {
 		return ""
 	}
 	if mm := m.m.Load(); mm != nil {
@@ -47,7 +49,7 @@ func (m *Memo) Get(p string) string {
 	if n >= maxMemo {
 		return t
 	}
-	nm := make(map[string]string, n+1)
+	nm := make(map[K]string, n+1)
 	if old != nil {
 		for k, v := range *old {
 			nm[k] = v
