@@ -203,9 +203,10 @@ func (g *guard[U]) check(w http.ResponseWriter, r *http.Request, rt routing, hoo
 }
 
 // judge judges r's clean path and, when the guard knows it, the route
-// serving it. With no route (a 404, a redirect), a catch-all that hands
-// every path on, or a router the guard cannot ask, the path is judged
-// with the language-tag reading (judgePath's guess).
+// serving it. With no route (a 404, a redirect) or a catch-all, the path
+// is judged as itself. Only when the guard cannot ask the router at all
+// is the path also read with a language-tag first segment stripped
+// (judgePath's guess), as a router with a {lang} parameter would.
 func (g *guard[U]) judge(r *http.Request, rt routing) verdict {
 	p := r.URL.Path
 	if p == "" {
@@ -222,11 +223,10 @@ func (g *guard[U]) judge(r *http.Request, rt routing) verdict {
 	if route != "" {
 		rv = rt.cache.get(&g.table, route, r, rt.ask)
 	}
-	if rv == nil || rv.catchAll {
-		return g.table.judgePath(p, true)
-	}
 	v := g.table.judgePath(p, false)
-	v.route = rv
+	if rv != nil && !rv.catchAll {
+		v.route = rv
+	}
 	return v
 }
 

@@ -18,22 +18,22 @@ import (
 // same paths; a handler is marked protected when every path it serves is
 // under an Auth rule.
 
-func differentialAuth(t testing.TB, def authsession.RouteType, rules ...authsession.Rule) (*authsession.AuthSession[authsession.User], string) {
+// differentialAuth returns an AuthSession with rules and the Cookie
+// headers of an admin's session and of a user's (no admin role).
+func differentialAuth(t testing.TB, def authsession.RouteType, rules ...authsession.Rule) (auth *authsession.AuthSession[authsession.User], admin, user string) {
 	t.Helper()
 	cfg := guardConfig()
 	cfg.Routes = rules
 	cfg.DefaultRouteType = def
-	auth := buildAuth(t, cfg)
-	// An admin: routes that serve the admin area's paths among others
-	// (an unconstrained {lang}) are for admins.
-	return auth, sessionCookie(t, auth, "admin", guardNow)
+	auth = buildAuth(t, cfg)
+	return auth, sessionCookie(t, auth, "admin", guardNow), sessionCookie(t, auth, "user", guardNow)
 }
 
 // muxExceptions serves the exception rules on a ServeMux, with explicit
 // routes for each configured locale (the pairing the docs recommend for
 // ServeMux).
 func muxExceptions(t testing.TB) guardtest.Site {
-	auth, cookie := differentialAuth(t, authsession.RouteHybrid, guardtest.ExceptionRules()...)
+	auth, cookie, user := differentialAuth(t, authsession.RouteHybrid, guardtest.ExceptionRules()...)
 	open := func(l string) http.Handler { return guardtest.Handler(l, false) }
 	prot := func(l string) http.Handler { return guardtest.Handler(l, true) }
 	mux := http.NewServeMux()
@@ -46,7 +46,7 @@ func muxExceptions(t testing.TB) guardtest.Site {
 			"/admin": prot("admin"), "/admin/": prot("admin"),
 			"/api": prot("api"), "/api/": prot("api"),
 			"/api/public": open("api-public"), "/api/public/": open("api-public"),
-			"/users/{id}/settings": prot("settings"), "/users/{id}/settings/help": open("settings-help"),
+			"/users/{id}/settings": prot("settings"), "/users/{id}/settings/": prot("settings"), "/users/{id}/settings/help": open("settings-help"),
 			"/login": open("login"),
 		} {
 			mux.Handle(lp+p, h)
@@ -55,7 +55,7 @@ func muxExceptions(t testing.TB) guardtest.Site {
 	mux.Handle("/api/session", auth.Handlers)
 	mux.Handle("/api/session/", auth.Handlers)
 	mux.Handle("/", open("other"))
-	return guardtest.Site{Name: "ServeMux, exceptions", Guarded: auth.Middleware(mux), Bare: mux, Cookie: cookie}
+	return guardtest.Site{Name: "ServeMux, exceptions", Guarded: auth.Middleware(mux), Bare: mux, Cookie: cookie, UserCookie: user, Documented: true}
 }
 
 // muxLang is the issue's set-up: a ServeMux that takes the first segment
@@ -66,7 +66,7 @@ func muxExceptions(t testing.TB) guardtest.Site {
 // the README): the site checks only targets whose canonical form starts
 // with one.
 func muxLang(t testing.TB) guardtest.Site {
-	auth, cookie := differentialAuth(t, authsession.RouteHybrid, guardtest.LangRules()...)
+	auth, cookie, user := differentialAuth(t, authsession.RouteHybrid, guardtest.LangRules()...)
 	mux := http.NewServeMux()
 	mux.Handle("/{lang}/dashboard", guardtest.Handler("lang-dashboard", true))
 	mux.Handle("/{lang}/dashboard/{rest...}", guardtest.Handler("lang-dashboard", true))
@@ -79,7 +79,7 @@ func muxLang(t testing.TB) guardtest.Site {
 	mux.Handle("/css/site.css", guardtest.Handler("static", false))
 	mux.Handle("/js/app.js", guardtest.Handler("static", false))
 	mux.Handle("/", guardtest.Handler("other", false))
-	return guardtest.Site{Name: "ServeMux, /{lang}/dashboard/{rest...}", Guarded: auth.Middleware(mux), Bare: mux, Cookie: cookie, Only: guardtest.TagFirst}
+	return guardtest.Site{Name: "ServeMux, /{lang}/dashboard/{rest...}", Guarded: auth.Middleware(mux), Bare: mux, Cookie: cookie, UserCookie: user, Only: guardtest.TagFirst}
 }
 
 // muxDeny is deny by default: everything not named is Auth, and an
@@ -87,7 +87,7 @@ func muxLang(t testing.TB) guardtest.Site {
 // to the pages (as a locale router does); the named areas are routed
 // before it.
 func muxDeny(t testing.TB) guardtest.Site {
-	auth, cookie := differentialAuth(t, authsession.RouteAuth,
+	auth, cookie, user := differentialAuth(t, authsession.RouteAuth,
 		authsession.Public("/login"), authsession.Hybrid("/"), authsession.Hybrid("/docs/*"),
 		authsession.Hybrid("/faq/*"), authsession.Hybrid("/files/public/*"), authsession.Auth("/files/public/drafts/*"))
 	register := func(m *http.ServeMux) {
@@ -107,7 +107,7 @@ func muxDeny(t testing.TB) guardtest.Site {
 		r2.URL.Path, r2.URL.RawPath = "/"+r.PathValue("rest"), ""
 		pages.ServeHTTP(w, r2)
 	})
-	return guardtest.Site{Name: "ServeMux, deny by default, /{lang}/{rest...}", Guarded: auth.Middleware(root), Bare: root, Cookie: cookie}
+	return guardtest.Site{Name: "ServeMux, deny by default, /{lang}/{rest...}", Guarded: auth.Middleware(root), Bare: root, Cookie: cookie, UserCookie: user}
 }
 
 // TestGuardRouterDifferentialServeMux: no generated target reaches a
