@@ -110,6 +110,36 @@ func muxDeny(t testing.TB) guardtest.Site {
 	return guardtest.Site{Name: "ServeMux, deny by default, /{lang}/{rest...}", Guarded: auth.Middleware(root), Bare: root, Cookie: cookie, UserCookie: user}
 }
 
+// muxIssue is issue 29's set-up on ServeMux, under default type def: an
+// unconstrained {lang} parameter serves the public areas' names
+// (/static/dashboard); the guard judges the route, so a visitor reaches
+// only what every path of the route allows.
+func muxIssue(def authsession.RouteType) func(testing.TB) guardtest.Site {
+	return func(t testing.TB) guardtest.Site {
+		auth, cookie, user := differentialAuth(t, def, guardtest.IssueRules()...)
+		mux := http.NewServeMux()
+		mux.Handle("/{$}", guardtest.Handler("home", false))
+		mux.Handle("/login", guardtest.Handler("login", false))
+		mux.Handle("/static/app.js", guardtest.Handler("static", false))
+		mux.Handle("/{lang}/dashboard", guardtest.Handler("dashboard", true))
+		mux.Handle("/{lang}/dashboard/{rest...}", guardtest.Handler("dashboard", true))
+		mux.Handle("/{lang}/admin", guardtest.LevelHandler("admin", guardtest.Admin))
+		mux.Handle("/{lang}/admin/{rest...}", guardtest.LevelHandler("admin", guardtest.Admin))
+		return guardtest.Site{Name: "ServeMux, issue, " + def.String(), Guarded: auth.Middleware(mux), Bare: mux, Cookie: cookie, UserCookie: user}
+	}
+}
+
+// muxSPA is a single-page application behind a "GET /" catch-all, deny
+// by default: the catch-all's paths are judged each as itself, so the
+// sign-in page and the assets stay open and every other view needs a
+// session.
+func muxSPA(t testing.TB) guardtest.Site {
+	auth, cookie, user := differentialAuth(t, authsession.RouteAuth, guardtest.SPARules()...)
+	mux := http.NewServeMux()
+	mux.Handle("GET /", guardtest.PathHandler("spa", guardtest.SPALevel))
+	return guardtest.Site{Name: "ServeMux, spa", Guarded: auth.Middleware(mux), Bare: mux, Cookie: cookie, UserCookie: user, Documented: true}
+}
+
 // TestGuardRouterDifferentialServeMux: no generated target reaches a
 // protected handler anonymously, through the guard in front of ServeMux;
 // with a session, the guard's redirects keep the handler the ServeMux
@@ -118,6 +148,7 @@ func TestGuardRouterDifferentialServeMux(t *testing.T) {
 	gen := guardtest.Gen{Bases: guardtest.ExceptionBases, Prefixes: guardtest.LocaleForms}
 	targets := gen.Targets(1, 3000)
 	langGen := guardtest.Gen{Bases: guardtest.LangBases}
+	issueTargets := guardtest.Gen{Bases: guardtest.IssueBases, Prefixes: guardtest.IssueForms}.Targets(7, 2000)
 	for _, tt := range []struct {
 		site    func(testing.TB) guardtest.Site
 		targets []string
@@ -125,6 +156,9 @@ func TestGuardRouterDifferentialServeMux(t *testing.T) {
 		{muxExceptions, targets},
 		{muxLang, append(guardtest.Prefixed(guardtest.LangForms, langGen.Targets(2, 200)), langGen.Targets(3, 300)...)},
 		{muxDeny, guardtest.Gen{Bases: append(guardtest.ExceptionBases, "/docs/x", "/faq/x", "/files/public/drafts/x"), Prefixes: guardtest.LocaleForms}.Targets(4, 3000)},
+		{muxIssue(authsession.RouteHybrid), issueTargets},
+		{muxIssue(authsession.RouteAuth), issueTargets},
+		{muxSPA, guardtest.Gen{Bases: guardtest.SPABases, Prefixes: guardtest.LocaleForms}.Targets(8, 1000)},
 	} {
 		site := tt.site(t)
 		t.Run(site.Name, func(t *testing.T) {
@@ -159,10 +193,11 @@ func FuzzGuardRouter(f *testing.F) {
 		"/files/publ%69c/x", "/dashboard/help/", "/fr/dashboard", "/EN/dashboard", "/en-US/dashboard/x",
 		"/api/session", "/api/session/client.js", "/%2e%2e/admin", "//admin", "/files/public/../secret",
 		"/faq/dashboard/", "/js/admin/x", "/css/dashboard",
+		"/static/dashboard", "/blog/admin", "/static/admin/x", "/x/dashboard/", "/assets/app.js", "/ar/login",
 	} {
 		f.Add(s)
 	}
-	sites := []guardtest.Site{muxExceptions(f), muxLang(f), muxDeny(f)}
+	sites := []guardtest.Site{muxExceptions(f), muxLang(f), muxDeny(f), muxIssue(authsession.RouteHybrid)(f), muxIssue(authsession.RouteAuth)(f), muxSPA(f)}
 	f.Fuzz(func(t *testing.T, target string) {
 		for _, site := range sites {
 			for _, e := range site.Check(target, nil) {
