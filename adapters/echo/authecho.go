@@ -1,5 +1,5 @@
 // Package authecho puts authsession's route guard and per-route checks on
-// an echo server (github.com/labstack/echo/v4).
+// an echo server (github.com/labstack/echo/v5).
 //
 //	g, err := authecho.New(auth)
 //	if err != nil { … }
@@ -21,7 +21,7 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v5"
 
 	"github.com/authsession/authsession"
 	"github.com/authsession/authsession/internal/adapt"
@@ -62,7 +62,7 @@ func (g *Guard[U]) Mount(e *echo.Echo) error {
 }
 
 func (g *Guard[U]) middleware(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
+	return func(c *echo.Context) error {
 		r, ok := g.g.Check(c.Response(), c.Request(), g.routes.Get(c.Path()), g.ask)
 		if !ok {
 			return nil
@@ -77,11 +77,7 @@ func (g *Guard[U]) route(r *http.Request) string {
 	c := g.e.AcquireContext()
 	defer g.e.ReleaseContext(c)
 	c.Reset(r, nil)
-	router := g.e.Router()
-	if hr, ok := g.e.Routers()[r.Host]; ok {
-		router = hr
-	}
-	router.Find(r.Method, echo.GetPath(r), c)
+	g.e.Router().Route(c)
 	return g.routes.Get(c.Path())
 }
 
@@ -96,7 +92,7 @@ func (g *Guard[U]) RequireSession() echo.MiddlewareFunc { return g.Require(nil) 
 // 403.
 func (g *Guard[U]) Require(allow func(authsession.Session[U]) bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
+		return func(c *echo.Context) error {
 			r, ok := g.g.Require(c.Response(), c.Request(), allow)
 			if !ok {
 				return nil
@@ -109,6 +105,6 @@ func (g *Guard[U]) Require(allow func(authsession.Session[U]) bool) echo.Middlew
 
 // Session returns the session the guard or Require put in the request
 // (authsession.SessionFromContext); false when there is none.
-func Session[U any](c echo.Context) (authsession.Session[U], bool) {
+func Session[U any](c *echo.Context) (authsession.Session[U], bool) {
 	return authsession.SessionFromContext[U](c.Request().Context())
 }

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v5"
 
 	"github.com/authsession/authsession"
 	authecho "github.com/authsession/authsession/adapters/echo"
@@ -59,7 +59,7 @@ func newAuth(t *testing.T, def authsession.RouteType) (*authsession.AuthSession[
 }
 
 func label(l string) echo.HandlerFunc {
-	return func(c echo.Context) error { return c.String(http.StatusOK, "reached "+l) }
+	return func(c *echo.Context) error { return c.String(http.StatusOK, "reached "+l) }
 }
 
 func do(h http.Handler, method, target, cookie string, hdr ...string) *httptest.ResponseRecorder {
@@ -184,7 +184,7 @@ func TestEchoRequire(t *testing.T) {
 	auth, cookies := newAuth(t, authsession.RouteHybrid)
 	g, _ := authecho.New(auth)
 	r := echo.New()
-	r.GET("/account", func(c echo.Context) error {
+	r.GET("/account", func(c *echo.Context) error {
 		s, ok := authecho.Session[authsession.User](c)
 		return c.String(http.StatusOK, fmt.Sprintf("reached %s %v", s.User.ID, ok))
 	}, g.RequireSession())

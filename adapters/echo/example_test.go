@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v5"
 
 	"github.com/authsession/authsession"
 	authecho "github.com/authsession/authsession/adapters/echo"
@@ -40,12 +40,12 @@ func newApp() (http.Handler, error) {
 		return nil, err
 	}
 	e.Use(echo.WrapMiddleware(http.NewCrossOriginProtection().Handler)) // refuse cross-site form posts
-	e.GET("/", func(c echo.Context) error { return c.String(http.StatusOK, "home") })
-	e.GET("/assets/*", func(c echo.Context) error { return c.String(http.StatusOK, "asset /"+c.Param("*")) })
-	e.GET("/login", func(c echo.Context) error {
+	e.GET("/", func(c *echo.Context) error { return c.String(http.StatusOK, "home") })
+	e.GET("/assets/*", func(c *echo.Context) error { return c.String(http.StatusOK, "asset /"+c.Param("*")) })
+	e.GET("/login", func(c *echo.Context) error {
 		return c.HTML(http.StatusOK, `<form method="post"><input name="name"><button>Sign in</button></form>`)
 	})
-	e.POST("/login", func(c echo.Context) error {
+	e.POST("/login", func(c *echo.Context) error {
 		name := c.FormValue("name") // check real credentials here
 		user := authsession.User{ID: "u_" + name, Name: name, Extra: map[string]any{"role": c.FormValue("role")}}
 		if _, err := auth.CreateSession(c.Response(), c.Request(), user); err != nil {
@@ -53,16 +53,16 @@ func newApp() (http.Handler, error) {
 		}
 		return c.Redirect(http.StatusSeeOther, "/dashboard")
 	})
-	e.POST("/logout", func(c echo.Context) error {
+	e.POST("/logout", func(c *echo.Context) error {
 		_ = auth.DeleteSession(c.Response(), c.Request())
 		return c.Redirect(http.StatusSeeOther, "/")
 	})
-	e.GET("/dashboard", func(c echo.Context) error {
+	e.GET("/dashboard", func(c *echo.Context) error {
 		s, _ := authecho.Session[authsession.User](c)
 		return c.String(http.StatusOK, "hello "+s.User.Name)
 	})
 	admin := e.Group("/admin", g.Require(isAdmin))
-	admin.GET("", func(c echo.Context) error { return c.String(http.StatusOK, "admin area") })
+	admin.GET("", func(c *echo.Context) error { return c.String(http.StatusOK, "admin area") })
 	return e, nil
 }
 
