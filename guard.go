@@ -23,19 +23,20 @@ import (
 // rule matched.
 //
 // The hook may run more than once per request: once per distinct rule
-// the path falls under, at most four times. A router can read one path
-// several ways (with and without a trailing slash, a first segment shaped
-// like a language tag as part of the path or as a {lang} parameter; see
-// [Config.Locales]), and each reading may match its own rule. The calls
+// the request falls under. The path can be read several ways (with and
+// without a trailing slash; a first segment shaped like a language tag
+// as a {lang} parameter, when the guard cannot ask the router; see
+// [Config.Locales]), and the route the router serves it with adds the
+// Auth rules of the other paths it serves (docs/routing.md). The calls
 // stop at the first non-nil handler, and an Auth rule comes first when
-// any reading has one. It is not called once with a single "strictest"
-// rule because two readings can each carry an Auth rule with its own
-// check (/me/admin with Auth("/me/*") and a hook that checks the role on
-// "/admin/*"): a hook keyed on the rule must see both. So keep it cheap
-// and free of side effects per call (count requests elsewhere). For role
-// checks, prefer [AuthWhere] or [AuthSession.Require], which receive the
-// session and compare no patterns. The hook is called concurrently and
-// must not modify r.
+// there is one. It is not called once with a single "strictest" rule
+// because several Auth rules can each carry their own check (/me/admin
+// with Auth("/me/*") and a hook that checks the role on "/admin/*"): a
+// hook keyed on the rule must see each. So keep it cheap and free of
+// side effects per call (count requests elsewhere). For role checks,
+// prefer [AuthWhere] or [AuthSession.Require], which receive the session
+// and compare no patterns. The hook is called concurrently and must not
+// modify r.
 type AuthorizeFunc func(isAuthenticated bool, r *http.Request, rule Rule) http.Handler
 
 // guard is the route guard: a routeTable to judge paths and an engine to
