@@ -121,3 +121,27 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+// TestGuardUnaskedRouter pins docs/routing.md's last row: in front of a
+// handler it cannot ask (here a ServeMux wrapped in other middleware),
+// the guard judges the path alone, reading a language-tag-shaped first
+// segment both ways. A word such as "static" in a {lang} parameter's
+// place is not covered: protection on the handler is, whatever the path.
+func TestGuardUnaskedRouter(t *testing.T) {
+	cfg := guardConfig()
+	cfg.Routes = issue29Rules(isAdmin)
+	auth := buildAuth(t, cfg)
+	mux := http.NewServeMux()
+	mux.Handle("GET /{lang}/dashboard", guardtest.Handler("dashboard", true))
+	mux.Handle("GET /{lang}/account", auth.RequireSession(guardtest.Handler("account", true)))
+	logging := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) })
+	}
+	routeVisits(t, auth.Middleware(logging(mux)), "", []routeVisit{
+		{"/fr/dashboard", 307, ""},              // the language-tag reading
+		{"/static/dashboard", 200, "dashboard"}, // the residual: put the guard around the ServeMux
+		{"/static/account", 307, ""},            // RequireSession on the handler
+		{"/zz/account", 307, ""},                // whatever the path
+	})
+	routeVisits(t, auth.Middleware(mux), "", []routeVisit{{"/static/dashboard", 307, ""}})
+}
