@@ -13,7 +13,7 @@ import (
 // The differential tests send generated request targets through the guard
 // in front of net/http's ServeMux and through the ServeMux alone, and check
 // that no anonymous request reaches a handler whose paths an Auth rule
-// covers (internal/chitest does the same on chi). Each site below is a
+// covers (internal/routertest does the same on chi, gorilla/mux, gin and echo). Each site below is a
 // rule set with exceptions inside its Auth areas and a router serving the
 // same paths; a handler is marked protected when every path it serves is
 // under an Auth rule.

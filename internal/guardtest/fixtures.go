@@ -9,7 +9,7 @@ import (
 
 // ExceptionRules protect areas with public and hybrid holes in them: the
 // rule set of the differential tests' exception sites (root package and
-// internal/chitest).
+// internal/routertest).
 func ExceptionRules() []authsession.Rule {
 	return []authsession.Rule{
 		authsession.Public("/login"),
@@ -28,7 +28,7 @@ func ExceptionRules() []authsession.Rule {
 }
 
 // LangRules are the rules of the differential tests' {lang} sites
-// (root package and internal/chitest), whose routers take any first
+// (root package and internal/routertest), whose routers take any first
 // segment as a language: an Auth area with an exception, an AuthWhere
 // area, and non-Auth rules that name language-tag-shaped first segments
 // (/faq, /css, /js) while the router serves only some paths below them

@@ -2,7 +2,8 @@
 // generates hostile request targets, sends them through a handler the way
 // net/http's server parses them, follows redirects as a browser does, and
 // checks that no anonymous request reaches a protected handler. The root
-// package runs it on net/http's ServeMux and internal/chitest on chi.
+// package runs it on net/http's ServeMux, internal/routertest on chi,
+// gorilla/mux, gin and echo.
 package guardtest
 
 import (
