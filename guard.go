@@ -266,9 +266,17 @@ func safeMethod(method string) bool {
 	return false
 }
 
-// hook runs h for the deciding rule, then for each other reading's rule,
-// until one returns a handler.
+// hook runs h for the deciding rule, then for each other rule the path's
+// readings and its route carry, until one returns a handler.
 func (v *verdict) hook(h AuthorizeFunc, authenticated bool, r *http.Request) http.Handler {
+	// The route's Auth rules come first when the path's own rule is not
+	// an Auth rule: the hook sees the deciding rule first.
+	routeFirst := v.rule.Type != RouteAuth
+	if routeFirst {
+		if out := v.hookRoute(h, authenticated, r); out != nil {
+			return out
+		}
+	}
 	if out := h(authenticated, r, v.rule); out != nil {
 		return out
 	}
@@ -277,14 +285,24 @@ func (v *verdict) hook(h AuthorizeFunc, authenticated bool, r *http.Request) htt
 			return out
 		}
 	}
-	if v.route != nil {
-		for _, rule := range v.route.auth {
-			if rule == v.rule || slices.Contains(v.alts[:v.nalts], rule) {
-				continue
-			}
-			if out := h(authenticated, r, rule); out != nil {
-				return out
-			}
+	if !routeFirst {
+		return v.hookRoute(h, authenticated, r)
+	}
+	return nil
+}
+
+// hookRoute runs h for each of the route's Auth rules that the path's
+// readings do not carry.
+func (v *verdict) hookRoute(h AuthorizeFunc, authenticated bool, r *http.Request) http.Handler {
+	if v.route == nil {
+		return nil
+	}
+	for _, rule := range v.route.auth {
+		if rule == v.rule || slices.Contains(v.alts[:v.nalts], rule) {
+			continue
+		}
+		if out := h(authenticated, r, rule); out != nil {
+			return out
 		}
 	}
 	return nil

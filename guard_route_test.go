@@ -145,3 +145,28 @@ func TestGuardUnaskedRouter(t *testing.T) {
 	})
 	routeVisits(t, auth.Middleware(mux), "", []routeVisit{{"/static/dashboard", 307, ""}})
 }
+
+// TestGuardAuthorizeSeesRouteRules: the Authorize hook sees the Auth
+// rules the route adds, first, when the path's own rule is not one.
+func TestGuardAuthorizeSeesRouteRules(t *testing.T) {
+	cfg := guardConfig()
+	cfg.Routes = issue29Rules(isAdmin)
+	var seen []string
+	cfg.Authorize = func(_ bool, _ *http.Request, rule authsession.Rule) http.Handler {
+		seen = append(seen, rule.Type.String()+" "+rule.Pattern)
+		return nil
+	}
+	auth := buildAuth(t, cfg)
+	mux := http.NewServeMux()
+	mux.Handle("GET /{lang}/dashboard", guardtest.Handler("dashboard", true))
+	serve(auth.Middleware(mux), "GET", "/static/dashboard", sessionCookie(t, auth, "admin", guardNow), nil)
+	want := []string{"auth /dashboard/*", "auth /admin/*", "hybrid /static/*"}
+	if len(seen) != len(want) {
+		t.Fatalf("the hook saw %q, want %q", seen, want)
+	}
+	for i := range want {
+		if seen[i] != want[i] {
+			t.Errorf("the hook saw %q, want %q", seen, want)
+		}
+	}
+}
