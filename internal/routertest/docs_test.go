@@ -17,8 +17,8 @@ var docs = []string{"../../docs/routing.md", "../../docs/frameworks.md"}
 // docs/frameworks.md, each a complete program, in this module (which
 // requires every router and adapter the guides show).
 func TestDocsCompile(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds programs")
+	if testing.Short() || raceEnabled {
+		t.Skip("builds programs; the plain run does, once")
 	}
 	dir, err := os.MkdirTemp(".", "docbuild")
 	if err != nil {
