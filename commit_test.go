@@ -293,3 +293,41 @@ func TestTouchAfterDisabled(t *testing.T) {
 		t.Errorf("touches with TouchAfter -1: got %d, want 0", got)
 	}
 }
+
+// TestAdapterGuardCommitsAsMade: behind a router adapter's guard
+// (Guard.Check, which hands the request on without wrapping the response
+// writer) every change commits as it is made, with one cookie line in the
+// response, and the auto refresh is committed before the handler runs.
+func TestAdapterGuardCommitsAsMade(t *testing.T) {
+	for _, st := range storages[1:] {
+		t.Run(st.name, func(t *testing.T) {
+			f := newStorageFixture(t, st.storage, st.store, nil)
+			g, err := authsession.NewGuard(f.auth, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, cookies := signIn(t, f.auth, authsession.User{ID: "u_1"})
+			f.clk.Add(25 * time.Hour) // past the refresh threshold
+			w := httptest.NewRecorder()
+			r, ok := g.Check(w, requestWith(cookies), "GET /page", nil)
+			if !ok {
+				t.Fatal("Check answered itself")
+			}
+			for _, err := range []error{f.auth.SetData(w, r, "a", 1), f.auth.SetData(w, r, "b", 2)} {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := len(w.Header().Values("Set-Cookie")); n != 1 {
+				t.Errorf("Set-Cookie lines: got %d, want 1", n)
+			}
+			final := sessionCookies(cookies, w)
+			if data := f.auth.SessionData(requestWith(final)); len(data) != 2 {
+				t.Errorf("data after the handler: got %v, want a and b", data)
+			}
+			if s, ok := f.auth.GetSession(requestWith(final)); !ok || !s.ExpiresAt.After(f.clk.Now().Add(6*24*time.Hour)) {
+				t.Errorf("the auto refresh: got %v, expiry %v, want the session refreshed", ok, s.ExpiresAt)
+			}
+		})
+	}
+}

@@ -24,12 +24,12 @@ func (e *engine[U]) do(w http.ResponseWriter, r *http.Request, change func(st *r
 		return st, errHeadersSent
 	}
 	if err := change(st, !own); err != nil {
-		if own && st.cur == nil && st.pend&changeEnd != 0 {
+		if (own || st.immediate) && st.cur == nil && st.pend&changeEnd != 0 {
 			st.commitLocked() // the change ended the session: its cookie goes
 		}
 		return st, err
 	}
-	if own {
+	if own || st.immediate {
 		return st, st.commitLocked()
 	}
 	return st, nil

@@ -31,6 +31,9 @@ type requestState[U any] struct {
 	req  *http.Request       // the request as it arrived: cookies, context
 	w    http.ResponseWriter // where the cookie goes (under the commit writer)
 	auto bool                // the middleware commits before the header goes out
+	// immediate: no writer commits this state (a router adapter's
+	// guard): every change commits as it is made.
+	immediate bool
 	// storeDown: the store failed while the session was read.
 	storeDown bool
 
@@ -208,6 +211,62 @@ func (e *engine[U]) begin(w http.ResponseWriter, r *http.Request) (_ http.Respon
 	}
 	sr.cw = commitWriter[U]{ResponseWriter: w, st: st}
 	return &sr.cw, &sr.req, st, true
+}
+
+// beginBare is begin for a guard that hands the request on without
+// wrapping the response writer (a router adapter's, through Guard.Check):
+// the state commits every change as it is made, the auto refresh at once.
+func (e *engine[U]) beginBare(w http.ResponseWriter, r *http.Request) (*http.Request, *requestState[U]) {
+	if st := e.stateOf(r); st != nil {
+		return r, st
+	}
+	sr := &sessionRequest[U]{ctx: sessionContext[U]{Context: r.Context(), key: e.key}}
+	st := &sr.ctx.state
+	st.e, st.w, st.immediate = e, w, true
+	sr.req = *r.WithContext(&sr.ctx)
+	st.req = &sr.req
+	if tok, ok := e.token(r); ok {
+		now := e.now()
+		st.load(tok, now)
+		st.autoRefresh(now)
+		if err := st.commitLocked(); err != nil {
+			e.log.LogAttrs(r.Context(), slog.LevelWarn, "authsession: auto refresh failed", slog.String("error", err.Error()))
+		}
+	}
+	if st.session != nil {
+		st.session, st.ok = st.cur, st.cur != nil && !st.anon
+	}
+	return &sr.req, st
+}
+
+// guardSession is a guard's hold on the request's session: the state it
+// began (or found), the response writer to hand on with it (the one that
+// commits it), whether it is this guard's to finish, and whether the
+// guard wraps no writer (bare: a router adapter's).
+type guardSession[U any] struct {
+	w    http.ResponseWriter
+	st   *requestState[U]
+	own  bool
+	bare bool
+}
+
+// begin reads the request's session for a guard: begin, or beginBare.
+func (s *guardSession[U]) begin(e *engine[U], w http.ResponseWriter, r *http.Request) (http.ResponseWriter, *http.Request, *requestState[U]) {
+	if s.bare {
+		r, s.st = e.beginBare(w, r)
+		s.w = w
+		return w, r, s.st
+	}
+	s.w, r, s.st, s.own = e.begin(w, r)
+	return s.w, r, s.st
+}
+
+// end finishes what begin began: the commit, if the handler did not make
+// it happen (see engine.end).
+func (s *guardSession[U]) end() {
+	if s.st != nil && !s.bare {
+		s.st.e.end(s.w, s.st, s.own)
+	}
 }
 
 // end is the middleware's end of a request it began (own): the commit,

@@ -72,20 +72,30 @@ func allows[U any](rule Rule, s *Session[U]) bool {
 func (g *guard[U]) require(allow func(Session[U]) bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w, r, st, own := g.e.begin(w, r)
-			switch {
-			case !st.signedIn():
-				v := g.where(r)
-				g.toLogin(w, r, &v)
-			case allow != nil && !allow(*st.session):
-				v := g.where(r)
-				g.forbid(w, r, &v)
-			default:
-				next.ServeHTTP(w, r)
+			var s guardSession[U]
+			if r, ok := g.requireCheck(w, r, allow, &s); ok {
+				next.ServeHTTP(s.w, r)
 			}
-			g.e.end(w, st, own)
+			s.end()
 		})
 	}
+}
+
+// requireCheck is require's decision: the request to hand on and true,
+// or false when it has answered.
+func (g *guard[U]) requireCheck(w http.ResponseWriter, r *http.Request, allow func(Session[U]) bool, s *guardSession[U]) (*http.Request, bool) {
+	w, r, st := s.begin(g.e, w, r)
+	switch {
+	case !st.signedIn():
+		v := g.where(r)
+		g.toLogin(w, r, &v)
+	case allow != nil && !allow(*st.session):
+		v := g.where(r)
+		g.forbid(w, r, &v)
+	default:
+		return r, true
+	}
+	return nil, false
 }
 
 // where is what the per-handler answers need of the path: the locale
