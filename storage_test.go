@@ -55,6 +55,15 @@ func newStorageFixture(t testing.TB, storage authsession.Storage, store bool, ed
 	}
 	f.auth = buildAuth(t, cfg)
 	f.site = f.auth.Middleware(siteMux(f.auth))
+	t.Cleanup(func() {
+		// No retrying goroutine outlives the test (it would allocate
+		// under other tests' allocation counts).
+		if f.store != nil {
+			f.store.hang.Store(false)
+			f.store.down.Store(false)
+		}
+		f.auth.Close(context.Background())
+	})
 	return f
 }
 
