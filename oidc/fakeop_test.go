@@ -35,9 +35,10 @@ type fakeOP struct {
 	keys     *oidctest.Server
 	now      func() time.Time
 
-	issParam bool // advertise and send the RFC 9207 iss parameter
-	down     atomic.Bool
-	ttl      time.Duration // access token lifetime
+	issParam  bool // advertise and send the RFC 9207 iss parameter
+	noRefresh bool // issue no refresh tokens
+	down      atomic.Bool
+	ttl       time.Duration // access token lifetime
 
 	// idClaims, if set, changes the claims of the ID tokens it issues.
 	idClaims func(map[string]any)
@@ -94,15 +95,15 @@ func (op *fakeOP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (op *fakeOP) discovery(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{
-		"issuer":                                op.issuer,
-		"authorization_endpoint":                op.issuer + "/authorize",
-		"token_endpoint":                        op.issuer + "/token",
-		"jwks_uri":                              op.issuer + "/keys",
-		"userinfo_endpoint":                     op.issuer + "/userinfo",
-		"end_session_endpoint":                  op.issuer + "/logout",
-		"id_token_signing_alg_values_supported": []string{"ES256"},
-		"code_challenge_methods_supported":      []string{"S256"},
-		"token_endpoint_auth_methods_supported": []string{"client_secret_basic"},
+		"issuer":                                         op.issuer,
+		"authorization_endpoint":                         op.issuer + "/authorize",
+		"token_endpoint":                                 op.issuer + "/token",
+		"jwks_uri":                                       op.issuer + "/keys",
+		"userinfo_endpoint":                              op.issuer + "/userinfo",
+		"end_session_endpoint":                           op.issuer + "/logout",
+		"id_token_signing_alg_values_supported":          []string{"ES256"},
+		"code_challenge_methods_supported":               []string{"S256"},
+		"token_endpoint_auth_methods_supported":          []string{"client_secret_basic"},
 		"authorization_response_iss_parameter_supported": op.issParam,
 	})
 }
@@ -184,7 +185,9 @@ func (op *fakeOP) issue(w http.ResponseWriter, nonce string) {
 	op.mu.Lock()
 	op.serial++
 	n := strconv.Itoa(op.serial)
-	op.refresh["rt-"+n] = true
+	if !op.noRefresh {
+		op.refresh["rt-"+n] = true
+	}
 	op.mu.Unlock()
 	now := op.now()
 	claims := map[string]any{
@@ -198,10 +201,14 @@ func (op *fakeOP) issue(w http.ResponseWriter, nonce string) {
 		op.idClaims(claims)
 	}
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(map[string]any{
+	res := map[string]any{
 		"access_token": "at-" + n, "token_type": "Bearer", "refresh_token": "rt-" + n,
 		"expires_in": int(op.ttl / time.Second), "id_token": op.sign(claims),
-	})
+	}
+	if op.noRefresh {
+		delete(res, "refresh_token")
+	}
+	json.NewEncoder(w).Encode(res)
 }
 
 // sign signs claims with the provider's key.

@@ -123,6 +123,7 @@ func (w *world) newApp(o appOptions) *app {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { auth.Close(context.Background()) })
 	cfg := oidc.Config[authsession.User]{
 		Providers: []oidc.Provider{{
 			Name: "op", Issuer: w.op.issuer, ClientID: w.op.clientID, ClientSecret: authsession.Secret(w.op.secret),
@@ -303,3 +304,30 @@ func (b *browser) signedIn(a *app) bool {
 }
 
 type configT = oidc.Config[authsession.User]
+
+// sessionCookies returns the browser's cookies for a's origin.
+func (b *browser) sessionCookies(a *app) []*http.Cookie {
+	u, _ := url.Parse(a.origin + "/")
+	return b.jar.Cookies(u)
+}
+
+// rawGet GETs u with exactly cookies (no jar), for requests that must all
+// carry the same cookie whatever the others set.
+func (w *world) rawGet(u string, cookies []*http.Cookie) (*http.Response, string) {
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		w.t.Error(err)
+		return nil, ""
+	}
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	res, err := tlsTransport{w.transport()}.RoundTrip(req)
+	if err != nil {
+		w.t.Error(err)
+		return nil, ""
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, string(b)
+}

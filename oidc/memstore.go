@@ -35,9 +35,18 @@ type memSet struct {
 // entries.
 const memSweepEvery = 4096
 
-// NewMemoryStore returns an empty MemoryStore on the system clock.
-func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{now: time.Now, vals: map[string]memEntry{}, sets: map[string]memSet{}}
+// MemoryStoreOptions configures [NewMemoryStore].
+type MemoryStoreOptions struct {
+	// Now is the clock that times to live count on. Default time.Now.
+	Now func() time.Time
+}
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore(opts MemoryStoreOptions) *MemoryStore {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &MemoryStore{now: opts.Now, vals: map[string]memEntry{}, sets: map[string]memSet{}}
 }
 
 // Get implements [Store].

@@ -105,7 +105,7 @@ func resolve[U any](auth *authsession.AuthSession[U], cfg *Config[U]) error {
 	cfg.RefreshMargin = cmp.Or(cfg.RefreshMargin, DefaultRefreshMargin)
 	cfg.RefreshGrace = cmp.Or(cfg.RefreshGrace, DefaultRefreshGrace)
 	if cfg.Store == nil {
-		cfg.Store = NewMemoryStore()
+		cfg.Store = NewMemoryStore(MemoryStoreOptions{Now: ac.Now})
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: DefaultHTTPTimeout}
