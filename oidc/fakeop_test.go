@@ -130,6 +130,9 @@ func (op *fakeOP) token(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusUnauthorized, "invalid_client")
 		return
 	}
+	if r.PostFormValue("grant_type") == "refresh_token" {
+		op.attempts.Add(1)
+	}
 	if e := op.tokenError.Load(); e != nil {
 		oauthError(w, http.StatusBadRequest, *e)
 		return
@@ -164,7 +167,6 @@ func (op *fakeOP) codeGrant(w http.ResponseWriter, r *http.Request) {
 
 // refreshGrant rotates: the refresh token is spent, a second use fails.
 func (op *fakeOP) refreshGrant(w http.ResponseWriter, r *http.Request) {
-	op.attempts.Add(1)
 	if op.refreshGate != nil {
 		<-op.refreshGate
 	}

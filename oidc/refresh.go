@@ -37,9 +37,8 @@ type refreshed struct {
 }
 
 // lead reports whether the caller is the one request of this instance
-// that acts on the outcome (writes the new tokens into its cookie, or
-// ends the session): the first to ask, in the instance that made the
-// grant.
+// that writes the new tokens into its cookie: the first to ask, in the
+// instance that made the grant.
 func (o *refreshed) lead() bool { return o.mine != nil && o.mine.CompareAndSwap(false, true) }
 
 // Token returns a valid access token for the request's session (signed
@@ -75,7 +74,7 @@ func (rp *RelyingParty[U]) Token(w http.ResponseWriter, r *http.Request) (*oauth
 		return nil, err
 	}
 	if !found {
-		rp.auth.DeleteSession(w, r)
+		rp.endSession(w, r, info.Ref)
 		return nil, fmt.Errorf("%w: its tokens are gone from the store", ErrSessionEnded)
 	}
 	now := rp.now()
@@ -92,9 +91,7 @@ func (rp *RelyingParty[U]) Token(w http.ResponseWriter, r *http.Request) (*oauth
 	out, err := rp.refresh(ctx, p, info.Ref, cur)
 	switch {
 	case err == nil && out.ended:
-		if out.lead() || rp.auth.Config.Store == nil {
-			rp.auth.DeleteSession(w, r)
-		}
+		rp.endSession(w, r, info.Ref)
 		return nil, ErrSessionEnded
 	case err != nil && valid:
 		rp.log.LogAttrs(ctx, slog.LevelWarn, "oidc: token refresh failed; the current access token is still valid", slog.String("error", err.Error()))
@@ -106,6 +103,24 @@ func (rp *RelyingParty[U]) Token(w http.ResponseWriter, r *http.Request) (*oauth
 		rp.persist(w, r, info.Ref, &out.tokens)
 	}
 	return out.tokens.oauth2(), nil
+}
+
+// endSession deletes the request's session, which ended at the provider,
+// once across the instances: the first request to claim the end of the
+// session ref deletes it (one revocation in the AuthSession's store, one
+// SignOut event); the others' cookies are dead with it. Without an
+// AuthSession store nothing can revoke the session, and each request
+// clears its own cookie.
+func (rp *RelyingParty[U]) endSession(w http.ResponseWriter, r *http.Request, ref string) {
+	if rp.auth.Config.Store != nil {
+		first, err := rp.store.SetNew(r.Context(), goneKey(ref), []byte{1}, rp.lifetime)
+		if err == nil && !first {
+			return
+		}
+	}
+	if err := rp.auth.DeleteSession(w, r); err != nil {
+		rp.log.LogAttrs(r.Context(), slog.LevelWarn, "oidc: revoking an ended session failed", slog.String("error", err.Error()))
+	}
 }
 
 // refresh returns the outcome of refreshing cur, the tokens of the

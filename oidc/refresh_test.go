@@ -227,7 +227,7 @@ func TestTokenRefreshRefused(t *testing.T) {
 						t.Errorf("request %d: %d %v, want 401 session_ended (or no_session once revoked)", i, a.status, a.body)
 					}
 				}
-				if w.op.attempts.Load() > 1 || signOuts.Load() != 1 {
+				if w.op.attempts.Load() != 1 || signOuts.Load() != 1 {
 					t.Errorf("attempts %d, sign-outs %d; want one refused grant and one sign-out", w.op.attempts.Load(), signOuts.Load())
 				}
 				for _, a := range apps {

@@ -54,15 +54,16 @@ type Store interface {
 
 // The keys of the package. ref is a session's random reference (see
 // sessionInfo), digest a hash of a value that must not appear in a key.
-func tokensKey(ref string) string               { return "tok:{" + ref + "}" }
-func lockKey(ref string) string                 { return "lock:{" + ref + "}" }
+func tokensKey(ref string) string                { return "tok:{" + ref + "}" }
+func lockKey(ref string) string                  { return "lock:{" + ref + "}" }
 func resultKey(ref, refreshDigest string) string { return "res:{" + ref + "}:" + refreshDigest }
-func linkKey(ref string) string                 { return "link:{" + ref + "}" }
-func endedKey(ref string) string                { return "end:{" + ref + "}" }
-func stateKey(state string) string              { return "state:{" + digest("state", state) + "}" }
-func sidKey(issuer, sid string) string          { return "sid:{" + digest("sid", issuer, sid) + "}" }
-func subKey(issuer, sub string) string          { return "sub:{" + digest("sub", issuer, sub) + "}" }
-func jtiKey(issuer, jti string) string          { return "jti:{" + digest("jti", issuer, jti) + "}" }
+func linkKey(ref string) string                  { return "link:{" + ref + "}" }
+func endedKey(ref string) string                 { return "end:{" + ref + "}" }
+func goneKey(ref string) string                  { return "gone:{" + ref + "}" }
+func stateKey(state string) string               { return "state:{" + digest("state", state) + "}" }
+func sidKey(issuer, sid string) string           { return "sid:{" + digest("sid", issuer, sid) + "}" }
+func subKey(issuer, sub string) string           { return "sub:{" + digest("sub", issuer, sub) + "}" }
+func jtiKey(issuer, jti string) string           { return "jti:{" + digest("jti", issuer, jti) + "}" }
 
 // digest is a short, key-safe hash of parts (each length-prefixed, so no
 // two lists of parts collide): 128 bits of SHA-256, base64url.
