@@ -35,8 +35,9 @@ type fakeOP struct {
 	keys     *oidctest.Server
 	now      func() time.Time
 
-	issParam  bool // advertise and send the RFC 9207 iss parameter
-	noRefresh bool // issue no refresh tokens
+	issParam  bool   // advertise and send the RFC 9207 iss parameter
+	noRefresh bool   // issue no refresh tokens
+	sid       string // the "sid" of the ID tokens it issues
 	down      atomic.Bool
 	ttl       time.Duration // access token lifetime
 
@@ -68,7 +69,7 @@ func newFakeOP(t testing.TB, issuer string) *fakeOP {
 	op := &fakeOP{
 		t: t, issuer: issuer, clientID: "client-1", secret: "client-secret", key: key,
 		keys: &oidctest.Server{PublicKeys: []oidctest.PublicKey{{PublicKey: key.Public(), KeyID: "k1", Algorithm: gooidc.ES256}}},
-		now:  time.Now, ttl: 5 * time.Minute,
+		now:  time.Now, ttl: 5 * time.Minute, sid: "op-session-1",
 		codes: map[string]authRequest{}, refresh: map[string]bool{},
 	}
 	op.keys.SetIssuer(issuer)
@@ -193,7 +194,7 @@ func (op *fakeOP) issue(w http.ResponseWriter, nonce string) {
 	op.mu.Unlock()
 	now := op.now()
 	claims := map[string]any{
-		"iss": op.issuer, "aud": op.clientID, "sub": "user-1", "sid": "op-session-1",
+		"iss": op.issuer, "aud": op.clientID, "sub": "user-1", "sid": op.sid,
 		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "email": "ann@example.com",
 	}
 	if nonce != "" {

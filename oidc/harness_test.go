@@ -3,6 +3,7 @@ package oidc_test
 import (
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -145,6 +146,7 @@ func (w *world) newApp(o appOptions) *app {
 	mux.Handle("/auth/", rp)
 	mux.HandleFunc("/me", a.me)
 	mux.HandleFunc("/api/token", a.token)
+	mux.HandleFunc("POST /promote", a.promote)
 	w.hosts[strings.TrimPrefix(o.origin, "https://")] = auth.Middleware(mux)
 	return a
 }
@@ -156,6 +158,22 @@ func (a *app) me(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	json.NewEncoder(w).Encode(s.User)
+}
+
+// promote re-issues the session under a new id, as a privilege change
+// does.
+func (a *app) promote(w http.ResponseWriter, r *http.Request) {
+	_, err := a.auth.UpdateSession(w, r, func(s *authsession.Session[authsession.User]) error {
+		s.MarkPrivilegeChange()
+		if s.User.Extra == nil {
+			s.User.Extra = map[string]any{}
+		}
+		s.User.Extra["role"] = "admin"
+		return nil
+	})
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+	}
 }
 
 // token answers RelyingParty.Token's result: 200 {"accessToken", "expiry"}
@@ -330,4 +348,13 @@ func (w *world) rawGet(u string, cookies []*http.Cookie) (*http.Response, string
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return res, string(b)
+}
+
+// jwtPayload returns the decoded payload of a compact JWS, unverified.
+func jwtPayload(jwt string) ([]byte, error) {
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		return nil, errors.New("not a compact JWS")
+	}
+	return base64.RawURLEncoding.DecodeString(parts[1])
 }
