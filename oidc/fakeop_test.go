@@ -235,12 +235,16 @@ func oauthError(w http.ResponseWriter, status int, code string) {
 type transport struct {
 	hosts map[string]http.Handler
 	down  func(host string) bool
+	next  http.RoundTripper // for every other host; nil: refused
 }
 
 var errRefused = errors.New("connect: connection refused")
 
 func (tr transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	h, ok := tr.hosts[r.URL.Host]
+	if !ok && tr.next != nil {
+		return tr.next.RoundTrip(r)
+	}
 	if !ok || tr.down != nil && tr.down(r.URL.Host) {
 		return nil, errRefused
 	}

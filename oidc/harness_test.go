@@ -332,17 +332,22 @@ func (b *browser) sessionCookies(a *app) []*http.Cookie {
 // rawGet GETs u with exactly cookies (no jar), for requests that must all
 // carry the same cookie whatever the others set.
 func (w *world) rawGet(u string, cookies []*http.Cookie) (*http.Response, string) {
+	return rawGet(w.t, tlsTransport{w.transport()}, u, cookies)
+}
+
+// rawGet GETs u through rt with exactly cookies.
+func rawGet(t *testing.T, rt http.RoundTripper, u string, cookies []*http.Cookie) (*http.Response, string) {
 	req, err := http.NewRequest(http.MethodGet, u, nil)
 	if err != nil {
-		w.t.Error(err)
+		t.Error(err)
 		return nil, ""
 	}
 	for _, c := range cookies {
 		req.AddCookie(c)
 	}
-	res, err := tlsTransport{w.transport()}.RoundTrip(req)
+	res, err := rt.RoundTrip(req)
 	if err != nil {
-		w.t.Error(err)
+		t.Error(err)
 		return nil, ""
 	}
 	defer res.Body.Close()

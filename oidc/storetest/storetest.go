@@ -128,14 +128,14 @@ func eventually(t *testing.T, what string, cond func() bool) {
 
 func testExpiry(t *testing.T, s oidc.Store) {
 	ctx := context.Background()
-	must(t, s.Set(ctx, "tok:{short}", []byte("v"), 20*time.Millisecond))
-	must(t, s.Set(ctx, "tok:{long}", []byte("v"), time.Hour))
-	must(t, s.AddMember(ctx, "sub:{short}", "m", 20*time.Millisecond))
 	ok, err := s.SetNew(ctx, "lock:{short}", []byte("v"), 20*time.Millisecond)
 	must(t, err)
 	if !ok {
 		t.Fatal("SetNew did not store")
 	}
+	must(t, s.Set(ctx, "tok:{short}", []byte("v"), 20*time.Millisecond))
+	must(t, s.Set(ctx, "tok:{long}", []byte("v"), time.Hour))
+	must(t, s.AddMember(ctx, "sub:{short}", "m", 20*time.Millisecond))
 	eventually(t, "a value past its time to live is gone", func() bool {
 		_, found, err := s.Get(ctx, "tok:{short}")
 		must(t, err)
@@ -146,6 +146,7 @@ func testExpiry(t *testing.T, s oidc.Store) {
 		must(t, err)
 		return len(m) == 0
 	})
+	// lock:{short} was stored before tok:{short}: it has expired too.
 	ok, err = s.SetNew(ctx, "lock:{short}", []byte("again"), time.Minute)
 	must(t, err)
 	if !ok {
