@@ -2,8 +2,8 @@ package oidc
 
 import (
 	"context"
-	"encoding/base64"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"maps"

@@ -210,7 +210,9 @@ func testBadCallback(t *testing.T, tc callbackCase) {
 			t.Errorf("json=%v: status %d, want %d: %s", jsonClient, res.StatusCode, tc.status, body)
 		}
 		if jsonClient {
-			var e struct{ Error struct{ Code, Message string } }
+			var e struct {
+				Error struct{ Code, Message string }
+			}
 			if json.Unmarshal([]byte(body), &e); e.Error.Code != tc.code || e.Error.Message == "" {
 				t.Errorf("JSON body %s, want code %q and a message", body, tc.code)
 			}
