@@ -131,13 +131,13 @@ func resolve[U any](auth *authsession.AuthSession[U], cfg *Config[U]) error {
 // resolveProvider applies p's defaults and checks it.
 func resolveProvider(p *Provider, base string) error {
 	if !validName(p.Name) {
-		return errors.New("Name must be 1 to 32 characters among a-z, 0-9, \"-\" and \"_\"")
+		return errors.New("the Name must be 1 to 32 characters among a-z, 0-9, \"-\" and \"_\"")
 	}
 	if err := checkURL(p.Issuer, false); err != nil {
-		return fmt.Errorf("Issuer: %w", err)
+		return fmt.Errorf("the Issuer %q: %w", p.Issuer, err)
 	}
 	if p.ClientID == "" {
-		return errors.New("ClientID is empty")
+		return errors.New("the ClientID is empty")
 	}
 	if p.RedirectURL != "" {
 		if err := checkURL(p.RedirectURL, false); err != nil {
