@@ -28,9 +28,14 @@ type sessionLink struct {
 // maxLogoutBody bounds a back-channel logout request's body.
 const maxLogoutBody = 64 << 10
 
-// jtiMin is the least time a logout token's id is remembered, whatever
-// its expiry says.
-const jtiMin = 10 * time.Minute
+// A logout token must have been issued at most logoutMaxAge ago (and not
+// more than logoutSkew ahead): its jti is remembered a little longer than
+// that, so a replay is refused however far its expiry lies.
+const (
+	logoutMaxAge = 10 * time.Minute
+	logoutSkew   = time.Minute
+	jtiTTL       = logoutMaxAge + 2*logoutSkew
+)
 
 // link records, for back-channel logout, that the session ref is the
 // session sessionID of user, signed in with the provider's session
@@ -84,6 +89,9 @@ func (rp *RelyingParty[U]) backChannelLogout(w http.ResponseWriter, r *http.Requ
 		return
 	}
 	lt, err := d.verifier.VerifyLogout(p.ctx(ctx), raw)
+	if err == nil {
+		err = rp.checkIssued(lt.IssuedAt)
+	}
 	if err != nil {
 		rp.log.LogAttrs(ctx, slog.LevelDebug, "oidc: back-channel logout token refused", slog.String("reason", err.Error()))
 		logoutError(w, http.StatusBadRequest, "invalid_request", "the logout token is invalid")
@@ -106,13 +114,22 @@ func (rp *RelyingParty[U]) backChannelLogout(w http.ResponseWriter, r *http.Requ
 	w.WriteHeader(http.StatusOK)
 }
 
-// logoutOnce marks lt's jti used (until a while after the token expires)
-// and revokes the sessions it names; when that fails the mark is removed,
-// so the provider's retry is not taken for a replay.
+// checkIssued refuses a logout token without an iat, issued more than
+// logoutMaxAge ago, or in the future beyond logoutSkew.
+func (rp *RelyingParty[U]) checkIssued(iat time.Time) error {
+	now := rp.now()
+	if iat.IsZero() || now.Sub(iat) > logoutMaxAge || iat.Sub(now) > logoutSkew {
+		return fmt.Errorf("%w: issued at %v, not within %v of now", ErrLogoutToken, iat, logoutMaxAge)
+	}
+	return nil
+}
+
+// logoutOnce marks lt's jti used and revokes the sessions it names; when
+// that fails the mark is removed, so the provider's retry is not taken for
+// a replay.
 func (rp *RelyingParty[U]) logoutOnce(ctx context.Context, lt *gooidc.LogoutToken) (int, error) {
 	key := jtiKey(lt.Issuer, lt.TokenID)
-	ttl := max(lt.Expiry.Sub(rp.now())+time.Minute, jtiMin)
-	fresh, err := rp.store.SetNew(ctx, key, []byte{1}, min(ttl, rp.lifetime))
+	fresh, err := rp.store.SetNew(ctx, key, []byte{1}, jtiTTL)
 	switch {
 	case err != nil:
 		return http.StatusServiceUnavailable, fmt.Errorf("%w: recording the jti: %w", ErrStore, err)

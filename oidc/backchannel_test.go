@@ -20,7 +20,7 @@ const logoutEvent = "http://schemas.openid.net/event/backchannel-logout"
 func logoutClaims(w *world, sid, sub string) map[string]any {
 	c := map[string]any{
 		"iss": w.op.issuer, "aud": w.op.clientID, "iat": w.clock.Now().Unix(),
-		"exp": w.clock.Now().Add(2 * time.Minute).Unix(), "jti": "jti-" + sid + sub,
+		"exp": w.clock.Now().Add(time.Hour).Unix(), "jti": "jti-" + sid + sub,
 		"events": map[string]any{logoutEvent: map[string]any{}},
 	}
 	if sid != "" {
@@ -110,6 +110,9 @@ func TestBackChannelLogoutBadTokens(t *testing.T) {
 		{name: "no events claim", mutate: set("events", nil)},
 		{name: "other event", mutate: set("events", map[string]any{"https://example.com/other": map[string]any{}})},
 		{name: "no jti", mutate: set("jti", nil)},
+		{name: "no iat", mutate: set("iat", nil)},
+		{name: "issued long ago", mutate: set("iat", w.clock.Now().Add(-11*time.Minute).Unix())},
+		{name: "issued in the future", mutate: set("iat", w.clock.Now().Add(2*time.Minute).Unix())},
 		{name: "neither sid nor sub", mutate: set("sid", nil)},
 		{name: "untrusted key", signer: other},
 		{name: "not a JWT", raw: "not.a.jwt"},
@@ -153,6 +156,10 @@ func TestBackChannelLogoutReplay(t *testing.T) {
 	b := signInAs(w, a, "sid-1") // the same provider session signs in again
 	if status, body := postLogout(w, a, token); status != 400 || !strings.Contains(body, "invalid_request") {
 		t.Errorf("replay: %d %s, want 400", status, body)
+	}
+	w.clock.Add(9 * time.Minute) // still within the token's age limit
+	if status, _ := postLogout(w, a, token); status != 400 {
+		t.Errorf("replay 9 minutes later: %d, want 400", status)
 	}
 	if !b.signedIn(a) {
 		t.Error("the replayed token ended the new session")

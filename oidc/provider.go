@@ -70,7 +70,11 @@ func (p *provider) discover(ctx context.Context) (*discovered, error) {
 	if !p.failedAt.IsZero() && p.now().Sub(p.failedAt) < discoveryRetry {
 		return nil, p.lastErr
 	}
-	d, err := p.fetch(ctx)
+	// Not cancelled with the request that happened to come first: the
+	// document serves every request.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultHTTPTimeout)
+	defer cancel()
+	d, err := p.fetch(fctx)
 	if err != nil {
 		p.failedAt, p.lastErr = p.now(), fmt.Errorf("%w: discovery: %w", ErrProviderUnavailable, err)
 		return nil, p.lastErr
