@@ -54,14 +54,14 @@ func (c *clock) Add(d time.Duration) {
 // world is the hosts of a test: the fake provider, and the instances of
 // the application, all reached through one in-memory transport.
 type world struct {
-	t     *testing.T
+	t     testing.TB
 	op    *fakeOP
 	clock *clock
 	hosts map[string]http.Handler
 	down  map[string]*atomic.Bool
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	w := &world{t: t, clock: newClock(), hosts: map[string]http.Handler{}, down: map[string]*atomic.Bool{}}
 	w.op = w.addOP(opIssuer)
 	return w
@@ -201,7 +201,7 @@ func (a *app) token(w http.ResponseWriter, r *http.Request) {
 // browser is a browser of the world: an http.Client with a cookie jar over
 // the in-memory transport, following no redirect by itself.
 type browser struct {
-	t      *testing.T
+	t      testing.TB
 	client *http.Client
 	jar    *cookiejar.Jar
 }
@@ -336,7 +336,7 @@ func (w *world) rawGet(u string, cookies []*http.Cookie) (*http.Response, string
 }
 
 // rawGet GETs u through rt with exactly cookies.
-func rawGet(t *testing.T, rt http.RoundTripper, u string, cookies []*http.Cookie) (*http.Response, string) {
+func rawGet(t testing.TB, rt http.RoundTripper, u string, cookies []*http.Cookie) (*http.Response, string) {
 	req, err := http.NewRequest(http.MethodGet, u, nil)
 	if err != nil {
 		t.Error(err)
