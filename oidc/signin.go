@@ -108,7 +108,7 @@ func (rp *RelyingParty[U]) callback(w http.ResponseWriter, r *http.Request) {
 		rp.fail(w, r, c, err)
 		return
 	}
-	redirect(w, st.Callback, http.StatusSeeOther)
+	redirect(w, rp.localTarget(st.Callback), http.StatusSeeOther)
 }
 
 // checkCallback checks a callback request before anything is redeemed: a
