@@ -122,7 +122,8 @@ type Config[U any] struct {
 	// creation; no refresh extends a session past it. Default 30 days.
 	// It must not be below Expiry: an Expiry over 30 days needs an
 	// explicit MaxLifetime. The foreign formats carry the creation time
-	// in CreatedAtClaim; a token without it counts from its iat.
+	// in the "authsession_created_at" claim; a token without it counts
+	// from its iat.
 	MaxLifetime time.Duration
 
 	// DisableAutoRefresh turns off the automatic re-issue of sessions older

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"slices"
 	"unicode/utf8"
+
+	"github.com/authsession/authsession/internal/plainjson"
 )
 
 // This file is session data and flash values: the Data type, its wire
@@ -104,7 +106,7 @@ var errFlashKey = fmt.Errorf("%w: the key %q is reserved for flash values", ErrI
 
 // appendJSON appends what encoding/json writes for the values with, when
 // there are flash values, the flash object added under "_flash" (the
-// MarshalJSON before jsonwrite.go: json.Marshal of the merged map).
+// MarshalJSON before internal/plainjson: json.Marshal of the merged map).
 func (d *sessionData) appendJSON(b []byte) ([]byte, error) {
 	if _, ok := d.values[flashKey]; ok {
 		return nil, errFlashKey
@@ -133,12 +135,12 @@ func (d Data) appendJSON(b []byte, flash Data) ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(appendJSONString(b, k), ':')
+		b = append(plainjson.AppendString(b, k), ':')
 		var err error
 		if k == flashKey && len(flash) > 0 {
 			b, err = flash.appendJSON(b, nil)
 		} else {
-			b, err = appendJSONRaw(b, d[k])
+			b, err = plainjson.AppendRaw(b, d[k])
 		}
 		if err != nil {
 			return nil, err

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/jwe"
 	"github.com/go-jose/go-jose/v4"
 )
 
@@ -398,7 +399,7 @@ func TestSessionDataWire(t *testing.T) {
 // well-formed data of any shape is read.
 func TestHostileSessionData(t *testing.T) {
 	a, clk := dataAuth(t, nil)
-	key, err := authsession.DeriveKey(testSecret, "session")
+	key, err := jwe.DeriveKey(testSecret, "session")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,10 @@
 package authsession
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/authsession/authsession/internal/jwe"
+)
 
 // Sentinel errors. Every error returned by this package wraps one of these, so
 // callers test with [errors.Is]; messages never contain a secret or a token.
@@ -13,12 +17,14 @@ var (
 	ErrNoSession = errors.New("authsession: no session")
 
 	// ErrInvalidToken means a token could not be decrypted or parsed: wrong
-	// format, wrong algorithm, unknown key, or failed authentication.
-	ErrInvalidToken = errors.New("authsession: invalid token")
+	// format, wrong algorithm, unknown key, failed authentication, or JSON
+	// nesting deeper than 64 levels. (It is the token mechanics' own
+	// sentinel, internal/jwe, under its public name.)
+	ErrInvalidToken = jwe.ErrInvalidToken
 
 	// ErrTokenExpired means a token decrypted but its claims are expired or
 	// not yet valid.
-	ErrTokenExpired = errors.New("authsession: token expired")
+	ErrTokenExpired = jwe.ErrTokenExpired
 
 	// ErrSessionTooLarge means the encrypted session would exceed
 	// Config.MaxCookieBytes; nothing was written.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/jwe"
 )
 
 // genFixture is a store fixture whose OnRefresh gives the user the role
@@ -313,7 +314,7 @@ func TestGenerationConcurrentUpdates(t *testing.T) {
 					return
 				}
 				cookies = sessionCookies(cookies, rw)
-				info, err := authsession.InspectToken(g.auth.Config, cookieNamed(cookies, "session").Value)
+				info, err := inspectToken(g.auth.Config, cookieNamed(cookies, "session").Value)
 				if err != nil {
 					t.Error(err)
 					return
@@ -451,7 +452,7 @@ func TestGenerationStoreWithoutGenerations(t *testing.T) {
 // whether it has one.
 func tokenGeneration(t *testing.T, cfg authsession.Config[authsession.User], cookies []*http.Cookie) (uint64, bool) {
 	t.Helper()
-	info, err := authsession.InspectToken(cfg, cookieNamed(cookies, cfg.Cookie.Name).Value)
+	info, err := inspectToken(cfg, cookieNamed(cookies, cfg.Cookie.Name).Value)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -501,7 +502,7 @@ func TestGenerationHostileTokens(t *testing.T) {
 	g := newGenFixture(t, nil)
 	ctx := context.Background()
 	now := g.clk.Now()
-	key, err := authsession.DeriveKey(storeTestSecret, "session")
+	key, err := jwe.DeriveKey(storeTestSecret, "session")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ type resolved[U any] struct {
 
 // resolve applies the defaults to c and validates it, one section at a
 // time, and compiles what the sections check. It is NextAuthSession's
-// first step (and InspectToken's).
+// first step.
 func (c Config[U]) resolve() (resolved[U], error) {
 	r := resolved[U]{cfg: c}
 	for _, section := range [...]func(*resolved[U]) error{

@@ -89,7 +89,7 @@ func checks() []check {
 		sides: func(f *Fixture) (func() error, func() error, error) { return f.DecryptSession, f.HS256Parse, nil }})
 	// go-jose writes every token (DESIGN.md) and its writer alone costs
 	// about 1.2 times securecookie's Encode (encrypt/jose-floor); the
-	// target is met by writing the claims in one pass (jsonwrite.go).
+	// target is met by writing the claims in one pass (internal/plainjson).
 	add(check{id: "encrypt/securecookie", a: "EncryptSession", b: "securecookie Encode (JSON)",
 		target: 1.2, gate: true, unit: "x",
 		sides: func(f *Fixture) (func() error, func() error, error) {
