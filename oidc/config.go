@@ -22,10 +22,6 @@ const (
 	SignInTimeout = 10 * time.Minute
 )
 
-// DefaultScopes are the scopes asked for when Provider.Scopes is empty:
-// the ID token, the user's name and picture, the email address, and a
-// refresh token.
-var DefaultScopes = []string{"openid", "profile", "email", "offline_access"}
 
 // Provider configures one OpenID provider.
 type Provider struct {
@@ -49,8 +45,9 @@ type Provider struct {
 	ClientID     string
 	ClientSecret authsession.Secret
 
-	// Scopes asked for. Default DefaultScopes; "openid" is added when
-	// missing. Without "offline_access" most providers issue no refresh
+	// Scopes asked for. Default "openid", "profile", "email" and
+	// "offline_access": the ID token, the user's name and picture, the
+	// email address, and a refresh token. "openid" is added when missing. Without "offline_access" most providers issue no refresh
 	// token, and RelyingParty.Token cannot renew an access token.
 	Scopes []string
 

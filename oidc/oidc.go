@@ -153,7 +153,7 @@ func resolveProvider(p *Provider, base string) error {
 		}
 	}
 	if len(p.Scopes) == 0 {
-		p.Scopes = DefaultScopes
+		p.Scopes = []string{"openid", "profile", "email", "offline_access"}
 	}
 	if !slices.Contains(p.Scopes, "openid") {
 		p.Scopes = append([]string{"openid"}, p.Scopes...)
