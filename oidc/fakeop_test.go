@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -116,7 +117,7 @@ func (op *fakeOP) authorize(w http.ResponseWriter, r *http.Request) {
 	op.mu.Lock()
 	op.last = q
 	op.serial++
-	code := "code-" + strconv.Itoa(op.serial)
+	code := "code-" + strings.TrimPrefix(op.issuer, "https://") + "-" + strconv.Itoa(op.serial)
 	op.codes[code] = authRequest{nonce: q.Get("nonce"), challenge: q.Get("code_challenge"), redirect: q.Get("redirect_uri")}
 	op.mu.Unlock()
 	back := url.Values{"code": {code}, "state": {q.Get("state")}}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/oidc"
 )
 
 const stateCookieName = "__Host-authsession-oidc"
@@ -332,5 +333,48 @@ func TestRoutes(t *testing.T) {
 		if tc.status == 405 && res.Header.Get("Allow") == "" {
 			t.Errorf("%s %s: 405 without Allow", tc.method, tc.path)
 		}
+	}
+}
+
+// TestSeveralProviders: each provider signs in through its own
+// /auth/signin/<name>; one callback serves both, and a code from one
+// provider cannot complete a sign-in started with the other.
+func TestSeveralProviders(t *testing.T) {
+	w := newWorld(t)
+	second := w.addOP("https://op2.test")
+	second.idClaims = func(c map[string]any) { c["email"] = "bo@example.com" }
+	a := w.newApp(appOptions{oidc: func(c *configT) {
+		c.Providers = append(c.Providers, oidc.Provider{
+			Name: "two", Issuer: second.issuer, ClientID: second.clientID, ClientSecret: authsession.Secret(second.secret),
+			RedirectURL: appOrigin + "/auth/callback",
+		})
+	}})
+	for _, tc := range []struct{ name, id, email string }{{"op", "op:user-1", "ann@example.com"}, {"two", "two:user-1", "bo@example.com"}} {
+		b := w.browser()
+		b.follow(a.origin + "/auth/signin/" + tc.name)
+		_, body := b.get(a.origin + "/me")
+		var u authsession.User
+		json.Unmarshal([]byte(body), &u)
+		if u.ID != tc.id || u.Email != tc.email {
+			t.Errorf("%s: user %+v, want %s %s", tc.name, u, tc.id, tc.email)
+		}
+	}
+	// A sign-in started with "op" whose callback carries a code of "two".
+	b := w.browser()
+	res, _ := b.get(a.origin + "/auth/signin/op")
+	res, _ = b.get(res.Header.Get("Location"))
+	mine, _ := url.Parse(res.Header.Get("Location"))
+	c := w.browser()
+	res, _ = c.get(a.origin + "/auth/signin/two")
+	res, _ = c.get(res.Header.Get("Location"))
+	theirs, _ := url.Parse(res.Header.Get("Location"))
+	q := mine.Query()
+	q.Set("code", theirs.Query().Get("code"))
+	mine.RawQuery = q.Encode()
+	if res, _ := b.get(mine.String()); res.StatusCode < 400 {
+		t.Errorf("a code of another provider: %d, want an error", res.StatusCode)
+	}
+	if b.signedIn(a) {
+		t.Error("signed in with another provider's code")
 	}
 }
