@@ -22,7 +22,6 @@ const (
 	SignInTimeout = 10 * time.Minute
 )
 
-
 // Provider configures one OpenID provider.
 type Provider struct {
 	// Name names the provider in URLs (BasePath/signin/Name) and in
