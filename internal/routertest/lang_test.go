@@ -1,4 +1,4 @@
-package chitest
+package routertest
 
 import (
 	"net/http"

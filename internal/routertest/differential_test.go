@@ -1,4 +1,4 @@
-package chitest
+package routertest
 
 import (
 	"net/http"
@@ -69,6 +69,7 @@ func pageRoutes(r chi.Router) {
 	r.Handle("/api/public", open("api-public"))
 	r.Handle("/api/public/*", open("api-public"))
 	r.Handle("/users/{id}/settings", prot("settings"))
+	r.Handle("/users/{id}/settings/", prot("settings"))
 	r.Handle("/users/{id}/settings/help", open("settings-help"))
 	r.Handle("/login", open("login"))
 }
@@ -235,17 +236,23 @@ func TestGuardRouterDifferentialChiOverTCP(t *testing.T) {
 	guardtest.RunOverTCP(t, strings.TrimPrefix(srv.URL, "http://"), targets[len(targets)-300:])
 }
 
-// FuzzGuardChi checks the differential property for any request target
-// on every chi set-up.
-func FuzzGuardChi(f *testing.F) {
+// FuzzRouters checks the differential property for any request target
+// on every site of this module: chi without an adapter (wrapped, r.Use,
+// mounted sub-routers) and chi, gorilla/mux, gin and echo behind their
+// adapters.
+func FuzzRouters(f *testing.F) {
 	for _, s := range []string{
 		"/files/publ%69c/x", "/files/public%2Fx", "/dashboard/help/", "/fr/dashboard", "/EN/dashboard",
 		"/en-US/dashboard/x", "/api/session/client.js", "/%2e%2e/admin", "//admin", "/en/files/p%75blic/x",
 		"/faq/dashboard", "/js/admin", "/css/dashboard/x",
+		"/static/dashboard", "/blog/admin", "/administrator", "/admin.json", "/admin;x", "/static/%61dmin",
+		"/x/dashboard/", "/login/admin", "/assets/../dashboard", "/ar/login", "/assets/x;/../../dashboard",
 	} {
 		f.Add(s)
 	}
 	sites := append(exceptionSites(f), langSites(f)...)
+	more, _ := adapterSites(f)
+	sites = append(sites, more...)
 	f.Fuzz(func(t *testing.T, target string) {
 		for _, site := range sites {
 			for _, e := range site.Check(target, nil) {

@@ -1,4 +1,4 @@
-package chitest_test
+package routertest_test
 
 import (
 	"fmt"
