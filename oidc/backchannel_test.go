@@ -41,7 +41,7 @@ func postLogout(w *world, a *app, token string) (int, string) {
 
 func newBackChannelApp(w *world, store oidc.Store) *app {
 	return w.newApp(appOptions{
-		authStore: authsession.NewMemoryStore(authsession.MemoryStoreOptions{}),
+		authStore: memAuthStore(),
 		store:     store,
 		oidc:      func(c *configT) { c.BackChannelLogout = true },
 	})

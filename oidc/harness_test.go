@@ -363,3 +363,8 @@ func jwtPayload(jwt string) ([]byte, error) {
 	}
 	return base64.RawURLEncoding.DecodeString(parts[1])
 }
+
+// memAuthStore is a new in-memory session store for an AuthSession.
+func memAuthStore() authsession.Store {
+	return authsession.NewMemoryStore(authsession.MemoryStoreOptions{})
+}

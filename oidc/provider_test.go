@@ -191,7 +191,7 @@ func (rw *realWorld) spend(rt string) int {
 // refresh token: the old one is spent), and sign out through the provider.
 func TestRealProviderFlow(t *testing.T) {
 	rw := newRealWorld(t)
-	a := rw.realApp(0, authsession.NewMemoryStore(authsession.MemoryStoreOptions{}), nil, false, new(atomic.Int64))
+	a := rw.realApp(0, memAuthStore(), nil, false, new(atomic.Int64))
 	b := rw.browser()
 	realSignIn(t, b, a)
 	_, body := b.get(a.origin + "/me")

@@ -53,7 +53,7 @@ func TestTokenRefresh(t *testing.T) {
 		t.Run(fmt.Sprint("KeepTokensInStore=", stored), func(t *testing.T) {
 			w := newWorld(t)
 			a := w.newApp(appOptions{
-				authStore: authsession.NewMemoryStore(authsession.MemoryStoreOptions{}),
+				authStore: memAuthStore(),
 				oidc:      func(c *configT) { c.KeepTokensInStore = stored },
 			})
 			b := w.browser()
@@ -149,7 +149,7 @@ func TestTokenConcurrent(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				w := newWorld(t)
 				shared := oidc.NewMemoryStore(oidc.MemoryStoreOptions{Now: w.clock.Now})
-				authStore := authsession.NewMemoryStore(authsession.MemoryStoreOptions{})
+				authStore := memAuthStore()
 				signOuts := new(atomic.Int64)
 				var apps []*app
 				for i := range tc.instances {
@@ -193,7 +193,7 @@ func TestTokenRefreshRefused(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				w := newWorld(t)
 				shared := oidc.NewMemoryStore(oidc.MemoryStoreOptions{Now: w.clock.Now})
-				authStore := authsession.NewMemoryStore(authsession.MemoryStoreOptions{})
+				authStore := memAuthStore()
 				signOuts := new(atomic.Int64)
 				var apps []*app
 				for i := range 2 {

@@ -188,7 +188,7 @@ func TestCallbackBadInput(t *testing.T) {
 func testBadCallback(t *testing.T, tc callbackCase) {
 	for _, jsonClient := range []bool{false, true} {
 		w := newWorld(t)
-		a := w.newApp(appOptions{authStore: authsession.NewMemoryStore(authsession.MemoryStoreOptions{})})
+		a := w.newApp(appOptions{authStore: memAuthStore()})
 		if tc.setup != nil {
 			tc.setup(w, a)
 		}

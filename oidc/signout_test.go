@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/authsession/authsession"
 )
 
 // TestSignOut: RP-initiated logout ends the session here and sends the
@@ -16,7 +15,7 @@ func TestSignOut(t *testing.T) {
 	for _, stored := range []bool{false, true} {
 		w := newWorld(t)
 		a := w.newApp(appOptions{
-			authStore: authsession.NewMemoryStore(authsession.MemoryStoreOptions{}),
+			authStore: memAuthStore(),
 			oidc: func(c *configT) {
 				c.KeepTokensInStore = stored
 				c.Providers[0].PostLogoutRedirectURL = appOrigin + "/bye"
