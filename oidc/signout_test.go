@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
-
 )
 
 // TestSignOut: RP-initiated logout ends the session here and sends the
