@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/oidc"
 	"github.com/authsession/authsession/patterns"
 )
 
@@ -37,6 +38,8 @@ type options struct {
 	// SignInLimit limits sign-in attempts per client address
 	// (ratelimit.go); the zero value is the default limit.
 	SignInLimit signInLimit
+	// OIDC names an OpenID provider to sign in with (oidc.go).
+	OIDC oidcOptions
 }
 
 type user = authsession.User
@@ -47,7 +50,8 @@ type app struct {
 	clientJS  string
 	storeName string
 	log       *slog.Logger
-	signIns   *signInLimiter // nil: no limit
+	signIns   *signInLimiter           // nil: no limit
+	oidc      *oidc.RelyingParty[user] // nil: no OpenID provider
 }
 
 // newApp returns the demo's handler: the guard in front of the session API
@@ -65,6 +69,9 @@ func newApp(o options) (http.Handler, error) {
 		return nil, err
 	}
 	a.auth = auth
+	if err := a.startOIDC(o.OIDC); err != nil {
+		return nil, err
+	}
 	a.clientJS = authsession.ClientScriptPath(auth.ClientConfig.BasePath)
 	if a.pages, err = parsePages(); err != nil {
 		return nil, err
@@ -96,6 +103,7 @@ func (a *app) authConfig(o options) authsession.Config[user] {
 			authsession.Public("/login"),  // only without a session
 			authsession.Hybrid("/"),       // the home page, for everyone
 			authsession.Hybrid("/logout"), // signing out works without a session too
+			authsession.Hybrid("/auth/*"), // OpenID Connect sign-in, callback and sign-out (oidc.go)
 			authsession.Auth(patterns.Dashboard),
 			authsession.AuthWhere(patterns.Admin, isAdmin), // other users get the 403 page
 		},
@@ -137,6 +145,9 @@ func (a *app) routes() *http.ServeMux {
 	root := http.NewServeMux()
 	root.Handle(a.auth.Config.APIPath, a.auth.Handlers)
 	root.Handle(a.auth.Config.APIPath+"/", a.auth.Handlers)
+	if a.oidc != nil {
+		root.Handle("/auth/", a.oidc) // refuses cross-origin sign-outs itself
+	}
 	root.Handle("/", csrf.Handler(localized(pages)))
 	return root
 }

@@ -30,6 +30,11 @@ func (a *app) dashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	d := pageData{Notice: a.notice(w, r)}
 	d.Note, _ = authsession.Get[string](s.Data, noteKey)
+	var ended bool
+	if d.OIDC, ended = a.oidcDashboard(w, r, s); ended {
+		http.Redirect(w, r, localeOf(r).Link("/login")+"?reason=signedout", http.StatusSeeOther)
+		return
+	}
 	a.render(w, r, http.StatusOK, "dashboard", d)
 }
 

@@ -18,6 +18,12 @@
 //	REDIS_CLUSTER_ADDRS
 //	                use a Redis Cluster store instead (host:port,host:port,…)
 //	COOKIE_SECURE   "1" sets the cookie's Secure attribute (serve over HTTPS)
+//	OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET
+//	                an OpenID provider: "Sign in with OpenID Connect" on
+//	                the login page (callback /auth/callback)
+//	OIDC_REDIRECT_URL
+//	                the callback URL registered at the provider (default:
+//	                the request's origin + /auth/callback)
 //	SIGNIN_LIMIT    sign-in attempts per client address (the connection's
 //	                address; an IPv6 /64): "10/1m" (the default) is ten at
 //	                once, then one every 6 s; past it, 429. "off" for load
@@ -58,6 +64,9 @@ func loadOptions(getenv func(string) string, log *slog.Logger) (o options, close
 		log.Warn("SESSION_SECRET is not set: using a throwaway secret, sessions end when the demo restarts; set it with SESSION_SECRET=$(openssl rand -base64 32)")
 	}
 	if o.SignInLimit, err = parseSignInLimit(getenv("SIGNIN_LIMIT")); err != nil {
+		return o, noClose, err
+	}
+	if o.OIDC, err = loadOIDC(getenv); err != nil {
 		return o, noClose, err
 	}
 	o.Store, o.StoreName, close, err = loadStore(getenv)

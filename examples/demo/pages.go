@@ -45,10 +45,12 @@ type pageData struct {
 	Initial     any
 	Strings     map[string]string // for the page script
 	Now         time.Time
-	Name        string // the login form's name, kept on errors
-	Remember    bool   // the login form's remember-me box, kept on errors
-	SignInLimit string // the login page's sentence about the sign-in limit
-	Note        string // the session's note (session data)
+	Name        string    // the login form's name, kept on errors
+	Remember    bool      // the login form's remember-me box, kept on errors
+	SignInLimit string    // the login page's sentence about the sign-in limit
+	OIDCSignIn  string    // the login page's "Sign in with OpenID Connect" link
+	OIDC        *oidcView // the dashboard's OpenID Connect card
+	Note        string    // the session's note (session data)
 	CallbackURL string
 	Devices     []device
 	HasStore    bool

@@ -33,6 +33,7 @@ func (a *app) loginForm(w http.ResponseWriter, r *http.Request) {
 // limit.
 func (a *app) renderLogin(w http.ResponseWriter, r *http.Request, status int, d pageData) {
 	d.SignInLimit = a.signInLimitNote(localeOf(r))
+	d.OIDCSignIn = a.oidcSignIn(localeOf(r), d.CallbackURL)
 	a.render(w, r, status, "login", d)
 }
 
