@@ -3,16 +3,30 @@ package jwe
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/rand"
 	"encoding/base64"
+	"strings"
 )
 
-// This file opens dir + A256GCM tokens directly: after the strict checks
-// (Codec.checkForm), a compact JWE of this kind is an AES-256-GCM
-// ciphertext whose nonce is the IV segment, whose additional data is the
-// ASCII protected-header segment (RFC 7516 section 5.2, step 14) and whose
-// key is the one the "dir" key agreement names. go-jose still writes every
-// token and reads the other encryptions; it is the reference this reader
-// is tested against (FuzzOpenDifferential, TestOpenDifferential).
+// This file seals and opens dir + A256GCM tokens directly. A compact JWE
+// of this kind is an AES-256-GCM ciphertext whose nonce is the IV
+// segment, whose additional data is the ASCII protected-header segment
+// (RFC 7516 section 5.2, step 14) and whose key is the one the "dir" key
+// agreement names. go-jose reads and writes the other encryption and is
+// the reference both directions are tested against: the writer must give
+// go-jose's token byte for byte for the same nonce (TestSealMatchesJose,
+// FuzzSealDifferential), the reader go-jose's verdict and plaintext on
+// every input (FuzzOpenDifferential, TestOpenDifferential).
+
+// nonceSize and tagSize are A256GCM's IV and tag lengths in bytes.
+const (
+	nonceSize = 12
+	tagSize   = 16
+)
+
+// maxPooledSeal bounds the ciphertext buffers kept for reuse: a larger
+// one (a payload far over any cookie limit) is left to the collector.
+const maxPooledSeal = 64 << 10
 
 // newGCM returns the AES-256-GCM AEAD of a 32-byte key: 12-byte nonces,
 // 16-byte tags. It is built once per key and is safe for concurrent use.
@@ -22,6 +36,62 @@ func newGCM(key []byte) (cipher.AEAD, error) {
 		return nil, err
 	}
 	return cipher.NewGCM(block)
+}
+
+// sealScratch is the working memory of one seal, pooled (Codec.sealed):
+// the nonce and a buffer for the ciphertext and tag.
+type sealScratch struct {
+	nonce  [nonceSize]byte
+	sealed []byte
+}
+
+// sealGCM seals payload under the current key with a fresh random 96-bit
+// nonce from crypto/rand, the source go-jose draws its nonces from.
+func (c *Codec) sealGCM(payload []byte) string {
+	sc := c.sealed.Get().(*sealScratch)
+	rand.Read(sc.nonce[:]) // never returns an error (crypto/rand, Go 1.24+)
+	tok := c.sealWith(payload, sc)
+	if cap(sc.sealed) <= maxPooledSeal {
+		c.sealed.Put(sc)
+	}
+	return tok
+}
+
+// sealWith writes the token of payload under the current key and the
+// nonce in sc: the key's header segment, the empty encrypted key, then
+// nonce, ciphertext and tag in base64url, joined by dots as go-jose's
+// CompactSerialize joins them. The token's bytes are its only allocation
+// once sc's buffer has grown to the payloads sealed.
+func (c *Codec) sealWith(payload []byte, sc *sealScratch) string {
+	enc := base64.RawURLEncoding
+	k := &c.keys[0]
+	sc.sealed = k.aead.Seal(sc.sealed[:0], sc.nonce[:], payload, k.aad)
+	ct, tag := sc.sealed[:len(payload)], sc.sealed[len(payload):]
+	var b strings.Builder
+	b.Grow(len(k.header) + 2 + enc.EncodedLen(nonceSize) + 1 + enc.EncodedLen(len(ct)) + 1 + enc.EncodedLen(tagSize))
+	b.WriteString(k.header)
+	b.WriteString("..")
+	writeBase64(&b, sc.nonce[:])
+	b.WriteByte('.')
+	writeBase64(&b, ct)
+	b.WriteByte('.')
+	writeBase64(&b, tag)
+	return b.String()
+}
+
+// writeBase64 appends p to b in unpadded base64url, through a buffer on
+// the stack: whole 3-byte groups at a time, so the pieces join into the
+// encoding of the whole.
+func writeBase64(b *strings.Builder, p []byte) {
+	const group = 3 * 256
+	var buf [4 * 256]byte
+	for len(p) > 0 {
+		n := min(len(p), group)
+		m := base64.RawURLEncoding.EncodedLen(n)
+		base64.RawURLEncoding.Encode(buf[:m], p[:n])
+		b.Write(buf[:m])
+		p = p[n:]
+	}
 }
 
 // openGCM decrypts a token that passed checkForm, so its IV segment is
