@@ -31,8 +31,8 @@ type codecKey struct {
 // keys of one scheme and cookie name. It knows nothing of what a payload
 // means. It is immutable after construction and safe for concurrent use.
 type Codec struct {
-	enc       string     // the content encryption, Scheme.Enc
-	keys      []codecKey // keys[0] is the current key
+	enc       string         // the content encryption, Scheme.Enc
+	keys      []codecKey     // keys[0] is the current key
 	encrypter jose.Encrypter // the current key's: the reference writer
 	maxBytes  int
 	// gcm: enc is A256GCM, sealed and opened directly (sealGCM, openGCM).
