@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/authsession/authsession/internal/plainjson"
 )
@@ -155,10 +156,12 @@ func (c *tokenClaims[U]) appendJSON(b []byte) ([]byte, error) {
 	if u, ok := any(&c.User).(*User); ok {
 		b, err = u.appendJSON(b)
 	} else {
-		// &c.User, as encoding/json reaches the addressable field: a
+		// A pointer, as encoding/json reaches the addressable field: a
 		// MarshalJSON with a pointer receiver is called as it would be.
+		// To a copy, so that c does not escape.
+		u := c.User
 		var j []byte
-		j, err = json.Marshal(&c.User)
+		j, err = json.Marshal(&u)
 		b = append(b, j...)
 	}
 	if err != nil {
@@ -210,4 +213,42 @@ func (c *tokenClaims[U]) sizeHint() int {
 		n += u.sizeHint()
 	}
 	return n
+}
+
+// expiryDate is t in UTC as expiryDateLayout formats it
+// ("2006-01-02T15:04:05.000Z": milliseconds, truncated), written
+// directly: time.Format parses its layout on every call, which was a
+// fifth of writing the claims. Years outside 0–9999, which Format writes
+// in other widths, go through Format (TestExpiryDate).
+func expiryDate(t time.Time) string {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.Format(expiryDateLayout)
+	}
+	hour, minute, sec := t.Clock()
+	var b [len(expiryDateLayout)]byte
+	digits(b[0:4], year)
+	b[4] = '-'
+	digits(b[5:7], int(month))
+	b[7] = '-'
+	digits(b[8:10], day)
+	b[10] = 'T'
+	digits(b[11:13], hour)
+	b[13] = ':'
+	digits(b[14:16], minute)
+	b[16] = ':'
+	digits(b[17:19], sec)
+	b[19] = '.'
+	digits(b[20:23], t.Nanosecond()/1e6)
+	b[23] = 'Z'
+	return string(b[:])
+}
+
+// digits writes the last len(b) decimal digits of n ≥ 0 into b.
+func digits(b []byte, n int) {
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
 }

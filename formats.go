@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/authsession/authsession/internal/jwe"
@@ -242,11 +243,12 @@ func issuedAt[U any](f *formatSpec, s *Session[U], now time.Time) int64 {
 }
 
 // encodeClaims returns the payload of s in format f, issued at now, and
-// the registered claims it carries. A payload that the token reader
-// would refuse, one nesting deeper than plainjson.MaxDepth, is refused
-// here. Errors wrap ErrInvalidData, or ErrNoUserID for a foreign token
-// without a string user id.
-func encodeClaims[U any](f *formatSpec, s *Session[U], now time.Time) ([]byte, jwe.Claims, error) {
+// the registered claims it carries. The default format's payload is
+// appended to dst (a buffer for reuse: its contents are overwritten). A
+// payload that the token reader would refuse, one nesting deeper than
+// plainjson.MaxDepth, is refused here. Errors wrap ErrInvalidData, or
+// ErrNoUserID for a foreign token without a string user id.
+func encodeClaims[U any](dst []byte, f *formatSpec, s *Session[U], now time.Time) ([]byte, jwe.Claims, error) {
 	iat, exp := issuedAt(f, s, now), s.ExpiresAt.UnixMilli()/1000
 	reg := jwe.Claims{IssuedAt: float64(iat), Expiry: float64(exp), JTI: s.ID}
 	var payload []byte
@@ -254,7 +256,8 @@ func encodeClaims[U any](f *formatSpec, s *Session[U], now time.Time) ([]byte, j
 	if f.foreign {
 		payload, reg.Subject, err = encodeForeignClaims(s, iat, exp)
 	} else {
-		payload, err = encodeSessionClaims(&tokenClaims[U]{sessionJSON: s.toJSON(), IssuedAt: iat, Expiry: exp, JTI: s.ID, Gen: int64(s.gen)})
+		c := tokenClaims[U]{sessionJSON: s.toJSON(), IssuedAt: iat, Expiry: exp, JTI: s.ID, Gen: int64(s.gen)}
+		payload, err = encodeSessionClaims(dst[:0], &c)
 	}
 	switch {
 	case err != nil && !errors.Is(err, ErrNoUserID) && !errors.Is(err, ErrInvalidData):
@@ -275,14 +278,17 @@ func errTooDeep(sentinel error) error {
 	return fmt.Errorf("%w: the session's JSON nests deeper than %d levels", sentinel, plainjson.MaxDepth)
 }
 
-// encodeSessionClaims is the default format's payload: the claims'
-// appendJSON, byte for byte what json.Marshal writes (FuzzClaimsEncode);
-// when that fails, encoding/json's own verdict and error.
-func encodeSessionClaims[U any](c *tokenClaims[U]) ([]byte, error) {
-	if b, err := c.appendJSON(make([]byte, 0, c.sizeHint())); err == nil {
+// encodeSessionClaims is the default format's payload, appended to dst:
+// the claims' appendJSON, byte for byte what json.Marshal writes
+// (FuzzClaimsEncode); when that fails, encoding/json's own verdict and
+// error. encoding/json gets a copy of the claims, so that c stays where
+// the caller put it (on its stack).
+func encodeSessionClaims[U any](dst []byte, c *tokenClaims[U]) ([]byte, error) {
+	if b, err := c.appendJSON(slices.Grow(dst, c.sizeHint())); err == nil {
 		return b, nil
 	}
-	return json.Marshal((*rawTokenClaims[U])(c))
+	raw := rawTokenClaims[U](*c)
+	return json.Marshal(&raw)
 }
 
 // decodeClaims maps a decrypted payload of format f onto a session and

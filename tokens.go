@@ -2,6 +2,7 @@ package authsession
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/authsession/authsession/internal/jwe"
@@ -44,6 +45,8 @@ type tokens[U any] struct {
 	leeway      time.Duration
 	maxLifetime time.Duration
 	copyKind    copyKind // how seal copies a session for the cache
+	// payloads holds *[]byte buffers that encode writes the claims in.
+	payloads sync.Pool
 }
 
 // newTokens builds the token layer of a resolved configuration.
@@ -57,7 +60,7 @@ func newTokens[U any](cfg *Config[U]) (*tokens[U], error) {
 		return nil, err
 	}
 	f := cfg.Format.spec()
-	return &tokens[U]{
+	t := &tokens[U]{
 		codec: c,
 		alt:   alt,
 		// Auth.js and NextAuth.js do not check iat (jose without
@@ -69,7 +72,9 @@ func newTokens[U any](cfg *Config[U]) (*tokens[U], error) {
 		leeway:      cfg.Leeway,
 		maxLifetime: cfg.MaxLifetime,
 		copyKind:    copyKindOf[U](),
-	}, nil
+	}
+	t.payloads.New = func() any { return new([]byte) }
+	return t, nil
 }
 
 // codecFor returns the codec of a resolved configuration: its format's
@@ -170,18 +175,15 @@ func (t *tokens[U]) encodeWith(c *jwe.Codec, s *Session[U], now time.Time) (stri
 		// Their claims are the user's: nothing would carry these back.
 		return "", fmt.Errorf("%w: the Auth.js and NextAuth.js formats cannot carry session data, flash values or the remember-me choice", ErrInvalidData)
 	}
-	payload, reg, err := encodeClaims(&t.format, s, now)
-	if err != nil {
-		return "", err
+	buf := t.payloads.Get().(*[]byte)
+	tok, payload, err := t.sealClaims(c, *buf, s, now)
+	// The plaintext does not wait in the pool: the buffer is cleared,
+	// and one grown past any acceptable token is left to the collector.
+	if payload = payload[:cap(payload)]; len(payload) <= t.maxBytes {
+		clear(payload)
+		*buf = payload[:0]
+		t.payloads.Put(buf)
 	}
-	if err := checkClaims(&t.format, t.validator, &reg, s); err != nil {
-		return "", err
-	}
-	expires, created, _ := carriedTimes(&t.format, s, now)
-	if err := t.live(expires, created, now); err != nil {
-		return "", err
-	}
-	tok, err := c.Seal(payload)
 	if err != nil {
 		return "", err
 	}
@@ -189,6 +191,29 @@ func (t *tokens[U]) encodeWith(c *jwe.Codec, s *Session[U], now time.Time) (stri
 		return "", fmt.Errorf("%w: token is %d bytes, limit %d (Config.MaxCookieBytes)", ErrSessionTooLarge, len(tok), t.maxBytes)
 	}
 	return tok, nil
+}
+
+// sealClaims writes the claims of s issued at now into buf (encodeClaims),
+// checks them as decode will (checkClaims, the lifetime) and seals them
+// under c. It returns the token and the buffer the payload was written
+// in, for reuse.
+func (t *tokens[U]) sealClaims(c *jwe.Codec, buf []byte, s *Session[U], now time.Time) (string, []byte, error) {
+	payload, reg, err := encodeClaims(buf, &t.format, s, now)
+	if payload == nil {
+		payload = buf
+	}
+	if err != nil {
+		return "", payload, err
+	}
+	if err := checkClaims(&t.format, t.validator, &reg, s); err != nil {
+		return "", payload, err
+	}
+	expires, created, _ := carriedTimes(&t.format, s, now)
+	if err := t.live(expires, created, now); err != nil {
+		return "", payload, err
+	}
+	tok, err := c.Seal(payload)
+	return tok, payload, err
 }
 
 // seal is encode for a token about to be sent as a cookie under the
@@ -213,7 +238,7 @@ func (t *tokens[U]) seal(s *Session[U], now time.Time, name int) (string, error)
 		}
 	}
 	c.ExpiresAt, c.CreatedAt, c.LastActivity = carriedTimes(&t.format, s, now)
-	t.cache.putOwn(tok, c, t.cacheExpiry(&c)) // tok is go-jose's fresh string
+	t.cache.putOwn(tok, c, t.cacheExpiry(&c)) // tok is the codec's fresh string
 	return tok, nil
 }
 

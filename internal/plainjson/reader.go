@@ -78,21 +78,23 @@ func (r *Reader) Str() ([]byte, bool) {
 		return nil, false
 	}
 	start, ascii := r.i, true
-	for r.i < len(r.b) {
-		c := r.b[r.i]
-		switch {
+	for {
+		r.i += plainRun(r.b[r.i:])
+		if r.i >= len(r.b) {
+			return nil, false
+		}
+		switch c := r.b[r.i]; {
 		case c == '"':
 			s := r.b[start:r.i]
 			r.i++
 			return s, ascii || utf8.Valid(s)
 		case c == '\\' || c < 0x20:
 			return nil, false
-		case c >= 0x80:
+		default: // a byte of a non-ASCII character, checked at the end
 			ascii = false
+			r.i++
 		}
-		r.i++
 	}
-	return nil, false
 }
 
 // StrInto reads a plain string (Str) into s.

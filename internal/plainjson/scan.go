@@ -1,0 +1,76 @@
+package plainjson
+
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
+// This file finds, eight bytes at a time, where a run of bytes that need
+// no attention ends: in a JSON string being read (plainRun) or written
+// (safeRun). Most of a session's JSON is such runs (tokens, URLs, names),
+// and looking at one byte at a time was most of the reader's and the
+// writer's time.
+//
+// The word tests are the classic exact ones: for a 64-bit word w,
+// (w - 0x01…01*n) & ^w & 0x80…80 is non-zero exactly when some byte of w
+// is below n (n ≤ 0x80), and applied to w ^ 0x01…01*c it finds a byte
+// equal to c; w & 0x80…80 flags the non-ASCII bytes. Borrows can flag a
+// byte above a true hit, never below one, so the lowest flag marks the
+// first byte that needs attention (TestRuns checks every byte value at
+// every position against a byte-at-a-time scan).
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// readStops flags the bytes that end a plain run when reading a string: a
+// quote, a backslash, a control character or a non-ASCII byte.
+func readStops(w uint64) uint64 {
+	q, b := w^(ones*'"'), w^(ones*'\\')
+	return ((w-ones*0x20)&^w | (q-ones)&^q | (b-ones)&^b | w) & highs
+}
+
+// writeStops flags the bytes that encoding/json does not copy as they
+// are: readStops' and the HTML characters <, > and &. The quote and the
+// ampersand differ only in bit 2, the angle brackets only in bit 1, so
+// one test finds either of a pair.
+func writeStops(w uint64) uint64 {
+	q := (w ^ (ones * '"')) &^ (ones * 0x04) // " or &
+	a := (w ^ (ones * '<')) &^ (ones * 0x02) // < or >
+	b := w ^ (ones * '\\')
+	return ((w-ones*0x20)&^w | (q-ones)&^q | (a-ones)&^a | (b-ones)&^b | w) & highs
+}
+
+// plainRun returns the length of the longest prefix of b with no byte
+// that readStops flags.
+func plainRun(b []byte) int {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if m := readStops(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			break
+		}
+	}
+	return i
+}
+
+// safeRun returns the length of the longest prefix of s with no byte that
+// writeStops flags: bytes that encoding/json writes as they are.
+func safeRun(s string) int {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if m := writeStops(w); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; i < len(s) && safeASCII[s[i]] == '1'; i++ {
+	}
+	return i
+}

@@ -1,0 +1,75 @@
+package plainjson
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// The word-at-a-time scans against a byte at a time.
+
+func plainRunRef(b []byte) int {
+	for i, c := range b {
+		if c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			return i
+		}
+	}
+	return len(b)
+}
+
+func safeRunRef(s string) int {
+	for i := 0; i < len(s); i++ {
+		if safeASCII[s[i]] != '1' {
+			return i
+		}
+	}
+	return len(s)
+}
+
+// checkRuns compares both scans with their references on b.
+func checkRuns(t *testing.T, b []byte) {
+	t.Helper()
+	if got, want := plainRun(b), plainRunRef(b); got != want {
+		t.Fatalf("plainRun(%q) = %d, want %d", b, got, want)
+	}
+	if got, want := safeRun(string(b)), safeRunRef(string(b)); got != want {
+		t.Fatalf("safeRun(%q) = %d, want %d", b, got, want)
+	}
+}
+
+// TestRuns: every byte value at every position of runs of every length
+// up to three words, after and before other stops, and random mixes.
+func TestRuns(t *testing.T) {
+	for n := 0; n <= 24; n++ {
+		for pos := 0; pos < n; pos++ {
+			for c := range 256 {
+				b := make([]byte, n)
+				for i := range b {
+					b[i] = 'a' + byte(i%26)
+				}
+				b[pos] = byte(c)
+				checkRuns(t, b)
+				if pos+1 < n {
+					b[pos+1] = 0 // a second stop right after: borrows must not hide the first
+					checkRuns(t, b)
+				}
+				if pos > 0 {
+					b[pos-1] = 0xff
+					checkRuns(t, b)
+				}
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []byte("aZ09-_.~ \"\\<>&\x00\x1f\x7f\x80\xe2\x80\xa8\xff")
+	for range 20000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			if rng.IntN(8) == 0 {
+				b[i] = alphabet[rng.IntN(len(alphabet))]
+			} else {
+				b[i] = byte('a' + rng.IntN(26))
+			}
+		}
+		checkRuns(t, b)
+	}
+}
