@@ -32,7 +32,8 @@ var claimKeys = [...]string{"user", "accessToken", "refreshToken", "expiresAt", 
 // it replaces c rather than merging into it, as User.UnmarshalJSON does.
 // Claims nesting deeper than plainjson.MaxDepth are refused with
 // errClaimsTooDeep: readClaims hands no deeper object to a decoder, and
-// only claims within the bound go to encoding/json.
+// only claims within the bound go to encoding/json, which decodes into a
+// copy so that c can stay on its caller's stack.
 func (c *tokenClaims[U]) UnmarshalJSON(b []byte) error {
 	*c = tokenClaims[U]{}
 	if c.readClaims(b) {
@@ -42,7 +43,12 @@ func (c *tokenClaims[U]) UnmarshalJSON(b []byte) error {
 	if !plainjson.WithinDepth(b, plainjson.MaxDepth) {
 		return errClaimsTooDeep
 	}
-	return json.Unmarshal(b, (*rawTokenClaims[U])(c))
+	raw := new(rawTokenClaims[U])
+	if err := json.Unmarshal(b, raw); err != nil {
+		return err
+	}
+	*c = tokenClaims[U](*raw)
+	return nil
 }
 
 var errClaimsTooDeep = errors.New("claims nest too deep")
@@ -50,8 +56,9 @@ var errClaimsTooDeep = errors.New("claims nest too deep")
 // readClaims decodes b into the zero claims c when every member is one of
 // claimKeys, at most once, with a plain string, integer or boolean value
 // and an object for the user and the data (nesting at most
-// plainjson.MaxDepth levels in all), and reports whether it did. When it
-// reports false, c may hold part of b.
+// plainjson.MaxDepth levels in all), and reports whether it did. The
+// plain strings, a default User's included, share one allocation
+// (plainjson.Share). When it reports false, c may hold part of b.
 func (c *tokenClaims[U]) readClaims(b []byte) bool {
 	r := plainjson.NewReader(b)
 	if !r.Consume('{') {
@@ -61,7 +68,10 @@ func (c *tokenClaims[U]) readClaims(b []byte) bool {
 	if r.Consume('}') { // {}
 		return r.End()
 	}
+	// The plain strings, in claimStrings' order, set once all is read.
+	var strs [len(claimStrings)][]byte
 	var seen uint16
+	plainUser := false
 	for more := true; more; {
 		k, ok := r.Key()
 		if !ok {
@@ -70,15 +80,16 @@ func (c *tokenClaims[U]) readClaims(b []byte) bool {
 		bit := uint16(0)
 		switch string(k) {
 		case "user":
-			bit, ok = 1<<0, readUser(&r, &t.User)
+			bit = 1 << 0
+			plainUser, ok = readUser(&r, (*[4][]byte)(strs[:4]), &t.User)
 		case "accessToken":
-			bit, ok = 1<<1, r.StrInto(&t.AccessToken)
+			bit, strs[4], ok = bitStr(&r, 1<<1)
 		case "refreshToken":
-			bit, ok = 1<<2, r.StrInto(&t.RefreshToken)
+			bit, strs[5], ok = bitStr(&r, 1<<2)
 		case "expiresAt":
 			bit, t.ExpiresAt, ok = bitInt(&r, 1<<3)
 		case "expiryDate":
-			bit, ok = 1<<4, r.StrInto(&t.ExpiryDate)
+			bit, strs[6], ok = bitStr(&r, 1<<4)
 		case "createdAt":
 			bit, t.CreatedAt, ok = bitInt(&r, 1<<5)
 		case "lastActivity":
@@ -94,7 +105,7 @@ func (c *tokenClaims[U]) readClaims(b []byte) bool {
 		case "nbf":
 			bit, t.NotBefore, ok = bitInt(&r, 1<<11)
 		case "jti":
-			bit, ok = 1<<12, r.StrInto(&t.JTI)
+			bit, strs[7], ok = bitStr(&r, 1<<12)
 		case "gen":
 			bit, t.Gen, ok = bitInt(&r, 1<<13)
 		}
@@ -106,7 +117,32 @@ func (c *tokenClaims[U]) readClaims(b []byte) bool {
 			return false
 		}
 	}
-	return r.End()
+	if !r.End() {
+		return false
+	}
+	t.setStrings(&strs, plainUser)
+	return true
+}
+
+// claimStrings are the plain strings readClaims gathers, in the order of
+// its array.
+var claimStrings = [...]string{"user.id", "user.email", "user.name", "user.image", "accessToken", "refreshToken", "expiryDate", "jti"}
+
+// setStrings gives the claims the strings readClaims gathered, in one
+// allocation; the user's only when readUser read them (plainUser).
+func (c *tokenClaims[U]) setStrings(strs *[len(claimStrings)][]byte, plainUser bool) {
+	var s [len(claimStrings)]string
+	plainjson.Share(strs[:], s[:])
+	if u, ok := any(&c.User).(*User); ok && plainUser {
+		u.ID, u.Email, u.Name, u.Image = s[0], s[1], s[2], s[3]
+	}
+	c.AccessToken, c.RefreshToken, c.ExpiryDate, c.JTI = s[4], s[5], s[6], s[7]
+}
+
+// bitStr reads a plain string member for readClaims.
+func bitStr(r *plainjson.Reader, bit uint16) (uint16, []byte, bool) {
+	v, ok := r.Str()
+	return bit, v, ok
 }
 
 // bitInt reads an integer member for readClaims.
@@ -130,18 +166,75 @@ func readData(r *plainjson.Reader, d **sessionData) bool {
 	return (*d).UnmarshalJSON(raw) == nil
 }
 
-// readUser reads the user object into u: straight into a User when its
-// members are User's own (User.readPlain), otherwise through U's JSON
-// decoding, which is what encoding/json would call.
-func readUser[U any](r *plainjson.Reader, u *U) bool {
+// readUser reads the user object into the zero u: a User's plain fixed
+// fields into f, for the caller to set (readUserFields), anything else
+// through U's JSON decoding, which is what encoding/json would call:
+// User.UnmarshalJSON, or encoding/json itself into a copy (so that u stays
+// where it is). plain reports which it was.
+func readUser[U any](r *plainjson.Reader, f *[4][]byte, u *U) (plain, ok bool) {
+	pu, isUser := any(u).(*User)
+	if isUser {
+		at := *r
+		if readUserFields(r, f) {
+			return true, true
+		}
+		*r, *f = at, [4][]byte{}
+	}
 	raw, ok := r.Object(memberDepth)
 	if !ok {
+		return false, false
+	}
+	if isUser {
+		return false, pu.UnmarshalJSON(raw) == nil
+	}
+	v := new(U)
+	if json.Unmarshal(raw, v) != nil {
+		return false, false
+	}
+	*u = *v
+	return false, true
+}
+
+// readUserFields reads a user object whose members are among id, email,
+// name and image, each at most once, with plain strings, as
+// User.readPlain does (here without first finding the object's end), into
+// f in that order. It reports false for any other object.
+func readUserFields(r *plainjson.Reader, f *[4][]byte) bool {
+	if !r.Consume('{') {
 		return false
 	}
-	if pu, isUser := any(u).(*User); isUser {
-		return pu.UnmarshalJSON(raw) == nil
+	if r.Consume('}') {
+		return true
 	}
-	return json.Unmarshal(raw, u) == nil
+	var seen uint8
+	for more := true; more; {
+		k, ok := r.Key()
+		if !ok {
+			return false
+		}
+		i := -1
+		switch string(k) {
+		case "id":
+			i = 0
+		case "email":
+			i = 1
+		case "name":
+			i = 2
+		case "image":
+			i = 3
+		}
+		if i < 0 || seen&(1<<i) != 0 {
+			return false
+		}
+		if f[i], ok = r.Str(); !ok {
+			return false
+		}
+		seen |= 1 << i
+		if more, ok = r.Next(); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // appendJSON appends the claims as json.Marshal writes them (the

@@ -45,7 +45,8 @@ type tokens[U any] struct {
 	leeway      time.Duration
 	maxLifetime time.Duration
 	copyKind    copyKind // how seal copies a session for the cache
-	// payloads holds *[]byte buffers that encode writes the claims in.
+	// payloads holds *[]byte buffers that encode writes the claims in and
+	// decode opens tokens in (release).
 	payloads sync.Pool
 }
 
@@ -131,10 +132,28 @@ func (t *tokens[U]) open(token string, now time.Time) (*Session[U], error) {
 // decode returns the session token carries at now, without the cache.
 // Errors wrap ErrInvalidToken, ErrTokenExpired or ErrMaxLifetime and never
 // contain the token.
+//
+// The token is opened into a pooled buffer when nothing can keep a
+// reference to the plaintext: every string of the session is copied out
+// of it (claimsjson.go, encoding/json), unless U or a type in it has JSON
+// methods of its own, which may keep what they are given (copyJSON: the
+// buffer is then the session's own). The buffer is cleared before reuse.
 func (t *tokens[U]) decode(token string, now time.Time) (Session[U], error) {
-	plaintext, _, err := t.codec.Open(token)
+	if t.copyKind == copyJSON {
+		var own []byte
+		return t.decodeInto(&own, token, now)
+	}
+	buf := t.payloads.Get().(*[]byte)
+	s, err := t.decodeInto(buf, token, now)
+	t.release(buf)
+	return s, err
+}
+
+// decodeInto is decode with buf as the codec's working memory.
+func (t *tokens[U]) decodeInto(buf *[]byte, token string, now time.Time) (Session[U], error) {
+	plaintext, _, err := t.codec.OpenInto(buf, token)
 	if err != nil && t.alt != nil {
-		if p, _, altErr := t.alt.Open(token); altErr == nil {
+		if p, _, altErr := t.alt.OpenInto(buf, token); altErr == nil {
 			plaintext, err = p, nil
 		}
 	}
@@ -152,6 +171,18 @@ func (t *tokens[U]) decode(token string, now time.Time) (Session[U], error) {
 		return Session[U]{}, err
 	}
 	return s, nil
+}
+
+// release clears a pooled buffer, so no plaintext waits in the pool, and
+// returns it unless it grew past what an acceptable token needs.
+func (t *tokens[U]) release(buf *[]byte) {
+	b := (*buf)[:cap(*buf)]
+	if len(b) > 2*t.maxBytes {
+		return
+	}
+	clear(b)
+	*buf = b[:0]
+	t.payloads.Put(buf)
 }
 
 // encode returns the token for s, issued at now, refusing what decode
@@ -177,13 +208,8 @@ func (t *tokens[U]) encodeWith(c *jwe.Codec, s *Session[U], now time.Time) (stri
 	}
 	buf := t.payloads.Get().(*[]byte)
 	tok, payload, err := t.sealClaims(c, *buf, s, now)
-	// The plaintext does not wait in the pool: the buffer is cleared,
-	// and one grown past any acceptable token is left to the collector.
-	if payload = payload[:cap(payload)]; len(payload) <= t.maxBytes {
-		clear(payload)
-		*buf = payload[:0]
-		t.payloads.Put(buf)
-	}
+	*buf = payload
+	t.release(buf)
 	if err != nil {
 		return "", err
 	}

@@ -146,12 +146,22 @@ func (c *Codec) SealReference(payload []byte) (string, error) {
 // A256GCM: FuzzOpenDifferential shows that both accept and refuse the
 // same tokens, with the same plaintext and key.
 func (c *Codec) Open(token string) ([]byte, int, error) {
+	var buf []byte
+	return c.OpenInto(&buf, token)
+}
+
+// OpenInto is Open with *buf as the working memory of an A256GCM token
+// when it is large enough: the plaintext is then in *buf's array, and a
+// larger buffer, when one was needed, is left in *buf. The caller may
+// reuse *buf once it is done with the plaintext (tokens in other
+// encryptions are opened by go-jose into memory of their own).
+func (c *Codec) OpenInto(buf *[]byte, token string) ([]byte, int, error) {
 	d, kid, err := c.checkForm(token)
 	if err != nil {
 		return nil, -1, err
 	}
 	if c.gcm {
-		return c.openGCM(token, d, kid)
+		return c.openGCM(buf, token, d, kid)
 	}
 	return c.openJose(token, kid)
 }

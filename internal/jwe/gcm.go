@@ -98,27 +98,38 @@ func writeBase64(b *strings.Builder, p []byte) {
 // 16 characters (12 bytes: a shorter or longer nonce would make the AEAD
 // panic) and its tag 22 (16 bytes), trying the keys whose kid matches
 // (every key when the token has none), as openJose does. The nonce, the
-// additional data, the ciphertext with its tag and the plaintext share one
-// allocation; the plaintext has its own region of it because a failed
-// Open clears its output, and the next key needs the ciphertext intact.
-func (c *Codec) openGCM(token string, d dots, kid string) ([]byte, int, error) {
+// additional data and the ciphertext with its tag share one buffer, *buf
+// when it is large enough (else a new one, left in *buf); the plaintext
+// is written over the ciphertext when a kid names the key, and into its
+// own region of the buffer when every key may be tried, because a failed
+// Open clears its output and the next key needs the ciphertext intact.
+func (c *Codec) openGCM(buf *[]byte, token string, d dots, kid string) ([]byte, int, error) {
 	enc := base64.RawURLEncoding
 	header, ivSeg := token[:d[0]], token[d[1]+1:d[2]]
 	ctSeg, tagSeg := token[d[2]+1:d[3]], token[d[3]+1:]
 	ctLen := enc.DecodedLen(len(ctSeg))
-	// One allocation: nonce, additional data, ciphertext and tag, output.
-	buf := make([]byte, 12+len(header)+2*ctLen+16)
-	iv := buf[:12]
-	aad := buf[12 : 12+copy(buf[12:], header)]
-	sealed := buf[12+len(aad) : 12+len(aad)+ctLen+16]
-	out := buf[12+len(aad)+ctLen+16:]
+	n := nonceSize + len(header) + ctLen + tagSize
+	if kid == "" {
+		n += ctLen
+	}
+	if cap(*buf) < n {
+		*buf = make([]byte, n)
+	}
+	b := (*buf)[:n]
+	iv := b[:nonceSize]
+	aad := b[nonceSize : nonceSize+copy(b[nonceSize:], header)]
+	sealed := b[nonceSize+len(aad) : nonceSize+len(aad)+ctLen+tagSize]
+	out := sealed[:0]
+	if kid == "" {
+		out = b[nonceSize+len(aad)+ctLen+tagSize:][:0]
+	}
 	if n, err := enc.Decode(iv, []byte(ivSeg)); err != nil || n != len(iv) {
 		return nil, -1, errMalformedJWE
 	}
 	if n, err := enc.Decode(sealed, []byte(ctSeg)); err != nil || n != ctLen {
 		return nil, -1, errMalformedJWE
 	}
-	if n, err := enc.Decode(sealed[ctLen:], []byte(tagSeg)); err != nil || n != 16 {
+	if n, err := enc.Decode(sealed[ctLen:], []byte(tagSeg)); err != nil || n != tagSize {
 		return nil, -1, errMalformedJWE
 	}
 	tried := false
@@ -128,8 +139,14 @@ func (c *Codec) openGCM(token string, d dots, kid string) ([]byte, int, error) {
 			continue
 		}
 		tried = true
-		if plaintext, err := k.aead.Open(out[:0], iv, sealed, aad); err == nil {
+		if plaintext, err := k.aead.Open(out, iv, sealed, aad); err == nil {
 			return plaintext, i, nil
+		}
+		if kid != "" {
+			// The keys with this kid are one key (the kid is its
+			// thumbprint): the others fail alike, and in place the
+			// ciphertext is gone.
+			break
 		}
 	}
 	return nil, -1, noKeyError(kid, tried)

@@ -125,6 +125,14 @@ func agree(t *testing.T, c *Codec, tok string) {
 	t.Helper()
 	got, gotKey, gotErr := c.Open(tok)
 	want, wantKey, wantErr := c.OpenReference(tok)
+	// Into reused memory, too small and large enough, left dirty by an
+	// earlier read: the same verdict and plaintext.
+	for _, size := range []int{16, 64 << 10} {
+		buf := bytes.Repeat([]byte{0xAA}, size)
+		if p, k, err := c.OpenInto(&buf, tok); (err == nil) != (gotErr == nil) || k != gotKey || !bytes.Equal(p, got) {
+			t.Fatalf("%.60q: into a dirty %d-byte buffer: key %d, %q, %v; want key %d, %q, %v", tok, size, k, p, err, gotKey, got, gotErr)
+		}
+	}
 	if (gotErr == nil) != (wantErr == nil) {
 		t.Fatalf("%.60q: direct reader: %v, go-jose: %v", tok, gotErr, wantErr)
 	}
@@ -137,6 +145,7 @@ func agree(t *testing.T, c *Codec, tok string) {
 	if !bytes.Equal(got, want) || gotKey != wantKey {
 		t.Fatalf("%.60q: direct reader: key %d, %q; go-jose: key %d, %q", tok, gotKey, got, wantKey, want)
 	}
+
 	obj, err := jose.ParseEncryptedCompact(tok, allowedKeyAlgs, []jose.ContentEncryption{jose.A256GCM})
 	if err != nil {
 		t.Fatalf("%.60q: accepted, but go-jose alone cannot parse it: %v", tok, err)
