@@ -5,7 +5,7 @@
 go test -run '^$' -bench . -benchtime=100x .
 
 # Allocation bounds of the hot path (skipped under -race in 10-go.sh).
-go test -count=1 -run '^TestCacheHitAllocs$|^TestTokenCacheEntrySize$|^TestGuardAllocs$|^TestMatchAllocs$' .
+go test -count=1 -run '^TestCacheHitAllocs$|^TestTokenCacheEntrySize$|^TestGuardAllocs$|^TestMatchAllocs$|^TestTokenAllocs$' .
 
 # The benchmark module has its own go.mod: format, vet and smoke-run it.
 unformatted=$(gofmt -l bench)
