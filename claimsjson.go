@@ -22,7 +22,7 @@ import (
 type rawTokenClaims[U any] tokenClaims[U]
 
 // claimKeys are the JSON names of tokenClaims' members, in the order of
-// the bits readClaims sets. TestClaimKeysMatchTheStruct keeps them equal
+// the struct (which appendJSON writes) and of the bits readClaims sets. TestClaimKeysMatchTheStruct keeps them equal
 // to the struct's tags.
 var claimKeys = [...]string{"user", "accessToken", "refreshToken", "expiresAt", "expiryDate", "createdAt", "lastActivity", "data", "transient", "iat", "exp", "nbf", "jti", "gen"}
 
@@ -72,47 +72,45 @@ func (c *tokenClaims[U]) readClaims(b []byte) bool {
 	var strs [len(claimStrings)][]byte
 	var seen uint16
 	plainUser := false
-	for more := true; more; {
-		k, ok := r.Key()
+	for more, next := true, 0; more; {
+		i, ok := r.KeyIn(claimKeys[:], &next)
+		if !ok || seen&(1<<i) != 0 {
+			return false
+		}
+		switch i {
+		case 0:
+			plainUser, ok = readUser(&r, (*[4][]byte)(strs[:4]), &t.User)
+		case 1:
+			strs[4], ok = r.Str()
+		case 2:
+			strs[5], ok = r.Str()
+		case 3:
+			t.ExpiresAt, ok = r.Int64()
+		case 4:
+			strs[6], ok = r.Str()
+		case 5:
+			t.CreatedAt, ok = r.Int64()
+		case 6:
+			t.LastActivity, ok = r.Int64()
+		case 7:
+			ok = readData(&r, &t.Data)
+		case 8:
+			ok = r.BoolInto(&t.Transient)
+		case 9:
+			t.IssuedAt, ok = r.Int64()
+		case 10:
+			t.Expiry, ok = r.Int64()
+		case 11:
+			t.NotBefore, ok = r.Int64()
+		case 12:
+			strs[7], ok = r.Str()
+		case 13:
+			t.Gen, ok = r.Int64()
+		}
 		if !ok {
 			return false
 		}
-		bit := uint16(0)
-		switch string(k) {
-		case "user":
-			bit = 1 << 0
-			plainUser, ok = readUser(&r, (*[4][]byte)(strs[:4]), &t.User)
-		case "accessToken":
-			bit, strs[4], ok = bitStr(&r, 1<<1)
-		case "refreshToken":
-			bit, strs[5], ok = bitStr(&r, 1<<2)
-		case "expiresAt":
-			bit, t.ExpiresAt, ok = bitInt(&r, 1<<3)
-		case "expiryDate":
-			bit, strs[6], ok = bitStr(&r, 1<<4)
-		case "createdAt":
-			bit, t.CreatedAt, ok = bitInt(&r, 1<<5)
-		case "lastActivity":
-			bit, t.LastActivity, ok = bitInt(&r, 1<<6)
-		case "data":
-			bit, ok = 1<<7, readData(&r, &t.Data)
-		case "transient":
-			bit, ok = 1<<8, r.BoolInto(&t.Transient)
-		case "iat":
-			bit, t.IssuedAt, ok = bitInt(&r, 1<<9)
-		case "exp":
-			bit, t.Expiry, ok = bitInt(&r, 1<<10)
-		case "nbf":
-			bit, t.NotBefore, ok = bitInt(&r, 1<<11)
-		case "jti":
-			bit, strs[7], ok = bitStr(&r, 1<<12)
-		case "gen":
-			bit, t.Gen, ok = bitInt(&r, 1<<13)
-		}
-		if bit == 0 || !ok || seen&bit != 0 {
-			return false
-		}
-		seen |= bit
+		seen |= 1 << i
 		if more, ok = r.Next(); !ok {
 			return false
 		}
@@ -137,18 +135,6 @@ func (c *tokenClaims[U]) setStrings(strs *[len(claimStrings)][]byte, plainUser b
 		u.ID, u.Email, u.Name, u.Image = s[0], s[1], s[2], s[3]
 	}
 	c.AccessToken, c.RefreshToken, c.ExpiryDate, c.JTI = s[4], s[5], s[6], s[7]
-}
-
-// bitStr reads a plain string member for readClaims.
-func bitStr(r *plainjson.Reader, bit uint16) (uint16, []byte, bool) {
-	v, ok := r.Str()
-	return bit, v, ok
-}
-
-// bitInt reads an integer member for readClaims.
-func bitInt(r *plainjson.Reader, bit uint16) (uint16, int64, bool) {
-	n, ok := r.Int64()
-	return bit, n, ok
 }
 
 // memberDepth is how deeply an object member of the claims may nest: the
@@ -207,23 +193,9 @@ func readUserFields(r *plainjson.Reader, f *[4][]byte) bool {
 		return true
 	}
 	var seen uint8
-	for more := true; more; {
-		k, ok := r.Key()
-		if !ok {
-			return false
-		}
-		i := -1
-		switch string(k) {
-		case "id":
-			i = 0
-		case "email":
-			i = 1
-		case "name":
-			i = 2
-		case "image":
-			i = 3
-		}
-		if i < 0 || seen&(1<<i) != 0 {
+	for more, next := true, 0; more; {
+		i, ok := r.KeyIn(userKeys[:], &next)
+		if !ok || seen&(1<<i) != 0 {
 			return false
 		}
 		if f[i], ok = r.Str(); !ok {
@@ -236,6 +208,10 @@ func readUserFields(r *plainjson.Reader, f *[4][]byte) bool {
 	}
 	return true
 }
+
+// userKeys are User's fixed fields in its JSON, in the order
+// User.appendJSON writes them.
+var userKeys = [...]string{"id", "email", "name", "image"}
 
 // appendJSON appends the claims as json.Marshal writes them (the
 // reference: rawTokenClaims), members in the struct's order, without

@@ -99,7 +99,7 @@ func checks() []check {
 			}
 			return f.DecryptSession, fl.Open, nil
 		}})
-	add(check{id: "decrypt/allocs", a: "cold DecryptSession", target: 3, unit: "allocs", gate: true,
+	add(check{id: "decrypt/allocs", a: "cold DecryptSession", target: 2, unit: "allocs", gate: true,
 		sides: func(f *Fixture) (func() error, func() error, error) { return f.DecryptSession, nil, nil }})
 	add(check{id: "encrypt/floor", a: "EncryptSession", b: "the floor: one AES-256-GCM seal of the token's plaintext + base64url encoding of the five parts",
 		target: 3.0, gate: true, unit: "x",

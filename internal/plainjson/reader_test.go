@@ -142,3 +142,45 @@ func TestReaderMembers(t *testing.T) {
 		}
 	}
 }
+
+// TestReaderKeyIn: keys in the writer's order are found in place, others
+// (out of order, after whitespace, a key that is a prefix of another)
+// are looked up, and unknown, escaped or cut keys are refused.
+func TestReaderKeyIn(t *testing.T) {
+	keys := []string{"exp", "expiresAt", "id"}
+	tests := []struct {
+		in       string
+		from     int
+		want     int
+		wantFrom int
+		ok       bool
+	}{
+		{`"exp":1`, 0, 0, 1, true},
+		{`"expiresAt":1`, 0, 1, 2, true},
+		{`"expiresAt":1`, 2, 1, 2, true}, // behind from: looked up, from stays
+		{`"id":1`, 0, 2, 3, true},
+		{` "id" : 1`, 0, 2, 0, true},
+		{`"exp" :1`, 0, 0, 0, true},
+		{`"ex":1`, 0, -1, 0, false},
+		{`"expiresAtX":1`, 0, -1, 0, false},
+		{`"i\u0064":1`, 0, -1, 0, false},
+		{`"i\"d":1`, 0, -1, 0, false},
+		{`"id"`, 0, -1, 0, false},
+		{`"id`, 0, -1, 0, false},
+		{`id:1`, 0, -1, 0, false},
+		{``, 0, -1, 0, false},
+	}
+	for _, tt := range tests {
+		r := NewReader([]byte(tt.in))
+		from := tt.from
+		got, ok := r.KeyIn(keys, &from)
+		if got != tt.want || ok != tt.ok || ok && from != tt.wantFrom {
+			t.Errorf("%q from %d: got %d, %v, from %d; want %d, %v, from %d", tt.in, tt.from, got, ok, from, tt.want, tt.ok, tt.wantFrom)
+		}
+		if ok {
+			if n, ok := r.Int64(); !ok || n != 1 {
+				t.Errorf("%q: the value after the key: %d, %v", tt.in, n, ok)
+			}
+		}
+	}
+}

@@ -3,13 +3,14 @@ package plainjson
 import (
 	"encoding/binary"
 	"math/bits"
+	"unicode/utf8"
 )
 
-// This file finds, eight bytes at a time, where a run of bytes that need
-// no attention ends: in a JSON string being read (plainRun) or written
-// (safeRun). Most of a session's JSON is such runs (tokens, URLs, names),
-// and looking at one byte at a time was most of the reader's and the
-// writer's time.
+// This file looks at the bytes of JSON strings eight at a time: whether a
+// string being read is plain (plainText), and where the run of bytes that
+// a string being written copies as they are ends (safeRun). Most of a
+// session's JSON is such strings (tokens, URLs, names), and looking at one
+// byte at a time was most of the reader's and the writer's time.
 //
 // The word tests are the classic exact ones: for a 64-bit word w,
 // (w - 0x01…01*n) & ^w & 0x80…80 is non-zero exactly when some byte of w
@@ -24,17 +25,11 @@ const (
 	highs = 0x8080808080808080
 )
 
-// readStops flags the bytes that end a plain run when reading a string: a
-// quote, a backslash, a control character or a non-ASCII byte.
-func readStops(w uint64) uint64 {
-	q, b := w^(ones*'"'), w^(ones*'\\')
-	return ((w-ones*0x20)&^w | (q-ones)&^q | (b-ones)&^b | w) & highs
-}
-
 // writeStops flags the bytes that encoding/json does not copy as they
-// are: readStops' and the HTML characters <, > and &. The quote and the
-// ampersand differ only in bit 2, the angle brackets only in bit 1, so
-// one test finds either of a pair.
+// are: a quote, a backslash, a control character, a non-ASCII byte and
+// the HTML characters <, > and &. The quote and the ampersand differ only
+// in bit 2, the angle brackets only in bit 1, so one test finds either of
+// a pair.
 func writeStops(w uint64) uint64 {
 	q := (w ^ (ones * '"')) &^ (ones * 0x04) // " or &
 	a := (w ^ (ones * '<')) &^ (ones * 0x02) // < or >
@@ -42,21 +37,35 @@ func writeStops(w uint64) uint64 {
 	return ((w-ones*0x20)&^w | (q-ones)&^q | (a-ones)&^a | (b-ones)&^b | w) & highs
 }
 
-// plainRun returns the length of the longest prefix of b with no byte
-// that readStops flags.
-func plainRun(b []byte) int {
+// plainText reports whether s, the bytes between a string's quotes with
+// no backslash among them, is a plain string's value: no control
+// character and valid UTF-8. Eight bytes at a time, a word with no byte
+// below 0x20 or above 0x7f is plain ASCII; a string with such a byte is
+// looked at again one byte at a time.
+func plainText(s []byte) bool {
 	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		if m := readStops(binary.LittleEndian.Uint64(b[i:])); m != 0 {
-			return i + bits.TrailingZeros64(m)/8
+	for ; i+8 <= len(s); i += 8 {
+		if w := binary.LittleEndian.Uint64(s[i:]); ((w-ones*0x20)|w)&highs != 0 {
+			return plainSlow(s)
 		}
 	}
-	for ; i < len(b); i++ {
-		if c := b[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
-			break
+	for ; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 {
+			return plainSlow(s)
 		}
 	}
-	return i
+	return true
+}
+
+// plainSlow is plainText for a string with a control character or a
+// non-ASCII byte.
+func plainSlow(s []byte) bool {
+	for _, c := range s {
+		if c < 0x20 {
+			return false
+		}
+	}
+	return utf8.Valid(s)
 }
 
 // safeRun returns the length of the longest prefix of s with no byte that
