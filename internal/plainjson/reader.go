@@ -2,6 +2,7 @@ package plainjson
 
 import (
 	"bytes"
+	"encoding/binary"
 )
 
 // Reader reads the plain JSON the library writes itself: objects whose
@@ -124,10 +125,10 @@ func (r *Reader) Str() ([]byte, bool) {
 	if end < 0 {
 		return nil, false
 	}
-	s := r.b[r.i : r.i+end]
 	// A backslash makes it not plain (and the quote found may be an
 	// escaped one).
-	if bytes.IndexByte(s, '\\') >= 0 || !plainText(s) {
+	s := r.b[r.i : r.i+end]
+	if !plainText(s) {
 		return nil, false
 	}
 	r.i += end + 1
@@ -167,6 +168,15 @@ func (r *Reader) Int64() (int64, bool) {
 	}
 	start := i
 	var n uint64
+	// Up to sixteen digits eight at a time: below 1e16, no overflow.
+	for i+8 <= len(b) && i-start < 16 {
+		v, ok := eightDigits(binary.LittleEndian.Uint64(b[i:]))
+		if !ok {
+			break
+		}
+		n = n*1e8 + v
+		i += 8
+	}
 	for ; i < len(b); i++ {
 		d := b[i] - '0'
 		if d > 9 {

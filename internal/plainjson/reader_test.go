@@ -2,6 +2,8 @@ package plainjson
 
 import (
 	"encoding/json"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -181,6 +183,45 @@ func TestReaderKeyIn(t *testing.T) {
 			if n, ok := r.Int64(); !ok || n != 1 {
 				t.Errorf("%q: the value after the key: %d, %v", tt.in, n, ok)
 			}
+		}
+	}
+}
+
+// TestReaderInt64Digits: integers of every length around the eight-digit
+// steps and the int64 bounds, followed by what ends a number or makes it
+// something else, against strconv and JSON's rules.
+func TestReaderInt64Digits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for n := 1; n <= 21; n++ {
+		for range 200 {
+			digits := make([]byte, n)
+			for i := range digits {
+				digits[i] = byte('0' + rng.IntN(10))
+			}
+			if rng.IntN(4) == 0 {
+				digits[0] = '0'
+			}
+			for _, sign := range []string{"", "-"} {
+				for _, tail := range []string{"", ",", "}", ".5", "e3", "x"} {
+					in := sign + string(digits) + tail
+					r := NewReader([]byte(in))
+					got, ok := r.Int64()
+					want, err := strconv.ParseInt(sign+string(digits)+strings.TrimRight(tail, ",}.5e3x"), 10, 64)
+					number := len(digits) == 1 || digits[0] != '0'
+					wantOK := err == nil && number && (tail == "" || tail == "," || tail == "}" || tail == "x")
+					if ok != wantOK || ok && got != want {
+						t.Fatalf("%q: got %d, %v; want %d, %v (%v)", in, got, ok, want, wantOK, err)
+					}
+				}
+			}
+		}
+	}
+	for _, in := range []string{"9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809", "1234567812345678", "12345678123456789"} {
+		r := NewReader([]byte(in))
+		got, ok := r.Int64()
+		want, err := strconv.ParseInt(in, 10, 64)
+		if ok != (err == nil) || ok && got != want {
+			t.Errorf("%q: got %d, %v; want %d, %v", in, got, ok, want, err)
 		}
 	}
 }

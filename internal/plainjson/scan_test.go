@@ -1,6 +1,7 @@
 package plainjson
 
 import (
+	"encoding/binary"
 	"math/rand/v2"
 	"testing"
 	"unicode/utf8"
@@ -10,7 +11,7 @@ import (
 
 func plainTextRef(b []byte) bool {
 	for _, c := range b {
-		if c < 0x20 {
+		if c < 0x20 || c == '\\' {
 			return false
 		}
 	}
@@ -72,5 +73,40 @@ func TestRuns(t *testing.T) {
 			}
 		}
 		checkRuns(t, b)
+	}
+}
+
+// TestEightDigits: every byte value at every position of eight digits,
+// and random digit strings.
+func TestEightDigits(t *testing.T) {
+	check := func(b []byte) {
+		t.Helper()
+		want, wantOK := uint64(0), true
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				wantOK = false
+				break
+			}
+			want = want*10 + uint64(c-'0')
+		}
+		got, ok := eightDigits(binary.LittleEndian.Uint64(b))
+		if ok != wantOK || ok && got != want {
+			t.Fatalf("eightDigits(%q) = %d, %v; want %d, %v", b, got, ok, want, wantOK)
+		}
+	}
+	for pos := range 8 {
+		for c := range 256 {
+			b := []byte("12345678")
+			b[pos] = byte(c)
+			check(b)
+		}
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 10000 {
+		b := make([]byte, 8)
+		for i := range b {
+			b[i] = byte('0' + rng.IntN(10))
+		}
+		check(b)
 	}
 }
