@@ -37,6 +37,9 @@ type verdict struct {
 	// too.
 	alts  [3]Rule
 	nalts uint8
+	// route is the judgement of the route the router serves the path
+	// with, when the guard knows it: its Auth rules apply too.
+	route *routeVerdict
 }
 
 // decide is the guard's decision for a judged path from the route type
@@ -45,13 +48,20 @@ func (v verdict) decide(authenticated bool) action {
 	if v.act != actionNext {
 		return v.act
 	}
+	auth := v.needsSession()
 	switch {
-	case v.rule.Type == RouteAuth && !authenticated:
+	case auth && !authenticated:
 		return actionLogin
-	case v.rule.Type == RoutePublic && authenticated:
+	case !auth && v.rule.Type == RoutePublic && authenticated:
 		return actionHome
 	}
 	return actionNext
+}
+
+// needsSession reports whether a reading of the path or the route serving
+// it has an Auth rule.
+func (v *verdict) needsSession() bool {
+	return v.rule.Type == RouteAuth || v.route != nil && len(v.route.auth) > 0
 }
 
 // add records rule, the verdict of one reading of the path (judged as p):
@@ -102,15 +112,24 @@ func (t *routeTable) rule(c candidate) Rule {
 // on the escaped path, chi on RawPath or Path, a chi sub-router on the
 // routing path its parent computed) reads the judged path.
 //
-// Two readings: a path with a trailing slash is judged with and without
-// it, and a first segment shaped like a language tag that is not one of
-// Config.Locales (fr, EN, en-US, but also js, faq) is judged as part of
-// the path and as a language parameter a router strips. An Auth verdict
-// from any reading wins, and every reading's Auth rule is kept (its
-// AuthWhere check applies). When the rule deciding the literal reading
-// names that segment (Hybrid("/js/*")), the other reading contributes
-// only the rules it matches, not the default type.
-func (t *routeTable) classify(p, raw string) verdict {
+// classify is read with guess set: the guard does not know the route
+// the router serves (see judgePath).
+func (t *routeTable) classify(p, raw string) verdict { return t.classifyAs(p, raw, true) }
+
+// classifyAs is classify with guess selecting judgePath's readings.
+func (t *routeTable) classifyAs(p, raw string, guess bool) verdict {
+	if v := t.screen(p, raw); v.act != actionNext {
+		return v
+	}
+	if p == "" {
+		p = "/"
+	}
+	return t.judgePath(p, guess)
+}
+
+// screen is classify's first half: the refused and unclean paths and the
+// session API, with their action; actionNext for a path to judge.
+func (t *routeTable) screen(p, raw string) verdict {
 	if p == "" {
 		p = "/"
 	}
@@ -123,6 +142,23 @@ func (t *routeTable) classify(p, raw string) verdict {
 	if t.isAPI(p) {
 		return verdict{act: actionAPI, path: p}
 	}
+	return verdict{act: actionNext}
+}
+
+// judgePath judges a clean path by the rules, a configured locale
+// stripped first.
+//
+// Two readings: a path with a trailing slash is judged with and without
+// it. With guess, when the guard does not know which route serves the
+// path (a router it cannot ask, or a catch-all that hands the path to
+// one), a first segment shaped like a language tag that is not one of
+// Config.Locales (fr, EN, en-US, but also js, faq) is also judged as a
+// language parameter a router strips. An Auth verdict from any reading
+// wins, and every reading's Auth rule is kept (its AuthWhere check
+// applies). When the rule deciding the literal reading names that
+// segment (Hybrid("/js/*")), the other reading contributes only the
+// rules it matches, not the default type.
+func (t *routeTable) judgePath(p string, guess bool) verdict {
 	v := verdict{act: actionNext}
 	seg, rest := firstSegment(p)
 	if len(t.locales) > 0 && seg != "" && slices.Contains(t.locales, seg) {
@@ -135,7 +171,7 @@ func (t *routeTable) classify(p, raw string) verdict {
 	if p != v.path { // a router may keep the trailing slash: "/x/" is below "/x"
 		v.add(t.rule(t.rt.matchCandidate(p)), v.path)
 	}
-	if isLanguageTag(seg) {
+	if guess && isLanguageTag(seg) {
 		// A router with a {lang} parameter serves p as rest. When the rule
 		// that decided the literal reading names seg ("/js/*", "/faq"),
 		// only the rules of this reading count, not the default type: a
@@ -149,6 +185,11 @@ func (t *routeTable) classify(p, raw string) verdict {
 	}
 	return v
 }
+
+// classifyPath judges a path that the guard spells itself (a route's
+// candidate): refused or unclean spellings and the session API come back
+// with their action, like a request's.
+func (t *routeTable) classifyPath(p string, guess bool) verdict { return t.classifyAs(p, "", guess) }
 
 // addReading adds to v the rule matching p, judged as judged, unless no
 // rule matches and ruleOnly is set.

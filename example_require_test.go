@@ -23,7 +23,11 @@ func exampleRequest(auth *authsession.AuthSession[authsession.User], h http.Hand
 	}
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
-	fmt.Println(strings.TrimSpace(fmt.Sprintf("%s %s: %d %q %s", who, target, w.Code, w.Header().Get("Location"), strings.TrimSpace(w.Body.String()))))
+	body := strings.TrimSpace(w.Body.String())
+	if strings.HasPrefix(body, "<!doctype html>") {
+		body = "(an HTML page)" // the default 403 page
+	}
+	fmt.Println(strings.TrimSpace(fmt.Sprintf("%s %s: %d %q %s", who, target, w.Code, w.Header().Get("Location"), body)))
 }
 
 // Protection on the handler: RequireSession and Require guard one handler
@@ -55,7 +59,7 @@ func ExampleAuthSession_Require() {
 	// Output:
 	// anonymous /account: 307 "/login?callbackUrl=%2Faccount"
 	// user /account: 200 "" hello u_user
-	// user /admin/users: 403 "" 403 forbidden
+	// user /admin/users: 403 "" (an HTML page)
 	// admin /admin/users: 200 "" hello u_admin
 }
 
@@ -87,8 +91,8 @@ func ExampleAuthWhere() {
 	exampleRequest(auth, h, "anonymous", "", "/reports") // no rule: deny by default
 	// Output:
 	// anonymous /admin/users: 307 "/login?callbackUrl=%2Fadmin%2Fusers"
-	// user /admin/users: 403 "" 403 forbidden
-	// user /fr/admin/users: 403 "" 403 forbidden
+	// user /admin/users: 403 "" (an HTML page)
+	// user /fr/admin/users: 403 "" (an HTML page)
 	// admin /admin/users: 200 "" ok
 	// anonymous /reports: 307 "/login?callbackUrl=%2Freports"
 }

@@ -133,3 +133,50 @@ func TestGuardREADMEConfiguration(t *testing.T) {
 		}
 	}
 }
+
+// TestGuardAPIBesideServeMuxFallback is issue 26 point 4: the README's
+// Quick start shape, a ServeMux whose "GET /" serves a single-page
+// application, behind the guard with no mount line for the session API
+// (the old second mount line, "/api/session/" beside "GET /", panics
+// with a pattern conflict). Every method of the API and the client
+// script work, with the API's own checks.
+func TestGuardAPIBesideServeMuxFallback(t *testing.T) {
+	cfg := readmeConfig()
+	auth := buildAuth(t, cfg)
+	spa := &reached{}
+	mux := http.NewServeMux()
+	mux.Handle("GET /", spa) // no "/api/session" route
+	h := auth.Middleware(mux)
+	user := sessionCookie(t, auth, "user", guardNow)
+	same := map[string]string{"Origin": "http://example.com", "Sec-Fetch-Site": "same-origin", "Content-Type": "application/json"}
+	for _, tt := range []struct {
+		method, target, cookie string
+		hdr                    map[string]string
+		status                 int
+	}{
+		{"GET", "/api/session", "", nil, 200},
+		{"GET", "/api/session/client.js", "", nil, 200},
+		{"POST", "/api/session", user, same, 200},
+		{"POST", "/api/session", "", same, 401},
+		{"DELETE", "/api/session", user, same, 200},
+		{"PATCH", "/api/session", user, map[string]string{"Sec-Fetch-Site": "cross-site", "Content-Type": "application/json"}, 403},
+		{"PUT", "/api/session", user, same, 405},
+		{"GET", "/login", "", nil, 200},
+		{"GET", "/dashboard", user, nil, 200},
+	} {
+		w := serve(h, tt.method, tt.target, tt.cookie, tt.hdr)
+		if w.Code != tt.status {
+			t.Errorf("%s %s: got %d %q, want %d", tt.method, tt.target, w.Code, w.Body, tt.status)
+		}
+	}
+	if n := spa.n.Load(); n != 2 {
+		t.Errorf("the fallback served %d requests, want 2 (/login and /dashboard): never the API's", n)
+	}
+	// The mount line the README used to show conflicts with "GET /".
+	defer func() {
+		if recover() == nil {
+			t.Error(`mux.Handle("/api/session/", …) beside "GET /": no panic; the docs may show it again`)
+		}
+	}()
+	mux.Handle("/api/session/", auth.Handlers)
+}

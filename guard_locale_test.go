@@ -106,12 +106,13 @@ func TestGuardAuthorizeSeesEveryReading(t *testing.T) {
 	}
 }
 
-// TestGuardNamedTagSegment: a non-Auth rule that names a
-// language-tag-shaped first segment (Hybrid("/js/*"), Public("/css/*"),
-// Hybrid("/faq/*")) does not turn the language reading off. A ServeMux
-// with /{lang}/... routes serves /js/dashboard/ as the dashboard, so the
-// guard asks for a session there and applies /admin/*'s AuthWhere check;
-// the named areas' own paths stay open under deny by default.
+// TestGuardNamedTagSegment: a non-Auth rule that names a first segment
+// (Hybrid("/js/*"), Public("/css/*"), Hybrid("/faq/*")) does not open the
+// routes of a ServeMux that takes that segment as a {lang} parameter: the
+// guard asks the ServeMux which route serves /js/dashboard/ and judges
+// that route, whose paths include /dashboard/ (Auth) and, with lang
+// "admin", /admin/dashboard/ (AuthWhere): the route is for admins. The
+// named areas' own routes stay open under deny by default.
 func TestGuardNamedTagSegment(t *testing.T) {
 	cfg := guardConfig()
 	cfg.DefaultRouteType = authsession.RouteAuth
@@ -143,8 +144,8 @@ func TestGuardNamedTagSegment(t *testing.T) {
 		{"/js/admin/x", user, 403, ""},
 		{"/css/admin/x", user, 403, ""},
 		{"/faq/admin/", admin, 200, ""},
-		{"/js/dashboard/", user, 200, ""},
-		{"/css/dashboard/", user, 200, ""}, // an Auth reading wins: not sent home as from the public /css/*
+		{"/js/dashboard/", user, 403, ""},
+		{"/css/dashboard/", admin, 200, ""}, // an Auth route: not sent home as from the public /css/*
 		// The named areas themselves: open (the other reading, /app.js,
 		// matches no rule; its default type does not count).
 		{"/js/app.js", "", 200, ""},
@@ -154,10 +155,9 @@ func TestGuardNamedTagSegment(t *testing.T) {
 		{"/api/public/status", "", 200, ""},
 		// Not named: the default type applies in both readings.
 		{"/fr/app.js", "", 307, "/login?callbackUrl=%2Ffr%2Fapp.js"},
-		// The documented residual (SECURITY.md, threat 7): a {lang} route
-		// for a path only the default type protects is open through a
-		// named segment, as /js/app.js is.
-		{"/js/account", "", 200, ""},
+		// A {lang} route for a path only the default type protects is
+		// judged by the default type of its other paths.
+		{"/js/account", "", 307, "/login?callbackUrl=%2Fjs%2Faccount"},
 	})
 }
 

@@ -72,19 +72,28 @@ func allows[U any](rule Rule, s *Session[U]) bool {
 func (g *guard[U]) require(allow func(Session[U]) bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			r, st := g.e.requestSession(w, r)
-			switch {
-			case !st.signedIn():
-				v := g.where(r)
-				g.toLogin(w, r, &v)
-			case allow != nil && !allow(*st.session):
-				v := g.where(r)
-				g.forbid(w, r, &v)
-			default:
+			if r, ok := g.requireCheck(w, r, allow); ok {
 				next.ServeHTTP(w, r)
 			}
 		})
 	}
+}
+
+// requireCheck is require's decision: the request to hand on and true,
+// or false when it has answered.
+func (g *guard[U]) requireCheck(w http.ResponseWriter, r *http.Request, allow func(Session[U]) bool) (*http.Request, bool) {
+	r, st := g.e.requestSession(w, r)
+	switch {
+	case !st.signedIn():
+		v := g.where(r)
+		g.toLogin(w, r, &v)
+	case allow != nil && !allow(*st.session):
+		v := g.where(r)
+		g.forbid(w, r, &v)
+	default:
+		return r, true
+	}
+	return nil, false
 }
 
 // where is what the per-handler answers need of the path: the locale

@@ -110,7 +110,7 @@ func TestRequireDecodesOnce(t *testing.T) {
 }
 
 // TestRequire: a check over the typed session; 403 for a signed-in
-// visitor who fails it, as a plain page, Config.ForbiddenHandler's page
+// visitor who fails it, as the default HTML page, Config.ForbiddenHandler's page
 // or JSON.
 func TestRequire(t *testing.T) {
 	plain := buildAuth(t, guardConfig())
@@ -124,7 +124,7 @@ func TestRequire(t *testing.T) {
 		name    string
 		auth    *authsession.AuthSession[authsession.User]
 		forbids string
-	}{{"default page", plain, "403 forbidden"}, {"ForbiddenHandler", custom, "custom forbidden page"}} {
+	}{{"default page", plain, "<title>403 Forbidden</title>"}, {"ForbiddenHandler", custom, "custom forbidden page"}} {
 		t.Run(tc.name, func(t *testing.T) {
 			auth := tc.auth
 			h := auth.Require(isAdmin)(sessionEcho(auth))

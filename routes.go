@@ -111,6 +111,9 @@ type router struct {
 	globsAt    map[globKey][]*globRule
 	globPos    []int       // the distinct positions of globsAt's keys
 	globs      []*globRule // globs without a literal segment at a fixed position
+	// segs are the values each rule names at each segment position
+	// (ruleSegments): the parameter values a route is judged with.
+	segs [][][]string
 }
 
 // globKey indexes a glob by one literal segment at a fixed position: pos
@@ -209,6 +212,7 @@ func compileRules(rules []Rule) (*router, error) {
 		seen[key] = i
 	}
 	rt.sortIndexes()
+	rt.segs = ruleSegments(rules)
 	return rt, nil
 }
 

@@ -53,6 +53,29 @@ type Options struct {
 
 	// Now is the clock from which TTLs are computed. Default time.Now.
 	Now func() time.Time
+
+	// WaitReplicas is how many replicas must have a revocation (Revoke,
+	// RevokeUser, a Touch that raises the generation) before it returns:
+	// replication is asynchronous, and without waiting, a failover to a
+	// replica can bring back a session whose logout the old master
+	// answered just before it died. WaitConnected (0, the default) waits
+	// for every replica connected to the master at the time, none when it
+	// has none; a count n > 0 waits for n, so that a revocation fails
+	// rather than returns while a replica is disconnected; NoWait (or any
+	// negative value) never waits. A revocation the replicas do not
+	// confirm within WaitTimeout returns ErrNotReplicated (the write
+	// stays on the master; the engine keeps the revocation pending and
+	// retries it). Waiting works with a *redis.Client (a single master, or
+	// Sentinel's failover client) and a *redis.ClusterClient; other
+	// clients never wait. It costs a revocation one more round trip (WAIT,
+	// when the master has replicas; ROLE goes with the script) and the
+	// replicas' delay.
+	WaitReplicas int
+
+	// WaitTimeout bounds the wait for replicas. Default DefaultWaitTimeout
+	// (100 ms); keep it below authsession.Config.StoreTimeout, which
+	// bounds the whole call.
+	WaitTimeout time.Duration
 }
 
 // Store is an [authsession.Store] in Redis. It is safe for concurrent use.
@@ -61,6 +84,9 @@ type Store struct {
 	prefix string
 	cap    int
 	now    func() time.Time
+
+	waitReplicas int // WaitConnected, NoWait or a count
+	waitTimeout  time.Duration
 }
 
 var _ authsession.Store = (*Store)(nil)
@@ -78,7 +104,8 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Store{rdb: rdb, prefix: escapeTag(opts.Prefix), cap: opts.MaxSessionsPerUser, now: opts.Now}
+	return &Store{rdb: rdb, prefix: escapeTag(opts.Prefix), cap: opts.MaxSessionsPerUser, now: opts.Now,
+		waitReplicas: max(opts.WaitReplicas, NoWait), waitTimeout: waitTimeoutOf(opts.WaitTimeout)}
 }
 
 // tagEscaper writes braces (and the escape character) as percent escapes:
@@ -136,7 +163,7 @@ func (s *Store) Create(ctx context.Context, rec authsession.SessionRecord) error
 		rec.UserID, ms(rec.CreatedAt), ms(rec.LastSeen), ms(rec.ExpiresAt), rec.Client,
 		ttl, rec.ID, ms(now), s.cap, s.sessionPrefix(rec.UserID), generation(rec.Generation), msOrZero(rec.GraceUntil)).Err()
 	if err != nil {
-		return fmt.Errorf("redisstore: create: %w", err)
+		return s.failed(ctx, "create", err)
 	}
 	return nil
 }
@@ -145,7 +172,7 @@ func (s *Store) Create(ctx context.Context, rec authsession.SessionRecord) error
 func (s *Store) Get(ctx context.Context, userID, id string) (authsession.SessionRecord, bool, error) {
 	m, err := s.rdb.HGetAll(ctx, s.sessionKey(userID, id)).Result()
 	if err != nil {
-		return authsession.SessionRecord{}, false, fmt.Errorf("redisstore: get: %w", err)
+		return authsession.SessionRecord{}, false, s.failed(ctx, "get", err)
 	}
 	if len(m) == 0 {
 		return authsession.SessionRecord{}, false, nil
@@ -201,19 +228,19 @@ func (s *Store) Touch(ctx context.Context, rec authsession.SessionRecord) error 
 	if ttl <= 0 {
 		return s.Revoke(ctx, rec.UserID, rec.ID)
 	}
-	err := touchScript.Run(ctx, s.rdb, []string{s.sessionKey(rec.UserID, rec.ID), s.userKey(rec.UserID)},
-		rec.UserID, ms(rec.LastSeen), ms(rec.ExpiresAt), ttl, rec.ID, generation(rec.Generation), msOrZero(rec.GraceUntil)).Err()
+	_, err := s.runRevocation(ctx, touchScript, raisedGeneration, []string{s.sessionKey(rec.UserID, rec.ID), s.userKey(rec.UserID)},
+		rec.UserID, ms(rec.LastSeen), ms(rec.ExpiresAt), ttl, rec.ID, generation(rec.Generation), msOrZero(rec.GraceUntil))
 	if err != nil {
-		return fmt.Errorf("redisstore: touch: %w", err)
+		return s.failed(ctx, "touch", err)
 	}
 	return nil
 }
 
 // Revoke deletes the user's session with the given id.
 func (s *Store) Revoke(ctx context.Context, userID, id string) error {
-	err := revokeScript.Run(ctx, s.rdb, []string{s.sessionKey(userID, id), s.userKey(userID)}, id).Err()
+	_, err := s.runRevocation(ctx, revokeScript, always, []string{s.sessionKey(userID, id), s.userKey(userID)}, id)
 	if err != nil {
-		return fmt.Errorf("redisstore: revoke: %w", err)
+		return s.failed(ctx, "revoke", err)
 	}
 	return nil
 }
@@ -221,11 +248,12 @@ func (s *Store) Revoke(ctx context.Context, userID, id string) error {
 // RevokeUser deletes every session of the user, in one script, and
 // returns how many were live.
 func (s *Store) RevokeUser(ctx context.Context, userID string) (int, error) {
-	n, err := revokeUserScript.Run(ctx, s.rdb, []string{s.userKey(userID)}, ms(s.now()), s.sessionPrefix(userID)).Int()
+	reply, err := s.runRevocation(ctx, revokeUserScript, always, []string{s.userKey(userID)}, ms(s.now()), s.sessionPrefix(userID))
 	if err != nil {
-		return 0, fmt.Errorf("redisstore: revoke user: %w", err)
+		return 0, s.failed(ctx, "revoke user", err)
 	}
-	return n, nil
+	n, _ := reply.(int64)
+	return int(n), nil
 }
 
 // ListUser returns the user's live sessions (at most MaxSessionsPerUser),
@@ -234,7 +262,7 @@ func (s *Store) ListUser(ctx context.Context, userID string) ([]authsession.Sess
 	now := s.now()
 	reply, err := listScript.Run(ctx, s.rdb, []string{s.userKey(userID)}, ms(now), s.sessionPrefix(userID)).Slice()
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: list user: %w", err)
+		return nil, s.failed(ctx, "list user", err)
 	}
 	var out []authsession.SessionRecord
 	for i := 0; i+1 < len(reply); i += 2 {

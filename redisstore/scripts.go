@@ -49,7 +49,9 @@ return ended
 // field is 0) to those given where they are higher; it does nothing when
 // the session is gone, so a touch racing a revocation never brings the
 // session back, and of touches racing each other the highest generation
-// stays. Generations stay below 2^53, where Lua's numbers are exact.
+// stays. Generations stay below 2^53, where Lua's numbers are exact. It
+// returns 0 when the session is gone, 2 when it raised the generation (a
+// revocation of the older tokens: see raisedGeneration), else 1.
 //
 // KEYS: session key, user key.
 // ARGV: 1 userID, 2 lastSeenMs, 3 expiresMs, 4 ttlMs, 5 id, 6 generation,
@@ -58,15 +60,22 @@ var touchScript = redis.NewScript(`
 if redis.call("HGET", KEYS[1], "uid") ~= ARGV[1] then return 0 end
 redis.call("HSET", KEYS[1], "ls", ARGV[2], "exp", ARGV[3])
 local cur = redis.call("HMGET", KEYS[1], "g", "gu")
-if tonumber(ARGV[6]) > (tonumber(cur[1]) or 0) then redis.call("HSET", KEYS[1], "g", ARGV[6]) end
+local raised = 1
+if tonumber(ARGV[6]) > (tonumber(cur[1]) or 0) then
+	redis.call("HSET", KEYS[1], "g", ARGV[6])
+	raised = 2
+end
 if tonumber(ARGV[7]) > (tonumber(cur[2]) or 0) then redis.call("HSET", KEYS[1], "gu", ARGV[7]) end
 redis.call("PEXPIRE", KEYS[1], ARGV[4])
 redis.call("ZADD", KEYS[2], ARGV[3], ARGV[5])
 if redis.call("PTTL", KEYS[2]) < tonumber(ARGV[4]) then
 	redis.call("PEXPIRE", KEYS[2], ARGV[4])
 end
-return 1
+return raised
 `)
+
+// raisedGeneration reports whether touchScript raised the generation.
+func raisedGeneration(reply any) bool { n, _ := reply.(int64); return n == 2 }
 
 // revokeScript ends one session of the user.
 //

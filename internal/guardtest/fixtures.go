@@ -1,13 +1,15 @@
 package guardtest
 
 import (
+	"strings"
+
 	"github.com/authsession/authsession"
 	"github.com/authsession/authsession/patterns"
 )
 
 // ExceptionRules protect areas with public and hybrid holes in them: the
 // rule set of the differential tests' exception sites (root package and
-// internal/chitest).
+// internal/routertest).
 func ExceptionRules() []authsession.Rule {
 	return []authsession.Rule{
 		authsession.Public("/login"),
@@ -26,7 +28,7 @@ func ExceptionRules() []authsession.Rule {
 }
 
 // LangRules are the rules of the differential tests' {lang} sites
-// (root package and internal/chitest), whose routers take any first
+// (root package and internal/routertest), whose routers take any first
 // segment as a language: an Auth area with an exception, an AuthWhere
 // area, and non-Auth rules that name language-tag-shaped first segments
 // (/faq, /css, /js) while the router serves only some paths below them
@@ -79,4 +81,59 @@ func Prefixed(forms, targets []string) []string {
 		}
 	}
 	return out
+}
+
+// IsAdmin is the admin check of the fixtures' AuthWhere rules.
+func IsAdmin(s authsession.Session[authsession.User]) bool {
+	return s.User.ExtraString("role") == "admin"
+}
+
+// IssueRules are issue 29's set-up: public areas (/static/*, /blog/*)
+// whose names a router's unconstrained parameter also takes, a dashboard
+// and an AuthWhere admin area that prefix routes (/admin*) reach.
+func IssueRules() []authsession.Rule {
+	return []authsession.Rule{
+		authsession.Public("/login"),
+		authsession.Hybrid("/"),
+		authsession.Hybrid("/static/*"),
+		authsession.Hybrid("/blog/*"),
+		authsession.Auth(patterns.Dashboard),
+		authsession.AuthWhere(patterns.Admin, IsAdmin),
+	}
+}
+
+// IssueBases are clean paths of the issue sites, for Gen: the areas'
+// names in a parameter's place, prefix-route paths with ";" and ".json"
+// suffixes, locales.
+var IssueBases = []string{
+	"/static/dashboard", "/static/admin", "/blog/dashboard", "/blog/admin", "/static/app.js",
+	"/administrator", "/admin.json", "/admin;x", "/admin", "/admin/users", "/adminx/y",
+	"/dashboard", "/dashboard/x", "/x/dashboard", "/x/admin", "/login", "/",
+}
+
+// IssueForms are first segments for the issue sites: the public areas'
+// names, locales and language tags, other words.
+var IssueForms = []string{"static", "blog", "en", "ar", "fr", "EN", "x", "dashboard", "admin", "login"}
+
+// SPABases are clean paths of a single-page application served by a
+// catch-all route.
+var SPABases = []string{"/", "/login", "/dashboard", "/dashboard/x", "/account", "/assets/app.js", "/en/dashboard", "/ar/login", "/x/y"}
+
+// SPARules are the SPA sites' rules: deny by default (set by the site),
+// a public sign-in page and public assets.
+func SPARules() []authsession.Rule {
+	return []authsession.Rule{authsession.Public("/login"), authsession.Hybrid("/"), authsession.Hybrid("/assets/*")}
+}
+
+// SPALevel is who may reach the SPA's catch-all at path p under
+// SPARules and deny by default: the shell of a protected view needs a
+// session.
+func SPALevel(p string) Level {
+	for _, l := range []string{"", "/en", "/ar"} {
+		switch rest, _ := strings.CutPrefix(p, l); {
+		case rest == "/login", rest == "/", rest == "" && l != "", strings.HasPrefix(rest, "/assets/"), rest == "/assets":
+			return Open
+		}
+	}
+	return User
 }

@@ -2,7 +2,8 @@
 // generates hostile request targets, sends them through a handler the way
 // net/http's server parses them, follows redirects as a browser does, and
 // checks that no anonymous request reaches a protected handler. The root
-// package runs it on net/http's ServeMux and internal/chitest on chi.
+// package runs it on net/http's ServeMux, internal/routertest on chi,
+// gorilla/mux, gin and echo.
 package guardtest
 
 import (
@@ -22,17 +23,53 @@ const (
 	headerProtected = "X-Guardtest-Protected"
 )
 
+// Level is who may reach a handler.
+type Level int
+
+// Levels, each including the ones above it.
+const (
+	Open  Level = iota // everyone
+	User               // visitors with a session
+	Admin              // visitors whose session has the role "admin"
+)
+
 // Handler returns a handler that answers 200 and labels its response, so
 // that Follow can report which handler a request reached. protected
-// marks a handler whose every path an Auth rule covers.
+// marks a handler whose every path an Auth rule covers (Level User).
 func Handler(label string, protected bool) http.Handler {
+	l := Open
+	if protected {
+		l = User
+	}
+	return LevelHandler(label, l)
+}
+
+// LevelHandler is Handler for a handler that level may reach.
+func LevelHandler(label string, level Level) http.Handler {
+	return PathHandler(label, func(string) Level { return level })
+}
+
+// PathHandler is Handler for a handler that serves many paths, such as a
+// catch-all, whose level depends on the path it serves.
+func PathHandler(label string, level func(path string) Level) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set(headerLabel, label)
-		if protected {
-			w.Header().Set(headerProtected, "1")
+		if l := level(r.URL.Path); l > Open {
+			w.Header().Set(headerProtected, fmt.Sprint(int(l)))
 		}
 		_, _ = w.Write([]byte("reached " + label))
 	})
+}
+
+// levelOf reads the level a labelled response carries.
+func levelOf(h http.Header) Level {
+	switch h.Get(headerProtected) {
+	case "1":
+		return User
+	case "2":
+		return Admin
+	}
+	return Open
 }
 
 // Do sends one request to h, parsed from its request line exactly as
@@ -60,7 +97,8 @@ type Result struct {
 	Parsed    bool     // false: the first request line does not parse (the server answers 400)
 	Status    int      // the last response's status
 	Label     string   // the labelled handler that answered, or ""
-	Protected bool     // that handler is protected
+	Protected bool     // that handler is protected (Level above Open)
+	Level     Level    // who may reach that handler
 	Location  string   // the last response's Location, if any
 	Hops      []string // the targets requested, first to last
 }
@@ -88,7 +126,8 @@ func Follow(h http.Handler, target, cookie string, stop func(from, loc string) b
 		res.Parsed = true
 		res.Status = w.Code
 		res.Label = w.Header().Get(headerLabel)
-		res.Protected = w.Header().Get(headerProtected) == "1"
+		res.Level = levelOf(w.Header())
+		res.Protected = res.Level > Open
 		res.Location = w.Header().Get("Location")
 		if w.Code < 300 || w.Code > 399 || res.Location == "" {
 			return res

@@ -16,7 +16,15 @@ type Site struct {
 	Name    string
 	Guarded http.Handler // the guard in front of (or inside) the router
 	Bare    http.Handler // the router alone, no guard
-	Cookie  string       // a Cookie header carrying a valid session
+	Cookie  string       // a Cookie header carrying a valid session (an admin's)
+	// UserCookie, if set, carries a session without the admin role: it
+	// must never reach an Admin handler.
+	UserCookie string
+	// Documented marks a set-up the docs recommend: there, no page is
+	// locked by mistake. A canonical target that the router alone serves
+	// from an Open handler reaches it anonymously through the guard, and
+	// one it serves from a User or Admin handler reaches it with Cookie.
+	Documented bool
 	// Only, if set, limits the checks to targets whose canonical form it
 	// accepts (such as TagFirst for an unconstrained {lang} router under
 	// the default route type hybrid).
@@ -102,6 +110,14 @@ func (s Site) Check(target string, st *Stats) []string {
 	if anon.Status >= 300 && anon.Status < 400 && len(anon.Hops) == 6 && !stopAtLogin("", anon.Location) {
 		bad("anonymous %q: redirect loop: %v", target, anon)
 	}
+	if s.UserCookie != "" {
+		if u := Follow(s.Guarded, target, s.UserCookie, stopAtLogin); u.Level >= Admin {
+			bad("user %q reached admin handler %q: %v", target, u.Label, u)
+		}
+	}
+	if s.Documented {
+		errs = append(errs, s.checkNotLocked(target, anon)...)
+	}
 	if s.Cookie == "" {
 		return errs
 	}
@@ -122,6 +138,32 @@ func (s Site) Check(target string, st *Stats) []string {
 	}
 	if bare := Follow(s.Bare, canonical, s.Cookie, stopUnlessSame); bare.Label != in.Label {
 		bad("signed in %q: through the guard %v, the router alone on the canonical %q: %v", target, in, canonical, bare)
+	}
+	return errs
+}
+
+// checkNotLocked is Check's test of a documented set-up: a canonical
+// target that the router alone serves from an Open handler reaches it
+// anonymously through the guard (anon), and one it serves from a User or
+// Admin handler reaches it with Cookie.
+func (s Site) checkNotLocked(target string, anon Result) []string {
+	c, ok := Canonical(target)
+	if !ok || c != target || strings.ContainsAny(target, "?#") || anon.Status == 400 {
+		return nil // not a page's address, or one the guard refuses by design
+	}
+	var errs []string
+	if bare := Follow(s.Bare, target, "", stopAtLogin); bare.Label != "" && bare.Level == Open && anon.Label != bare.Label {
+		errs = append(errs, fmt.Sprintf("anonymous %q: the router alone serves open handler %q, through the guard: %v", target, bare.Label, anon))
+	}
+	if s.Cookie == "" {
+		return errs
+	}
+	if bare := Follow(s.Bare, target, s.Cookie, stopAtLogin); bare.Label != "" && bare.Level > Open {
+		// (A 200 from no labelled handler is the session API, which the
+		// guard serves itself.)
+		if in := Follow(s.Guarded, target, s.Cookie, stopAtLogin); in.Label != bare.Label && !(in.Status == 200 && in.Label == "") {
+			errs = append(errs, fmt.Sprintf("signed in %q: the router alone serves %q, through the guard: %v", target, bare.Label, in))
+		}
 	}
 	return errs
 }
@@ -159,7 +201,8 @@ func OverTCP(addr, target string) (Result, error) {
 		res.Parsed = true
 		res.Status = resp.StatusCode
 		res.Label = resp.Header.Get(headerLabel)
-		res.Protected = resp.Header.Get(headerProtected) == "1"
+		res.Level = levelOf(resp.Header)
+		res.Protected = res.Level > Open
 		res.Location = resp.Header.Get("Location")
 		if resp.StatusCode < 300 || resp.StatusCode > 399 {
 			return res, nil

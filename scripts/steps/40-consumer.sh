@@ -1,7 +1,7 @@
-# The consumer path: the library and redisstore installed the way a user
-# outside this repository installs them. scripts/modproxy (its own module)
-# writes the root module and redisstore, at the versions the repository's
-# nested modules require, into a file-based GOPROXY in module zip layout.
+# The consumer path: the library, redisstore and oidc installed the way a
+# user outside this repository installs them. scripts/modproxy (its own
+# module) writes the root module, redisstore and oidc, at the versions the
+# repository's nested modules require, into a file-based GOPROXY in module zip layout.
 # A fresh consumer module in a temporary directory then runs the README's
 # `go get` commands and builds and runs a small program with GOWORK=off,
 # GOFLAGS=-mod=mod and no network: GOPROXY lists only that directory and
@@ -27,9 +27,11 @@ for r in json.load(sys.stdin).get("Require") or []:
 
 root_path=github.com/authsession/authsession
 store_path=$root_path/redisstore
+oidc_path=$root_path/oidc
 root_version=$(required_version "$ROOT/redisstore" "$root_path")
 store_version=$(required_version "$ROOT/examples/demo" "$store_path")
-[ -n "$root_version" ] && [ -n "$store_version" ] || { echo "redisstore must require $root_path and examples/demo $store_path"; exit 1; }
+oidc_version=$(required_version "$ROOT/examples/demo" "$oidc_path")
+[ -n "$root_version" ] && [ -n "$store_version" ] && [ -n "$oidc_version" ] || { echo "redisstore must require $root_path and examples/demo $store_path and $oidc_path"; exit 1; }
 # Every nested module builds against the same release of the root module.
 while IFS= read -r mod; do
 	[ "$mod" = "$ROOT" ] && continue
@@ -39,22 +41,23 @@ while IFS= read -r mod; do
 		exit 1
 	fi
 done < <(repo_modules)
-echo "consumer: $root_path@$root_version, $store_path@$store_version"
+echo "consumer: $root_path@$root_version, $store_path@$store_version, $oidc_path@$oidc_version"
 
 # Third-party modules come from the module cache: make sure it holds
-# everything redisstore builds with (this may use the network; the
+# everything redisstore and oidc build with (this may use the network; the
 # consumer build below may not).
 (cd "$ROOT/redisstore" && go list -deps . >/dev/null)
+(cd "$ROOT/oidc" && go list -deps . >/dev/null)
 
 (cd "$ROOT/scripts/modproxy" && go test -count=1 .)
 go build -C "$ROOT/scripts/modproxy" -o "$consumer_tmp/modproxy" .
-"$consumer_tmp/modproxy" -o "$consumer_tmp/proxy" "$ROOT@$root_version" "$ROOT/redisstore@$store_version"
+"$consumer_tmp/modproxy" -o "$consumer_tmp/proxy" "$ROOT@$root_version" "$ROOT/redisstore@$store_version" "$ROOT/oidc@$oidc_version"
 
 mkdir "$consumer_tmp/app"
-cat "$ROOT/go.sum" "$ROOT/redisstore/go.sum" | sort -u >"$consumer_tmp/app/go.sum"
+cat "$ROOT/go.sum" "$ROOT/redisstore/go.sum" "$ROOT/oidc/go.sum" | sort -u >"$consumer_tmp/app/go.sum"
 cat >"$consumer_tmp/app/main.go" <<'GO'
-// Command consumer uses authsession and redisstore as a program outside
-// the repository would.
+// Command consumer uses authsession, redisstore and oidc as a program
+// outside the repository would.
 package main
 
 import (
@@ -63,6 +66,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/oidc"
 	"github.com/authsession/authsession/redisstore"
 	"github.com/redis/go-redis/v9"
 )
@@ -89,7 +93,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	fmt.Println("consumer: session of", out.User.ID, "round-trips")
+	rp, err := oidc.New(auth, oidc.Config[authsession.User]{ // no request until the first sign-in
+		Providers: []oidc.Provider{{Name: "example", Issuer: "https://id.example.com", ClientID: "consumer"}},
+		Store:     redisstore.NewOIDCStore(rdb, redisstore.OIDCOptions{Prefix: "consumer:oidc:"}),
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println("consumer: session of", out.User.ID, "round-trips; sign in at", rp.SignInPath("example", "/"))
 }
 GO
 
@@ -105,12 +117,12 @@ consumer_go() {
 }
 consumer_go mod init example.com/consumer
 # The README's install commands.
-consumer_go get "$root_path" "$store_path"
+consumer_go get "$root_path" "$store_path" "$oidc_path"
 consumer_go mod verify
-for want in "$root_path $root_version" "$store_path $store_version"; do
+for want in "$root_path $root_version" "$store_path $store_version" "$oidc_path $oidc_version"; do
 	got=$(consumer_go list -m -f '{{.Path}} {{.Version}}' "${want% *}")
 	[ "$got" = "$want" ] || { echo "consumer resolved $got, want $want"; exit 1; }
 done
 consumer_out=$(consumer_go run .)
 echo "$consumer_out"
-[ "$consumer_out" = "consumer: session of u_1 round-trips" ] || { echo "consumer program printed the wrong thing"; exit 1; }
+[ "$consumer_out" = "consumer: session of u_1 round-trips; sign in at /auth/signin/example?callbackUrl=%2F" ] || { echo "consumer program printed the wrong thing"; exit 1; }

@@ -1,0 +1,4 @@
+package authgorilla
+
+// Pattern is pattern, for the black-box tests.
+var Pattern = pattern
