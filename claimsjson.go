@@ -39,6 +39,13 @@ func (c *tokenClaims[U]) UnmarshalJSON(b []byte) error {
 	if c.readClaims(b) {
 		return nil
 	}
+	return c.decodeJSON(b)
+}
+
+// decodeJSON sets c to the claims b holds, decoded by encoding/json when
+// they nest at most plainjson.MaxDepth levels (else errClaimsTooDeep):
+// UnmarshalJSON's fallback, for claims readClaims does not read.
+func (c *tokenClaims[U]) decodeJSON(b []byte) error {
 	*c = tokenClaims[U]{}
 	if !plainjson.WithinDepth(b, plainjson.MaxDepth) {
 		return errClaimsTooDeep

@@ -160,8 +160,9 @@ func (t *tokens[U]) decodeInto(buf *[]byte, token string, now time.Time) (Sessio
 	if err != nil {
 		return Session[U]{}, err
 	}
-	s, reg, err := decodeClaims[U](&t.format, plaintext)
-	if err != nil {
+	var s Session[U]
+	var reg jwe.Claims
+	if err := decodeClaims(&t.format, plaintext, &s, &reg); err != nil {
 		return Session[U]{}, err
 	}
 	if err := checkClaims(&t.format, t.validator, &reg, &s); err != nil {

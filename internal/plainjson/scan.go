@@ -44,16 +44,16 @@ func writeStops(w uint64) uint64 {
 // byte above 0x7f is plain ASCII; a string with such a byte is looked at
 // again one byte at a time.
 func plainText(s []byte) bool {
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		w := binary.LittleEndian.Uint64(s[i:])
+	rest := s
+	for ; len(rest) >= 8; rest = rest[8:] {
+		w := binary.LittleEndian.Uint64(rest)
 		x := w ^ (ones * '\\')
 		if ((w-ones*0x20)|w|(x-ones)&^x)&highs != 0 {
 			return plainSlow(s)
 		}
 	}
-	for ; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '\\' || c >= 0x80 {
+	for _, c := range rest {
+		if c < 0x20 || c == '\\' || c >= 0x80 {
 			return plainSlow(s)
 		}
 	}
@@ -89,14 +89,15 @@ func eightDigits(w uint64) (uint64, bool) {
 // safeRun returns the length of the longest prefix of s with no byte that
 // writeStops flags: bytes that encoding/json writes as they are.
 func safeRun(s string) int {
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+	rest := s
+	for ; len(rest) >= 8; rest = rest[8:] {
+		w := uint64(rest[0]) | uint64(rest[1])<<8 | uint64(rest[2])<<16 | uint64(rest[3])<<24 |
+			uint64(rest[4])<<32 | uint64(rest[5])<<40 | uint64(rest[6])<<48 | uint64(rest[7])<<56
 		if m := writeStops(w); m != 0 {
-			return i + bits.TrailingZeros64(m)/8
+			return len(s) - len(rest) + bits.TrailingZeros64(m)/8
 		}
 	}
+	i := len(s) - len(rest)
 	for ; i < len(s) && safeASCII[s[i]] == '1'; i++ {
 	}
 	return i
