@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/authsession/authsession/internal/plainjson"
 )
@@ -21,7 +22,7 @@ import (
 type rawTokenClaims[U any] tokenClaims[U]
 
 // claimKeys are the JSON names of tokenClaims' members, in the order of
-// the bits readClaims sets. TestClaimKeysMatchTheStruct keeps them equal
+// the struct (which appendJSON writes) and of the bits readClaims sets. TestClaimKeysMatchTheStruct keeps them equal
 // to the struct's tags.
 var claimKeys = [...]string{"user", "accessToken", "refreshToken", "expiresAt", "expiryDate", "createdAt", "lastActivity", "data", "transient", "iat", "exp", "nbf", "jti", "gen"}
 
@@ -31,17 +32,30 @@ var claimKeys = [...]string{"user", "accessToken", "refreshToken", "expiresAt", 
 // it replaces c rather than merging into it, as User.UnmarshalJSON does.
 // Claims nesting deeper than plainjson.MaxDepth are refused with
 // errClaimsTooDeep: readClaims hands no deeper object to a decoder, and
-// only claims within the bound go to encoding/json.
+// only claims within the bound go to encoding/json, which decodes into a
+// copy so that c can stay on its caller's stack.
 func (c *tokenClaims[U]) UnmarshalJSON(b []byte) error {
 	*c = tokenClaims[U]{}
 	if c.readClaims(b) {
 		return nil
 	}
+	return c.decodeJSON(b)
+}
+
+// decodeJSON sets c to the claims b holds, decoded by encoding/json when
+// they nest at most plainjson.MaxDepth levels (else errClaimsTooDeep):
+// UnmarshalJSON's fallback, for claims readClaims does not read.
+func (c *tokenClaims[U]) decodeJSON(b []byte) error {
 	*c = tokenClaims[U]{}
 	if !plainjson.WithinDepth(b, plainjson.MaxDepth) {
 		return errClaimsTooDeep
 	}
-	return json.Unmarshal(b, (*rawTokenClaims[U])(c))
+	raw := new(rawTokenClaims[U])
+	if err := json.Unmarshal(b, raw); err != nil {
+		return err
+	}
+	*c = tokenClaims[U](*raw)
+	return nil
 }
 
 var errClaimsTooDeep = errors.New("claims nest too deep")
@@ -49,8 +63,9 @@ var errClaimsTooDeep = errors.New("claims nest too deep")
 // readClaims decodes b into the zero claims c when every member is one of
 // claimKeys, at most once, with a plain string, integer or boolean value
 // and an object for the user and the data (nesting at most
-// plainjson.MaxDepth levels in all), and reports whether it did. When it
-// reports false, c may hold part of b.
+// plainjson.MaxDepth levels in all), and reports whether it did. The
+// plain strings, a default User's included, share one allocation
+// (plainjson.Share). When it reports false, c may hold part of b.
 func (c *tokenClaims[U]) readClaims(b []byte) bool {
 	r := plainjson.NewReader(b)
 	if !r.Consume('{') {
@@ -60,58 +75,73 @@ func (c *tokenClaims[U]) readClaims(b []byte) bool {
 	if r.Consume('}') { // {}
 		return r.End()
 	}
+	// The plain strings, in claimStrings' order, set once all is read.
+	var strs [len(claimStrings)][]byte
 	var seen uint16
-	for more := true; more; {
-		k, ok := r.Key()
+	plainUser := false
+	for more, next := true, 0; more; {
+		i, ok := r.KeyIn(claimKeys[:], &next)
+		if !ok || seen&(1<<i) != 0 {
+			return false
+		}
+		switch i {
+		case 0:
+			plainUser, ok = readUser(&r, (*[4][]byte)(strs[:4]), &t.User)
+		case 1:
+			strs[4], ok = r.Str()
+		case 2:
+			strs[5], ok = r.Str()
+		case 3:
+			t.ExpiresAt, ok = r.Int64()
+		case 4:
+			strs[6], ok = r.Str()
+		case 5:
+			t.CreatedAt, ok = r.Int64()
+		case 6:
+			t.LastActivity, ok = r.Int64()
+		case 7:
+			ok = readData(&r, &t.Data)
+		case 8:
+			ok = r.BoolInto(&t.Transient)
+		case 9:
+			t.IssuedAt, ok = r.Int64()
+		case 10:
+			t.Expiry, ok = r.Int64()
+		case 11:
+			t.NotBefore, ok = r.Int64()
+		case 12:
+			strs[7], ok = r.Str()
+		case 13:
+			t.Gen, ok = r.Int64()
+		}
 		if !ok {
 			return false
 		}
-		bit := uint16(0)
-		switch string(k) {
-		case "user":
-			bit, ok = 1<<0, readUser(&r, &t.User)
-		case "accessToken":
-			bit, ok = 1<<1, r.StrInto(&t.AccessToken)
-		case "refreshToken":
-			bit, ok = 1<<2, r.StrInto(&t.RefreshToken)
-		case "expiresAt":
-			bit, t.ExpiresAt, ok = bitInt(&r, 1<<3)
-		case "expiryDate":
-			bit, ok = 1<<4, r.StrInto(&t.ExpiryDate)
-		case "createdAt":
-			bit, t.CreatedAt, ok = bitInt(&r, 1<<5)
-		case "lastActivity":
-			bit, t.LastActivity, ok = bitInt(&r, 1<<6)
-		case "data":
-			bit, ok = 1<<7, readData(&r, &t.Data)
-		case "transient":
-			bit, ok = 1<<8, r.BoolInto(&t.Transient)
-		case "iat":
-			bit, t.IssuedAt, ok = bitInt(&r, 1<<9)
-		case "exp":
-			bit, t.Expiry, ok = bitInt(&r, 1<<10)
-		case "nbf":
-			bit, t.NotBefore, ok = bitInt(&r, 1<<11)
-		case "jti":
-			bit, ok = 1<<12, r.StrInto(&t.JTI)
-		case "gen":
-			bit, t.Gen, ok = bitInt(&r, 1<<13)
-		}
-		if bit == 0 || !ok || seen&bit != 0 {
-			return false
-		}
-		seen |= bit
+		seen |= 1 << i
 		if more, ok = r.Next(); !ok {
 			return false
 		}
 	}
-	return r.End()
+	if !r.End() {
+		return false
+	}
+	t.setStrings(&strs, plainUser)
+	return true
 }
 
-// bitInt reads an integer member for readClaims.
-func bitInt(r *plainjson.Reader, bit uint16) (uint16, int64, bool) {
-	n, ok := r.Int64()
-	return bit, n, ok
+// claimStrings are the plain strings readClaims gathers, in the order of
+// its array.
+var claimStrings = [...]string{"user.id", "user.email", "user.name", "user.image", "accessToken", "refreshToken", "expiryDate", "jti"}
+
+// setStrings gives the claims the strings readClaims gathered, in one
+// allocation; the user's only when readUser read them (plainUser).
+func (c *tokenClaims[U]) setStrings(strs *[len(claimStrings)][]byte, plainUser bool) {
+	var s [len(claimStrings)]string
+	plainjson.Share(strs[:], s[:])
+	if u, ok := any(&c.User).(*User); ok && plainUser {
+		u.ID, u.Email, u.Name, u.Image = s[0], s[1], s[2], s[3]
+	}
+	c.AccessToken, c.RefreshToken, c.ExpiryDate, c.JTI = s[4], s[5], s[6], s[7]
 }
 
 // memberDepth is how deeply an object member of the claims may nest: the
@@ -129,19 +159,66 @@ func readData(r *plainjson.Reader, d **sessionData) bool {
 	return (*d).UnmarshalJSON(raw) == nil
 }
 
-// readUser reads the user object into u: straight into a User when its
-// members are User's own (User.readPlain), otherwise through U's JSON
-// decoding, which is what encoding/json would call.
-func readUser[U any](r *plainjson.Reader, u *U) bool {
+// readUser reads the user object into the zero u: a User's plain fixed
+// fields into f, for the caller to set (readUserFields), anything else
+// through U's JSON decoding, which is what encoding/json would call:
+// User.UnmarshalJSON, or encoding/json itself into a copy (so that u stays
+// where it is). plain reports which it was.
+func readUser[U any](r *plainjson.Reader, f *[4][]byte, u *U) (plain, ok bool) {
+	pu, isUser := any(u).(*User)
+	if isUser {
+		at := *r
+		if readUserFields(r, f) {
+			return true, true
+		}
+		*r, *f = at, [4][]byte{}
+	}
 	raw, ok := r.Object(memberDepth)
 	if !ok {
+		return false, false
+	}
+	if isUser {
+		return false, pu.UnmarshalJSON(raw) == nil
+	}
+	v := new(U)
+	if json.Unmarshal(raw, v) != nil {
+		return false, false
+	}
+	*u = *v
+	return false, true
+}
+
+// readUserFields reads a user object whose members are among id, email,
+// name and image, each at most once, with plain strings, as
+// User.readPlain does (here without first finding the object's end), into
+// f in that order. It reports false for any other object.
+func readUserFields(r *plainjson.Reader, f *[4][]byte) bool {
+	if !r.Consume('{') {
 		return false
 	}
-	if pu, isUser := any(u).(*User); isUser {
-		return pu.UnmarshalJSON(raw) == nil
+	if r.Consume('}') {
+		return true
 	}
-	return json.Unmarshal(raw, u) == nil
+	var seen uint8
+	for more, next := true, 0; more; {
+		i, ok := r.KeyIn(userKeys[:], &next)
+		if !ok || seen&(1<<i) != 0 {
+			return false
+		}
+		if f[i], ok = r.Str(); !ok {
+			return false
+		}
+		seen |= 1 << i
+		if more, ok = r.Next(); !ok {
+			return false
+		}
+	}
+	return true
 }
+
+// userKeys are User's fixed fields in its JSON, in the order
+// User.appendJSON writes them.
+var userKeys = [...]string{"id", "email", "name", "image"}
 
 // appendJSON appends the claims as json.Marshal writes them (the
 // reference: rawTokenClaims), members in the struct's order, without
@@ -155,10 +232,12 @@ func (c *tokenClaims[U]) appendJSON(b []byte) ([]byte, error) {
 	if u, ok := any(&c.User).(*User); ok {
 		b, err = u.appendJSON(b)
 	} else {
-		// &c.User, as encoding/json reaches the addressable field: a
+		// A pointer, as encoding/json reaches the addressable field: a
 		// MarshalJSON with a pointer receiver is called as it would be.
+		// To a copy, so that c does not escape.
+		u := c.User
 		var j []byte
-		j, err = json.Marshal(&c.User)
+		j, err = json.Marshal(&u)
 		b = append(b, j...)
 	}
 	if err != nil {
@@ -210,4 +289,42 @@ func (c *tokenClaims[U]) sizeHint() int {
 		n += u.sizeHint()
 	}
 	return n
+}
+
+// expiryDate is t in UTC as expiryDateLayout formats it
+// ("2006-01-02T15:04:05.000Z": milliseconds, truncated), written
+// directly: time.Format parses its layout on every call, which was a
+// fifth of writing the claims. Years outside 0–9999, which Format writes
+// in other widths, go through Format (TestExpiryDate).
+func expiryDate(t time.Time) string {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.Format(expiryDateLayout)
+	}
+	hour, minute, sec := t.Clock()
+	var b [len(expiryDateLayout)]byte
+	digits(b[0:4], year)
+	b[4] = '-'
+	digits(b[5:7], int(month))
+	b[7] = '-'
+	digits(b[8:10], day)
+	b[10] = 'T'
+	digits(b[11:13], hour)
+	b[13] = ':'
+	digits(b[14:16], minute)
+	b[16] = ':'
+	digits(b[17:19], sec)
+	b[19] = '.'
+	digits(b[20:23], t.Nanosecond()/1e6)
+	b[23] = 'Z'
+	return string(b[:])
+}
+
+// digits writes the last len(b) decimal digits of n ≥ 0 into b.
+func digits(b []byte, n int) {
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
 }

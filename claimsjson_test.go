@@ -6,6 +6,7 @@ import (
 	"errors"
 	"maps"
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
@@ -324,7 +325,8 @@ func sameJSON(got, want []byte) bool {
 func encodeAgrees(t *testing.T, c *tokenClaims[User]) {
 	t.Helper()
 	want, wantErr := referenceEncodeClaims(c)
-	got, gotErr := encodeSessionClaims(c)
+	// Into a buffer used before, as encode reuses them.
+	got, gotErr := encodeSessionClaims([]byte(`{"user":{"id":"a previous session"}}`)[:0], c)
 	if (gotErr == nil) != (wantErr == nil) || !sameJSON(got, want) {
 		t.Fatalf("%+v:\n got %s, %v\nwant %s, %v", c, got, gotErr, want, wantErr)
 	}
@@ -345,7 +347,7 @@ func encodeAgrees(t *testing.T, c *tokenClaims[User]) {
 
 	// The fallback for other user types is json.Marshal itself.
 	other := &tokenClaims[map[string]any]{sessionJSON: sessionJSON[map[string]any]{User: c.User.Extra, ExpiryDate: c.ExpiryDate, Data: c.Data}, JTI: c.JTI}
-	gotOther, gotErr := encodeSessionClaims(other)
+	gotOther, gotErr := encodeSessionClaims(nil, other)
 	wantOther, wantErr := json.Marshal((*rawTokenClaims[map[string]any])(other))
 	if (gotErr == nil) != (wantErr == nil) || !sameJSON(gotOther, wantOther) {
 		t.Fatalf("%+v:\n got %s, %v\nwant %s, %v", other, gotOther, gotErr, wantOther, wantErr)
@@ -362,7 +364,7 @@ func (u *ptrMarshalUser) MarshalJSON() ([]byte, error) {
 
 func TestClaimsEncodeCustomUser(t *testing.T) {
 	c := &tokenClaims[ptrMarshalUser]{sessionJSON: sessionJSON[ptrMarshalUser]{User: ptrMarshalUser{ID: "u1"}}, JTI: "j"}
-	got, err := encodeSessionClaims(c)
+	got, err := encodeSessionClaims(nil, c)
 	want, wantErr := json.Marshal((*rawTokenClaims[ptrMarshalUser])(c))
 	if err != nil || wantErr != nil || !bytes.Equal(got, want) {
 		t.Fatalf("got %s, %v; want %s, %v", got, err, want, wantErr)
@@ -544,4 +546,26 @@ func FuzzClaimsEncode(f *testing.F) {
 		}
 		encodeAgrees(t, c)
 	})
+}
+
+// TestExpiryDate: the direct formatter writes what time.Format writes
+// with expiryDateLayout, for times across and beyond four-digit years, in
+// other zones, and at every millisecond boundary.
+func TestExpiryDate(t *testing.T) {
+	times := []time.Time{
+		{}, time.Unix(0, 0), time.Unix(1767225600, 0), time.Unix(1767225600, 999_999_999), time.Unix(1767225600, 1_000_000),
+		time.Date(9999, 12, 31, 23, 59, 59, 999_999_999, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 3, 29, 1, 30, 0, 5, time.FixedZone("UTC+14", 14*3600)),
+		time.UnixMilli(1 << 50), time.UnixMilli(-1 << 50),
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 20000 {
+		times = append(times, time.Unix(rng.Int64N(1<<36)-1<<35, rng.Int64N(1e9)))
+	}
+	for _, tm := range times {
+		if got, want := expiryDate(tm), tm.UTC().Format(expiryDateLayout); got != want {
+			t.Fatalf("%v: got %q, want %q", tm, got, want)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/authsession/authsession/internal/jwe"
@@ -242,11 +243,12 @@ func issuedAt[U any](f *formatSpec, s *Session[U], now time.Time) int64 {
 }
 
 // encodeClaims returns the payload of s in format f, issued at now, and
-// the registered claims it carries. A payload that the token reader
-// would refuse, one nesting deeper than plainjson.MaxDepth, is refused
-// here. Errors wrap ErrInvalidData, or ErrNoUserID for a foreign token
-// without a string user id.
-func encodeClaims[U any](f *formatSpec, s *Session[U], now time.Time) ([]byte, jwe.Claims, error) {
+// the registered claims it carries. The default format's payload is
+// appended to dst (a buffer for reuse: its contents are overwritten). A
+// payload that the token reader would refuse, one nesting deeper than
+// plainjson.MaxDepth, is refused here. Errors wrap ErrInvalidData, or
+// ErrNoUserID for a foreign token without a string user id.
+func encodeClaims[U any](dst []byte, f *formatSpec, s *Session[U], now time.Time) ([]byte, jwe.Claims, error) {
 	iat, exp := issuedAt(f, s, now), s.ExpiresAt.UnixMilli()/1000
 	reg := jwe.Claims{IssuedAt: float64(iat), Expiry: float64(exp), JTI: s.ID}
 	var payload []byte
@@ -254,7 +256,8 @@ func encodeClaims[U any](f *formatSpec, s *Session[U], now time.Time) ([]byte, j
 	if f.foreign {
 		payload, reg.Subject, err = encodeForeignClaims(s, iat, exp)
 	} else {
-		payload, err = encodeSessionClaims(&tokenClaims[U]{sessionJSON: s.toJSON(), IssuedAt: iat, Expiry: exp, JTI: s.ID, Gen: int64(s.gen)})
+		c := tokenClaims[U]{sessionJSON: s.toJSON(), IssuedAt: iat, Expiry: exp, JTI: s.ID, Gen: int64(s.gen)}
+		payload, err = encodeSessionClaims(dst[:0], &c)
 	}
 	switch {
 	case err != nil && !errors.Is(err, ErrNoUserID) && !errors.Is(err, ErrInvalidData):
@@ -275,24 +278,30 @@ func errTooDeep(sentinel error) error {
 	return fmt.Errorf("%w: the session's JSON nests deeper than %d levels", sentinel, plainjson.MaxDepth)
 }
 
-// encodeSessionClaims is the default format's payload: the claims'
-// appendJSON, byte for byte what json.Marshal writes (FuzzClaimsEncode);
-// when that fails, encoding/json's own verdict and error.
-func encodeSessionClaims[U any](c *tokenClaims[U]) ([]byte, error) {
-	if b, err := c.appendJSON(make([]byte, 0, c.sizeHint())); err == nil {
+// encodeSessionClaims is the default format's payload, appended to dst:
+// the claims' appendJSON, byte for byte what json.Marshal writes
+// (FuzzClaimsEncode); when that fails, encoding/json's own verdict and
+// error. encoding/json gets a copy of the claims, so that c stays where
+// the caller put it (on its stack).
+func encodeSessionClaims[U any](dst []byte, c *tokenClaims[U]) ([]byte, error) {
+	if b, err := c.appendJSON(slices.Grow(dst, c.sizeHint())); err == nil {
 		return b, nil
 	}
-	return json.Marshal((*rawTokenClaims[U])(c))
+	raw := rawTokenClaims[U](*c)
+	return json.Marshal(&raw)
 }
 
-// decodeClaims maps a decrypted payload of format f onto a session and
-// its registered claims. It checks only the payload's shape: checkClaims
-// checks the claims, for every format. Errors wrap ErrInvalidToken.
-func decodeClaims[U any](f *formatSpec, plaintext []byte) (Session[U], jwe.Claims, error) {
+// decodeClaims maps a decrypted payload of format f onto the zero session
+// s and registered claims reg. It checks only the payload's shape:
+// checkClaims checks the claims, for every format. Errors wrap
+// ErrInvalidToken; s and reg may then hold part of the payload.
+func decodeClaims[U any](f *formatSpec, plaintext []byte, s *Session[U], reg *jwe.Claims) error {
 	if f.foreign {
-		return decodeForeignClaims[U](plaintext)
+		var err error
+		*s, *reg, err = decodeForeignClaims[U](plaintext)
+		return err
 	}
-	return decodeSessionClaims[U](plaintext)
+	return decodeSessionClaims(plaintext, s, reg)
 }
 
 // carriedTimes returns the expiry, creation and last-issue times that s,
@@ -328,25 +337,26 @@ type tokenClaims[U any] struct {
 	Gen       int64  `json:"gen,omitempty"`
 }
 
-// decodeSessionClaims maps a default-format payload onto a session. Times
-// the session JSON lacks come from iat and exp; an expiresAt past exp and
-// a createdAt past iat are clamped to them, so the validated claims bound
-// the session (a cached verdict lasts until ExpiresAt, MaxLifetime counts
-// from CreatedAt).
-func decodeSessionClaims[U any](plaintext []byte) (Session[U], jwe.Claims, error) {
+// decodeSessionClaims maps a default-format payload onto the zero session
+// s and claims reg. Times the session JSON lacks come from iat and exp; an
+// expiresAt past exp and a createdAt past iat are clamped to them, so the
+// validated claims bound the session (a cached verdict lasts until
+// ExpiresAt, MaxLifetime counts from CreatedAt).
+func decodeSessionClaims[U any](plaintext []byte, s *Session[U], reg *jwe.Claims) error {
 	var claims tokenClaims[U]
-	// Called directly rather than through json.Unmarshal, which would
-	// first scan the whole payload to validate it: UnmarshalJSON validates
-	// as it reads and accepts exactly what encoding/json accepts
-	// (FuzzClaimsJSON, claimsjson_test.go), up to plainjson.MaxDepth
-	// levels of nesting.
-	if err := claims.UnmarshalJSON(plaintext); err != nil {
-		if errors.Is(err, errClaimsTooDeep) {
-			return Session[U]{}, jwe.Claims{}, errTooDeep(ErrInvalidToken)
+	// Read directly rather than through json.Unmarshal, which would first
+	// scan the whole payload to validate it: readClaims validates as it
+	// reads, and with decodeJSON accepts exactly what encoding/json
+	// accepts (FuzzClaimsJSON, claimsjson_test.go), up to
+	// plainjson.MaxDepth levels of nesting.
+	if !claims.readClaims(plaintext) {
+		if err := claims.decodeJSON(plaintext); errors.Is(err, errClaimsTooDeep) {
+			return errTooDeep(ErrInvalidToken)
+		} else if err != nil {
+			return fmt.Errorf("%w: malformed claims", ErrInvalidToken)
 		}
-		return Session[U]{}, jwe.Claims{}, fmt.Errorf("%w: malformed claims", ErrInvalidToken)
 	}
-	reg := jwe.Claims{
+	*reg = jwe.Claims{
 		IssuedAt:  float64(claims.IssuedAt),
 		Expiry:    float64(claims.Expiry),
 		NotBefore: float64(claims.NotBefore),
@@ -369,9 +379,9 @@ func decodeSessionClaims[U any](plaintext []byte) (Session[U], jwe.Claims, error
 		claims.CreatedAt = claims.IssuedAt * 1000
 	}
 	if claims.Gen < 0 {
-		return Session[U]{}, jwe.Claims{}, fmt.Errorf("%w: negative generation", ErrInvalidToken)
+		return fmt.Errorf("%w: negative generation", ErrInvalidToken)
 	}
-	s := claims.sessionJSON.toSession(claims.JTI)
+	*s = claims.sessionJSON.toSession(claims.JTI)
 	s.gen = uint64(claims.Gen)
-	return s, reg, nil
+	return nil
 }

@@ -234,7 +234,7 @@ func (s *Session[U]) toJSON() sessionJSON[U] {
 		AccessToken:  s.AccessToken,
 		RefreshToken: s.RefreshToken,
 		ExpiresAt:    s.ExpiresAt.UnixMilli(),
-		ExpiryDate:   s.ExpiresAt.UTC().Format(expiryDateLayout),
+		ExpiryDate:   expiryDate(s.ExpiresAt),
 		CreatedAt:    s.CreatedAt.UnixMilli(),
 		LastActivity: s.LastActivity.UnixMilli(),
 		Transient:    s.Transient,

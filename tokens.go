@@ -2,6 +2,7 @@ package authsession
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/authsession/authsession/internal/jwe"
@@ -44,6 +45,9 @@ type tokens[U any] struct {
 	leeway      time.Duration
 	maxLifetime time.Duration
 	copyKind    copyKind // how seal copies a session for the cache
+	// payloads holds *[]byte buffers that encode writes the claims in and
+	// decode opens tokens in (release).
+	payloads sync.Pool
 }
 
 // newTokens builds the token layer of a resolved configuration.
@@ -57,7 +61,7 @@ func newTokens[U any](cfg *Config[U]) (*tokens[U], error) {
 		return nil, err
 	}
 	f := cfg.Format.spec()
-	return &tokens[U]{
+	t := &tokens[U]{
 		codec: c,
 		alt:   alt,
 		// Auth.js and NextAuth.js do not check iat (jose without
@@ -69,7 +73,9 @@ func newTokens[U any](cfg *Config[U]) (*tokens[U], error) {
 		leeway:      cfg.Leeway,
 		maxLifetime: cfg.MaxLifetime,
 		copyKind:    copyKindOf[U](),
-	}, nil
+	}
+	t.payloads.New = func() any { return new([]byte) }
+	return t, nil
 }
 
 // codecFor returns the codec of a resolved configuration: its format's
@@ -126,18 +132,37 @@ func (t *tokens[U]) open(token string, now time.Time) (*Session[U], error) {
 // decode returns the session token carries at now, without the cache.
 // Errors wrap ErrInvalidToken, ErrTokenExpired or ErrMaxLifetime and never
 // contain the token.
+//
+// The token is opened into a pooled buffer when nothing can keep a
+// reference to the plaintext: every string of the session is copied out
+// of it (claimsjson.go, encoding/json), unless U or a type in it has JSON
+// methods of its own, which may keep what they are given (copyJSON: the
+// buffer is then the session's own). The buffer is cleared before reuse.
 func (t *tokens[U]) decode(token string, now time.Time) (Session[U], error) {
-	plaintext, _, err := t.codec.Open(token)
+	if t.copyKind == copyJSON {
+		var own []byte
+		return t.decodeInto(&own, token, now)
+	}
+	buf := t.payloads.Get().(*[]byte)
+	s, err := t.decodeInto(buf, token, now)
+	t.release(buf)
+	return s, err
+}
+
+// decodeInto is decode with buf as the codec's working memory.
+func (t *tokens[U]) decodeInto(buf *[]byte, token string, now time.Time) (Session[U], error) {
+	plaintext, _, err := t.codec.OpenInto(buf, token)
 	if err != nil && t.alt != nil {
-		if p, _, altErr := t.alt.Open(token); altErr == nil {
+		if p, _, altErr := t.alt.OpenInto(buf, token); altErr == nil {
 			plaintext, err = p, nil
 		}
 	}
 	if err != nil {
 		return Session[U]{}, err
 	}
-	s, reg, err := decodeClaims[U](&t.format, plaintext)
-	if err != nil {
+	var s Session[U]
+	var reg jwe.Claims
+	if err := decodeClaims(&t.format, plaintext, &s, &reg); err != nil {
 		return Session[U]{}, err
 	}
 	if err := checkClaims(&t.format, t.validator, &reg, &s); err != nil {
@@ -147,6 +172,18 @@ func (t *tokens[U]) decode(token string, now time.Time) (Session[U], error) {
 		return Session[U]{}, err
 	}
 	return s, nil
+}
+
+// release clears a pooled buffer, so no plaintext waits in the pool, and
+// returns it unless it grew past what an acceptable token needs.
+func (t *tokens[U]) release(buf *[]byte) {
+	b := (*buf)[:cap(*buf)]
+	if len(b) > 2*t.maxBytes {
+		return
+	}
+	clear(b)
+	*buf = b[:0]
+	t.payloads.Put(buf)
 }
 
 // encode returns the token for s, issued at now, refusing what decode
@@ -170,18 +207,10 @@ func (t *tokens[U]) encodeWith(c *jwe.Codec, s *Session[U], now time.Time) (stri
 		// Their claims are the user's: nothing would carry these back.
 		return "", fmt.Errorf("%w: the Auth.js and NextAuth.js formats cannot carry session data, flash values or the remember-me choice", ErrInvalidData)
 	}
-	payload, reg, err := encodeClaims(&t.format, s, now)
-	if err != nil {
-		return "", err
-	}
-	if err := checkClaims(&t.format, t.validator, &reg, s); err != nil {
-		return "", err
-	}
-	expires, created, _ := carriedTimes(&t.format, s, now)
-	if err := t.live(expires, created, now); err != nil {
-		return "", err
-	}
-	tok, err := c.Seal(payload)
+	buf := t.payloads.Get().(*[]byte)
+	tok, payload, err := t.sealClaims(c, *buf, s, now)
+	*buf = payload
+	t.release(buf)
 	if err != nil {
 		return "", err
 	}
@@ -189,6 +218,29 @@ func (t *tokens[U]) encodeWith(c *jwe.Codec, s *Session[U], now time.Time) (stri
 		return "", fmt.Errorf("%w: token is %d bytes, limit %d (Config.MaxCookieBytes)", ErrSessionTooLarge, len(tok), t.maxBytes)
 	}
 	return tok, nil
+}
+
+// sealClaims writes the claims of s issued at now into buf (encodeClaims),
+// checks them as decode will (checkClaims, the lifetime) and seals them
+// under c. It returns the token and the buffer the payload was written
+// in, for reuse.
+func (t *tokens[U]) sealClaims(c *jwe.Codec, buf []byte, s *Session[U], now time.Time) (string, []byte, error) {
+	payload, reg, err := encodeClaims(buf, &t.format, s, now)
+	if payload == nil {
+		payload = buf
+	}
+	if err != nil {
+		return "", payload, err
+	}
+	if err := checkClaims(&t.format, t.validator, &reg, s); err != nil {
+		return "", payload, err
+	}
+	expires, created, _ := carriedTimes(&t.format, s, now)
+	if err := t.live(expires, created, now); err != nil {
+		return "", payload, err
+	}
+	tok, err := c.Seal(payload)
+	return tok, payload, err
 }
 
 // seal is encode for a token about to be sent as a cookie under the
@@ -213,7 +265,7 @@ func (t *tokens[U]) seal(s *Session[U], now time.Time, name int) (string, error)
 		}
 	}
 	c.ExpiresAt, c.CreatedAt, c.LastActivity = carriedTimes(&t.format, s, now)
-	t.cache.putOwn(tok, c, t.cacheExpiry(&c)) // tok is go-jose's fresh string
+	t.cache.putOwn(tok, c, t.cacheExpiry(&c)) // tok is the codec's fresh string
 	return tok, nil
 }
 

@@ -1,8 +1,6 @@
 package bench
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -271,39 +269,15 @@ func (f *Fixture) joseToken(c *plainClaims) (string, error) {
 	return obj.CompactSerialize()
 }
 
-// DirectEncrypt is what a token writer without go-jose would cost (the
-// library does not do this: go-jose writes every token, DESIGN.md): the
-// same JSON, AES-256-GCM with an AEAD built once, a random nonce, the
-// header segment precomputed, one base64url pass per segment.
-func (f *Fixture) DirectEncrypt() (func() error, error) {
-	block, err := aes.NewCipher(f.key)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	header := []byte(base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"dir","enc":"A256GCM","kid":"` + jwe.KeyID(f.key) + `"}`)))
+// HS256Sign is golang-jwt's HS256 signing of the same session as plain
+// claims (converted on every write, as the other writers do).
+func (f *Fixture) HS256Sign() func() error {
 	s := benchSession()
-	enc := base64.RawURLEncoding
 	return func() error {
 		c := plainClaimsOf(&s, time.Now())
-		payload, err := json.Marshal(&c)
-		if err != nil {
-			return err
-		}
-		var iv [12]byte
-		rand.Read(iv[:])
-		sealed := aead.Seal(nil, iv[:], payload, header)
-		ct, tag := sealed[:len(sealed)-16], sealed[len(sealed)-16:]
-		out := make([]byte, 0, len(header)+2+enc.EncodedLen(12)+1+enc.EncodedLen(len(ct))+1+enc.EncodedLen(16))
-		out = append(append(out, header...), "..."...)
-		out = append(enc.AppendEncode(out, iv[:]), '.')
-		out = append(enc.AppendEncode(out, ct), '.')
-		_ = string(enc.AppendEncode(out, tag))
-		return nil
-	}, nil
+		_, err := jwt.NewWithClaims(jwt.SigningMethodHS256, &c).SignedString(f.hsKey)
+		return err
+	}
 }
 
 // CreateSession is the library's CreateSession of the benchmark user and

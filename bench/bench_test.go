@@ -20,6 +20,15 @@ func newFixture(tb testing.TB) *Fixture {
 	return f
 }
 
+func newFloor(tb testing.TB, f *Fixture) *Floor {
+	tb.Helper()
+	fl, err := f.NewFloor()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return fl
+}
+
 func loop(b *testing.B, f func() error) {
 	b.Helper()
 	if err := f(); err != nil {
@@ -38,6 +47,8 @@ func BenchmarkEncrypt(b *testing.B) {
 	b.Run("lib=authsession", func(b *testing.B) { loop(b, f.EncryptSession()) })
 	b.Run("lib=go-jose", func(b *testing.B) { loop(b, f.JoseEncrypt()) })
 	b.Run("lib=securecookie", func(b *testing.B) { loop(b, f.SecureCookieEncode()) })
+	b.Run("lib=golang-jwt-HS256", func(b *testing.B) { loop(b, f.HS256Sign()) })
+	b.Run("lib=floor", func(b *testing.B) { loop(b, newFloor(b, f).Seal) })
 }
 
 func BenchmarkDecrypt(b *testing.B) {
@@ -46,6 +57,7 @@ func BenchmarkDecrypt(b *testing.B) {
 	b.Run("lib=go-jose", func(b *testing.B) { loop(b, f.JoseDecrypt) })
 	b.Run("lib=golang-jwt-HS256", func(b *testing.B) { loop(b, f.HS256Parse) })
 	b.Run("lib=securecookie", func(b *testing.B) { loop(b, f.SecureCookieDecode) })
+	b.Run("lib=floor", func(b *testing.B) { loop(b, newFloor(b, f).Open) })
 }
 
 func BenchmarkCreate(b *testing.B) {

@@ -2,6 +2,7 @@ package jwe
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -33,6 +34,10 @@ type Claims struct {
 // configuration. It is immutable and safe for concurrent use.
 type Validator struct {
 	v *jwt.Validator
+	// claims holds *Claims for golang-jwt, which takes them as an
+	// interface (so a caller's would move to the heap) and keeps them no
+	// longer than the call.
+	claims *sync.Pool
 }
 
 // NewValidator returns the check of exp (required, not passed), nbf and,
@@ -44,13 +49,18 @@ func NewValidator(leeway time.Duration, now func() time.Time, checkIssuedAt bool
 	if checkIssuedAt {
 		opts = append(opts, jwt.WithIssuedAt())
 	}
-	return Validator{v: jwt.NewValidator(opts...)}
+	return Validator{v: jwt.NewValidator(opts...), claims: &sync.Pool{New: func() any { return new(Claims) }}}
 }
 
-// Validate checks c. The caller has bounded the times. Errors wrap
-// ErrTokenExpired.
+// Validate checks c, which it does not keep. The caller has bounded the
+// times. Errors wrap ErrTokenExpired.
 func (v Validator) Validate(c *Claims) error {
-	if err := v.v.Validate(c); err != nil {
+	p := v.claims.Get().(*Claims)
+	*p = *c
+	err := v.v.Validate(p)
+	*p = Claims{}
+	v.claims.Put(p)
+	if err != nil {
 		return fmt.Errorf("%w: %w", ErrTokenExpired, err)
 	}
 	return nil

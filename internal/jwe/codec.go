@@ -3,6 +3,8 @@ package jwe
 import (
 	"crypto/cipher"
 	"fmt"
+	"strings"
+	"sync"
 
 	"github.com/go-jose/go-jose/v4"
 )
@@ -12,24 +14,33 @@ import (
 
 var allowedKeyAlgs = []jose.KeyAlgorithm{jose.DIRECT}
 
-// codecKey is a key with, for A256GCM, its AEAD (openGCM).
+// codecKey is a key with, for A256GCM, its AEAD and the protected-header
+// segment go-jose writes for it (sealGCM, checkForm).
 type codecKey struct {
 	Key
 	aead cipher.AEAD
+	// header is the base64url protected header of the key's tokens, as
+	// go-jose writes it: {"alg":"dir","enc":"A256GCM","kid":"…"} (no kid
+	// in a scheme without one). aad is the same bytes, the additional data
+	// of every token the key seals.
+	header string
+	aad    []byte
 }
 
 // Codec seals payloads into compact JWE tokens and opens them, under the
 // keys of one scheme and cookie name. It knows nothing of what a payload
 // means. It is immutable after construction and safe for concurrent use.
 type Codec struct {
-	enc       string     // the content encryption, Scheme.Enc
-	keys      []codecKey // keys[0] is the current key
-	encrypter jose.Encrypter
+	enc       string         // the content encryption, Scheme.Enc
+	keys      []codecKey     // keys[0] is the current key
+	encrypter jose.Encrypter // the current key's: the reference writer
 	maxBytes  int
-	// gcm: enc is A256GCM, opened directly (openGCM).
+	// gcm: enc is A256GCM, sealed and opened directly (sealGCM, openGCM).
 	gcm bool
 	// The base64url lengths of enc's IV and tag segments (checkForm).
 	ivChars, tagChars int
+	// sealed holds *sealScratch, the working memory of sealGCM.
+	sealed sync.Pool
 }
 
 // segmentChars are the base64url lengths of the IV and the tag of each
@@ -50,30 +61,70 @@ func NewCodec(s Scheme, cookieName string, secrets []string, maxBytes int) (*Cod
 		return nil, fmt.Errorf("unsupported content encryption %q or no secret", s.Enc)
 	}
 	c := &Codec{enc: s.Enc, maxBytes: maxBytes, gcm: s.Enc == "A256GCM", ivChars: chars[0], tagChars: chars[1]}
+	c.sealed.New = func() any { return new(sealScratch) }
 	for i, secret := range secrets {
 		k, err := s.DeriveKey(secret, cookieName)
 		if err != nil {
 			return nil, fmt.Errorf("secret %d: %w", i, err)
 		}
 		ck := codecKey{Key: k}
-		if c.gcm {
-			if ck.aead, err = newGCM(k.Bytes); err != nil {
-				return nil, fmt.Errorf("secret %d: creating the cipher: %w", i, err)
+		if i == 0 || c.gcm {
+			enc, err := jose.NewEncrypter(jose.ContentEncryption(s.Enc),
+				jose.Recipient{Algorithm: jose.DIRECT, Key: k.Bytes, KeyID: k.ID}, nil)
+			if err != nil {
+				return nil, fmt.Errorf("secret %d: creating the encrypter: %w", i, err)
+			}
+			if i == 0 {
+				c.encrypter = enc
+			}
+			if c.gcm {
+				if ck.header, err = joseHeader(enc, s.Enc, k.ID); err != nil {
+					return nil, fmt.Errorf("secret %d: %w", i, err)
+				}
+				ck.aad = []byte(ck.header)
+				if ck.aead, err = newGCM(k.Bytes); err != nil {
+					return nil, fmt.Errorf("secret %d: creating the cipher: %w", i, err)
+				}
 			}
 		}
 		c.keys = append(c.keys, ck)
 	}
-	enc, err := jose.NewEncrypter(jose.ContentEncryption(s.Enc),
-		jose.Recipient{Algorithm: jose.DIRECT, Key: c.keys[0].Bytes, KeyID: c.keys[0].ID}, nil)
-	if err != nil {
-		return nil, fmt.Errorf("creating the encrypter: %w", err)
-	}
-	c.encrypter = enc
 	return c, nil
 }
 
-// Seal encrypts payload under the current key.
+// joseHeader returns the protected-header segment that go-jose writes
+// with enc, which must pass the reader's checks with the given content
+// encryption and kid: the header sealGCM writes, byte for byte.
+func joseHeader(enc jose.Encrypter, wantEnc, kid string) (string, error) {
+	obj, err := enc.Encrypt(nil)
+	if err != nil {
+		return "", fmt.Errorf("sealing with go-jose: %w", err)
+	}
+	tok, err := obj.CompactSerialize()
+	if err != nil {
+		return "", fmt.Errorf("serialising with go-jose: %w", err)
+	}
+	header := tok[:strings.IndexByte(tok, '.')]
+	if got, err := checkHeader(tok, wantEnc); err != nil || got != kid {
+		return "", fmt.Errorf("go-jose writes a header the reader refuses (kid %q, %v)", got, err)
+	}
+	return header, nil
+}
+
+// Seal encrypts payload under the current key; payload is neither kept
+// nor changed. A256GCM tokens are written directly (sealGCM), byte for
+// byte what go-jose writes with the same nonce (SealReference); the other
+// encryption through go-jose.
 func (c *Codec) Seal(payload []byte) (string, error) {
+	if c.gcm {
+		return c.sealGCM(payload), nil
+	}
+	return c.SealReference(payload)
+}
+
+// SealReference is Seal through go-jose whatever the encryption: the
+// reference that the direct A256GCM writer is tested against.
+func (c *Codec) SealReference(payload []byte) (string, error) {
 	obj, err := c.encrypter.Encrypt(payload)
 	if err != nil {
 		return "", fmt.Errorf("authsession: encrypting session: %w", err)
@@ -95,12 +146,22 @@ func (c *Codec) Seal(payload []byte) (string, error) {
 // A256GCM: FuzzOpenDifferential shows that both accept and refuse the
 // same tokens, with the same plaintext and key.
 func (c *Codec) Open(token string) ([]byte, int, error) {
+	var buf []byte
+	return c.OpenInto(&buf, token)
+}
+
+// OpenInto is Open with *buf as the working memory of an A256GCM token
+// when it is large enough: the plaintext is then in *buf's array, and a
+// larger buffer, when one was needed, is left in *buf. The caller may
+// reuse *buf once it is done with the plaintext (tokens in other
+// encryptions are opened by go-jose into memory of their own).
+func (c *Codec) OpenInto(buf *[]byte, token string) ([]byte, int, error) {
 	d, kid, err := c.checkForm(token)
 	if err != nil {
 		return nil, -1, err
 	}
 	if c.gcm {
-		return c.openGCM(token, d, kid)
+		return c.openGCM(buf, token, d, kid)
 	}
 	return c.openJose(token, kid)
 }

@@ -2,7 +2,7 @@ package plainjson
 
 import (
 	"bytes"
-	"unicode/utf8"
+	"encoding/binary"
 )
 
 // Reader reads the plain JSON the library writes itself: objects whose
@@ -32,6 +32,10 @@ func (r *Reader) ws() {
 
 // Consume skips whitespace and then c, reporting whether c was there.
 func (r *Reader) Consume(c byte) bool {
+	if r.i < len(r.b) && r.b[r.i] == c { // the library writes no whitespace
+		r.i++
+		return true
+	}
 	r.ws()
 	if r.i < len(r.b) && r.b[r.i] == c {
 		r.i++
@@ -64,10 +68,50 @@ func (r *Reader) Next() (more, ok bool) {
 	return false, false
 }
 
-// Key reads a member's key and its colon.
+// Key reads a member's key and its colon. It returns the bytes between
+// the key's quotes without checking them: its callers compare them only
+// with keys of plain ASCII letters, which a key with escapes, control
+// characters or other bytes never equals, so that it is refused either
+// way (and the caller falls back to encoding/json).
 func (r *Reader) Key() ([]byte, bool) {
-	k, ok := r.Str()
-	return k, ok && r.Consume(':')
+	if !r.Consume('"') {
+		return nil, false
+	}
+	end := bytes.IndexByte(r.b[r.i:], '"')
+	if end < 0 {
+		return nil, false
+	}
+	k := r.b[r.i : r.i+end]
+	r.i += end + 1
+	return k, r.Consume(':')
+}
+
+// KeyIn reads a member's key and its colon when the key is one of keys
+// (plain ASCII names), and returns its index. The input is first compared
+// with keys[*from:], which a writer puts in that order, so that a member
+// in its place is found without scanning its key; *from then moves past
+// it. Any other key is read with Key and looked up among all of keys.
+func (r *Reader) KeyIn(keys []string, from *int) (int, bool) {
+	if r.i < len(r.b) && r.b[r.i] == '"' {
+		for i := *from; i < len(keys); i++ {
+			k := keys[i]
+			if end := r.i + 1 + len(k); end+1 < len(r.b) && r.b[end] == '"' && r.b[end+1] == ':' && string(r.b[r.i+1:end]) == k {
+				r.i = end + 2
+				*from = i + 1
+				return i, true
+			}
+		}
+	}
+	k, ok := r.Key()
+	if !ok {
+		return -1, false
+	}
+	for i, name := range keys {
+		if string(k) == name {
+			return i, true
+		}
+	}
+	return -1, false
 }
 
 // Str reads a string that needs no unescaping: no backslash, no control
@@ -77,22 +121,18 @@ func (r *Reader) Str() ([]byte, bool) {
 	if !r.Consume('"') {
 		return nil, false
 	}
-	start, ascii := r.i, true
-	for r.i < len(r.b) {
-		c := r.b[r.i]
-		switch {
-		case c == '"':
-			s := r.b[start:r.i]
-			r.i++
-			return s, ascii || utf8.Valid(s)
-		case c == '\\' || c < 0x20:
-			return nil, false
-		case c >= 0x80:
-			ascii = false
-		}
-		r.i++
+	end := bytes.IndexByte(r.b[r.i:], '"')
+	if end < 0 {
+		return nil, false
 	}
-	return nil, false
+	// A backslash makes it not plain (and the quote found may be an
+	// escaped one).
+	s := r.b[r.i : r.i+end]
+	if !plainText(s) {
+		return nil, false
+	}
+	r.i += end + 1
+	return s, true
 }
 
 // StrInto reads a plain string (Str) into s.
@@ -121,24 +161,39 @@ func (r *Reader) BoolInto(v *bool) bool {
 // Int64 reads an integer without fraction or exponent that fits an int64.
 func (r *Reader) Int64() (int64, bool) {
 	r.ws()
-	neg := r.i < len(r.b) && r.b[r.i] == '-'
+	b, i := r.b, r.i
+	neg := i < len(b) && b[i] == '-'
 	if neg {
-		r.i++
+		i++
 	}
-	start := r.i
+	start := i
 	var n uint64
-	for r.i < len(r.b) && r.b[r.i] >= '0' && r.b[r.i] <= '9' {
+	// Up to sixteen digits eight at a time: below 1e16, no overflow.
+	for i+8 <= len(b) && i-start < 16 {
+		v, ok := eightDigits(binary.LittleEndian.Uint64(b[i:]))
+		if !ok {
+			break
+		}
+		n = n*1e8 + v
+		i += 8
+	}
+	for ; i < len(b); i++ {
+		d := b[i] - '0'
+		if d > 9 {
+			break
+		}
 		if n > (1<<63)/10 {
+			r.i = i
 			return 0, false
 		}
-		n = n*10 + uint64(r.b[r.i]-'0')
-		r.i++
+		n = n*10 + uint64(d)
 	}
-	digits := r.i - start
+	r.i = i
+	digits := i - start
 	switch {
-	case digits == 0, digits > 1 && r.b[start] == '0':
+	case digits == 0, digits > 1 && b[start] == '0':
 		return 0, false
-	case r.i < len(r.b) && (r.b[r.i] == '.' || r.b[r.i] == 'e' || r.b[r.i] == 'E'):
+	case i < len(b) && (b[i] == '.' || b[i] == 'e' || b[i] == 'E'):
 		return 0, false
 	case neg && n > 1<<63, !neg && n > 1<<63-1:
 		return 0, false

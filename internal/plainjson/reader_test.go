@@ -2,6 +2,8 @@ package plainjson
 
 import (
 	"encoding/json"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -139,6 +141,87 @@ func TestReaderMembers(t *testing.T) {
 		vok := kok && r.StrInto(&s)
 		if _, ok := r.Next(); kok && vok && ok {
 			t.Errorf("%q: got accepted", in)
+		}
+	}
+}
+
+// TestReaderKeyIn: keys in the writer's order are found in place, others
+// (out of order, after whitespace, a key that is a prefix of another)
+// are looked up, and unknown, escaped or cut keys are refused.
+func TestReaderKeyIn(t *testing.T) {
+	keys := []string{"exp", "expiresAt", "id"}
+	tests := []struct {
+		in       string
+		from     int
+		want     int
+		wantFrom int
+		ok       bool
+	}{
+		{`"exp":1`, 0, 0, 1, true},
+		{`"expiresAt":1`, 0, 1, 2, true},
+		{`"expiresAt":1`, 2, 1, 2, true}, // behind from: looked up, from stays
+		{`"id":1`, 0, 2, 3, true},
+		{` "id" : 1`, 0, 2, 0, true},
+		{`"exp" :1`, 0, 0, 0, true},
+		{`"ex":1`, 0, -1, 0, false},
+		{`"expiresAtX":1`, 0, -1, 0, false},
+		{`"i\u0064":1`, 0, -1, 0, false},
+		{`"i\"d":1`, 0, -1, 0, false},
+		{`"id"`, 0, -1, 0, false},
+		{`"id`, 0, -1, 0, false},
+		{`id:1`, 0, -1, 0, false},
+		{``, 0, -1, 0, false},
+	}
+	for _, tt := range tests {
+		r := NewReader([]byte(tt.in))
+		from := tt.from
+		got, ok := r.KeyIn(keys, &from)
+		if got != tt.want || ok != tt.ok || ok && from != tt.wantFrom {
+			t.Errorf("%q from %d: got %d, %v, from %d; want %d, %v, from %d", tt.in, tt.from, got, ok, from, tt.want, tt.ok, tt.wantFrom)
+		}
+		if ok {
+			if n, ok := r.Int64(); !ok || n != 1 {
+				t.Errorf("%q: the value after the key: %d, %v", tt.in, n, ok)
+			}
+		}
+	}
+}
+
+// TestReaderInt64Digits: integers of every length around the eight-digit
+// steps and the int64 bounds, followed by what ends a number or makes it
+// something else, against strconv and JSON's rules.
+func TestReaderInt64Digits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for n := 1; n <= 21; n++ {
+		for range 200 {
+			digits := make([]byte, n)
+			for i := range digits {
+				digits[i] = byte('0' + rng.IntN(10))
+			}
+			if rng.IntN(4) == 0 {
+				digits[0] = '0'
+			}
+			for _, sign := range []string{"", "-"} {
+				for _, tail := range []string{"", ",", "}", ".5", "e3", "x"} {
+					in := sign + string(digits) + tail
+					r := NewReader([]byte(in))
+					got, ok := r.Int64()
+					want, err := strconv.ParseInt(sign+string(digits)+strings.TrimRight(tail, ",}.5e3x"), 10, 64)
+					number := len(digits) == 1 || digits[0] != '0'
+					wantOK := err == nil && number && (tail == "" || tail == "," || tail == "}" || tail == "x")
+					if ok != wantOK || ok && got != want {
+						t.Fatalf("%q: got %d, %v; want %d, %v (%v)", in, got, ok, want, wantOK, err)
+					}
+				}
+			}
+		}
+	}
+	for _, in := range []string{"9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809", "1234567812345678", "12345678123456789"} {
+		r := NewReader([]byte(in))
+		got, ok := r.Int64()
+		want, err := strconv.ParseInt(in, 10, 64)
+		if ok != (err == nil) || ok && got != want {
+			t.Errorf("%q: got %d, %v; want %d, %v", in, got, ok, want, err)
 		}
 	}
 }

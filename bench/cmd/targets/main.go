@@ -1,7 +1,8 @@
-// Command targets measures issue 14's performance targets in one
-// interleaved run and prints each with met or missed (bench.Run): the
-// library against raw go-jose, golang-jwt HS256, gorilla/securecookie and
-// scs, on the shared benchmark payload (internal/benchdata).
+// Command targets measures the performance targets of issues 14 and 28
+// in one interleaved run and prints each with met or missed (bench.Run):
+// the library against the bare primitives (the floor), raw go-jose,
+// golang-jwt HS256, gorilla/securecookie and scs, on the shared benchmark
+// payload (internal/benchdata).
 //
 //	go run ./cmd/targets                    # full run, Markdown table
 //	go run ./cmd/targets -rounds 11 -gate   # CI smoke run (60-bench.sh)
