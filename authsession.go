@@ -44,9 +44,18 @@
 //
 // Beside the user, a session carries application [Data] (SetData, and
 // [Get] to read a value as its type) and flash values read exactly once
-// (Flash, Flashes), inside the same encrypted cookie. [WithRememberMe]
-// (false) makes the cookie a browser-session cookie. [Events] report
-// sign-ins, sign-outs, refreshes and revocations to audit logs.
+// (Flash, Flashes); visitors who have not signed in have them too, in a
+// session that starts at their first write. [WithRememberMe] (false) makes
+// the cookie a browser-session cookie. [Events] report sign-ins,
+// sign-outs, refreshes and revocations to audit logs. Behind the
+// middleware, a response's changes are committed once, before its header
+// ([AuthSession.Commit]).
+//
+// # Storage
+//
+// By default the session is the cookie (a JWE). With [StorageServer]
+// ([Config.Storage]) it is in [Config.Store] and the cookie holds only its
+// sealed id, as in next-session; every operation works the same in both.
 //
 // # Route rules
 //
@@ -87,9 +96,9 @@
 //
 // # Stores
 //
-// Stateless cookies cannot be revoked. Set [Config.Store] (a
-// [NewMemoryStore], or the Redis store in the redisstore module) to record
-// live sessions: logout then revokes, [AuthSession.RevokeUserSessions] logs
+// Stateless cookies cannot be revoked. Set [Config.Store] (the memstore
+// package's, or the Redis store in the redisstore module) to record live
+// sessions: logout then revokes, [AuthSession.RevokeUserSessions] logs
 // a user out everywhere and [AuthSession.ListUserSessions] lists devices.
 // A change of a session (an update, an OnRefresh that changed it) ends its
 // older tokens after [Config.GenerationGrace], or at once for one marked
@@ -136,50 +145,74 @@ type AuthSession[U any] struct {
 	GetSession func(r *http.Request) (Session[U], bool)
 
 	// UpdateSession applies update to a private copy of the current
-	// session and re-issues the cookie. update may change the user, the
-	// tokens, Data and Flash; the id, the times and Transient are kept.
-	// The current session is the one this response has already set the
-	// cookie to, if it has (a sign-in, refresh or update earlier in the
-	// same handler), else the request's; after this response cleared the
-	// cookie (a logout) there is none. It returns ErrNoSession without a
-	// session and leaves the cookie untouched when update returns an
-	// error.
+	// signed-in session. update may change the user, the tokens, Data and
+	// Flash; the id, the times and Transient are kept. The current session
+	// is the one this response stands on: the request's, or the one an
+	// earlier call in the same handler made (after a sign-out there is
+	// none). It returns ErrNoSession without a session and changes nothing
+	// when update returns an error. The change is committed with the
+	// response (see Commit), or at once without the middleware.
 	//
 	// With a Store, a change of the session's contents gives it its next
-	// generation, recorded in the store before the cookie is set: tokens
-	// from before the change are "no session" once Config.GenerationGrace
-	// has passed. When the store does not record it (down, a dropped
-	// write, another change first), UpdateSession returns an error
-	// wrapping ErrStore and nothing changes. An update that calls
-	// [Session.MarkPrivilegeChange] re-issues the session under a new id
-	// instead, ending every older token at once.
+	// generation (once per response), saved over the generation the request
+	// read: tokens from before the change are "no session" once
+	// Config.GenerationGrace has passed, and may read but not write until
+	// then. A change that lost a race fails with ErrConflict, one the store
+	// could not take with ErrStore; nothing changes. A change of the user
+	// beyond Config.UpdatableFields, or one that calls
+	// [Session.MarkPrivilegeChange], re-issues the session under a new id
+	// instead, ending every older token at once ([Session.MarkDisplayChange]
+	// says a change is none). update may run again on a newer session when
+	// another request saved first (server storage): keep it free of side
+	// effects.
 	UpdateSession func(w http.ResponseWriter, r *http.Request, update func(*Session[U]) error) (Session[U], error)
 
-	// SetData stores value under key in the session's Data (see [Data])
-	// and re-issues the cookie; read values with [Get] on a session's
-	// Data. It starts from the session UpdateSession would and fails with
-	// ErrNoSession without one, ErrInvalidData for a bad key or value, and
-	// ErrSessionTooLarge when the token would exceed
-	// Config.MaxCookieBytes; on any error nothing changes.
+	// SetData stores value under key in the session's Data (see [Data]);
+	// read values with [Get] on SessionData. It starts from the session
+	// UpdateSession would, or starts a visitor's session without one
+	// (before sign-in, after sign-out). It fails with ErrInvalidData for a
+	// bad key or value and ErrSessionTooLarge when the session would exceed
+	// Config.MaxCookieBytes (Config.MaxDataBytes in server storage); on
+	// any error nothing changes.
 	SetData func(w http.ResponseWriter, r *http.Request, key string, value any) error
 
-	// DeleteData removes key from the session's Data and re-issues the
-	// cookie; when key is absent it writes nothing. It fails like SetData.
+	// DeleteData removes key from the session's Data; when key is absent
+	// it writes nothing. It fails like SetData, and with ErrNoSession
+	// without a session.
 	DeleteData func(w http.ResponseWriter, r *http.Request, key string) error
 
 	// Flash sets a flash value under key (a later Flash under the same
-	// key replaces it) and re-issues the cookie: a message for the next
-	// page, after a redirect. It fails like SetData. Flash values live in
-	// the session: without one (before sign-in, after sign-out) there is
-	// nowhere to keep them and Flash returns ErrNoSession; to greet a new
-	// session, pass WithFlash to CreateSession.
+	// key replaces it): a message for the next page, after a redirect. It
+	// fails like SetData and, like it, starts a visitor's session when
+	// there is none. To greet a new sign-in, pass WithFlash to
+	// CreateSession.
 	Flash func(w http.ResponseWriter, r *http.Request, key string, value any) error
 
-	// Flashes returns the session's flash values and re-issues the cookie
-	// without them, so each value is read exactly once; read one with
-	// [Get]. Without a session or without flash values it returns nil and
-	// writes no cookie. Call it before the response's header is written.
+	// Flashes returns the session's flash values and removes them, so each
+	// value is read exactly once; read one with [Get]. With a store the
+	// removal is committed at once, as a compare-and-swap: of two requests
+	// reading them at once (two tabs, an older cookie), one gets them.
+	// Without a session or without flash values it returns nil and writes
+	// nothing. Call it before the response's header is written.
 	Flashes func(w http.ResponseWriter, r *http.Request) (Data, error)
+
+	// SessionData returns the data of the request's session, signed in or
+	// not (nil without one), for reading with [Get]: behind the middleware
+	// with this response's changes so far, else as the cookie carries it.
+	// It is read-only: change it with SetData and DeleteData.
+	SessionData func(r *http.Request) Data
+
+	// Commit writes the session changes the request made so far, to the
+	// store and to the cookie, before a handler writes the response:
+	// behind the middleware, changes are committed once, automatically,
+	// when the handler writes the header or returns (next-session's
+	// autoCommit); Commit does it earlier, for a handler that streams or
+	// wants to see the store's error, and it is how changes get written at
+	// all with Config.DisableAutoCommit. Without the middleware each change
+	// was committed as it was made, and Commit does nothing. Errors are
+	// the changes' own (ErrStore, ErrConflict, ErrSessionTooLarge):
+	// nothing was written.
+	Commit func(w http.ResponseWriter, r *http.Request) error
 
 	// RefreshSession extends the session's expiry (capped by MaxLifetime)
 	// and re-issues the cookie.
@@ -335,6 +368,8 @@ func NextAuthSession[U any](cfg Config[U]) (*AuthSession[U], error) {
 		DeleteData:           e.deleteData,
 		Flash:                e.flash,
 		Flashes:              e.flashes,
+		SessionData:          e.sessionData,
+		Commit:               e.commit,
 		RefreshSession:       e.refreshSession,
 		DeleteSession:        e.deleteSession,
 		IsAuthenticated:      e.isAuthenticated,

@@ -48,6 +48,20 @@ var (
 	// ErrStore means the configured session store failed.
 	ErrStore = errors.New("authsession: session store failure")
 
+	// ErrConflict means a change was refused because the session changed
+	// meanwhile and the change could not be applied on top of the newer
+	// one: made with a cookie of an older generation (cookie storage; the
+	// newer contents are in another cookie), or with other requests
+	// saving the session again and again (server storage). Nothing was
+	// changed; reload and try again.
+	ErrConflict = errors.New("authsession: the session changed meanwhile")
+
+	// ErrHeaderWritten means a session change came after the response's
+	// header was written: the change cannot reach the cookie any more.
+	// Change the session before writing the response (or call
+	// AuthSession.Commit first). Nothing was changed.
+	ErrHeaderWritten = errors.New("authsession: the response's header was already written")
+
 	// ErrStoreFull means a MemoryStore is full of live sessions and cannot
 	// record another; the sign-in fails (wrapped in ErrStore) rather than
 	// end another user's session.

@@ -117,9 +117,11 @@ func (h *guardHandler[U]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.ask != nil {
 		rt = routing{known: true, ask: h.ask, cache: &h.routes}
 	}
-	if r, ok := h.g.check(w, r, rt, h.hook); ok {
-		h.next.ServeHTTP(w, r)
+	var s guardSession[U]
+	if r, ok := h.g.check(w, r, rt, h.hook, &s); ok {
+		h.next.ServeHTTP(s.w, r)
 	}
+	s.end()
 }
 
 // muxRoute asks mux which pattern serves r: "" for none (a 404 or 405)
@@ -149,8 +151,9 @@ type routing struct {
 
 // check is the guard's decision for r: it returns the request to hand on
 // (carrying the session) and true, or false when the guard answered
-// itself (a refusal, a redirect, a 401 or 403, or the session API).
-func (g *guard[U]) check(w http.ResponseWriter, r *http.Request, rt routing, hook AuthorizeFunc) (*http.Request, bool) {
+// itself (a refusal, a redirect, a 401 or 403, or the session API). s
+// holds the session it read and the response writer to hand on with it.
+func (g *guard[U]) check(w http.ResponseWriter, r *http.Request, rt routing, hook AuthorizeFunc, s *guardSession[U]) (*http.Request, bool) {
 	v := g.table.screen(r.URL.Path, r.URL.RawPath)
 	switch v.act {
 	case actionReject:
@@ -163,11 +166,13 @@ func (g *guard[U]) check(w http.ResponseWriter, r *http.Request, rt routing, hoo
 	case actionNext:
 		v = g.judge(r, rt)
 	}
-	// No cookie, no cryptography and no allocation: the common anonymous
-	// request goes straight to its decision. With a cookie the session is
-	// decoded once (a cache hit for a cookie seen before), auto-refreshed
-	// on every route type, and handed to the handler in the context.
-	r, st := g.e.requestSession(w, r)
+	// No cookie, no cryptography: the common anonymous request goes
+	// straight to its decision. With a cookie the session is decoded once
+	// (a cache hit for a cookie seen before), auto-refreshed on every
+	// route type, and handed to the handler in the context, with a
+	// response writer that commits the session's changes before the
+	// header goes out (one allocation, with or without a cookie).
+	w, r, st := s.begin(g.e, w, r)
 	authenticated := st.signedIn()
 	if v.act == actionAPI {
 		// The session API and its client files, whatever the rules say:

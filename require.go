@@ -72,17 +72,19 @@ func allows[U any](rule Rule, s *Session[U]) bool {
 func (g *guard[U]) require(allow func(Session[U]) bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r, ok := g.requireCheck(w, r, allow); ok {
-				next.ServeHTTP(w, r)
+			var s guardSession[U]
+			if r, ok := g.requireCheck(w, r, allow, &s); ok {
+				next.ServeHTTP(s.w, r)
 			}
+			s.end()
 		})
 	}
 }
 
 // requireCheck is require's decision: the request to hand on and true,
 // or false when it has answered.
-func (g *guard[U]) requireCheck(w http.ResponseWriter, r *http.Request, allow func(Session[U]) bool) (*http.Request, bool) {
-	r, st := g.e.requestSession(w, r)
+func (g *guard[U]) requireCheck(w http.ResponseWriter, r *http.Request, allow func(Session[U]) bool, s *guardSession[U]) (*http.Request, bool) {
+	w, r, st := s.begin(g.e, w, r)
 	switch {
 	case !st.signedIn():
 		v := g.where(r)

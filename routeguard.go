@@ -58,7 +58,8 @@ func NewGuard[U any](auth *AuthSession[U], hook AuthorizeFunc) (*Guard[U], error
 // route, or a parameter's constraint). Without it every such path
 // counts, which is stricter.
 func (g *Guard[U]) Check(w http.ResponseWriter, r *http.Request, route string, ask func(*http.Request) string) (*http.Request, bool) {
-	return g.g.check(w, r, routing{known: true, route: route, given: true, ask: ask, cache: &g.routes}, g.hook)
+	s := guardSession[U]{bare: true} // no writer to wrap: changes commit as made
+	return g.g.check(w, r, routing{known: true, route: route, given: true, ask: ask, cache: &g.routes}, g.hook, &s)
 }
 
 // Require is [AuthSession.Require] as a decision: it returns the request
@@ -67,5 +68,6 @@ func (g *Guard[U]) Check(w http.ResponseWriter, r *http.Request, route string, a
 // with the login redirect (a JSON 401 for requests that are not page
 // loads) or a 403, and returns false.
 func (g *Guard[U]) Require(w http.ResponseWriter, r *http.Request, allow func(Session[U]) bool) (*http.Request, bool) {
-	return g.g.requireCheck(w, r, allow)
+	s := guardSession[U]{bare: true}
+	return g.g.requireCheck(w, r, allow, &s)
 }

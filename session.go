@@ -39,12 +39,6 @@ func (u User) ExtraString(key string) string {
 	return s
 }
 
-// String returns u.ExtraString(key).
-//
-// Deprecated: String(key) reads like [fmt.Stringer] but is not one; use
-// [User.ExtraString].
-func (u User) String(key string) string { return u.ExtraString(key) }
-
 type userFields struct {
 	ID    string `json:"id"`
 	Email string `json:"email,omitempty"`
@@ -210,10 +204,11 @@ type Session[U any] struct {
 	Transient bool
 
 	// gen is the session's generation (the token's "gen" claim, with a
-	// store; see generations.go), privileged the mark of
-	// MarkPrivilegeChange.
+	// store; see generations.go); privileged and display are the marks of
+	// MarkPrivilegeChange and MarkDisplayChange.
 	gen        uint64
 	privileged bool
+	display    bool
 }
 
 // sessionJSON is the wire form of Session.
@@ -352,11 +347,11 @@ func (o *sessionOptions) fail(err error) {
 func cloneSession[U any](s Session[U]) (Session[U], error) {
 	b, err := json.Marshal(s)
 	if err != nil {
-		return Session[U]{}, fmt.Errorf("authsession: copying session: %w", err)
+		return Session[U]{}, fmt.Errorf("%w: copying the session: %w", ErrInvalidData, err)
 	}
 	var c Session[U]
 	if err := json.Unmarshal(b, &c); err != nil {
-		return Session[U]{}, fmt.Errorf("authsession: copying session: %w", err)
+		return Session[U]{}, fmt.Errorf("%w: copying the session: %w", ErrInvalidData, err)
 	}
 	c.ID, c.ExpiresAt, c.CreatedAt, c.LastActivity = s.ID, s.ExpiresAt, s.CreatedAt, s.LastActivity
 	c.gen = s.gen

@@ -52,8 +52,5 @@ func TestUserExtraString(t *testing.T) {
 		if got := u.ExtraString(tt.key); got != tt.want {
 			t.Errorf("ExtraString(%q): got %q, want %q", tt.key, got, tt.want)
 		}
-		if got := u.String(tt.key); got != tt.want {
-			t.Errorf("String(%q): got %q, want %q", tt.key, got, tt.want)
-		}
 	}
 }

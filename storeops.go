@@ -2,6 +2,8 @@ package authsession
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -20,12 +22,12 @@ import (
 
 // describeClient returns a display-safe description of the request's
 // client: the User-Agent with every control or invalid character replaced
-// by a space, runs of spaces collapsed, cut at MaxClientLength bytes on a
+// by a space, runs of spaces collapsed, cut at maxClientLength bytes on a
 // character boundary.
 func describeClient(r *http.Request) string {
 	ua := r.Header.Get("User-Agent")
-	if len(ua) > 4*MaxClientLength {
-		ua = ua[:4*MaxClientLength]
+	if len(ua) > 4*maxClientLength {
+		ua = ua[:4*maxClientLength]
 	}
 	var b strings.Builder
 	space := true // drop leading spaces
@@ -41,7 +43,7 @@ func describeClient(r *http.Request) string {
 		} else {
 			space = false
 		}
-		if b.Len()+utf8.RuneLen(c) > MaxClientLength {
+		if b.Len()+utf8.RuneLen(c) > maxClientLength {
 			break
 		}
 		b.WriteRune(c)
@@ -61,10 +63,30 @@ func userID[U any](u U) string {
 	return ""
 }
 
+// ownerOf is the store's owner of the user's sessions: a digest of the
+// user id, 128 bits in URL-safe base64 (22 characters), so that a key of
+// a user's sessions has a fixed length and alphabet whatever the id holds
+// (and the server storage's cookie room for it). "" for no user: an
+// anonymous session's.
+func ownerOf(userID string) string {
+	if userID == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte("authsession owner\x00" + userID))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
+}
+
+// ownerLength is the length of an owner.
+const ownerLength = 22
+
+// localStore is implemented by stores whose calls never wait on I/O (the
+// memstore package's): they go without the StoreTimeout timer.
+type localStore interface{ Local() bool }
+
 // storeCtx bounds ctx by Config.StoreTimeout for one operation's store
-// calls. A *MemoryStore never waits on I/O, so it goes without the timer.
+// calls, unless the store is local.
 func (e *engine[U]) storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	if _, ok := e.cfg.Store.(*MemoryStore); ok {
+	if l, ok := e.cfg.Store.(localStore); ok && l.Local() {
 		return ctx, noCancel
 	}
 	return context.WithTimeout(ctx, e.cfg.StoreTimeout)
@@ -78,150 +100,114 @@ func (e *engine[U]) revokedUntil(created time.Time) time.Time {
 	return created.Add(e.cfg.MaxLifetime + e.cfg.Leeway)
 }
 
-// carriedSession returns the session the request's cookie carries, from
-// the guard's context or through the token layer, without consulting the
-// store or the hooks: the session to revoke on a logout or a new sign-in,
-// even when the store check failed. ok is false when there is none.
-func (e *engine[U]) carriedSession(r *http.Request) (Session[U], bool) {
-	if st, ok := r.Context().Value(e.key).(*requestState[U]); ok && st.ok {
-		return *st.session, true
-	}
-	tok, ok := e.token(r)
-	if !ok {
-		return Session[U]{}, false
-	}
-	s, err := e.tokens.open(tok, e.now())
+// readToken is the session of a session token at now: opened by the
+// token layer (the cache or a decryption, then the token rules), then
+// checked against the store.
+func (e *engine[U]) readToken(ctx context.Context, tok string, now time.Time) loaded[U] {
+	s, err := e.tokens.open(tok, now)
 	if err != nil {
-		return Session[U]{}, false
+		e.reject(ctx, err.Error())
+		return loaded[U]{}
 	}
-	return *s, true
-}
-
-// checkStore reports whether s is alive in the store (true without one). It
-// runs on every load, cache hit or not, so a revocation takes effect on the
-// next request, and a revocation pending on this instance takes effect at
-// once. It writes the last-seen time back at most once per
-// Config.TouchAfter. When the store fails, the session is dead unless
-// Config.StoreFailOpen is set.
-func (e *engine[U]) checkStore(ctx context.Context, s *Session[U]) bool {
-	st := e.cfg.Store
-	if st == nil {
-		return true
+	if e.cfg.Store == nil {
+		return loaded[U]{s: s}
 	}
 	uid := userID(s.User)
-	if e.revs.revoked(uid, s.ID, s.CreatedAt) {
-		e.log.LogAttrs(ctx, slog.LevelDebug, "authsession: rejected session cookie", slog.String("reason", "revocation pending"))
-		return false
+	return e.checkStore(ctx, s, false, ownerOf(uid), uid, now)
+}
+
+// readAnon is the anonymous visitor's session of a sealed cookie value at
+// now (cookie storage), checked against the store.
+func (e *engine[U]) readAnon(ctx context.Context, value string, now time.Time) loaded[U] {
+	if e.tokens.format.foreign || len(value) > e.cfg.MaxCookieBytes {
+		return loaded[U]{}
 	}
-	ctx, cancel := e.storeCtx(ctx)
+	s, err := e.openAnonCookie(value)
+	if err == nil {
+		err = e.tokens.live(s.ExpiresAt, s.CreatedAt, now)
+	}
+	if err != nil {
+		e.reject(ctx, err.Error())
+		return loaded[U]{}
+	}
+	return e.checkStore(ctx, &s, true, "", "", now)
+}
+
+// checkStore is s (a cookie's session) when it is alive in the store (at
+// once without one), with its record. It runs on every read, cache hit or
+// not, so a revocation takes effect on the next request, and a revocation
+// pending on this instance takes effect at once. The store's Get writes
+// the last-seen time back at most once per Config.TouchAfter. When the
+// store fails, the session is none unless Config.StoreFailOpen is set.
+func (e *engine[U]) checkStore(ctx context.Context, s *Session[U], anon bool, owner, uid string, now time.Time) loaded[U] {
+	st := e.cfg.Store
+	if st == nil {
+		return loaded[U]{s: s, anon: anon}
+	}
+	carried := &ending[U]{s: *s, owner: owner, revoke: true, signOut: !anon}
+	if e.revs.revoked(owner, s.ID, s.CreatedAt) {
+		e.reject(ctx, "revocation pending")
+		return loaded[U]{carried: carried} // a sign-out tries it again
+	}
+	sctx, cancel := e.storeCtx(ctx)
 	defer cancel()
-	rec, found, err := st.Get(ctx, uid, s.ID)
+	at := time.UnixMilli(now.UnixMilli())
+	rec, found, err := st.Get(sctx, owner, s.ID, e.touchAt(at, s.ExpiresAt))
 	if err != nil {
 		e.log.LogAttrs(ctx, slog.LevelWarn, "authsession: session store unavailable",
 			slog.String("error", err.Error()), slog.Bool("failOpen", e.cfg.StoreFailOpen))
-		return e.cfg.StoreFailOpen
+		if e.cfg.StoreFailOpen {
+			return loaded[U]{s: s, anon: anon, storeErr: err, carried: carried}
+		}
+		return loaded[U]{storeErr: err, carried: carried}
 	}
 	e.revs.kick()
-	if !found {
-		e.log.LogAttrs(ctx, slog.LevelDebug, "authsession: rejected session cookie", slog.String("reason", "session revoked or unknown to the store"))
-		return false
+	reason := ""
+	switch {
+	case !found:
+		reason = "session revoked or unknown to the store"
+	case rec.UserID != uid:
+		reason = "store record belongs to another user"
+	default:
+		reason = e.supersededReason(s, &rec, at)
 	}
-	if rec.UserID != uid {
-		e.log.LogAttrs(ctx, slog.LevelWarn, "authsession: rejected session cookie", slog.String("reason", "store record belongs to another user"))
-		return false
+	if reason != "" {
+		e.reject(ctx, reason)
+		return loaded[U]{}
 	}
-	now := e.nowMilli()
-	if reason := e.supersededReason(s, &rec, now); reason != "" {
-		e.log.LogAttrs(ctx, slog.LevelDebug, "authsession: rejected session cookie", slog.String("reason", reason))
-		return false
-	}
-	if now.Sub(rec.LastSeen) >= e.cfg.TouchAfter {
-		rec.LastSeen = now
-		rec.ExpiresAt = later(rec.ExpiresAt, s.ExpiresAt)
-		if err := st.Touch(ctx, rec); err != nil {
-			e.log.LogAttrs(ctx, slog.LevelWarn, "authsession: session store touch failed", slog.String("error", err.Error()))
-		}
-	}
-	return true
+	return loaded[U]{s: s, anon: anon, rec: rec, inStore: true}
 }
 
-// recordStore records a new session, first revoking the session the
-// request already carries (a sign-in replaces it: no session fixation).
-func (e *engine[U]) recordStore(ctx context.Context, r *http.Request, s *Session[U]) error {
-	old, ok := e.carriedSession(r)
-	if !ok {
-		return e.replaceStore(ctx, r, nil, s)
+// touchAt is the touch a session read at now folds into the store's Get:
+// the last-seen time written at most once per Config.TouchAfter (never
+// with a negative TouchAfter), and the record's expiry extended to
+// expires (zero: not at all).
+func (e *engine[U]) touchAt(now, expires time.Time) Touch {
+	if e.cfg.TouchAfter < 0 {
+		return Touch{}
 	}
-	return e.replaceStore(ctx, r, &old, s)
+	return Touch{Before: now.Add(-e.cfg.TouchAfter).Add(time.Millisecond), Seen: now, ExpiresAt: expires}
 }
 
-// replaceStore records s, a new session, after revoking old (if not nil,
-// and not s).
-func (e *engine[U]) replaceStore(ctx context.Context, r *http.Request, old, s *Session[U]) error {
-	st := e.cfg.Store
-	if st == nil {
-		return nil
-	}
-	uid := userID(s.User)
-	if uid == "" {
-		return fmt.Errorf("%w: the user's UserID is empty", ErrStore)
-	}
-	ctx, cancel := e.storeCtx(ctx)
-	defer cancel()
-	if old != nil && old.ID != s.ID {
-		if err := e.revokeSession(ctx, old); err != nil {
-			return fmt.Errorf("%w (previous session)", err)
-		}
-	}
-	rec := SessionRecord{
-		ID:        s.ID,
-		UserID:    uid,
-		CreatedAt: s.CreatedAt,
-		LastSeen:  s.LastActivity,
-		ExpiresAt: s.ExpiresAt,
-		Client:    describeClient(r),
-	}
-	rec.Generation = s.gen
-	if err := st.Create(ctx, rec); err != nil {
-		return fmt.Errorf("%w: recording the session: %w", ErrStore, err)
-	}
-	return nil
-}
-
-// touchStore notes that s was refreshed: its record now expires with it.
-func (e *engine[U]) touchStore(ctx context.Context, s *Session[U]) {
-	st := e.cfg.Store
-	if st == nil {
-		return
-	}
-	ctx, cancel := e.storeCtx(ctx)
-	defer cancel()
-	rec := SessionRecord{ID: s.ID, UserID: userID(s.User), LastSeen: s.LastActivity, ExpiresAt: s.ExpiresAt}
-	if err := st.Touch(ctx, rec); err != nil {
-		e.log.LogAttrs(ctx, slog.LevelWarn, "authsession: session store touch failed", slog.String("error", err.Error()))
-	}
-}
-
-// revokeStore revokes s, logging a failure (the revocation is then
-// pending).
-func (e *engine[U]) revokeStore(ctx context.Context, s *Session[U]) {
-	if err := e.revokeSession(ctx, s); err != nil {
+// revokeStore revokes s (of owner), logging a failure (the revocation is
+// then pending).
+func (e *engine[U]) revokeStore(ctx context.Context, owner string, s *Session[U]) {
+	if err := e.revokeSession(ctx, owner, s); err != nil {
 		e.log.LogAttrs(ctx, slog.LevelWarn, "authsession: session store revoke failed", slog.String("error", err.Error()))
 	}
 }
 
-// revokeSession revokes s in the store. When that fails, the revocation is
-// kept and retried, this instance already treats s as revoked, and the
-// error wraps ErrStore.
-func (e *engine[U]) revokeSession(ctx context.Context, s *Session[U]) error {
+// revokeSession revokes s, of owner, in the store. When that fails, the
+// revocation is kept and retried, this instance already treats s as
+// revoked, and the error wraps ErrStore.
+func (e *engine[U]) revokeSession(ctx context.Context, owner string, s *Session[U]) error {
 	if e.cfg.Store == nil || s.ID == "" {
 		return nil
 	}
-	uid := userID(s.User)
 	ctx, cancel := e.storeCtx(ctx)
 	defer cancel()
-	if err := revokeChecked(ctx, e.cfg.Store, uid, s.ID); err != nil {
-		return pendingError("revoking the session", err, e.revs.addSession(uid, s.ID, e.revokedUntil(s.CreatedAt)))
+	if err := revokeChecked(ctx, e.cfg.Store, owner, s.ID); err != nil {
+		return pendingError("revoking the session", err, e.revs.addSession(owner, s.ID, e.revokedUntil(s.CreatedAt)))
 	}
 	return nil
 }
@@ -243,18 +229,18 @@ func (e *engine[U]) revokeUserSessions(ctx context.Context, userID string) (int,
 	if userID == "" {
 		return 0, fmt.Errorf("%w: empty user id", ErrStore)
 	}
-	before := e.nowMilli()
+	before, owner := e.nowMilli(), ownerOf(userID)
 	sctx, cancel := e.storeCtx(ctx)
 	defer cancel()
-	n, err := e.cfg.Store.RevokeUser(sctx, userID)
+	n, err := e.cfg.Store.RevokeUser(sctx, owner)
 	if err == nil {
-		err = revokeBefore(sctx, e.cfg.Store, userID, before) // reads back
+		err = revokeBefore(sctx, e.cfg.Store, owner, before) // reads back
 	}
 	if err != nil {
 		// Other instances stamp sessions with their own clocks: sessions
 		// signed in up to Leeway after this instance's now are covered
 		// too, so that clock skew never spares a session signed in before.
-		keep := e.revs.addUser(userID, before.Add(e.cfg.Leeway), e.revokedUntil(before))
+		keep := e.revs.addUser(owner, before.Add(e.cfg.Leeway), e.revokedUntil(before))
 		return n, pendingError("revoking the user's sessions", err, keep)
 	}
 	if hook := e.cfg.Events.RevokeAll; hook != nil {
@@ -267,19 +253,23 @@ func (e *engine[U]) revokeUserSession(ctx context.Context, userID, sessionID str
 	if e.cfg.Store == nil {
 		return ErrNoStore
 	}
+	if userID == "" || idProblem(sessionID) != "" {
+		return ErrNoSession // never a key the engine wrote
+	}
+	owner := ownerOf(userID)
 	sctx, cancel := e.storeCtx(ctx)
 	defer cancel()
-	_, found, err := e.cfg.Store.Get(sctx, userID, sessionID)
+	rec, found, err := e.cfg.Store.Get(sctx, owner, sessionID, Touch{})
 	switch {
 	case err != nil:
 		// Unknown whether it is live: revoke it anyway. The store keys
 		// sessions by user, so this can only end one of userID's own.
-		return pendingError("looking up the session to revoke", err, e.revs.addSession(userID, sessionID, e.revokedUntil(e.now())))
-	case !found:
+		return pendingError("looking up the session to revoke", err, e.revs.addSession(owner, sessionID, e.revokedUntil(e.now())))
+	case !found || rec.UserID != userID:
 		return ErrNoSession
 	}
-	if err := revokeChecked(sctx, e.cfg.Store, userID, sessionID); err != nil {
-		return pendingError("revoking the session", err, e.revs.addSession(userID, sessionID, e.revokedUntil(e.now())))
+	if err := revokeChecked(sctx, e.cfg.Store, owner, sessionID); err != nil {
+		return pendingError("revoking the session", err, e.revs.addSession(owner, sessionID, e.revokedUntil(e.now())))
 	}
 	if hook := e.cfg.Events.Revoke; hook != nil {
 		e.emit(ctx, "Revoke", func() error { return hook(ctx, userID, sessionID) })
@@ -297,15 +287,16 @@ func (e *engine[U]) listUserSessions(ctx context.Context, userID string) ([]Sess
 	if userID == "" {
 		return nil, fmt.Errorf("%w: empty user id", ErrStore)
 	}
+	owner := ownerOf(userID)
 	ctx, cancel := e.storeCtx(ctx)
 	defer cancel()
-	recs, err := e.cfg.Store.ListUser(ctx, userID)
+	recs, err := e.cfg.Store.ListUser(ctx, owner)
 	if err != nil {
 		return nil, fmt.Errorf("%w: listing the user's sessions: %w", ErrStore, err)
 	}
 	now := e.now()
 	recs = slices.DeleteFunc(recs, func(r SessionRecord) bool {
-		return !now.Before(r.ExpiresAt) || r.UserID != userID || e.revs.revoked(userID, r.ID, r.CreatedAt)
+		return !now.Before(r.ExpiresAt) || r.UserID != userID || e.revs.revoked(owner, r.ID, r.CreatedAt)
 	})
 	slices.SortFunc(recs, func(a, b SessionRecord) int {
 		if c := b.LastSeen.Compare(a.LastSeen); c != 0 {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/memstore"
 	"github.com/authsession/authsession/oidc"
 )
 
@@ -366,5 +367,5 @@ func jwtPayload(jwt string) ([]byte, error) {
 
 // memAuthStore is a new in-memory session store for an AuthSession.
 func memAuthStore() authsession.Store {
-	return authsession.NewMemoryStore(authsession.MemoryStoreOptions{})
+	return memstore.New(memstore.Options{})
 }

@@ -31,6 +31,9 @@ type options struct {
 	Store authsession.Store
 	// StoreName describes Store on the admin page ("memory", "redis").
 	StoreName string
+	// Storage is where sessions live: the cookie (the default) or, with
+	// authsession.StorageServer, Store.
+	Storage authsession.Storage
 	// UnguardedPrefix, for the load test only (scripts/loadtest), serves
 	// the same pages again under this prefix without the guard, so the
 	// guard's cost can be measured against the same handlers.
@@ -104,6 +107,7 @@ func (a *app) authConfig(o options) authsession.Config[user] {
 			authsession.Hybrid("/"),       // the home page, for everyone
 			authsession.Hybrid("/logout"), // signing out works without a session too
 			authsession.Hybrid("/auth/*"), // OpenID Connect sign-in, callback and sign-out (oidc.go)
+			authsession.Hybrid("/visits"), // next-session's visit counter, for everyone (visits.go)
 			authsession.Auth(patterns.Dashboard),
 			authsession.AuthWhere(patterns.Admin, isAdmin), // other users get the 403 page
 		},
@@ -113,6 +117,7 @@ func (a *app) authConfig(o options) authsession.Config[user] {
 		// names only, so only the name may change here.
 		UpdatableFields: []string{"name"},
 		ValidateUpdate:  validateUpdate,
+		Storage:         o.Storage,
 		Store:           o.Store,
 		Events:          a.events(),
 	}
@@ -128,6 +133,7 @@ func (a *app) routes() *http.ServeMux {
 	pages.HandleFunc("GET /login", a.loginForm)
 	pages.HandleFunc("POST /login", a.limitSignIns(a.login))
 	pages.HandleFunc("POST /logout", a.logout)
+	pages.HandleFunc("GET /visits", a.visits)
 	pages.HandleFunc("GET /dashboard", a.dashboard)
 	pages.HandleFunc("POST /dashboard/name", a.updateName)
 	pages.HandleFunc("POST /dashboard/extend", a.extend)

@@ -9,10 +9,11 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/memstore"
 )
 
 func TestDemoMemoryStore(t *testing.T) {
-	testStoreFlow(t, authsession.NewMemoryStore(authsession.MemoryStoreOptions{}), "")
+	testStoreFlow(t, memstore.New(memstore.Options{}), "")
 }
 
 // testStoreFlow signs one user in on two devices, lists them, revokes one,
@@ -91,7 +92,7 @@ func TestDemoStatelessHasNoDevices(t *testing.T) {
 // page lists at most the store's per-user cap of devices, and the newest
 // sign-in is among them.
 func TestDemoDeviceListBounded(t *testing.T) {
-	store := authsession.NewMemoryStore(authsession.MemoryStoreOptions{})
+	store := memstore.New(memstore.Options{})
 	// More sign-ins from one address than the default limit allows.
 	srv := newTestServer(t, options{Store: store, StoreName: "test", SignInLimit: signInLimit{Burst: 100, Per: time.Minute}})
 	var last *http.Client

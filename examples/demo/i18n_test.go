@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/memstore"
 )
 
 // TestRightToLeftIsolation checks the Arabic pages' markup: text whose
@@ -16,7 +16,7 @@ import (
 // carries dir="ltr", so that "2026-11-30 02:07:31 UTC" and
 // "Mozilla/5.0 (X11; Linux x86_64)" keep their order and brackets.
 func TestRightToLeftIsolation(t *testing.T) {
-	srv := newTestServer(t, options{Store: authsession.NewMemoryStore(authsession.MemoryStoreOptions{}), StoreName: "memory"})
+	srv := newTestServer(t, options{Store: memstore.New(memstore.Options{}), StoreName: "memory"})
 	const ua = "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0"
 	c := newClient(t)
 	c.Transport = uaTransport(ua)

@@ -11,6 +11,9 @@
 //	                throwaway secret and says so (sessions then end when it
 //	                restarts). Only the demo does this: the library refuses
 //	                to start without a secret.
+//	SESSION_STORAGE "server" keeps each session in the store (memory unless
+//	                one is named below) and only its id in the cookie;
+//	                default "cookie": the session is the encrypted cookie
 //	SESSION_STORE   "memory" keeps a server-side record of every session,
 //	                so the session page lists your devices and can log you
 //	                out everywhere; default: stateless cookies only
@@ -42,6 +45,9 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/memstore"
 )
 
 func main() {
@@ -69,7 +75,14 @@ func loadOptions(getenv func(string) string, log *slog.Logger) (o options, close
 	if o.OIDC, err = loadOIDC(getenv); err != nil {
 		return o, noClose, err
 	}
+	if o.Storage, err = parseStorage(getenv("SESSION_STORAGE")); err != nil {
+		return o, noClose, err
+	}
 	o.Store, o.StoreName, close, err = loadStore(getenv)
+	if err == nil && o.Storage == authsession.StorageServer && o.Store == nil {
+		// Server storage needs a store: memory unless one is named.
+		o.Store, o.StoreName = memstore.New(memstore.Options{MaxSessions: demoMaxSessions}), "memory"
+	}
 	return o, close, err
 }
 

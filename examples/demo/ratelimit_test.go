@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/memstore"
 )
 
 // testClock is a clock the test moves by hand.
@@ -59,7 +59,7 @@ func postLogin(h http.Handler, remote, name string, header ...string) *httptest.
 func TestSignInFloodFromOneClient(t *testing.T) {
 	clock := newTestClock()
 	logs := &syncBuffer{}
-	store := authsession.NewMemoryStore(authsession.MemoryStoreOptions{MaxSessions: 10_000})
+	store := memstore.New(memstore.Options{MaxSessions: 10_000})
 	h, err := newApp(options{Secret: testSecret, Store: store, StoreName: "memory",
 		Logger: slog.New(slog.NewTextHandler(logs, nil)), SignInLimit: signInLimit{Now: clock.Now}})
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/memstore"
 )
 
 const noticeHTML = `<p class="notice" role="status">`
@@ -138,7 +138,7 @@ func (s *syncBuffer) String() string {
 func TestDemoSwitchAccount(t *testing.T) {
 	logs := &syncBuffer{}
 	app, err := newApp(options{Secret: testSecret, Logger: slog.New(slog.NewTextHandler(logs, nil)),
-		Store: authsession.NewMemoryStore(authsession.MemoryStoreOptions{}), StoreName: "memory"})
+		Store: memstore.New(memstore.Options{}), StoreName: "memory"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/memstore"
 )
 
 func TestDemoSignInShowSignOut(t *testing.T) {
@@ -128,7 +128,7 @@ func TestUserID(t *testing.T) {
 // store) answers 503, not 500, and sets no cookie; the signed-in user stays
 // signed in.
 func TestDemoSignInStoreFull(t *testing.T) {
-	store := authsession.NewMemoryStore(authsession.MemoryStoreOptions{MaxSessions: 1})
+	store := memstore.New(memstore.Options{MaxSessions: 1})
 	srv := newTestServer(t, options{Store: store, StoreName: "test"})
 	ann := newClient(t)
 	signIn(t, ann, srv.URL, "Ann", "user")

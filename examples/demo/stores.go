@@ -5,7 +5,12 @@ import (
 	"fmt"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/memstore"
 )
+
+// demoMaxSessions bounds the demo's memory store: a visitor's session
+// gives way to a sign-in when it is full (memstore.Options.MaxSessions).
+const demoMaxSessions = 10_000
 
 // errBadStore reports an unknown SESSION_STORE value.
 var errBadStore = errors.New(`demo: SESSION_STORE must be "memory" or empty`)
@@ -30,10 +35,26 @@ func loadStore(getenv func(string) string) (store authsession.Store, name string
 		store, close, err = newRedisStore(url)
 		return store, "redis", close, err
 	case kind == "memory":
-		return authsession.NewMemoryStore(authsession.MemoryStoreOptions{MaxSessions: 10_000}), "memory", close, nil
+		return memstore.New(memstore.Options{MaxSessions: demoMaxSessions}), "memory", close, nil
 	case kind == "" || kind == "none" || kind == "stateless":
 		return nil, "", close, nil
 	default:
 		return nil, "", close, fmt.Errorf("%w, got %q (set REDIS_URL or REDIS_CLUSTER_ADDRS for Redis)", errBadStore, kind)
 	}
+}
+
+// errBadStorage reports an unknown SESSION_STORAGE value.
+var errBadStorage = errors.New(`demo: SESSION_STORAGE must be "cookie", "server" or empty`)
+
+// parseStorage reads SESSION_STORAGE: "cookie" (the default: the session
+// is the encrypted cookie) or "server" (the session is in the store, the
+// cookie holds its id).
+func parseStorage(v string) (authsession.Storage, error) {
+	switch v {
+	case "", "cookie":
+		return authsession.StorageCookie, nil
+	case "server":
+		return authsession.StorageServer, nil
+	}
+	return 0, fmt.Errorf("%w, got %q", errBadStorage, v)
 }

@@ -96,3 +96,27 @@ func TestWriteBrowserSessionCookie(t *testing.T) {
 		t.Errorf("expired write: got %q, want a clearing cookie", l)
 	}
 }
+
+func TestUnset(t *testing.T) {
+	h := http.Header{}
+	h.Add("Set-Cookie", "other=1; Path=/")
+	h.Add("Set-Cookie", "session=a; Path=/")
+	h.Add("Set-Cookie", "session.0=b; Path=/")
+	h.Add("Set-Cookie", "session.x=keep; Path=/")
+	h.Add("Set-Cookie", "sessionid=keep; Path=/")
+	h.Add("Set-Cookie", "session.1=c; Path=/")
+	Unset(h, "session")
+	want := []string{"other=1; Path=/", "session.x=keep; Path=/", "sessionid=keep; Path=/"}
+	if got := h.Values("Set-Cookie"); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("after Unset: got %q, want %q", got, want)
+	}
+	Unset(h, "other")
+	Unset(h, "session.x")
+	Unset(h, "sessionid")
+	if got := h.Values("Set-Cookie"); len(got) != 0 {
+		t.Errorf("after unsetting every name: got %q, want none", got)
+	}
+	if _, ok := h["Set-Cookie"]; ok {
+		t.Errorf("an emptied Set-Cookie header is still present")
+	}
+}

@@ -1,0 +1,11 @@
+package authsession
+
+// OwnerOf exports ownerOf to the black-box tests: the store owner of a
+// user's sessions.
+func OwnerOf(userID string) string { return ownerOf(userID) }
+
+// The limits the black-box tests check.
+const (
+	MaxClientLength = maxClientLength
+	MaxAPIBodyBytes = maxAPIBodyBytes
+)
