@@ -1,0 +1,310 @@
+package pgstore_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/storetest"
+	"github.com/authsession/authsession/internal/testenv"
+	"github.com/authsession/authsession/pgstore"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// URLEnv names the PostgreSQL server the tests use (a postgres:// URL of a
+// role that may create tables); scripts/steps/32-postgres.sh starts one
+// and sets it.
+const URLEnv = "AUTHSESSION_POSTGRES_URL"
+
+// serverURL returns the server's URL, or skips (fails, under
+// AUTHSESSION_REQUIRE_SERVICES) when it is not configured.
+func serverURL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv(URLEnv)
+	if u == "" {
+		testenv.Missing(t, "a PostgreSQL server", "set "+URLEnv+" to a postgres:// URL, or run scripts/test")
+	}
+	return u
+}
+
+// connect returns a new pool to the test server, closed when the test
+// ends.
+func connect(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	return connectTo(t, serverURL(t))
+}
+
+func connectTo(t testing.TB, url string) *pgxpool.Pool {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	if err := pool.Ping(context.Background()); err != nil {
+		t.Fatalf("postgres: %v", err)
+	}
+	return pool
+}
+
+// table returns a table name no other test uses, dropped when the test
+// ends.
+func table(t testing.TB, pool *pgxpool.Pool) string {
+	t.Helper()
+	b := make([]byte, 6)
+	rand.Read(b)
+	name := "test_" + hex.EncodeToString(b)
+	t.Cleanup(func() { exec(t, pool, "DROP TABLE IF EXISTS "+pgx.Identifier{name}.Sanitize()) })
+	return name
+}
+
+func exec(t testing.TB, pool *pgxpool.Pool, sql string, args ...any) {
+	t.Helper()
+	if _, err := pool.Exec(context.Background(), sql, args...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// newStore returns a store on pool, closed when the test ends.
+func newStore(t testing.TB, pool *pgxpool.Pool, opts pgstore.Options) *pgstore.Store {
+	t.Helper()
+	s, err := pgstore.New(context.Background(), pool, opts)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	pool := connect(t)
+	storetest.Run(t, func(t *testing.T, o storetest.Options) authsession.Store {
+		return newStore(t, pool, pgstore.Options{Table: table(t, pool), Now: o.Now, MaxSessionsPerUser: o.MaxSessionsPerUser})
+	})
+}
+
+// TestCreateTableConcurrently starts many instances at once on a table
+// that does not exist yet: every New succeeds (CREATE TABLE IF NOT EXISTS
+// alone fails on PostgreSQL's catalog when two run at once), and they
+// share the one table.
+func TestCreateTableConcurrently(t *testing.T) {
+	pool := connect(t)
+	for range 3 {
+		name := table(t, pool)
+		const instances = 8
+		stores := make([]*pgstore.Store, instances)
+		errs := make([]error, instances)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range instances {
+			wg.Go(func() {
+				// Each instance its own pool, as separate processes have.
+				p := connect(t)
+				<-start
+				stores[i], errs[i] = pgstore.New(context.Background(), p, pgstore.Options{Table: name})
+			})
+		}
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("instance %d: New: %v", i, err)
+			}
+			t.Cleanup(func() { stores[i].Close() })
+		}
+		ctx := context.Background()
+		if err := stores[0].Create(ctx, storetest.Record("a", "u_1", time.Now(), time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if _, found, err := stores[instances-1].Get(ctx, "u_1", "a"); !found || err != nil {
+			t.Errorf("another instance: Get got %v, %v, want found", found, err)
+		}
+	}
+}
+
+// TestSkipCreateTable: with SkipCreateTable, New refuses a missing table
+// and accepts one made from CreateTableSQL.
+func TestSkipCreateTable(t *testing.T) {
+	pool := connect(t)
+	ctx := context.Background()
+	name := table(t, pool)
+	opts := pgstore.Options{Table: name, SkipCreateTable: true}
+	if _, err := pgstore.New(ctx, pool, opts); !errors.Is(err, pgstore.ErrConfig) {
+		t.Fatalf("New without the table: got %v, want ErrConfig", err)
+	}
+	var exists bool
+	if err := pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", name).Scan(&exists); err != nil || exists {
+		t.Fatalf("SkipCreateTable: the table exists=%v (%v), want not created", exists, err)
+	}
+	sql, err := pgstore.CreateTableSQL(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec(t, pool, sql)
+	s := newStore(t, pool, opts)
+	if err := s.Create(ctx, storetest.Record("a", "u_1", time.Now(), time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTableOfAnotherShape: a table of the configured name that lacks a
+// column, has one of another type or lacks the primary key fails New with
+// ErrConfig naming the table, not the first sign-in.
+func TestTableOfAnotherShape(t *testing.T) {
+	pool := connect(t)
+	full, err := pgstore.CreateTableSQL("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	createTable := full[:strings.Index(full, ";")]
+	tests := []struct {
+		name string
+		sql  func(q string) string
+	}{
+		{"an unrelated table", func(q string) string { return "CREATE TABLE " + q + " (token text PRIMARY KEY, data bytea)" }},
+		{"a missing column", func(q string) string {
+			return strings.Replace(strings.Replace(createTable, `"x"`, q, 1), "grace_until timestamptz,", "", 1)
+		}},
+		{"a column of another type", func(q string) string {
+			return strings.Replace(strings.Replace(createTable, `"x"`, q, 1), "client      bytea", "client text", 1)
+		}},
+		{"no primary key", func(q string) string {
+			return strings.Replace(strings.Replace(createTable, `"x"`, q, 1), "PRIMARY KEY (user_hash, id_hash)", "CHECK (true)", 1)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			name := table(t, pool)
+			exec(t, pool, tt.sql(pgx.Identifier{name}.Sanitize()))
+			for _, skip := range []bool{false, true} {
+				_, err := pgstore.New(context.Background(), pool, pgstore.Options{Table: name, SkipCreateTable: skip})
+				if !errors.Is(err, pgstore.ErrConfig) || !strings.Contains(err.Error(), name) {
+					t.Errorf("SkipCreateTable=%v: got %v, want ErrConfig naming the table", skip, err)
+				}
+			}
+		})
+	}
+}
+
+func TestBadOptions(t *testing.T) {
+	ctx := context.Background()
+	if _, err := pgstore.New(ctx, nil, pgstore.Options{}); !errors.Is(err, pgstore.ErrConfig) {
+		t.Errorf("nil pool: got %v, want ErrConfig", err)
+	}
+	// The pool is never used: the options are checked first.
+	pool, err := pgxpool.New(ctx, "postgres://nobody@127.0.0.1:1/none")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	for _, name := range []string{".", "a.", ".b", "a.b.c", strings.Repeat("n", 49), "bad\x00name", "\xff"} {
+		if _, err := pgstore.New(ctx, pool, pgstore.Options{Table: name}); !errors.Is(err, pgstore.ErrConfig) {
+			t.Errorf("Table %q: got %v, want ErrConfig", name, err)
+		}
+		if _, err := pgstore.CreateTableSQL(name); !errors.Is(err, pgstore.ErrConfig) {
+			t.Errorf("CreateTableSQL(%q): got %v, want ErrConfig", name, err)
+		}
+	}
+}
+
+// TestUnreachableAtStart: New fails with ErrDatabase when the server
+// cannot be reached.
+func TestUnreachableAtStart(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	pool, err := pgxpool.New(ctx, "postgres://nobody@127.0.0.1:1/none?connect_timeout=5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := pgstore.New(ctx, pool, pgstore.Options{}); !errors.Is(err, pgstore.ErrDatabase) {
+		t.Errorf("got %v, want ErrDatabase", err)
+	}
+}
+
+// TestTableNamesAreQuoted: a schema-qualified name and names that would
+// be SQL if pasted in are used as names, and two tables never see each
+// other's sessions.
+func TestTableNamesAreQuoted(t *testing.T) {
+	pool := connect(t)
+	ctx := context.Background()
+	b := make([]byte, 4)
+	rand.Read(b)
+	schema := "Test Schema " + hex.EncodeToString(b)
+	exec(t, pool, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize())
+	t.Cleanup(func() { exec(t, pool, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE") })
+	victim := table(t, pool)
+	names := []string{
+		schema + ".Sessions",
+		schema + `.x"; DROP TABLE ` + victim + `; --`,
+		schema + `.ü "quoted"`,
+		schema + ".sessions", // case matters: another table
+	}
+	var stores []*pgstore.Store
+	for i, name := range append(names, victim) {
+		s := newStore(t, pool, pgstore.Options{Table: name})
+		if err := s.Create(ctx, storetest.Record("a", "u_1", time.Now(), time.Duration(i+1)*time.Hour)); err != nil {
+			t.Fatalf("%q: Create: %v", name, err)
+		}
+		stores = append(stores, s)
+	}
+	for i, s := range stores {
+		recs, err := s.ListUser(ctx, "u_1")
+		if err != nil || len(recs) != 1 {
+			t.Fatalf("store %d: ListUser got %d, %v, want 1", i, len(recs), err)
+		}
+		if want := time.Duration(i+1) * time.Hour; recs[0].ExpiresAt.Sub(recs[0].CreatedAt) != want {
+			t.Errorf("store %d: got another table's record (lifetime %v, want %v)", i, recs[0].ExpiresAt.Sub(recs[0].CreatedAt), want)
+		}
+	}
+}
+
+// TestValuesStoredAsGiven: ids and client descriptions that PostgreSQL's
+// text type cannot hold (NUL, invalid UTF-8) and ids far longer than an
+// index entry may be (random, so they do not compress) round-trip
+// unchanged and stay apart.
+func TestValuesStoredAsGiven(t *testing.T) {
+	pool := connect(t)
+	ctx := context.Background()
+	s := newStore(t, pool, pgstore.Options{Table: table(t, pool)})
+	long := make([]byte, 16<<10)
+	rand.Read(long)
+	values := []string{"\x00", "a\x00b", "\xff\xfe", string(long), string(long[:len(long)-1]), "ü"}
+	now := time.Now()
+	for i, u := range values {
+		for j, id := range values {
+			rec := storetest.Record(id, u, now, time.Hour)
+			rec.Client = values[(i+j)%len(values)]
+			if err := s.Create(ctx, rec); err != nil {
+				t.Fatalf("Create(user %d, id %d): %v", i, j, err)
+			}
+		}
+	}
+	for i, u := range values {
+		recs, err := s.ListUser(ctx, u)
+		if err != nil || len(recs) != len(values) {
+			t.Fatalf("ListUser(user %d): got %d, %v, want %d", i, len(recs), err, len(values))
+		}
+		for j, id := range values {
+			got, found, err := s.Get(ctx, u, id)
+			if err != nil || !found || got.ID != id || got.UserID != u || got.Client != values[(i+j)%len(values)] {
+				t.Errorf("Get(user %d, id %d): got found=%v err=%v, values changed=%v", i, j, found, err,
+					got.ID != id || got.UserID != u || got.Client != values[(i+j)%len(values)])
+			}
+		}
+	}
+	if n, err := s.RevokeUser(ctx, values[0]); n != len(values) || err != nil {
+		t.Errorf("RevokeUser: got %d, %v, want %d", n, err, len(values))
+	}
+	if _, found, _ := s.Get(ctx, values[1], values[0]); !found {
+		t.Errorf("RevokeUser of one user ended another's session")
+	}
+}
