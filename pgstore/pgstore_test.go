@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -306,5 +307,65 @@ func TestValuesStoredAsGiven(t *testing.T) {
 	}
 	if _, found, _ := s.Get(ctx, values[1], values[0]); !found {
 		t.Errorf("RevokeUser of one user ended another's session")
+	}
+}
+
+// TestCapUnderConcurrentSignIns: sign-ins of one user racing each other
+// on several pools never leave more live rows than the cap (each Create
+// holds the user's advisory lock), and never touch another user's.
+func TestCapUnderConcurrentSignIns(t *testing.T) {
+	pool := connect(t)
+	ctx := context.Background()
+	name := table(t, pool)
+	const perUser = 3
+	stores := []*pgstore.Store{
+		newStore(t, pool, pgstore.Options{Table: name, MaxSessionsPerUser: perUser}),
+		newStore(t, connect(t), pgstore.Options{Table: name, MaxSessionsPerUser: perUser}),
+	}
+	if err := stores[0].Create(ctx, storetest.Record("victim", "u_2", time.Now(), time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		var n int
+		err := pool.QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{name}.Sanitize()+" WHERE user_id = $1", []byte("u_1")).Scan(&n)
+		if err != nil {
+			t.Error(err)
+		}
+		return n
+	}
+	done := make(chan struct{})
+	var observer sync.WaitGroup
+	observer.Go(func() { // what any reader sees, while the sign-ins run
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if n := count(); n > perUser {
+				t.Errorf("during concurrent sign-ins: %d rows of the user, want at most %d", n, perUser)
+				return
+			}
+		}
+	})
+	var wg sync.WaitGroup
+	for w := range 12 {
+		wg.Go(func() {
+			for i := range 20 {
+				rec := storetest.Record(fmt.Sprintf("w%d-%d", w, i), "u_1", time.Now(), time.Duration(1+(w*10+i)%17)*time.Hour)
+				if err := stores[w%2].Create(ctx, rec); err != nil {
+					t.Errorf("Create: %v", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(done)
+	observer.Wait()
+	if n := count(); n != perUser {
+		t.Errorf("rows of the user after concurrent sign-ins: got %d, want %d", n, perUser)
+	}
+	if _, found, _ := stores[1].Get(ctx, "u_2", "victim"); !found {
+		t.Errorf("another user's session was ended")
 	}
 }
