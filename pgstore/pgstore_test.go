@@ -217,11 +217,12 @@ func TestBadOptions(t *testing.T) {
 }
 
 // TestUnreachableAtStart: New fails with ErrDatabase when the server
-// cannot be reached.
+// cannot be reached (every connection is closed at once).
 func TestUnreachableAtStart(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	pool, err := pgxpool.New(ctx, "postgres://nobody@127.0.0.1:1/none?connect_timeout=5")
+	ctx := context.Background()
+	p := startProxy(t, "127.0.0.1:0") // never dialled: it is down
+	p.set(false, true)
+	pool, err := pgxpool.New(ctx, "postgres://nobody@"+p.addr()+"/none")
 	if err != nil {
 		t.Fatal(err)
 	}
