@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/memstore"
 )
 
 func TestConfigErrors(t *testing.T) {
@@ -46,8 +47,8 @@ func TestConfigErrors(t *testing.T) {
 		{"id updatable", authsession.Config[authsession.User]{Secret: testSecret, UpdatableFields: []string{"name", "id"}}, "UpdatableFields[1]", ""},
 		{"unknown default route type", authsession.Config[authsession.User]{Secret: testSecret, DefaultRouteType: authsession.RouteType(9)}, "DefaultRouteType", ""},
 		{"negative touchAfter", authsession.Config[authsession.User]{Secret: testSecret, TouchAfter: -time.Second}, "TouchAfter", ""},
-		{"store with the Auth.js format", authsession.Config[authsession.User]{Secret: testSecret, Format: authsession.FormatAuthJS, Store: authsession.NewMemoryStore(authsession.MemoryStoreOptions{})}, "Store", "fresh jti"},
-		{"store with the NextAuth.js v4 format", authsession.Config[authsession.User]{Secret: testSecret, Format: authsession.FormatNextAuthV4, Store: authsession.NewMemoryStore(authsession.MemoryStoreOptions{})}, "Store", "fresh jti"},
+		{"store with the Auth.js format", authsession.Config[authsession.User]{Secret: testSecret, Format: authsession.FormatAuthJS, Store: memstore.New(memstore.Options{})}, "Store", "fresh jti"},
+		{"store with the NextAuth.js v4 format", authsession.Config[authsession.User]{Secret: testSecret, Format: authsession.FormatNextAuthV4, Store: memstore.New(memstore.Options{})}, "Store", "fresh jti"},
 		{"both names of a __Host- cookie", authsession.Config[authsession.User]{Secret: testSecret, Cookie: authsession.CookieConfig{Name: "__Host-session", AcceptBothNames: true}}, "Cookie.AcceptBothNames", "__Host-"},
 	}
 	for _, tt := range tests {
@@ -262,7 +263,7 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		}), "TrustedOrigins[1]"},
 		{"updatable fields of a non-object user", other(func(c *authsession.Config[notAnObject]) { c.UpdatableFields = []string{"name"} }), "UpdatableFields"},
 		{"store without UserIDer", other(func(c *authsession.Config[notAnObject]) {
-			c.Store = authsession.NewMemoryStore(authsession.MemoryStoreOptions{})
+			c.Store = memstore.New(memstore.Options{})
 		}), "Store"},
 		{"store timeout", user(func(c *authsession.Config[authsession.User]) { c.StoreTimeout = -time.Second }), "StoreTimeout"},
 	}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
-	"sync/atomic"
 	"time"
 )
 
@@ -27,10 +26,6 @@ type engine[U any] struct {
 	key    *contextKey
 	log    *slog.Logger
 	revs   *revocations // pending revocations; nil without a store
-
-	// noGenerations is set once the store was found to keep no session
-	// generations (logged once; generations.go).
-	noGenerations atomic.Bool
 }
 
 // newEngine builds the engine of a resolved configuration.

@@ -233,7 +233,7 @@ func TestDeleteAfterCreate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, ok, err := f.store.Get(ctx, "new", s.ID); !ok {
+		if _, ok, err := f.store.Get(ctx, authsession.OwnerOf("new"), s.ID, authsession.Touch{}); !ok {
 			t.Fatalf("carried=%v: the new session is not in the store: %v", carried, err)
 		}
 		if err := f.auth.DeleteSession(w, r); err != nil {
@@ -242,11 +242,11 @@ func TestDeleteAfterCreate(t *testing.T) {
 		if err := f.auth.DeleteSession(w, r); err != nil {
 			t.Fatal(err)
 		}
-		if rec, ok, err := f.store.Get(ctx, "new", s.ID); ok {
+		if rec, ok, err := f.store.Get(ctx, authsession.OwnerOf("new"), s.ID, authsession.Touch{}); ok {
 			t.Errorf("carried=%v: the session CreateSession issued is still live in the store (%+v, %v, %d revokes)", carried, rec, err, f.store.revokes.Load())
 		}
 		if carried {
-			if _, ok, _ := f.store.Get(ctx, "old", old.ID); ok {
+			if _, ok, _ := f.store.Get(ctx, authsession.OwnerOf("old"), old.ID, authsession.Touch{}); ok {
 				t.Errorf("the replaced session is still live in the store")
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/memstore"
 )
 
 // With a store, a change of a session ends the cookies from before it: a
@@ -15,7 +16,7 @@ import (
 func ExampleSession_MarkPrivilegeChange() {
 	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
 		Secret: "example-secret-at-least-32-bytes-long!!",
-		Store:  authsession.NewMemoryStore(authsession.MemoryStoreOptions{}),
+		Store:  memstore.New(memstore.Options{}),
 	})
 	if err != nil {
 		log.Fatal(err)

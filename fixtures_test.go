@@ -18,7 +18,7 @@ import (
 
 	"github.com/authsession/authsession"
 	"github.com/authsession/authsession/internal/benchdata"
-	"github.com/authsession/authsession/internal/storetest"
+	"github.com/authsession/authsession/storetest"
 	"github.com/go-jose/go-jose/v4"
 )
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"time"
 )
@@ -93,23 +92,23 @@ func (e *engine[U]) reissue(w http.ResponseWriter, r *http.Request, cur, next *S
 	return nil
 }
 
-// advance gives next the generation after the store's (and its token's),
-// records it (with the grace of the one before, next's last-seen time and
-// expiry) and reads it back before it sets the cookie, so that no token is
-// issued at a generation the store did not take: a store that failed,
-// dropped the write or raised the generation past it meanwhile (another
-// change on another instance) fails the change with ErrStore, and nothing
-// changes. A store that returns generation 0 keeps none: the change is
-// issued without one (older tokens stay valid), and that is logged once.
+// advance gives next the generation after the store's (and its token's)
+// and records it, with the grace of the one before, next's last-seen time
+// and expiry, over the generation the store held (a compare-and-swap),
+// before it sets the cookie: no token is issued at a generation the store
+// did not take. A store that failed, or whose record moved meanwhile
+// (another change on another instance), fails the change with ErrStore,
+// and nothing changes.
 func (e *engine[U]) advance(w http.ResponseWriter, r *http.Request, next *Session[U]) error {
 	ctx, cancel := e.storeCtx(r.Context())
 	defer cancel()
-	st, uid := e.cfg.Store, userID(next.User)
-	rec, found, err := st.Get(ctx, uid, next.ID)
+	st, owner := e.cfg.Store, ownerOf(userID(next.User))
+	rec, found, err := st.Get(ctx, owner, next.ID, Touch{})
 	if err != nil || !found {
 		return e.unpinned(err, found)
 	}
 	now := e.nowMilli()
+	prev := rec.Generation
 	next.gen = max(rec.Generation, next.gen) + 1 // next.gen: the token's
 	tok, err := e.tokens.seal(next, e.now(), e.cookie.writeName(r.Header))
 	if err != nil {
@@ -117,21 +116,15 @@ func (e *engine[U]) advance(w http.ResponseWriter, r *http.Request, next *Sessio
 	}
 	rec.LastSeen, rec.ExpiresAt = now, later(rec.ExpiresAt, next.ExpiresAt)
 	rec.Generation, rec.GraceUntil = next.gen, now.Add(max(e.cfg.GenerationGrace, 0))
-	if err = st.Touch(ctx, rec); err == nil {
-		rec, found, err = st.Get(ctx, uid, next.ID)
-	}
+	saved, err := st.Save(ctx, rec, prev)
 	switch {
-	case err != nil || !found:
+	case err != nil:
 		e.tokens.forget(tok)
-		return e.unpinned(err, found)
-	case rec.Generation == 0:
-		if e.noGenerations.CompareAndSwap(false, true) {
-			e.log.LogAttrs(ctx, slog.LevelWarn, "authsession: the session store keeps no session generations: older tokens of a changed session stay valid until they expire")
-		}
-	case rec.Generation != next.gen:
+		return e.unpinned(err, true)
+	case !saved:
 		e.tokens.forget(tok)
-		return fmt.Errorf("%w: the store holds generation %d of the session, not the new %d: it dropped the write, or another change came first (nothing was changed)",
-			ErrStore, rec.Generation, next.gen)
+		return fmt.Errorf("%w: the store's record of the session moved from generation %d before the new %d was recorded: it was revoked, or another change came first (nothing was changed)",
+			ErrStore, prev, next.gen)
 	}
 	e.setCookie(w, r, next, tok)
 	return nil

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/memstore"
 )
 
 // switchApp is the README's quick start: deny by default, a public sign-in
@@ -66,7 +67,7 @@ func TestGuardSwitchAccounts(t *testing.T) {
 		name := "stateless"
 		var store authsession.Store
 		if withStore {
-			name, store = "memory store", authsession.NewMemoryStore(authsession.MemoryStoreOptions{})
+			name, store = "memory store", memstore.New(memstore.Options{})
 		}
 		t.Run(name, func(t *testing.T) {
 			log := &eventLog{}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/memstore"
 )
 
 var foreignFormats = []authsession.TokenFormat{authsession.FormatAuthJS, authsession.FormatNextAuthV4}
@@ -356,7 +357,7 @@ func TestNodeStoreRefused(t *testing.T) {
 	forEachFormat(t, func(t *testing.T, app nextApp) {
 		f := app.format
 		_, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
-			Secret: secretA, Format: f, Store: authsession.NewMemoryStore(authsession.MemoryStoreOptions{}),
+			Secret: secretA, Format: f, Store: memstore.New(memstore.Options{}),
 		})
 		want := "authsession: invalid configuration: Store: not supported with Format " + f.String() + ": the Next.js app re-encodes its session cookie with a fresh jti"
 		if !errors.Is(err, authsession.ErrConfig) || err == nil || !strings.HasPrefix(err.Error(), want) {

@@ -221,18 +221,18 @@ func (q *revocations) due() []*pending {
 // apply sends one pending revocation to the store.
 func (q *revocations) apply(ctx context.Context, p pending) error {
 	if p.id != "" {
-		return revokeChecked(ctx, q.store, p.userID, p.id)
+		return revokeChecked(ctx, q.store, p.owner, p.id)
 	}
-	return revokeBefore(ctx, q.store, p.userID, p.before)
+	return revokeBefore(ctx, q.store, p.owner, p.before)
 }
 
 // revokeChecked revokes one session and reads it back, so a store that
 // dropped the write is caught.
-func revokeChecked(ctx context.Context, st Store, userID, id string) error {
-	if err := st.Revoke(ctx, userID, id); err != nil {
+func revokeChecked(ctx context.Context, st Store, owner, id string) error {
+	if err := st.Revoke(ctx, owner, id); err != nil {
 		return err
 	}
-	_, found, err := st.Get(ctx, userID, id)
+	_, found, err := st.Get(ctx, owner, id, Touch{})
 	switch {
 	case err != nil:
 		return err
@@ -246,9 +246,9 @@ func revokeChecked(ctx context.Context, st Store, userID, id string) error {
 // before, one by one: a retried "log out everywhere" must not end the
 // sessions signed in after it. It lists again afterwards, so a store that
 // dropped a write is caught.
-func revokeBefore(ctx context.Context, st Store, userID string, before time.Time) error {
+func revokeBefore(ctx context.Context, st Store, owner string, before time.Time) error {
 	for pass := 0; ; pass++ {
-		recs, err := st.ListUser(ctx, userID)
+		recs, err := st.ListUser(ctx, owner)
 		if err != nil {
 			return err
 		}
@@ -260,7 +260,7 @@ func revokeBefore(ctx context.Context, st Store, userID string, before time.Time
 			return errNotRevoked
 		}
 		for _, r := range recs {
-			if err := st.Revoke(ctx, userID, r.ID); err != nil {
+			if err := st.Revoke(ctx, owner, r.ID); err != nil {
 				return err
 			}
 		}

@@ -68,7 +68,7 @@ type revocations struct {
 
 // pendingKey names a pending revocation: one session, or with id "" every
 // session of the user created no later than pending.before.
-type pendingKey struct{ userID, id string }
+type pendingKey struct{ owner, id string }
 
 type pending struct {
 	pendingKey
@@ -91,17 +91,17 @@ func newRevocations(st Store, timeout time.Duration, now func() time.Time, log *
 }
 
 // revoked reports whether a pending revocation covers the session id of
-// userID created at created.
-func (q *revocations) revoked(userID, id string, created time.Time) bool {
+// owner created at created.
+func (q *revocations) revoked(owner, id string, created time.Time) bool {
 	if q == nil || q.count.Load() == 0 {
 		return false
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if _, ok := q.items[pendingKey{userID, id}]; ok {
+	if _, ok := q.items[pendingKey{owner, id}]; ok {
 		return true
 	}
-	p, ok := q.items[pendingKey{userID, ""}]
+	p, ok := q.items[pendingKey{owner, ""}]
 	return ok && !created.After(p.before)
 }
 
@@ -115,73 +115,73 @@ func (q *revocations) len() int {
 
 // addSession keeps the revocation of one session, moot after until. It
 // returns errPendingFull when it cannot keep it (see maxPending).
-func (q *revocations) addSession(userID, id string, until time.Time) error {
+func (q *revocations) addSession(owner, id string, until time.Time) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	key := pendingKey{userID, id}
+	key := pendingKey{owner, id}
 	if p := q.items[key]; p != nil {
 		p.until = later(p.until, until)
 		return nil
 	}
-	if q.perUser[userID] >= maxPendingPerUser {
-		q.collapseLocked(userID, until, "too many pending revocations for one user")
+	if q.perUser[owner] >= maxPendingPerUser {
+		q.collapseLocked(owner, until, "too many pending revocations for one user")
 		return nil
 	}
-	if !q.roomLocked(userID) {
-		if !q.hasLocked(userID) {
+	if !q.roomLocked(owner) {
+		if !q.hasLocked(owner) {
 			return q.refuseLocked()
 		}
 		// Fold it into a revocation of all the user's sessions so far.
-		q.collapseLocked(userID, until, "too many pending revocations")
+		q.collapseLocked(owner, until, "too many pending revocations")
 		return nil
 	}
-	q.perUser[userID]++
+	q.perUser[owner]++
 	q.putLocked(&pending{pendingKey: key, until: until})
 	return nil
 }
 
-// addUser keeps the revocation of every session of userID created no
+// addUser keeps the revocation of every session of owner created no
 // later than before, moot after until. It returns errPendingFull when it
 // cannot keep it.
-func (q *revocations) addUser(userID string, before, until time.Time) error {
+func (q *revocations) addUser(owner string, before, until time.Time) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if p := q.items[pendingKey{userID, ""}]; p != nil {
+	if p := q.items[pendingKey{owner, ""}]; p != nil {
 		p.before, p.until = later(p.before, before), later(p.until, until)
 		return nil
 	}
-	if q.perUser[userID] > 0 {
+	if q.perUser[owner] > 0 {
 		// Make it the user's one entry; it covers their single ones.
-		q.collapseLocked(userID, until, "")
-		p := q.items[pendingKey{userID, ""}]
+		q.collapseLocked(owner, until, "")
+		p := q.items[pendingKey{owner, ""}]
 		p.before = later(p.before, before)
 		return nil
 	}
-	if !q.roomLocked(userID) {
+	if !q.roomLocked(owner) {
 		return q.refuseLocked()
 	}
-	q.putLocked(&pending{pendingKey: pendingKey{userID, ""}, before: before, until: until})
+	q.putLocked(&pending{pendingKey: pendingKey{owner, ""}, before: before, until: until})
 	return nil
 }
 
-// hasLocked reports whether a revocation of userID is pending.
-func (q *revocations) hasLocked(userID string) bool {
-	_, all := q.items[pendingKey{userID, ""}]
-	return all || q.perUser[userID] > 0
+// hasLocked reports whether a revocation of owner is pending.
+func (q *revocations) hasLocked(owner string) bool {
+	_, all := q.items[pendingKey{owner, ""}]
+	return all || q.perUser[owner] > 0
 }
 
-// roomLocked makes room for one more revocation of userID, without ever
+// roomLocked makes room for one more revocation of owner, without ever
 // dropping one, and reports whether there is room. When the queue is full
-// and userID has a revocation pending, it makes none: the caller folds
-// the new one into a revocation of all of userID's sessions so far.
+// and owner has a revocation pending, it makes none: the caller folds
+// the new one into a revocation of all of owner's sessions so far.
 // Otherwise the single-session revocations of the user with the most (at
 // least two) are collapsed into one of all that user's sessions signed in
 // so far, which costs only that user's own sessions.
-func (q *revocations) roomLocked(userID string) bool {
+func (q *revocations) roomLocked(owner string) bool {
 	if len(q.items) < maxPending {
 		return true
 	}
-	if q.hasLocked(userID) {
+	if q.hasLocked(owner) {
 		return false
 	}
 	heaviest, most := "", 1
@@ -207,9 +207,9 @@ func (q *revocations) refuseLocked() error {
 // collapseLocked replaces the user's single-session revocations by one of
 // every session they signed in before now, moot no earlier than until;
 // why, if not empty, is logged.
-func (q *revocations) collapseLocked(userID string, until time.Time, why string) {
+func (q *revocations) collapseLocked(owner string, until time.Time, why string) {
 	for k, p := range q.items {
-		if k.userID == userID && k.id != "" {
+		if k.owner == owner && k.id != "" {
 			until = later(until, p.until)
 			q.removeLocked(p)
 		}
@@ -219,11 +219,11 @@ func (q *revocations) collapseLocked(userID string, until time.Time, why string)
 			slog.Int("perUserLimit", maxPendingPerUser), slog.Int("limit", maxPending))
 	}
 	now := q.now()
-	if p := q.items[pendingKey{userID, ""}]; p != nil {
+	if p := q.items[pendingKey{owner, ""}]; p != nil {
 		p.before, p.until = later(p.before, now), later(p.until, until)
 		return
 	}
-	q.putLocked(&pending{pendingKey: pendingKey{userID, ""}, before: now, until: until})
+	q.putLocked(&pending{pendingKey: pendingKey{owner, ""}, before: now, until: until})
 }
 
 // putLocked adds p, for which there is room, and starts the retrying
@@ -242,8 +242,8 @@ func (q *revocations) putLocked(p *pending) {
 func (q *revocations) removeLocked(p *pending) {
 	delete(q.items, p.pendingKey)
 	if p.id != "" {
-		if q.perUser[p.userID]--; q.perUser[p.userID] <= 0 {
-			delete(q.perUser, p.userID)
+		if q.perUser[p.owner]--; q.perUser[p.owner] <= 0 {
+			delete(q.perUser, p.owner)
 		}
 	}
 	q.count.Store(int64(len(q.items)))

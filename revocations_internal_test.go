@@ -53,7 +53,7 @@ func (c *testClock) add(d time.Duration) {
 func newTestRevocations(t *testing.T) (*revocations, *flakyStore, *testClock) {
 	t.Helper()
 	clk := &testClock{t: time.UnixMilli(1_767_139_200_000)}
-	st := &flakyStore{Store: NewMemoryStore(MemoryStoreOptions{Now: clk.now})}
+	st := &flakyStore{Store: newMapStore(clk.now)}
 	q := newRevocations(st, 50*time.Millisecond, clk.now, slog.New(slog.DiscardHandler))
 	t.Cleanup(func() {
 		// Let every pending revocation expire and the goroutine end.
@@ -108,7 +108,7 @@ func TestRevocationsRetryUntilLanded(t *testing.T) {
 	ctx := context.Background()
 	now := clk.now()
 	for _, id := range []string{"a", "b"} {
-		if err := st.Create(ctx, SessionRecord{ID: id, UserID: "u", CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		if err := st.Create(ctx, SessionRecord{ID: id, Owner: "u", UserID: "u", CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -126,10 +126,10 @@ func TestRevocationsRetryUntilLanded(t *testing.T) {
 	st.down.Store(false)
 	q.kick()
 	waitIdle(t, q)
-	if _, found, _ := st.Get(ctx, "u", "a"); found {
+	if _, found, _ := st.Get(ctx, "u", "a", Touch{}); found {
 		t.Errorf("the revocation did not land")
 	}
-	if _, found, _ := st.Get(ctx, "u", "b"); !found {
+	if _, found, _ := st.Get(ctx, "u", "b", Touch{}); !found {
 		t.Errorf("a session the revocation did not cover was revoked")
 	}
 }
@@ -283,7 +283,7 @@ func TestRevocationsPartialOutage(t *testing.T) {
 		// Failing ones first: they are due before the good one.
 		q.addSession(fmt.Sprint("down-", i), "x", now.Add(time.Hour))
 	}
-	if err := st.Create(ctx, SessionRecord{ID: "x", UserID: "up", CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+	if err := st.Create(ctx, SessionRecord{ID: "x", Owner: "up", UserID: "up", CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(10 * time.Millisecond)
@@ -298,7 +298,7 @@ func TestRevocationsPartialOutage(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if _, found, _ := st.Get(ctx, "up", "x"); found {
+	if _, found, _ := st.Get(ctx, "up", "x", Touch{}); found {
 		t.Errorf("the store still holds the session")
 	}
 	if got := q.len(); got != 5 {

@@ -60,7 +60,7 @@ func TestPendingRevocation(t *testing.T) {
 				t.Errorf("this instance, store back: got a session, want none")
 			}
 			waitFor(t, "the revocation to land", func() bool {
-				_, found, _ := f.store.Store.Get(context.Background(), "u_1", s.ID)
+				_, found, _ := f.store.Store.Get(context.Background(), authsession.OwnerOf("u_1"), s.ID, authsession.Touch{})
 				return !found
 			})
 			if _, ok := other.GetSession(requestWith(cookies)); ok {
@@ -103,7 +103,7 @@ func TestPendingRevokeUserSessions(t *testing.T) {
 	f.clk.Add(authsession.DefaultLeeway + time.Second)
 	_, fresh := f.login(t, "u_1", nil, "tablet")
 	waitFor(t, "the revocation to land", func() bool {
-		recs, _ := f.store.Store.ListUser(ctx, "u_1")
+		recs, _ := f.store.Store.ListUser(ctx, authsession.OwnerOf("u_1"))
 		for _, r := range recs {
 			if r.ID == a.ID || r.ID == b.ID {
 				return false
@@ -140,7 +140,7 @@ func TestPendingRevokeUserSession(t *testing.T) {
 		t.Errorf("the revoked device: got a session, want none")
 	}
 	waitFor(t, "the revocation to land", func() bool {
-		_, found, _ := f.store.Store.Get(ctx, "u_1", s.ID)
+		_, found, _ := f.store.Store.Get(ctx, authsession.OwnerOf("u_1"), s.ID, authsession.Touch{})
 		return !found
 	})
 	if _, ok := f.get(laptop); !ok {
@@ -174,7 +174,7 @@ func TestPendingRevokeUserSessionsClockSkew(t *testing.T) {
 	}
 	f.store.down.Store(false)
 	waitFor(t, "the revocation to land", func() bool {
-		_, found, _ := f.store.Store.Get(ctx, "u_1", s.ID)
+		_, found, _ := f.store.Store.Get(ctx, authsession.OwnerOf("u_1"), s.ID, authsession.Touch{})
 		return !found
 	})
 	if _, ok := ahead.GetSession(requestWith(w.Result().Cookies())); ok {
@@ -193,13 +193,13 @@ func TestPendingRevokeUserSessionManyIDs(t *testing.T) {
 	_, victim := f.login(t, "victim", nil, "A")
 	f.store.down.Store(true)
 	for i := range 33 {
-		if err := f.auth.RevokeUserSession(ctx, "u_1", fmt.Sprintf("made-up-%d", i)); !errors.Is(err, authsession.ErrStore) {
+		if err := f.auth.RevokeUserSession(ctx, "u_1", fmt.Sprintf("made-up-%015d", i)); !errors.Is(err, authsession.ErrStore) {
 			t.Fatalf("RevokeUserSession with the store down: got %v, want ErrStore", err)
 		}
 	}
 	f.store.down.Store(false)
 	waitFor(t, "the revocation to land", func() bool {
-		recs, _ := f.store.Store.ListUser(ctx, "u_1")
+		recs, _ := f.store.Store.ListUser(ctx, authsession.OwnerOf("u_1"))
 		return len(recs) == 0
 	})
 	if _, ok := f.get(mine); ok {
@@ -244,7 +244,7 @@ func TestPendingRevocationNotPushedOutByOtherUsers(t *testing.T) {
 	}
 	f.store.down.Store(false)
 	waitFor(t, "the victim's revocation to land", func() bool {
-		_, found, _ := f.store.Store.Get(ctx, "victim", s.ID)
+		_, found, _ := f.store.Store.Get(ctx, authsession.OwnerOf("victim"), s.ID, authsession.Touch{})
 		return !found
 	})
 	if _, ok := f.get(victim); ok {
@@ -252,7 +252,7 @@ func TestPendingRevocationNotPushedOutByOtherUsers(t *testing.T) {
 	}
 	waitFor(t, "the flooding accounts' revocations to land", func() bool {
 		for a := range accounts {
-			if recs, _ := f.store.Store.ListUser(ctx, fmt.Sprintf("attacker-%d", a)); len(recs) != 0 {
+			if recs, _ := f.store.Store.ListUser(ctx, authsession.OwnerOf(fmt.Sprintf("attacker-%d", a))); len(recs) != 0 {
 				return false
 			}
 		}
@@ -335,7 +335,7 @@ func TestCloseEndsRetrier(t *testing.T) {
 		if err := f.auth.Close(ctx); err != nil {
 			t.Errorf("Close with the store back: got %v, want nil (the revocation landed)", err)
 		}
-		if _, found, _ := f.store.Store.Get(ctx, "u_1", s.ID); found {
+		if _, found, _ := f.store.Store.Get(ctx, authsession.OwnerOf("u_1"), s.ID, authsession.Touch{}); found {
 			t.Errorf("Close with the store back: the store still holds the session")
 		}
 		if _, ok := f.get(cookies); ok {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/memstore"
 )
 
 // hostileRequest is one row of the HTTP tables.
@@ -302,7 +303,7 @@ func apiSession(t *testing.T, h *harness, cookie string) (name string, ok bool) 
 // requests work. A store is configured so that a refused DELETE that
 // revoked anyway would show.
 func TestAdversarialCrossSite(t *testing.T) {
-	store := authsession.NewMemoryStore(authsession.MemoryStoreOptions{Now: func() time.Time { return advNow }})
+	store := memstore.New(memstore.Options{Now: func() time.Time { return advNow }})
 	h := newHarness(t, withStore(store))
 	unchanged := func(t *testing.T, h *harness, resp *http.Response, cookie string) {
 		t.Helper()
@@ -410,7 +411,7 @@ func TestAdversarialCrossSite(t *testing.T) {
 func TestAdversarialReplayStore(t *testing.T) {
 	ctx := context.Background()
 	newStoreHarness := func(t *testing.T) *harness {
-		store := authsession.NewMemoryStore(authsession.MemoryStoreOptions{Now: func() time.Time { return advNow }})
+		store := memstore.New(memstore.Options{Now: func() time.Time { return advNow }})
 		return newHarness(t, withStore(store))
 	}
 	// replayed checks every way a copied cookie could still be used.

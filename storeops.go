@@ -2,6 +2,8 @@ package authsession
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -61,10 +63,27 @@ func userID[U any](u U) string {
 	return ""
 }
 
+// ownerOf is the store's owner of the user's sessions: a digest of the
+// user id, 128 bits in URL-safe base64 (22 characters), so that a key of
+// a user's sessions has a fixed length and alphabet whatever the id holds
+// (and the server storage's cookie room for it). "" for no user: an
+// anonymous session's.
+func ownerOf(userID string) string {
+	if userID == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte("authsession owner\x00" + userID))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
+}
+
+// localStore is implemented by stores whose calls never wait on I/O (the
+// memstore package's): they go without the StoreTimeout timer.
+type localStore interface{ Local() bool }
+
 // storeCtx bounds ctx by Config.StoreTimeout for one operation's store
-// calls. A *MemoryStore never waits on I/O, so it goes without the timer.
+// calls, unless the store is local.
 func (e *engine[U]) storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	if _, ok := e.cfg.Store.(*MemoryStore); ok {
+	if l, ok := e.cfg.Store.(localStore); ok && l.Local() {
 		return ctx, noCancel
 	}
 	return context.WithTimeout(ctx, e.cfg.StoreTimeout)
@@ -109,13 +128,15 @@ func (e *engine[U]) checkStore(ctx context.Context, s *Session[U]) bool {
 		return true
 	}
 	uid := userID(s.User)
-	if e.revs.revoked(uid, s.ID, s.CreatedAt) {
+	owner := ownerOf(uid)
+	if e.revs.revoked(owner, s.ID, s.CreatedAt) {
 		e.log.LogAttrs(ctx, slog.LevelDebug, "authsession: rejected session cookie", slog.String("reason", "revocation pending"))
 		return false
 	}
 	ctx, cancel := e.storeCtx(ctx)
 	defer cancel()
-	rec, found, err := st.Get(ctx, uid, s.ID)
+	now := e.nowMilli()
+	rec, found, err := st.Get(ctx, owner, s.ID, e.touchAt(now, s.ExpiresAt))
 	if err != nil {
 		e.log.LogAttrs(ctx, slog.LevelWarn, "authsession: session store unavailable",
 			slog.String("error", err.Error()), slog.Bool("failOpen", e.cfg.StoreFailOpen))
@@ -130,19 +151,22 @@ func (e *engine[U]) checkStore(ctx context.Context, s *Session[U]) bool {
 		e.log.LogAttrs(ctx, slog.LevelWarn, "authsession: rejected session cookie", slog.String("reason", "store record belongs to another user"))
 		return false
 	}
-	now := e.nowMilli()
 	if reason := e.supersededReason(s, &rec, now); reason != "" {
 		e.log.LogAttrs(ctx, slog.LevelDebug, "authsession: rejected session cookie", slog.String("reason", reason))
 		return false
 	}
-	if now.Sub(rec.LastSeen) >= e.cfg.TouchAfter {
-		rec.LastSeen = now
-		rec.ExpiresAt = later(rec.ExpiresAt, s.ExpiresAt)
-		if err := st.Touch(ctx, rec); err != nil {
-			e.log.LogAttrs(ctx, slog.LevelWarn, "authsession: session store touch failed", slog.String("error", err.Error()))
-		}
-	}
 	return true
+}
+
+// touchAt is the touch a session check at now folds into the store's Get:
+// the last-seen time written at most once per Config.TouchAfter (never
+// with a negative TouchAfter), and the record's expiry extended to
+// expires.
+func (e *engine[U]) touchAt(now, expires time.Time) Touch {
+	if e.cfg.TouchAfter < 0 {
+		return Touch{}
+	}
+	return Touch{Before: now.Add(-e.cfg.TouchAfter).Add(time.Millisecond), Seen: now, ExpiresAt: expires}
 }
 
 // recordStore records a new session, first revoking the session the
@@ -175,6 +199,7 @@ func (e *engine[U]) replaceStore(ctx context.Context, r *http.Request, old, s *S
 	}
 	rec := SessionRecord{
 		ID:        s.ID,
+		Owner:     ownerOf(uid),
 		UserID:    uid,
 		CreatedAt: s.CreatedAt,
 		LastSeen:  s.LastActivity,
@@ -189,6 +214,8 @@ func (e *engine[U]) replaceStore(ctx context.Context, r *http.Request, old, s *S
 }
 
 // touchStore notes that s was refreshed: its record now expires with it.
+// A session whose record holds another generation (a superseded token's
+// refresh) does not move the record.
 func (e *engine[U]) touchStore(ctx context.Context, s *Session[U]) {
 	st := e.cfg.Store
 	if st == nil {
@@ -196,8 +223,13 @@ func (e *engine[U]) touchStore(ctx context.Context, s *Session[U]) {
 	}
 	ctx, cancel := e.storeCtx(ctx)
 	defer cancel()
-	rec := SessionRecord{ID: s.ID, UserID: userID(s.User), LastSeen: s.LastActivity, ExpiresAt: s.ExpiresAt}
-	if err := st.Touch(ctx, rec); err != nil {
+	owner := ownerOf(userID(s.User))
+	rec, found, err := st.Get(ctx, owner, s.ID, Touch{})
+	if err == nil && found && (rec.Generation == s.gen || !e.generations()) {
+		rec.LastSeen, rec.ExpiresAt = s.LastActivity, later(rec.ExpiresAt, s.ExpiresAt)
+		_, err = st.Save(ctx, rec, rec.Generation)
+	}
+	if err != nil {
 		e.log.LogAttrs(ctx, slog.LevelWarn, "authsession: session store touch failed", slog.String("error", err.Error()))
 	}
 }
@@ -217,11 +249,11 @@ func (e *engine[U]) revokeSession(ctx context.Context, s *Session[U]) error {
 	if e.cfg.Store == nil || s.ID == "" {
 		return nil
 	}
-	uid := userID(s.User)
+	owner := ownerOf(userID(s.User))
 	ctx, cancel := e.storeCtx(ctx)
 	defer cancel()
-	if err := revokeChecked(ctx, e.cfg.Store, uid, s.ID); err != nil {
-		return pendingError("revoking the session", err, e.revs.addSession(uid, s.ID, e.revokedUntil(s.CreatedAt)))
+	if err := revokeChecked(ctx, e.cfg.Store, owner, s.ID); err != nil {
+		return pendingError("revoking the session", err, e.revs.addSession(owner, s.ID, e.revokedUntil(s.CreatedAt)))
 	}
 	return nil
 }
@@ -243,18 +275,18 @@ func (e *engine[U]) revokeUserSessions(ctx context.Context, userID string) (int,
 	if userID == "" {
 		return 0, fmt.Errorf("%w: empty user id", ErrStore)
 	}
-	before := e.nowMilli()
+	before, owner := e.nowMilli(), ownerOf(userID)
 	sctx, cancel := e.storeCtx(ctx)
 	defer cancel()
-	n, err := e.cfg.Store.RevokeUser(sctx, userID)
+	n, err := e.cfg.Store.RevokeUser(sctx, owner)
 	if err == nil {
-		err = revokeBefore(sctx, e.cfg.Store, userID, before) // reads back
+		err = revokeBefore(sctx, e.cfg.Store, owner, before) // reads back
 	}
 	if err != nil {
 		// Other instances stamp sessions with their own clocks: sessions
 		// signed in up to Leeway after this instance's now are covered
 		// too, so that clock skew never spares a session signed in before.
-		keep := e.revs.addUser(userID, before.Add(e.cfg.Leeway), e.revokedUntil(before))
+		keep := e.revs.addUser(owner, before.Add(e.cfg.Leeway), e.revokedUntil(before))
 		return n, pendingError("revoking the user's sessions", err, keep)
 	}
 	if hook := e.cfg.Events.RevokeAll; hook != nil {
@@ -267,19 +299,23 @@ func (e *engine[U]) revokeUserSession(ctx context.Context, userID, sessionID str
 	if e.cfg.Store == nil {
 		return ErrNoStore
 	}
+	if userID == "" || idProblem(sessionID) != "" {
+		return ErrNoSession // never a key the engine wrote
+	}
+	owner := ownerOf(userID)
 	sctx, cancel := e.storeCtx(ctx)
 	defer cancel()
-	_, found, err := e.cfg.Store.Get(sctx, userID, sessionID)
+	rec, found, err := e.cfg.Store.Get(sctx, owner, sessionID, Touch{})
 	switch {
 	case err != nil:
 		// Unknown whether it is live: revoke it anyway. The store keys
 		// sessions by user, so this can only end one of userID's own.
-		return pendingError("looking up the session to revoke", err, e.revs.addSession(userID, sessionID, e.revokedUntil(e.now())))
-	case !found:
+		return pendingError("looking up the session to revoke", err, e.revs.addSession(owner, sessionID, e.revokedUntil(e.now())))
+	case !found || rec.UserID != userID:
 		return ErrNoSession
 	}
-	if err := revokeChecked(sctx, e.cfg.Store, userID, sessionID); err != nil {
-		return pendingError("revoking the session", err, e.revs.addSession(userID, sessionID, e.revokedUntil(e.now())))
+	if err := revokeChecked(sctx, e.cfg.Store, owner, sessionID); err != nil {
+		return pendingError("revoking the session", err, e.revs.addSession(owner, sessionID, e.revokedUntil(e.now())))
 	}
 	if hook := e.cfg.Events.Revoke; hook != nil {
 		e.emit(ctx, "Revoke", func() error { return hook(ctx, userID, sessionID) })
@@ -297,15 +333,16 @@ func (e *engine[U]) listUserSessions(ctx context.Context, userID string) ([]Sess
 	if userID == "" {
 		return nil, fmt.Errorf("%w: empty user id", ErrStore)
 	}
+	owner := ownerOf(userID)
 	ctx, cancel := e.storeCtx(ctx)
 	defer cancel()
-	recs, err := e.cfg.Store.ListUser(ctx, userID)
+	recs, err := e.cfg.Store.ListUser(ctx, owner)
 	if err != nil {
 		return nil, fmt.Errorf("%w: listing the user's sessions: %w", ErrStore, err)
 	}
 	now := e.now()
 	recs = slices.DeleteFunc(recs, func(r SessionRecord) bool {
-		return !now.Before(r.ExpiresAt) || r.UserID != userID || e.revs.revoked(userID, r.ID, r.CreatedAt)
+		return !now.Before(r.ExpiresAt) || r.UserID != userID || e.revs.revoked(owner, r.ID, r.CreatedAt)
 	})
 	slices.SortFunc(recs, func(a, b SessionRecord) int {
 		if c := b.LastSeen.Compare(a.LastSeen); c != 0 {

@@ -3,8 +3,8 @@ package authsession_test
 import (
 	"testing"
 
-	"github.com/authsession/authsession"
-	"github.com/authsession/authsession/internal/storetest"
+	"github.com/authsession/authsession/memstore"
+	"github.com/authsession/authsession/storetest"
 )
 
 // BenchmarkGetSessionStore compares GetSession without a store (stateless
@@ -13,5 +13,5 @@ import (
 func BenchmarkGetSessionStore(b *testing.B) {
 	storetest.BenchmarkGetSession(b, storeTestSecret,
 		storetest.Named{Name: "stateless"},
-		storetest.Named{Name: "memory", Store: authsession.NewMemoryStore(authsession.MemoryStoreOptions{})})
+		storetest.Named{Name: "memory", Store: memstore.New(memstore.Options{})})
 }

@@ -14,20 +14,22 @@ import (
 	"unicode/utf8"
 
 	"github.com/authsession/authsession"
-	"github.com/authsession/authsession/internal/storetest"
+	"github.com/authsession/authsession/memstore"
+	"github.com/authsession/authsession/storetest"
 )
 
 const storeTestSecret = "store-test-secret-0123456789abcdefghijklmnopqrstuvwxyz"
 
 // countingStore wraps a Store, counts its calls and can be switched to
 // failing (down), to hanging until the call's context is done (hang: a
-// frozen Redis), or to acknowledging writes it drops (dropCreates,
-// dropTouches, dropRevokes: a store that loses writes).
+// frozen Redis), or to losing writes (dropCreates, dropRevokes: a store
+// that acknowledges writes it drops; dropTouches: a store that never
+// takes a touch or a save).
 type countingStore struct {
 	authsession.Store
-	creates, gets, touches, revokes       atomic.Int64
-	down, hang                            atomic.Bool
-	dropCreates, dropTouches, dropRevokes atomic.Bool
+	creates, gets, touches, saves, revokes atomic.Int64
+	down, hang                             atomic.Bool
+	dropCreates, dropTouches, dropRevokes  atomic.Bool
 }
 
 var errDown = errors.New("store is down")
@@ -52,42 +54,51 @@ func (c *countingStore) Create(ctx context.Context, rec authsession.SessionRecor
 	return c.Store.Create(ctx, rec)
 }
 
-func (c *countingStore) Get(ctx context.Context, uid, id string) (authsession.SessionRecord, bool, error) {
+// Get counts the touch it folds in, when it is due, as a touch.
+func (c *countingStore) Get(ctx context.Context, owner, id string, touch authsession.Touch) (authsession.SessionRecord, bool, error) {
 	c.gets.Add(1)
 	if err := c.fail(ctx); err != nil {
 		return authsession.SessionRecord{}, false, err
 	}
-	return c.Store.Get(ctx, uid, id)
-}
-
-func (c *countingStore) Touch(ctx context.Context, rec authsession.SessionRecord) error {
-	c.touches.Add(1)
-	if err := c.fail(ctx); err != nil || c.dropTouches.Load() {
-		return err
+	if touch != (authsession.Touch{}) {
+		if rec, found, err := c.Store.Get(ctx, owner, id, authsession.Touch{}); err == nil && found && touch.Due(rec.LastSeen) {
+			c.touches.Add(1)
+		}
+		if c.dropTouches.Load() {
+			touch = authsession.Touch{}
+		}
 	}
-	return c.Store.Touch(ctx, rec)
+	return c.Store.Get(ctx, owner, id, touch)
 }
 
-func (c *countingStore) Revoke(ctx context.Context, uid, id string) error {
+func (c *countingStore) Save(ctx context.Context, rec authsession.SessionRecord, prev uint64) (bool, error) {
+	c.saves.Add(1)
+	if err := c.fail(ctx); err != nil || c.dropTouches.Load() {
+		return false, err
+	}
+	return c.Store.Save(ctx, rec, prev)
+}
+
+func (c *countingStore) Revoke(ctx context.Context, owner, id string) error {
 	c.revokes.Add(1)
 	if err := c.fail(ctx); err != nil || c.dropRevokes.Load() {
 		return err
 	}
-	return c.Store.Revoke(ctx, uid, id)
+	return c.Store.Revoke(ctx, owner, id)
 }
 
-func (c *countingStore) RevokeUser(ctx context.Context, uid string) (int, error) {
+func (c *countingStore) RevokeUser(ctx context.Context, owner string) (int, error) {
 	if err := c.fail(ctx); err != nil || c.dropRevokes.Load() {
 		return 0, err
 	}
-	return c.Store.RevokeUser(ctx, uid)
+	return c.Store.RevokeUser(ctx, owner)
 }
 
-func (c *countingStore) ListUser(ctx context.Context, uid string) ([]authsession.SessionRecord, error) {
+func (c *countingStore) ListUser(ctx context.Context, owner string) ([]authsession.SessionRecord, error) {
 	if err := c.fail(ctx); err != nil {
 		return nil, err
 	}
-	return c.Store.ListUser(ctx, uid)
+	return c.Store.ListUser(ctx, owner)
 }
 
 // storeFixture is an AuthSession over a counting memory store and a
@@ -103,7 +114,7 @@ func newStoreFixture(t *testing.T, edit func(*authsession.Config[authsession.Use
 	t.Helper()
 	clk := storetest.NewClock(time.UnixMilli(1_767_139_200_000))
 	f := &storeFixture{
-		store: &countingStore{Store: authsession.NewMemoryStore(authsession.MemoryStoreOptions{Now: clk.Now})},
+		store: &countingStore{Store: memstore.New(memstore.Options{Now: clk.Now})},
 		clk:   clk,
 		logs:  &logBuffer{},
 	}
@@ -166,7 +177,7 @@ func TestStoreRevocation(t *testing.T) {
 		{"store entry expired", func(t *testing.T, f *storeFixture, s authsession.Session[authsession.User], _ []*http.Cookie) {
 			// The record vanishes (eviction, a flushed Redis) while the
 			// cookie is still valid.
-			if err := f.store.Store.Revoke(ctx, "u_1", s.ID); err != nil {
+			if err := f.store.Store.Revoke(ctx, authsession.OwnerOf("u_1"), s.ID); err != nil {
 				t.Fatal(err)
 			}
 		}},
@@ -507,7 +518,7 @@ type noIDUser struct{ Name string }
 func TestStoreRequiresUserIDer(t *testing.T) {
 	_, err := authsession.NextAuthSession(authsession.Config[noIDUser]{
 		Secret: storeTestSecret,
-		Store:  authsession.NewMemoryStore(authsession.MemoryStoreOptions{}),
+		Store:  memstore.New(memstore.Options{}),
 	})
 	if !errors.Is(err, authsession.ErrConfig) {
 		t.Errorf("got %v, want ErrConfig", err)
@@ -572,7 +583,7 @@ func TestStoreConcurrentSessions(t *testing.T) {
 }
 
 func TestStoreTimeoutConfig(t *testing.T) {
-	store := authsession.NewMemoryStore(authsession.MemoryStoreOptions{})
+	store := memstore.New(memstore.Options{})
 	tests := []struct {
 		name    string
 		timeout time.Duration
@@ -683,7 +694,7 @@ func TestStoreTimeout(t *testing.T) {
 // over their own session, or after an expiry, gets in.
 func TestStoreFullRefusesSignIn(t *testing.T) {
 	f := newStoreFixture(t, func(c *authsession.Config[authsession.User]) {
-		c.Store = &countingStore{Store: authsession.NewMemoryStore(authsession.MemoryStoreOptions{MaxSessions: 3, Now: c.Now})}
+		c.Store = &countingStore{Store: memstore.New(memstore.Options{MaxSessions: 3, Now: c.Now})}
 		c.Expiry, c.RefreshThreshold = time.Hour, 10*time.Minute
 	})
 	signedIn := map[string][]*http.Cookie{}
@@ -801,7 +812,7 @@ func TestStoreDropsWrites(t *testing.T) {
 		}
 		d.dropRevokes.Store(false)
 		waitFor(t, "the retried revocation to land", func() bool {
-			_, found, _ := inner.Get(context.Background(), "u_1", s.ID)
+			_, found, _ := inner.Get(context.Background(), authsession.OwnerOf("u_1"), s.ID, authsession.Touch{})
 			return !found
 		})
 		if _, ok := f.get(victim); !ok {

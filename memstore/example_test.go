@@ -1,4 +1,4 @@
-package authsession_test
+package memstore_test
 
 import (
 	"context"
@@ -8,14 +8,15 @@ import (
 	"net/http/httptest"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/memstore"
 )
 
 // A memory store makes sessions revocable: "log out everywhere" ends every
 // session of a user, and their cookies stop working on the next request.
-func ExampleNewMemoryStore() {
+func ExampleNew() {
 	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
 		Secret: "example-secret-at-least-32-bytes-long!!",
-		Store:  authsession.NewMemoryStore(authsession.MemoryStoreOptions{MaxSessions: 10_000}),
+		Store:  memstore.New(memstore.Options{MaxSessions: 10_000}),
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -1,4 +1,4 @@
-package authsession_test
+package memstore_test
 
 import (
 	"context"
@@ -9,21 +9,15 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
-	"github.com/authsession/authsession/internal/storetest"
+	"github.com/authsession/authsession/memstore"
+	"github.com/authsession/authsession/storetest"
 )
 
-func TestMemoryStoreConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, o storetest.Options) authsession.Store {
-		return authsession.NewMemoryStore(authsession.MemoryStoreOptions{Now: o.Now, MaxSessionsPerUser: o.MaxSessionsPerUser})
-	})
-}
-
-// TestMemoryStoreBounded pins the eviction rules: only expired records and
-// a user's own records (past MaxSessionsPerUser) are ever dropped to make
-// room; a store full of live sessions refuses the new one with
-// ErrStoreFull. (Until issue 16, a full store evicted the record that
-// expired soonest, whoever it belonged to.)
-func TestMemoryStoreBounded(t *testing.T) {
+// TestBounded pins the eviction rules: only expired records and a user's
+// own records (past MaxSessionsPerUser) are ever dropped to make room for a
+// signed-in session; a store full of live signed-in sessions refuses the
+// new one with ErrStoreFull.
+func TestBounded(t *testing.T) {
 	ctx := context.Background()
 	type create struct {
 		user string
@@ -53,11 +47,17 @@ func TestMemoryStoreBounded(t *testing.T) {
 		{"a user at their cap signs in when the store is full", 3, 2,
 			[]create{{"u", time.Hour}, {"u", 2 * time.Hour}, {"v", time.Minute}, {"u", 3 * time.Hour}}, 0, nil, []int{1, 2, 3}},
 		{"store of one", 1, 0, []create{{"u", time.Hour}, {"v", time.Hour}}, 0, authsession.ErrStoreFull, []int{0}},
+		{"full: a sign-in takes the place of the anonymous session expiring soonest", 3, 0,
+			[]create{{"", 2 * time.Hour}, {"", time.Hour}, {"a", time.Minute}, {"b", time.Hour}}, 0, nil, []int{0, 2, 3}},
+		{"full of anonymous sessions: another is refused", 2, 0,
+			[]create{{"", time.Hour}, {"", time.Hour}, {"", time.Hour}}, 0, authsession.ErrStoreFull, []int{0, 1}},
+		{"full of signed-in sessions: an anonymous one is refused", 2, 0,
+			[]create{{"a", time.Hour}, {"b", time.Hour}, {"", time.Hour}}, 0, authsession.ErrStoreFull, []int{0, 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clk := storetest.NewClock(time.Unix(1_700_000_000, 0))
-			m := authsession.NewMemoryStore(authsession.MemoryStoreOptions{MaxSessions: tt.max, MaxSessionsPerUser: tt.perUser, Now: clk.Now})
+			m := memstore.New(memstore.Options{MaxSessions: tt.max, MaxSessionsPerUser: tt.perUser, Now: clk.Now})
 			for i, c := range tt.creates {
 				last := i == len(tt.creates)-1
 				if last {
@@ -81,7 +81,7 @@ func TestMemoryStoreBounded(t *testing.T) {
 				wantSet[i] = true
 			}
 			for i, c := range tt.creates {
-				_, found, err := m.Get(ctx, c.user, fmt.Sprint(i))
+				_, found, err := m.Get(ctx, c.user, fmt.Sprint(i), authsession.Touch{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -93,10 +93,10 @@ func TestMemoryStoreBounded(t *testing.T) {
 	}
 }
 
-func TestMemoryStoreLazyExpiryFreesMemory(t *testing.T) {
+func TestLazyExpiryFreesMemory(t *testing.T) {
 	ctx := context.Background()
 	clk := storetest.NewClock(time.Unix(1_700_000_000, 0))
-	m := authsession.NewMemoryStore(authsession.MemoryStoreOptions{MaxSessions: 1000, Now: clk.Now})
+	m := memstore.New(memstore.Options{MaxSessions: 1000, Now: clk.Now})
 	for i := range 100 {
 		if err := m.Create(ctx, storetest.Record(fmt.Sprint(i), fmt.Sprint("u", i%7), clk.Now(), time.Minute)); err != nil {
 			t.Fatal(err)
@@ -111,8 +111,8 @@ func TestMemoryStoreLazyExpiryFreesMemory(t *testing.T) {
 	}
 }
 
-func TestMemoryStoreCanceledContext(t *testing.T) {
-	m := authsession.NewMemoryStore(authsession.MemoryStoreOptions{})
+func TestCanceledContext(t *testing.T) {
+	m := memstore.New(memstore.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	rec := storetest.Record("a", "u", time.Now(), time.Hour)
@@ -121,8 +121,8 @@ func TestMemoryStoreCanceledContext(t *testing.T) {
 		err  error
 	}{
 		{"Create", m.Create(ctx, rec)},
-		{"Get", func() error { _, _, err := m.Get(ctx, "u", "a"); return err }()},
-		{"Touch", m.Touch(ctx, rec)},
+		{"Get", func() error { _, _, err := m.Get(ctx, "u", "a", authsession.Touch{}); return err }()},
+		{"Save", func() error { _, err := m.Save(ctx, rec, 1); return err }()},
 		{"Revoke", m.Revoke(ctx, "u", "a")},
 		{"RevokeUser", func() error { _, err := m.RevokeUser(ctx, "u"); return err }()},
 		{"ListUser", func() error { _, err := m.ListUser(ctx, "u"); return err }()},
@@ -149,7 +149,7 @@ func heapAfterGC() uint64 {
 // user's live session is ever dropped: one user's flood costs only that
 // user's own sessions (MaxSessionsPerUser); many users' flood is refused
 // once the store is full (ErrStoreFull).
-func TestMemoryStoreMemoryBound(t *testing.T) {
+func TestMemoryBound(t *testing.T) {
 	const max = 2_000
 	total := 200_000 // 100 times the bound
 	if testing.Short() {
@@ -160,6 +160,7 @@ func TestMemoryStoreMemoryBound(t *testing.T) {
 	record := func(i int, user string) authsession.SessionRecord {
 		return authsession.SessionRecord{
 			ID:        fmt.Sprintf("sess-%022d", i),
+			Owner:     user,
 			UserID:    user,
 			CreatedAt: now, LastSeen: now,
 			ExpiresAt: now.Add(time.Duration(1+i%1000) * time.Hour),
@@ -167,7 +168,7 @@ func TestMemoryStoreMemoryBound(t *testing.T) {
 		}
 	}
 	base := heapAfterGC()
-	st := authsession.NewMemoryStore(authsession.MemoryStoreOptions{MaxSessions: max, Now: func() time.Time { return now }})
+	st := memstore.New(memstore.Options{MaxSessions: max, Now: func() time.Time { return now }})
 	victims := max - authsession.DefaultMaxSessionsPerUser
 	for i := range victims {
 		if err := st.Create(ctx, record(i, fmt.Sprintf("user-%d", i))); err != nil {
@@ -201,7 +202,7 @@ func TestMemoryStoreMemoryBound(t *testing.T) {
 		t.Errorf("newcomers: got %d refused, want all %d", refused, total-total/2)
 	}
 	for i := range victims {
-		if _, found, _ := st.Get(ctx, fmt.Sprintf("user-%d", i), record(i, "").ID); !found {
+		if _, found, _ := st.Get(ctx, fmt.Sprintf("user-%d", i), record(i, "").ID, authsession.Touch{}); !found {
 			t.Fatalf("user-%d's live session was dropped by the flood", i)
 		}
 	}
