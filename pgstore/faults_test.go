@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
-	"github.com/authsession/authsession/internal/storetest"
 	"github.com/authsession/authsession/pgstore"
+	"github.com/authsession/authsession/storetest"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -166,21 +166,29 @@ func viaProxy(t *testing.T) (*pgxpool.Pool, *proxy) {
 func storeCalls(s *pgstore.Store) map[string]func(ctx context.Context) error {
 	now := time.Now()
 	return map[string]func(ctx context.Context) error{
-		"Create": func(ctx context.Context) error { return s.Create(ctx, storetest.Record("new", "u_2", now, time.Hour)) },
+		"Create": func(ctx context.Context) error { return s.Create(ctx, storetest.Record("new", "o2", now, time.Hour)) },
+		"Create (anonymous)": func(ctx context.Context) error {
+			return s.Create(ctx, storetest.Record("new", "", now, time.Hour))
+		},
 		"Get": func(ctx context.Context) error {
-			_, _, err := s.Get(ctx, "u_1", "a")
+			_, _, err := s.Get(ctx, "o1", "a", authsession.Touch{})
 			return err
 		},
-		"Touch": func(ctx context.Context) error {
-			return s.Touch(ctx, authsession.SessionRecord{ID: "a", UserID: "u_1", LastSeen: now, ExpiresAt: now.Add(2 * time.Hour)})
+		"Get with a touch": func(ctx context.Context) error {
+			_, _, err := s.Get(ctx, "o1", "a", authsession.Touch{Before: now.Add(time.Hour), Seen: now, ExpiresAt: now.Add(2 * time.Hour)})
+			return err
 		},
-		"Revoke": func(ctx context.Context) error { return s.Revoke(ctx, "u_1", "b") },
+		"Save": func(ctx context.Context) error {
+			_, err := s.Save(ctx, storetest.Record("a", "o1", now, time.Hour), 7)
+			return err
+		},
+		"Revoke": func(ctx context.Context) error { return s.Revoke(ctx, "o1", "b") },
 		"RevokeUser": func(ctx context.Context) error {
-			_, err := s.RevokeUser(ctx, "u_3")
+			_, err := s.RevokeUser(ctx, "o3")
 			return err
 		},
 		"ListUser": func(ctx context.Context) error {
-			_, err := s.ListUser(ctx, "u_1")
+			_, err := s.ListUser(ctx, "o1")
 			return err
 		},
 		"DeleteExpired": func(ctx context.Context) error {

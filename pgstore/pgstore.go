@@ -14,11 +14,11 @@
 //
 // New creates the table if it is missing (several instances starting at
 // once is safe) and starts a goroutine that deletes expired rows until
-// Close. Each session is one row keyed by the SHA-256 of its user id and
-// of its session id, so keys stay small whatever the ids hold; the ids
-// themselves are kept as bytes, so any string is stored as given. Every
-// statement runs under the context it is given: a server that is down or
-// slow makes the call fail with [ErrDatabase] when the context is done.
+// Close. Each session is one row keyed by its owner and id; a check of a
+// session, with its last-seen write, is one statement, and so is a save
+// (a compare-and-swap on the session's generation). Every statement runs
+// under the context it is given: a server that is down or slow makes the
+// call fail with [ErrDatabase] when the context is done.
 package pgstore
 
 import (

@@ -3,8 +3,8 @@ package pgstore_test
 import (
 	"testing"
 
-	"github.com/authsession/authsession/internal/storetest"
 	"github.com/authsession/authsession/pgstore"
+	"github.com/authsession/authsession/storetest"
 )
 
 // BenchmarkGetSession measures GetSession with the PostgreSQL store (one

@@ -1,6 +1,7 @@
 package pgstore_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -13,9 +14,9 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
-	"github.com/authsession/authsession/internal/storetest"
 	"github.com/authsession/authsession/internal/testenv"
 	"github.com/authsession/authsession/pgstore"
+	"github.com/authsession/authsession/storetest"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -122,10 +123,10 @@ func TestCreateTableConcurrently(t *testing.T) {
 			t.Cleanup(func() { stores[i].Close() })
 		}
 		ctx := context.Background()
-		if err := stores[0].Create(ctx, storetest.Record("a", "u_1", time.Now(), time.Hour)); err != nil {
+		if err := stores[0].Create(ctx, storetest.Record("a", "o1", time.Now(), time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		if _, found, err := stores[instances-1].Get(ctx, "u_1", "a"); !found || err != nil {
+		if _, found, err := stores[instances-1].Get(ctx, "o1", "a", authsession.Touch{}); !found || err != nil {
 			t.Errorf("another instance: Get got %v, %v, want found", found, err)
 		}
 	}
@@ -151,7 +152,7 @@ func TestSkipCreateTable(t *testing.T) {
 	}
 	exec(t, pool, sql)
 	s := newStore(t, pool, opts)
-	if err := s.Create(ctx, storetest.Record("a", "u_1", time.Now(), time.Hour)); err != nil {
+	if err := s.Create(ctx, storetest.Record("a", "o1", time.Now(), time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -178,7 +179,7 @@ func TestTableOfAnotherShape(t *testing.T) {
 			return strings.Replace(strings.Replace(createTable, `"x"`, q, 1), "client      bytea", "client text", 1)
 		}},
 		{"no primary key", func(q string) string {
-			return strings.Replace(strings.Replace(createTable, `"x"`, q, 1), "PRIMARY KEY (user_hash, id_hash)", "CHECK (true)", 1)
+			return strings.Replace(strings.Replace(createTable, `"x"`, q, 1), "PRIMARY KEY (owner, id)", "CHECK (true)", 1)
 		}},
 	}
 	for _, tt := range tests {
@@ -253,13 +254,13 @@ func TestTableNamesAreQuoted(t *testing.T) {
 	var stores []*pgstore.Store
 	for i, name := range append(names, victim) {
 		s := newStore(t, pool, pgstore.Options{Table: name})
-		if err := s.Create(ctx, storetest.Record("a", "u_1", time.Now(), time.Duration(i+1)*time.Hour)); err != nil {
+		if err := s.Create(ctx, storetest.Record("a", "o1", time.Now(), time.Duration(i+1)*time.Hour)); err != nil {
 			t.Fatalf("%q: Create: %v", name, err)
 		}
 		stores = append(stores, s)
 	}
 	for i, s := range stores {
-		recs, err := s.ListUser(ctx, "u_1")
+		recs, err := s.ListUser(ctx, "o1")
 		if err != nil || len(recs) != 1 {
 			t.Fatalf("store %d: ListUser got %d, %v, want 1", i, len(recs), err)
 		}
@@ -269,45 +270,50 @@ func TestTableNamesAreQuoted(t *testing.T) {
 	}
 }
 
-// TestValuesStoredAsGiven: ids and client descriptions that PostgreSQL's
-// text type cannot hold (NUL, invalid UTF-8) and ids far longer than an
-// index entry may be (random, so they do not compress) round-trip
-// unchanged and stay apart.
+// TestValuesStoredAsGiven: user ids, client descriptions and data that
+// PostgreSQL's text type cannot hold (NUL, invalid UTF-8), and a
+// mebibyte of random data, round-trip unchanged through Create, Get, Save
+// and ListUser, for signed-in and anonymous sessions.
 func TestValuesStoredAsGiven(t *testing.T) {
 	pool := connect(t)
 	ctx := context.Background()
 	s := newStore(t, pool, pgstore.Options{Table: table(t, pool)})
-	long := make([]byte, 16<<10)
-	rand.Read(long)
-	values := []string{"\x00", "a\x00b", "\xff\xfe", string(long), string(long[:len(long)-1]), "ü"}
+	big := make([]byte, 1<<20)
+	rand.Read(big)
+	values := []string{"", "\x00", "a\x00b", "\xff\xfe", "ü 😀", string(big[:4096])}
 	now := time.Now()
-	for i, u := range values {
-		for j, id := range values {
-			rec := storetest.Record(id, u, now, time.Hour)
-			rec.Client = values[(i+j)%len(values)]
+	for _, owner := range []string{"o1", ""} {
+		for i, v := range values {
+			rec := storetest.Record(fmt.Sprint("id-", i), owner, now, time.Hour)
+			rec.Client, rec.Data = v, []byte(v)
+			if owner != "" {
+				rec.UserID = v
+			}
 			if err := s.Create(ctx, rec); err != nil {
-				t.Fatalf("Create(user %d, id %d): %v", i, j, err)
+				t.Fatalf("Create(%q, %d): %v", owner, i, err)
+			}
+			got, found, err := s.Get(ctx, owner, rec.ID, authsession.Touch{})
+			if err != nil || !found || got.UserID != rec.UserID || got.Client != v || string(got.Data) != v {
+				t.Errorf("Get(%q, %d): found=%v err=%v, values kept=%v", owner, i, found, err,
+					got.UserID == rec.UserID && got.Client == v && string(got.Data) == v)
+			}
+			rec.Data, rec.Generation = big, 2
+			if ok, err := s.Save(ctx, rec, 1); !ok || err != nil {
+				t.Fatalf("Save(%q, %d): got %v, %v", owner, i, ok, err)
+			}
+			if got, _, _ := s.Get(ctx, owner, rec.ID, authsession.Touch{}); !bytes.Equal(got.Data, big) {
+				t.Errorf("Save(%q, %d): data changed on the way", owner, i)
 			}
 		}
 	}
-	for i, u := range values {
-		recs, err := s.ListUser(ctx, u)
-		if err != nil || len(recs) != len(values) {
-			t.Fatalf("ListUser(user %d): got %d, %v, want %d", i, len(recs), err, len(values))
-		}
-		for j, id := range values {
-			got, found, err := s.Get(ctx, u, id)
-			if err != nil || !found || got.ID != id || got.UserID != u || got.Client != values[(i+j)%len(values)] {
-				t.Errorf("Get(user %d, id %d): got found=%v err=%v, values changed=%v", i, j, found, err,
-					got.ID != id || got.UserID != u || got.Client != values[(i+j)%len(values)])
-			}
-		}
+	recs, err := s.ListUser(ctx, "o1")
+	if err != nil || len(recs) != len(values) {
+		t.Fatalf("ListUser: got %d, %v, want %d", len(recs), err, len(values))
 	}
-	if n, err := s.RevokeUser(ctx, values[0]); n != len(values) || err != nil {
-		t.Errorf("RevokeUser: got %d, %v, want %d", n, err, len(values))
-	}
-	if _, found, _ := s.Get(ctx, values[1], values[0]); !found {
-		t.Errorf("RevokeUser of one user ended another's session")
+	for _, r := range recs {
+		if r.Data != nil {
+			t.Errorf("ListUser: got %d bytes of data, want none", len(r.Data))
+		}
 	}
 }
 
@@ -323,12 +329,12 @@ func TestCapUnderConcurrentSignIns(t *testing.T) {
 		newStore(t, pool, pgstore.Options{Table: name, MaxSessionsPerUser: perUser}),
 		newStore(t, connect(t), pgstore.Options{Table: name, MaxSessionsPerUser: perUser}),
 	}
-	if err := stores[0].Create(ctx, storetest.Record("victim", "u_2", time.Now(), time.Minute)); err != nil {
+	if err := stores[0].Create(ctx, storetest.Record("victim", "o2", time.Now(), time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	count := func() int {
 		var n int
-		err := pool.QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{name}.Sanitize()+" WHERE user_id = $1", []byte("u_1")).Scan(&n)
+		err := pool.QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{name}.Sanitize()+" WHERE owner = $1", []byte("o1")).Scan(&n)
 		if err != nil {
 			t.Error(err)
 		}
@@ -353,7 +359,7 @@ func TestCapUnderConcurrentSignIns(t *testing.T) {
 	for w := range 12 {
 		wg.Go(func() {
 			for i := range 20 {
-				rec := storetest.Record(fmt.Sprintf("w%d-%d", w, i), "u_1", time.Now(), time.Duration(1+(w*10+i)%17)*time.Hour)
+				rec := storetest.Record(fmt.Sprintf("w%d-%d", w, i), "o1", time.Now(), time.Duration(1+(w*10+i)%17)*time.Hour)
 				if err := stores[w%2].Create(ctx, rec); err != nil {
 					t.Errorf("Create: %v", err)
 				}
@@ -366,7 +372,7 @@ func TestCapUnderConcurrentSignIns(t *testing.T) {
 	if n := count(); n != perUser {
 		t.Errorf("rows of the user after concurrent sign-ins: got %d, want %d", n, perUser)
 	}
-	if _, found, _ := stores[1].Get(ctx, "u_2", "victim"); !found {
+	if _, found, _ := stores[1].Get(ctx, "o2", "victim", authsession.Touch{}); !found {
 		t.Errorf("another user's session was ended")
 	}
 }

@@ -54,26 +54,27 @@ func (t tableName) quoted() string {
 // createSQL returns the statements creating the table and its index if
 // they are missing.
 //
-// A session is one row, keyed by the SHA-256 of its user id and of its
-// session id (a btree entry must stay under about 2.7 KB, and ids are
-// opaque strings of any length); the ids are kept as bytea, as are the
-// client's description, since text may hold neither NUL nor invalid
-// UTF-8. Times are timestamptz; grace_until is NULL when there is none.
+// A session is one row, keyed by its owner ("" for an anonymous session)
+// and its id. Everything of bytes is bytea: the engine's keys are of the
+// URL-safe alphabet, but user ids, client descriptions and the sealed
+// session are arbitrary bytes, which text cannot hold (no NUL, no invalid
+// UTF-8). Times are timestamptz; grace_until is NULL when there is none,
+// data NULL in cookie storage.
 func (t tableName) createSQL() []string {
 	q := t.quoted()
 	return []string{
 		`CREATE TABLE IF NOT EXISTS ` + q + ` (
-	user_hash   bytea       NOT NULL,
-	id_hash     bytea       NOT NULL,
-	user_id     bytea       NOT NULL,
+	owner       bytea       NOT NULL,
 	id          bytea       NOT NULL,
+	user_id     bytea       NOT NULL,
 	created_at  timestamptz NOT NULL,
 	last_seen   timestamptz NOT NULL,
 	expires_at  timestamptz NOT NULL,
 	client      bytea       NOT NULL,
-	generation  bigint      NOT NULL DEFAULT 0 CHECK (generation >= 0),
+	generation  bigint      NOT NULL CHECK (generation >= 0),
 	grace_until timestamptz,
-	PRIMARY KEY (user_hash, id_hash)
+	data        bytea,
+	PRIMARY KEY (owner, id)
 )`,
 		`CREATE INDEX IF NOT EXISTS ` + pgx.Identifier{t.name + "_expires_idx"}.Sanitize() + ` ON ` + q + ` (expires_at)`,
 	}
@@ -91,16 +92,16 @@ func CreateTableSQL(table string) (string, error) {
 	return strings.Join(t.createSQL(), ";\n") + ";\n", nil
 }
 
-// advisoryKey is a key for pg_advisory_xact_lock naming what under the
-// table: the table itself (for its creation) or one user's sessions.
-// Keys are 64 bits of SHA-256; two names sharing a key only wait for each
-// other.
-func advisoryKey(table, what string) int64 {
+// advisoryKey is a key for pg_advisory_xact_lock naming something of the
+// table: the table itself (kind "table", for its creation) or one owner's
+// sessions (kind "owner"). Keys are 64 bits of SHA-256; two names sharing
+// a key only wait for each other.
+func advisoryKey(table, kind, name string) int64 {
 	h := sha256.New()
-	h.Write([]byte("authsession/pgstore\x00"))
-	h.Write([]byte(table))
-	h.Write([]byte{0})
-	h.Write([]byte(what))
+	for _, part := range []string{"authsession/pgstore", table, kind, name} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
 	return int64(binary.BigEndian.Uint64(h.Sum(nil)))
 }
 
@@ -110,7 +111,7 @@ func advisoryKey(table, what string) int64 {
 // once would otherwise fail on PostgreSQL's catalog unique indexes.
 func (s *Store) createTable(ctx context.Context, t tableName) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, lockSQL, advisoryKey(s.table, "")); err != nil {
+		if _, err := tx.Exec(ctx, lockSQL, advisoryKey(s.table, "table", "")); err != nil {
 			return err
 		}
 		for _, stmt := range t.createSQL() {
@@ -135,11 +136,11 @@ var columns = []struct {
 	name string
 	oid  uint32
 }{
-	{"user_hash", pgtype.ByteaOID}, {"id_hash", pgtype.ByteaOID},
-	{"user_id", pgtype.ByteaOID}, {"id", pgtype.ByteaOID},
+	{"owner", pgtype.ByteaOID}, {"id", pgtype.ByteaOID}, {"user_id", pgtype.ByteaOID},
 	{"created_at", pgtype.TimestamptzOID}, {"last_seen", pgtype.TimestamptzOID},
 	{"expires_at", pgtype.TimestamptzOID}, {"client", pgtype.ByteaOID},
 	{"generation", pgtype.Int8OID}, {"grace_until", pgtype.TimestamptzOID},
+	{"data", pgtype.ByteaOID},
 }
 
 // checkTable makes sure every statement the store runs works on the
@@ -152,6 +153,17 @@ func (s *Store) checkTable(ctx context.Context) error {
 		return fmt.Errorf("%w: check table %s: %w", ErrDatabase, s.table, err)
 	}
 	defer conn.Release()
+	var isolation string
+	if err := conn.QueryRow(ctx, "SELECT current_setting('transaction_isolation')").Scan(&isolation); err != nil {
+		return fmt.Errorf("%w: check table %s: %w", ErrDatabase, s.table, err)
+	}
+	if isolation != "read committed" {
+		// Its single statements need READ COMMITTED's re-check of a row
+		// another transaction changed (see statements); stricter levels
+		// fail such a statement instead.
+		return fmt.Errorf("%w: the pool's connections run at %s: the store needs read committed, PostgreSQL's default "+
+			"(set default_transaction_isolation in the pool's config, pgxpool.Config.ConnConfig.RuntimeParams)", ErrConfig, isolation)
+	}
 	pg := conn.Conn().PgConn()
 	names := make([]string, len(columns))
 	for i, c := range columns {

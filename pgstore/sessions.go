@@ -2,7 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"math"
@@ -12,30 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// key is how the statements name a session: $1 to $4 of statements.get,
-// touch and revoke.
-type key struct {
-	userHash, idHash [sha256.Size]byte
-	userID, id       []byte
-}
-
-func sessionKey(userID, id string) key {
-	k := key{userID: []byte(userID), id: []byte(id)}
-	k.userHash = sha256.Sum256(k.userID)
-	k.idHash = sha256.Sum256(k.id)
-	return k
-}
-
-func (k *key) args(more ...any) []any {
-	return append([]any{k.userHash[:], k.idHash[:], k.userID, k.id}, more...)
-}
-
-func userHash(userID string) []byte {
-	h := sha256.Sum256([]byte(userID))
-	return h[:]
-}
-
-// generation is g as a bigint; the engine never comes near the cap.
+// generation is g as a bigint. The engine's generations stay far below
+// 2^63; a higher one is kept as 2^63-1.
 func generation(g uint64) int64 { return int64(min(g, math.MaxInt64)) }
 
 // nullTime is t, or NULL for the zero time (none).
@@ -50,114 +27,148 @@ func dbError(op string, err error) error {
 	return fmt.Errorf("%w: %s: %w", ErrDatabase, op, err)
 }
 
-// Create records rec, replacing the user's record with the same id, and
-// ends the user's sessions that expire soonest past MaxSessionsPerUser,
-// in one transaction holding the user's advisory lock, so that sign-ins
-// of one user racing each other never leave more than the cap. A record
-// whose ExpiresAt is not in the future is not stored.
+// Create records rec, replacing the record of the same owner and id. For
+// a signed-in session (an owner other than "") it also ends the owner's
+// sessions that expire soonest past MaxSessionsPerUser, in one
+// transaction holding the owner's advisory lock, so that sign-ins of one
+// user racing each other never leave more than the cap; an anonymous
+// session is one statement. A record whose ExpiresAt is not in the future
+// is not stored.
 func (s *Store) Create(ctx context.Context, rec authsession.SessionRecord) error {
 	now := s.now()
 	if !rec.ExpiresAt.After(now) {
 		return nil
 	}
-	k := sessionKey(rec.UserID, rec.ID)
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		b.Queue(lockSQL, advisoryKey(s.table, rec.UserID))
-		b.Queue(s.sql.upsert, k.args(rec.CreatedAt, rec.LastSeen, rec.ExpiresAt, []byte(rec.Client),
-			generation(rec.Generation), nullTime(rec.GraceUntil))...)
-		b.Queue(s.sql.trim, k.userHash[:], k.userID, k.idHash[:], now, s.cap)
-		return tx.SendBatch(ctx, b).Close()
-	})
+	owner, id := []byte(rec.Owner), []byte(rec.ID)
+	args := []any{owner, id, []byte(rec.UserID), rec.CreatedAt, rec.LastSeen, rec.ExpiresAt,
+		[]byte(rec.Client), generation(rec.Generation), nullTime(rec.GraceUntil), rec.Data}
+	var err error
+	if rec.Owner == "" {
+		_, err = s.pool.Exec(ctx, s.sql.upsert, args...)
+	} else {
+		err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) error {
+			b := &pgx.Batch{}
+			b.Queue(lockSQL, advisoryKey(s.table, "owner", rec.Owner))
+			b.Queue(s.sql.upsert, args...)
+			b.Queue(s.sql.trim, owner, id, now, s.cap)
+			return tx.SendBatch(ctx, b).Close()
+		})
+	}
 	if err != nil {
 		return dbError("create", err)
 	}
 	return nil
 }
 
-// row is what statements.get and list read of a session.
+// row is what statements.get, getTouch and list read of a session.
 type row struct {
+	rec        authsession.SessionRecord
+	userID     []byte
 	client     []byte
 	generation int64
 	graceUntil *time.Time
-	rec        authsession.SessionRecord
 }
 
-// targets returns the scan destinations of created_at, last_seen,
-// expires_at, client, generation and grace_until.
+// targets returns the scan destinations of the columns of fields.
 func (r *row) targets() []any {
-	return []any{&r.rec.CreatedAt, &r.rec.LastSeen, &r.rec.ExpiresAt,
+	return []any{&r.userID, &r.rec.CreatedAt, &r.rec.LastSeen, &r.rec.ExpiresAt,
 		&r.client, &r.generation, &r.graceUntil}
 }
 
 // record completes the record read into r.
-func (r *row) record(userID, id string) authsession.SessionRecord {
+func (r *row) record(owner, id string) authsession.SessionRecord {
 	rec := r.rec
-	rec.ID, rec.UserID, rec.Client = id, userID, string(r.client)
+	rec.ID, rec.Owner, rec.UserID, rec.Client = id, owner, string(r.userID), string(r.client)
 	rec.Generation = uint64(max(r.generation, 0))
+	rec.GraceUntil = time.Time{}
 	if r.graceUntil != nil {
 		rec.GraceUntil = *r.graceUntil
 	}
 	return rec
 }
 
-// Get returns the user's live record with the given id, in one statement.
-func (s *Store) Get(ctx context.Context, userID, id string) (authsession.SessionRecord, bool, error) {
-	k := sessionKey(userID, id)
+// Get returns the live record of owner and id, Data included, writing a
+// due touch in the same statement: one round trip either way.
+func (s *Store) Get(ctx context.Context, owner, id string, touch authsession.Touch) (authsession.SessionRecord, bool, error) {
 	var r row
-	err := s.pool.QueryRow(ctx, s.sql.get, k.args(s.now())...).Scan(r.targets()...)
+	dst := append(r.targets(), &r.rec.Data)
+	var err error
+	if touch.Before.IsZero() {
+		err = s.pool.QueryRow(ctx, s.sql.get, []byte(owner), []byte(id), s.now()).Scan(dst...)
+	} else {
+		err = s.pool.QueryRow(ctx, s.sql.getTouch, []byte(owner), []byte(id), s.now(),
+			touch.Before, touch.Seen, nullTime(touch.ExpiresAt)).Scan(dst...)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return authsession.SessionRecord{}, false, nil
 	}
 	if err != nil {
 		return authsession.SessionRecord{}, false, dbError("get", err)
 	}
-	return r.record(userID, id), true, nil
+	return r.record(owner, id), true, nil
 }
 
-// Touch writes rec.LastSeen and rec.ExpiresAt to the live session rec.ID
-// of rec.UserID and raises its generation and grace end to rec's where
-// they are higher, in one statement; a session that is not live is left
-// alone. An ExpiresAt that is not in the future revokes the session.
-func (s *Store) Touch(ctx context.Context, rec authsession.SessionRecord) error {
+// Save writes rec's Data, LastSeen, ExpiresAt, Generation and GraceUntil
+// to the live record of rec.Owner and rec.ID if its generation is prev, in
+// one statement (a delete when rec.ExpiresAt has passed), and reports
+// whether it did.
+func (s *Store) Save(ctx context.Context, rec authsession.SessionRecord, prev uint64) (bool, error) {
+	if prev > math.MaxInt64 {
+		return false, nil // no row holds it
+	}
 	now := s.now()
+	owner, id := []byte(rec.Owner), []byte(rec.ID)
+	var err error
+	var n int64
 	if !rec.ExpiresAt.After(now) {
-		return s.Revoke(ctx, rec.UserID, rec.ID)
+		n, err = s.exec(ctx, s.sql.saveEnd, owner, id, now, int64(prev))
+	} else {
+		n, err = s.exec(ctx, s.sql.save, owner, id, now, int64(prev), rec.Data, rec.LastSeen, rec.ExpiresAt,
+			generation(rec.Generation), nullTime(rec.GraceUntil))
 	}
-	k := sessionKey(rec.UserID, rec.ID)
-	_, err := s.pool.Exec(ctx, s.sql.touch, k.args(rec.LastSeen, rec.ExpiresAt,
-		generation(rec.Generation), nullTime(rec.GraceUntil), now)...)
 	if err != nil {
-		return dbError("touch", err)
+		return false, dbError("save", err)
 	}
-	return nil
+	return n == 1, nil
 }
 
-// Revoke deletes the user's session with the given id.
-func (s *Store) Revoke(ctx context.Context, userID, id string) error {
-	k := sessionKey(userID, id)
-	if _, err := s.pool.Exec(ctx, s.sql.revoke, k.args()...); err != nil {
+// exec runs a statement and returns how many rows it changed.
+func (s *Store) exec(ctx context.Context, sql string, args ...any) (int64, error) {
+	tag, err := s.pool.Exec(ctx, sql, args...)
+	return tag.RowsAffected(), err
+}
+
+// Revoke deletes the session of owner and id.
+func (s *Store) Revoke(ctx context.Context, owner, id string) error {
+	if _, err := s.pool.Exec(ctx, s.sql.revoke, []byte(owner), []byte(id)); err != nil {
 		return dbError("revoke", err)
 	}
 	return nil
 }
 
-// RevokeUser deletes every session of the user in one statement and
+// RevokeUser deletes every session of the owner in one statement and
 // returns how many were live. A sign-in committed before the statement
-// started is ended; one committed after it survives.
-func (s *Store) RevokeUser(ctx context.Context, userID string) (int, error) {
+// started is ended; one committed after it survives. The anonymous owner
+// "" has no sessions to end.
+func (s *Store) RevokeUser(ctx context.Context, owner string) (int, error) {
+	if owner == "" {
+		return 0, nil
+	}
 	var n int64
-	err := s.pool.QueryRow(ctx, s.sql.revokeUser, userHash(userID), []byte(userID), s.now()).Scan(&n)
-	if err != nil {
+	if err := s.pool.QueryRow(ctx, s.sql.revokeUser, []byte(owner), s.now()).Scan(&n); err != nil {
 		return 0, dbError("revoke user", err)
 	}
 	return int(n), nil
 }
 
-// ListUser returns the user's live sessions, at most MaxSessionsPerUser
-// of them (those expiring last), in one statement.
-func (s *Store) ListUser(ctx context.Context, userID string) ([]authsession.SessionRecord, error) {
-	rows, err := s.pool.Query(ctx, s.sql.list, userHash(userID), []byte(userID), s.now(), s.cap)
+// ListUser returns the owner's live sessions without their Data, at most
+// MaxSessionsPerUser of them (those expiring last), in one statement. The
+// anonymous owner "" has none.
+func (s *Store) ListUser(ctx context.Context, owner string) ([]authsession.SessionRecord, error) {
+	if owner == "" {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, s.sql.list, []byte(owner), s.now(), s.cap)
 	if err != nil {
 		return nil, dbError("list user", err)
 	}
@@ -166,9 +177,8 @@ func (s *Store) ListUser(ctx context.Context, userID string) ([]authsession.Sess
 		r   row
 		id  []byte
 	)
-	dst := append([]any{&id}, r.targets()...)
-	_, err = pgx.ForEachRow(rows, dst, func() error {
-		out = append(out, r.record(userID, string(id)))
+	_, err = pgx.ForEachRow(rows, append([]any{&id}, r.targets()...), func() error {
+		out = append(out, r.record(owner, string(id)))
 		return nil
 	})
 	if err != nil {

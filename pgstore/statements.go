@@ -8,64 +8,88 @@ const lockSQL = `SELECT pg_advisory_xact_lock($1)`
 // deletes, so that no statement holds many row locks for long.
 const deleteBatch = 5000
 
-// statements are the store's SQL, written for one table. Every statement
-// names a session by the hashes of its user id and id (the primary key)
-// and compares the ids themselves too; times come from the store's clock
-// as parameters, never from the server's now().
+// statements are the store's SQL, written for one table. A session is
+// named by $1 owner and $2 id (the primary key); times come from the
+// store's clock as parameters, never from the server's now(), and a row
+// whose expires_at is not after that time is never read or changed.
+//
+// Each runs as one statement at READ COMMITTED: an UPDATE or DELETE that
+// waits for another transaction's row lock re-checks its WHERE clause on
+// the row as that transaction left it, so a save over a generation that
+// moved, or of a row just deleted, changes nothing.
 type statements struct {
-	get, upsert, trim, touch, revoke, revokeUser, list, deleteExpired string
+	get, getTouch, upsert, trim, save, saveEnd, revoke, revokeUser, list, deleteExpired string
 }
+
+// fields are the columns read back into a record, in targets' order.
+const fields = `user_id, created_at, last_seen, expires_at, client, generation, grace_until`
 
 func newStatements(t tableName) statements {
 	q := t.quoted()
-	const session = `user_hash = $1 AND id_hash = $2 AND user_id = $3 AND id = $4`
+	const session = `owner = $1 AND id = $2`
 	return statements{
-		// $5 now.
-		get: `SELECT created_at, last_seen, expires_at, client, generation, grace_until FROM ` + q +
-			` WHERE ` + session + ` AND expires_at > $5`,
+		// $3 now.
+		get: `SELECT ` + fields + `, data FROM ` + q + ` WHERE ` + session + ` AND expires_at > $3`,
 
-		// $5 created, $6 last seen, $7 expires, $8 client, $9
-		// generation, $10 grace until.
-		upsert: `INSERT INTO ` + q + ` (user_hash, id_hash, user_id, id, created_at, last_seen, expires_at, client, generation, grace_until)
+		// The touch and the read in one statement: the UPDATE writes a
+		// due touch and returns the row as touched; the SELECT returns
+		// the row when the touch is not due (it reads the row as it was
+		// before the statement, hence NOT EXISTS). GREATEST ignores NULL:
+		// a touch without an expiry keeps the row's. $3 now, $4 before,
+		// $5 seen, $6 expires.
+		getTouch: `WITH touched AS (
+	UPDATE ` + q + ` SET last_seen = $5, expires_at = GREATEST(expires_at, $6)
+	WHERE ` + session + ` AND expires_at > $3 AND last_seen < $4
+	RETURNING ` + fields + `, data)
+SELECT * FROM touched
+UNION ALL
+SELECT ` + fields + `, data FROM ` + q + ` WHERE ` + session + ` AND expires_at > $3 AND NOT EXISTS (SELECT FROM touched)`,
+
+		// $3 user id, $4 created, $5 last seen, $6 expires, $7 client,
+		// $8 generation, $9 grace until, $10 data.
+		upsert: `INSERT INTO ` + q + ` (owner, id, user_id, created_at, last_seen, expires_at, client, generation, grace_until, data)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-ON CONFLICT (user_hash, id_hash) DO UPDATE SET user_id = EXCLUDED.user_id, id = EXCLUDED.id,
-	created_at = EXCLUDED.created_at, last_seen = EXCLUDED.last_seen, expires_at = EXCLUDED.expires_at,
-	client = EXCLUDED.client, generation = EXCLUDED.generation, grace_until = EXCLUDED.grace_until`,
+ON CONFLICT (owner, id) DO UPDATE SET user_id = EXCLUDED.user_id, created_at = EXCLUDED.created_at,
+	last_seen = EXCLUDED.last_seen, expires_at = EXCLUDED.expires_at, client = EXCLUDED.client,
+	generation = EXCLUDED.generation, grace_until = EXCLUDED.grace_until, data = EXCLUDED.data`,
 
-		// Deletes the user's expired rows and, while the user has more
+		// Deletes the owner's expired rows and, while the owner has more
 		// than the cap of live ones, those expiring soonest other than
-		// the session just written. $1 user hash, $2 user id, $3 id hash
-		// of the new session, $4 now, $5 cap.
-		trim: `DELETE FROM ` + q + ` WHERE user_hash = $1 AND user_id = $2 AND (expires_at <= $4 OR id_hash IN (
-	SELECT id_hash FROM ` + q + ` WHERE user_hash = $1 AND user_id = $2 AND id_hash <> $3 AND expires_at > $4
-	ORDER BY expires_at, created_at, id_hash
-	LIMIT GREATEST((SELECT count(*) FROM ` + q + ` WHERE user_hash = $1 AND user_id = $2 AND expires_at > $4) - $5, 0)))`,
+		// the session just written. $2 the new session's id, $3 now, $4
+		// cap.
+		trim: `DELETE FROM ` + q + ` WHERE owner = $1 AND (expires_at <= $3 OR id IN (
+	SELECT id FROM ` + q + ` WHERE owner = $1 AND id <> $2 AND expires_at > $3
+	ORDER BY expires_at, created_at, id
+	LIMIT GREATEST((SELECT count(*) FROM ` + q + ` WHERE owner = $1 AND expires_at > $3) - $4, 0)))`,
 
-		// GREATEST ignores NULL: a touch without a grace end keeps the
-		// row's. $5 last seen, $6 expires, $7 generation, $8 grace
-		// until, $9 now.
-		touch: `UPDATE ` + q + ` SET last_seen = $5, expires_at = $6,
-	generation = GREATEST(generation, $7), grace_until = GREATEST(grace_until, $8)
-WHERE ` + session + ` AND expires_at > $9`,
+		// Compare and swap on the generation. $3 now, $4 previous
+		// generation, $5 data, $6 last seen, $7 expires, $8 generation,
+		// $9 grace until.
+		save: `UPDATE ` + q + ` SET data = $5, last_seen = $6, expires_at = $7, generation = $8, grace_until = $9
+WHERE ` + session + ` AND expires_at > $3 AND generation = $4`,
+
+		// A save whose expiry has passed ends the row. $3 now, $4
+		// previous generation.
+		saveEnd: `DELETE FROM ` + q + ` WHERE ` + session + ` AND expires_at > $3 AND generation = $4`,
 
 		revoke: `DELETE FROM ` + q + ` WHERE ` + session,
 
-		// $1 user hash, $2 user id, $3 now; counts the live rows deleted.
-		revokeUser: `WITH d AS (DELETE FROM ` + q + ` WHERE user_hash = $1 AND user_id = $2 RETURNING expires_at)
-SELECT count(*) FILTER (WHERE expires_at > $3) FROM d`,
+		// $1 owner, $2 now; counts the live rows deleted.
+		revokeUser: `WITH d AS (DELETE FROM ` + q + ` WHERE owner = $1 RETURNING expires_at)
+SELECT count(*) FILTER (WHERE expires_at > $2) FROM d`,
 
-		// $1 user hash, $2 user id, $3 now, $4 cap.
-		list: `SELECT id, created_at, last_seen, expires_at, client, generation, grace_until FROM ` + q +
-			` WHERE user_hash = $1 AND user_id = $2 AND expires_at > $3 ORDER BY expires_at DESC, id_hash LIMIT $4`,
+		// $1 owner, $2 now, $3 cap. Without data.
+		list: `SELECT id, ` + fields + ` FROM ` + q +
+			` WHERE owner = $1 AND expires_at > $2 ORDER BY expires_at DESC, id LIMIT $3`,
 
 		// SKIP LOCKED: two instances cleaning up at once share the work
 		// instead of waiting for each other. $1 now, $2 batch size.
-		deleteExpired: `DELETE FROM ` + q + ` WHERE (user_hash, id_hash) IN (
-	SELECT user_hash, id_hash FROM ` + q + ` WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+		deleteExpired: `DELETE FROM ` + q + ` WHERE (owner, id) IN (
+	SELECT owner, id FROM ` + q + ` WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
 	}
 }
 
 // all returns every statement, for checkTable.
 func (st statements) all() []string {
-	return []string{st.get, st.upsert, st.trim, st.touch, st.revoke, st.revokeUser, st.list, st.deleteExpired}
+	return []string{st.get, st.getTouch, st.upsert, st.trim, st.save, st.saveEnd, st.revoke, st.revokeUser, st.list, st.deleteExpired}
 }
