@@ -126,10 +126,10 @@ func TestRevokeWinsOverRacingSaves(t *testing.T) {
 		if err := a.Create(ctx, rec); err != nil {
 			t.Fatal(err)
 		}
-		revoked := make(chan struct{})
+		revoked, saving := make(chan struct{}), make(chan struct{})
 		var wg sync.WaitGroup
 		wg.Go(func() {
-			for {
+			for n := 0; ; n++ {
 				select {
 				case <-revoked:
 					if err := increment(ctx, b, owner, id); err == nil {
@@ -139,17 +139,25 @@ func TestRevokeWinsOverRacingSaves(t *testing.T) {
 				default:
 				}
 				if increment(ctx, b, owner, id) != nil {
+					if n == 0 {
+						t.Errorf("round %d: the first save, before the revocation, failed", i)
+						close(saving)
+					}
 					return // the revocation came first
+				}
+				if n == 0 {
+					close(saving) // the revocation starts while saves run
 				}
 			}
 		})
+		<-saving
 		if err := a.Revoke(ctx, owner, id); err != nil {
 			t.Fatal(err)
 		}
 		close(revoked)
 		wg.Wait()
-		if _, found, _ := b.Get(ctx, owner, id, authsession.Touch{}); found {
-			t.Fatalf("round %d: the session came back after the revocation", i)
+		if _, found, err := b.Get(ctx, owner, id, authsession.Touch{}); found || err != nil {
+			t.Fatalf("round %d: the session came back after the revocation (found=%v, %v)", i, found, err)
 		}
 	}
 }
