@@ -88,29 +88,48 @@ func newActions[U any](e *engine[U]) Actions[U] {
 	return Actions[U]{Refresh: a.refresh, Update: a.update, Logout: a.logout}
 }
 
-func done[U any](s Session[U], err error) ActionResult[U] {
+// done is an action's result: the session after its change, committed
+// (with the middleware's state too, so that the result says whether the
+// store took it).
+func (a *actionSet[U]) done(w http.ResponseWriter, r *http.Request, s Session[U], err error) ActionResult[U] {
+	if err == nil {
+		err = a.e.commit(w, r)
+	}
 	if err != nil {
 		return ActionResult[U]{Err: err}
+	}
+	if st := a.e.stateOf(r); st != nil {
+		st.mu.Lock()
+		if st.cur != nil {
+			s = *st.cur // as committed: a new id, a new generation
+		}
+		st.mu.Unlock()
 	}
 	return ActionResult[U]{Success: true, Session: &s}
 }
 
 func (a *actionSet[U]) refresh(w http.ResponseWriter, r *http.Request) ActionResult[U] {
-	return done(a.e.refreshSession(w, r))
+	s, err := a.e.refreshSession(w, r)
+	return a.done(w, r, s, err)
 }
 
 func (a *actionSet[U]) logout(w http.ResponseWriter, r *http.Request) ActionResult[U] {
-	if err := a.e.deleteSession(w, r); err != nil {
+	err := a.e.deleteSession(w, r)
+	if cerr := a.e.commit(w, r); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return ActionResult[U]{Err: err}
 	}
 	return ActionResult[U]{Success: true}
 }
 
 func (a *actionSet[U]) update(w http.ResponseWriter, r *http.Request, fields map[string]any) ActionResult[U] {
+	fields = a.seedShape(fields)
 	if err := a.checkFields(fields); err != nil {
 		return ActionResult[U]{Err: err}
 	}
-	return done(a.e.updateSession(w, r, func(s *Session[U]) error {
+	s, err := a.e.updateSession(w, r, func(s *Session[U]) error {
 		// s is a private deep copy of the current session: s.User is the
 		// old user, safe to hand to ValidateUpdate.
 		updated, err := a.applyUserFields(s.User, fields)
@@ -119,7 +138,20 @@ func (a *actionSet[U]) update(w http.ResponseWriter, r *http.Request, fields map
 		}
 		s.User = updated
 		return nil
-	}))
+	})
+	return a.done(w, r, s, err)
+}
+
+// seedShape unwraps next-auth-session's update shape, { user: {...} },
+// into the user's fields, unless "user" is itself an updatable field.
+func (a *actionSet[U]) seedShape(fields map[string]any) map[string]any {
+	if len(fields) != 1 || a.allowed["user"] {
+		return fields
+	}
+	if inner, ok := fields["user"].(map[string]any); ok {
+		return inner
+	}
+	return fields
 }
 
 // checkFields refuses an empty update and any field outside the

@@ -168,18 +168,37 @@ type AuthSession[U any] struct {
 	DeleteData func(w http.ResponseWriter, r *http.Request, key string) error
 
 	// Flash sets a flash value under key (a later Flash under the same
-	// key replaces it) and re-issues the cookie: a message for the next
-	// page, after a redirect. It fails like SetData. Flash values live in
-	// the session: without one (before sign-in, after sign-out) there is
-	// nowhere to keep them and Flash returns ErrNoSession; to greet a new
-	// session, pass WithFlash to CreateSession.
+	// key replaces it): a message for the next page, after a redirect. It
+	// fails like SetData and, like it, starts a visitor's session when
+	// there is none. To greet a new sign-in, pass WithFlash to
+	// CreateSession.
 	Flash func(w http.ResponseWriter, r *http.Request, key string, value any) error
 
-	// Flashes returns the session's flash values and re-issues the cookie
-	// without them, so each value is read exactly once; read one with
-	// [Get]. Without a session or without flash values it returns nil and
-	// writes no cookie. Call it before the response's header is written.
+	// Flashes returns the session's flash values and removes them, so each
+	// value is read exactly once; read one with [Get]. With a store the
+	// removal is committed at once, as a compare-and-swap: of two requests
+	// reading them at once (two tabs, an older cookie), one gets them.
+	// Without a session or without flash values it returns nil and writes
+	// nothing. Call it before the response's header is written.
 	Flashes func(w http.ResponseWriter, r *http.Request) (Data, error)
+
+	// SessionData returns the data of the request's session, signed in or
+	// not (nil without one), for reading with [Get]: behind the middleware
+	// with this response's changes so far, else as the cookie carries it.
+	// It is read-only: change it with SetData and DeleteData.
+	SessionData func(r *http.Request) Data
+
+	// Commit writes the session changes the request made so far, to the
+	// store and to the cookie, before a handler writes the response:
+	// behind the middleware, changes are committed once, automatically,
+	// when the handler writes the header or returns (next-session's
+	// autoCommit); Commit does it earlier, for a handler that streams or
+	// wants to see the store's error, and it is how changes get written at
+	// all with Config.DisableAutoCommit. Without the middleware each change
+	// was committed as it was made, and Commit does nothing. Errors are
+	// the changes' own (ErrStore, ErrConflict, ErrSessionTooLarge):
+	// nothing was written.
+	Commit func(w http.ResponseWriter, r *http.Request) error
 
 	// RefreshSession extends the session's expiry (capped by MaxLifetime)
 	// and re-issues the cookie.
@@ -335,6 +354,8 @@ func NextAuthSession[U any](cfg Config[U]) (*AuthSession[U], error) {
 		DeleteData:           e.deleteData,
 		Flash:                e.flash,
 		Flashes:              e.flashes,
+		SessionData:          e.sessionData,
+		Commit:               e.commit,
 		RefreshSession:       e.refreshSession,
 		DeleteSession:        e.deleteSession,
 		IsAuthenticated:      e.isAuthenticated,

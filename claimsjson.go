@@ -2,15 +2,19 @@ package authsession
 
 import (
 	"encoding/json"
+	"errors"
 	"strconv"
+
+	"github.com/authsession/authsession/internal/plainjson"
 )
 
 // This file encodes and decodes the default format's claims (tokenClaims,
 // formats.go) in one pass. Encoding appends every member with the writers
-// of jsonwrite.go, the user through User's own appendJSON or, for other
-// user types, encoding/json. Decoding uses the reader of jsonread.go for
+// of internal/plainjson, the user through User's own appendJSON or, for
+// other user types, encoding/json. Decoding uses plainjson's reader for
 // the members the library writes, the user object straight into User (or
-// through U's own decoding), and encoding/json for everything else.
+// through U's own decoding), and encoding/json for everything else. No
+// JSON nesting deeper than plainjson.MaxDepth reaches encoding/json.
 
 // rawTokenClaims is tokenClaims without its UnmarshalJSON method: what
 // encoding/json makes of the claims, the fallback and the reference.
@@ -25,31 +29,40 @@ var claimKeys = [...]string{"user", "accessToken", "refreshToken", "expiresAt", 
 // them into a zero tokenClaims: in one pass when they are as the library
 // writes them (readClaims), else with encoding/json. Unlike encoding/json
 // it replaces c rather than merging into it, as User.UnmarshalJSON does.
+// Claims nesting deeper than plainjson.MaxDepth are refused with
+// errClaimsTooDeep: readClaims hands no deeper object to a decoder, and
+// only claims within the bound go to encoding/json.
 func (c *tokenClaims[U]) UnmarshalJSON(b []byte) error {
 	*c = tokenClaims[U]{}
 	if c.readClaims(b) {
 		return nil
 	}
 	*c = tokenClaims[U]{}
+	if !plainjson.WithinDepth(b, plainjson.MaxDepth) {
+		return errClaimsTooDeep
+	}
 	return json.Unmarshal(b, (*rawTokenClaims[U])(c))
 }
 
+var errClaimsTooDeep = errors.New("claims nest too deep")
+
 // readClaims decodes b into the zero claims c when every member is one of
 // claimKeys, at most once, with a plain string, integer or boolean value
-// and an object for the user and the data, and reports whether it did.
-// When it reports false, c may hold part of b.
+// and an object for the user and the data (nesting at most
+// plainjson.MaxDepth levels in all), and reports whether it did. When it
+// reports false, c may hold part of b.
 func (c *tokenClaims[U]) readClaims(b []byte) bool {
-	r := jsonReader{b: b}
-	if !r.consume('{') {
+	r := plainjson.NewReader(b)
+	if !r.Consume('{') {
 		return false
 	}
 	t := c
-	if r.consume('}') { // {}
-		return r.end()
+	if r.Consume('}') { // {}
+		return r.End()
 	}
 	var seen uint16
 	for more := true; more; {
-		k, ok := r.key()
+		k, ok := r.Key()
 		if !ok {
 			return false
 		}
@@ -58,13 +71,13 @@ func (c *tokenClaims[U]) readClaims(b []byte) bool {
 		case "user":
 			bit, ok = 1<<0, readUser(&r, &t.User)
 		case "accessToken":
-			bit, ok = 1<<1, r.strInto(&t.AccessToken)
+			bit, ok = 1<<1, r.StrInto(&t.AccessToken)
 		case "refreshToken":
-			bit, ok = 1<<2, r.strInto(&t.RefreshToken)
+			bit, ok = 1<<2, r.StrInto(&t.RefreshToken)
 		case "expiresAt":
 			bit, t.ExpiresAt, ok = bitInt(&r, 1<<3)
 		case "expiryDate":
-			bit, ok = 1<<4, r.strInto(&t.ExpiryDate)
+			bit, ok = 1<<4, r.StrInto(&t.ExpiryDate)
 		case "createdAt":
 			bit, t.CreatedAt, ok = bitInt(&r, 1<<5)
 		case "lastActivity":
@@ -72,7 +85,7 @@ func (c *tokenClaims[U]) readClaims(b []byte) bool {
 		case "data":
 			bit, ok = 1<<7, readData(&r, &t.Data)
 		case "transient":
-			bit, ok = 1<<8, r.boolInto(&t.Transient)
+			bit, ok = 1<<8, r.BoolInto(&t.Transient)
 		case "iat":
 			bit, t.IssuedAt, ok = bitInt(&r, 1<<9)
 		case "exp":
@@ -80,7 +93,7 @@ func (c *tokenClaims[U]) readClaims(b []byte) bool {
 		case "nbf":
 			bit, t.NotBefore, ok = bitInt(&r, 1<<11)
 		case "jti":
-			bit, ok = 1<<12, r.strInto(&t.JTI)
+			bit, ok = 1<<12, r.StrInto(&t.JTI)
 		case "gen":
 			bit, t.Gen, ok = bitInt(&r, 1<<13)
 		}
@@ -88,32 +101,27 @@ func (c *tokenClaims[U]) readClaims(b []byte) bool {
 			return false
 		}
 		seen |= bit
-		if more, ok = r.next(); !ok {
+		if more, ok = r.Next(); !ok {
 			return false
 		}
 	}
-	return r.end()
+	return r.End()
 }
 
 // bitInt reads an integer member for readClaims.
-func bitInt(r *jsonReader, bit uint16) (uint16, int64, bool) {
-	n, ok := r.int64()
+func bitInt(r *plainjson.Reader, bit uint16) (uint16, int64, bool) {
+	n, ok := r.Int64()
 	return bit, n, ok
 }
 
-// strInto reads a plain string into s.
-func (r *jsonReader) strInto(s *string) bool {
-	v, ok := r.str()
-	if ok {
-		*s = string(v)
-	}
-	return ok
-}
+// memberDepth is how deeply an object member of the claims may nest: the
+// claims object itself is the first of plainjson.MaxDepth levels.
+const memberDepth = plainjson.MaxDepth - 1
 
 // readData reads the session data object through sessionData's own
 // decoding, as encoding/json would for the pointer.
-func readData(r *jsonReader, d **sessionData) bool {
-	raw, ok := r.object()
+func readData(r *plainjson.Reader, d **sessionData) bool {
+	raw, ok := r.Object(memberDepth)
 	if !ok {
 		return false
 	}
@@ -124,8 +132,8 @@ func readData(r *jsonReader, d **sessionData) bool {
 // readUser reads the user object into u: straight into a User when its
 // members are User's own (User.readPlain), otherwise through U's JSON
 // decoding, which is what encoding/json would call.
-func readUser[U any](r *jsonReader, u *U) bool {
-	raw, ok := r.object()
+func readUser[U any](r *plainjson.Reader, u *U) bool {
+	raw, ok := r.Object(memberDepth)
 	if !ok {
 		return false
 	}
@@ -159,7 +167,7 @@ func (c *tokenClaims[U]) appendJSON(b []byte) ([]byte, error) {
 	b = appendOptString(b, `,"accessToken":`, c.AccessToken)
 	b = appendOptString(b, `,"refreshToken":`, c.RefreshToken)
 	b = strconv.AppendInt(append(b, `,"expiresAt":`...), c.ExpiresAt, 10)
-	b = appendJSONString(append(b, `,"expiryDate":`...), c.ExpiryDate)
+	b = plainjson.AppendString(append(b, `,"expiryDate":`...), c.ExpiryDate)
 	b = strconv.AppendInt(append(b, `,"createdAt":`...), c.CreatedAt, 10)
 	b = strconv.AppendInt(append(b, `,"lastActivity":`...), c.LastActivity, 10)
 	if c.Data != nil {
@@ -173,7 +181,7 @@ func (c *tokenClaims[U]) appendJSON(b []byte) ([]byte, error) {
 	b = strconv.AppendInt(append(b, `,"iat":`...), c.IssuedAt, 10)
 	b = strconv.AppendInt(append(b, `,"exp":`...), c.Expiry, 10)
 	b = appendOptInt(b, `,"nbf":`, c.NotBefore)
-	b = appendJSONString(append(b, `,"jti":`...), c.JTI)
+	b = plainjson.AppendString(append(b, `,"jti":`...), c.JTI)
 	b = appendOptInt(b, `,"gen":`, c.Gen)
 	return append(b, '}'), nil
 }
@@ -183,7 +191,7 @@ func appendOptString(b []byte, key, s string) []byte {
 	if s == "" {
 		return b
 	}
-	return appendJSONString(append(b, key...), s)
+	return plainjson.AppendString(append(b, key...), s)
 }
 
 // appendOptInt appends an omitempty integer member.

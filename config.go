@@ -25,6 +25,7 @@ const (
 	DefaultTouchAfter       = time.Minute
 	DefaultStoreTimeout     = 250 * time.Millisecond
 	DefaultGenerationGrace  = 5 * time.Second
+	DefaultMaxDataBytes     = 1 << 20
 
 	// MinSecretBytes is the shortest secret NextAuthSession accepts.
 	MinSecretBytes = 32
@@ -32,6 +33,20 @@ const (
 	// SecretEnv is the environment variable that supplies Config.Secret
 	// when it is empty.
 	SecretEnv = "SESSION_SECRET"
+)
+
+// Storage says where a session lives; see [Config.Storage].
+type Storage int
+
+const (
+	// StorageCookie keeps the whole session in the encrypted cookie (a
+	// JWE the Node.js jose package reads): stateless, unless a
+	// [Config.Store] records sessions for revocation. The default.
+	StorageCookie Storage = iota
+	// StorageServer keeps the whole session in [Config.Store] and only
+	// its id, sealed, in the cookie (at most 200 characters whatever the
+	// session holds), as next-session and scs do. The store is required.
+	StorageServer
 )
 
 // Secret is key material. Its String, GoString, MarshalJSON and LogValue
@@ -122,7 +137,8 @@ type Config[U any] struct {
 	// creation; no refresh extends a session past it. Default 30 days.
 	// It must not be below Expiry: an Expiry over 30 days needs an
 	// explicit MaxLifetime. The foreign formats carry the creation time
-	// in CreatedAtClaim; a token without it counts from its iat.
+	// in the "authsession_created_at" claim; a token without it counts
+	// from its iat.
 	MaxLifetime time.Duration
 
 	// DisableAutoRefresh turns off the automatic re-issue of sessions older
@@ -262,13 +278,41 @@ type Config[U any] struct {
 	// make unsafe requests to Handlers.
 	TrustedOrigins []string
 
-	// Store, if set, records live sessions so they can be revoked. Not
-	// with FormatAuthJS or FormatNextAuthV4, whose cookies the Next.js
-	// app re-encodes with a fresh session id.
+	// Storage is where sessions live: StorageCookie (the default) or
+	// StorageServer, which needs a Store. Every operation, the guard, the
+	// session API and the browser client work the same in both: switching
+	// is this one line (sessions of the other storage then read as "no
+	// session"). Not StorageServer with FormatAuthJS or FormatNextAuthV4.
+	Storage Storage
+
+	// Store, if set, records live sessions so they can be revoked; with
+	// StorageServer it holds the sessions themselves. Not with
+	// FormatAuthJS or FormatNextAuthV4, whose cookies the Next.js app
+	// re-encodes with a fresh session id.
 	Store Store
 
-	// TouchAfter limits how often the store's last-seen time is written.
-	// Default 1 minute.
+	// MaxDataBytes caps a session kept in the store with StorageServer:
+	// its sealed JSON (user, tokens, data, flash values). A change that
+	// would take it past the cap fails with ErrSessionTooLarge and the
+	// stored session stays as it was. Default DefaultMaxDataBytes (1 MiB).
+	// Cookie storage's cap is MaxCookieBytes.
+	MaxDataBytes int
+
+	// DisableAutoCommit turns off the automatic commit: behind Middleware,
+	// RequireSession and Require, the changes a request makes to its
+	// session (sign-in, data, flash values, updates, refreshes, sign-out)
+	// are written to the store and the cookie once, when the handler
+	// writes the response's header (or returns), unless this is set; then
+	// nothing is written until the handler calls AuthSession.Commit, and
+	// changes left uncommitted are dropped (and logged). Default false, as
+	// next-session's autoCommit. Handlers reached without any of the
+	// middleware commit each change as it is made.
+	DisableAutoCommit bool
+
+	// TouchAfter limits how often the store's last-seen time is written:
+	// a request within TouchAfter of the session's last-seen time reads
+	// the store without writing. Default 1 minute; a negative value (-1,
+	// as next-session's touchAfter) never touches.
 	TouchAfter time.Duration
 
 	// StoreFailOpen treats the session cookie as valid when the store is

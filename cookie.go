@@ -1,6 +1,7 @@
 package authsession
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -101,6 +102,14 @@ func (c *sessionCookie) pending(w http.ResponseWriter, h http.Header) (tok strin
 	return cookies.Pending(w.Header(), c.names[c.writeName(h)], c.maxBytes)
 }
 
+// unset removes the Set-Cookie lines this response already has for the
+// cookie called names[name] (a commit writes it again).
+func (c *sessionCookie) unset(w http.ResponseWriter, name int) {
+	if c.names[name] != "" {
+		cookies.Unset(w.Header(), c.names[name])
+	}
+}
+
 // clear expires the session cookie (every chunk), and the other name's
 // when the request carries it.
 func (c *sessionCookie) clear(w http.ResponseWriter, h http.Header) {
@@ -115,7 +124,50 @@ func (c *sessionCookie) clear(w http.ResponseWriter, h http.Header) {
 func (c *sessionCookie) clearAux(w http.ResponseWriter, h http.Header) {
 	for i, n := range c.aux {
 		if cookies.Has(h, n) {
+			cookies.Unset(w.Header(), n)
 			cookies.Clear(w, h, n, c.auxAttrs[i])
 		}
 	}
+}
+
+// headerLimit is the most header bytes the server that serves r takes
+// (http.Server.MaxHeaderBytes, Go's default when unset), or 0 when r came
+// through no http.Server (a test recorder).
+func headerLimit(r *http.Request) int {
+	srv, _ := r.Context().Value(http.ServerContextKey).(*http.Server)
+	switch {
+	case srv == nil:
+		return 0
+	case srv.MaxHeaderBytes > 0:
+		return srv.MaxHeaderBytes
+	}
+	return http.DefaultMaxHeaderBytes
+}
+
+// fits refuses a cookie value that the browser could not send back to the
+// server that serves r: the request's header with the session cookie
+// replaced by value (in chunks) over the server's header limit. Such a
+// cookie would lock the browser out (a 431 for every request, signing out
+// included) until it expired; refused, the browser keeps the cookie it
+// has and can still sign out.
+func (c *sessionCookie) fits(r *http.Request, name int, value string) error {
+	limit := headerLimit(r)
+	if limit == 0 {
+		return nil
+	}
+	size := len(r.Method) + len(r.RequestURI) + len(r.Host) + 32 // request line, Host
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			size += len(k) + len(v) + 4
+		}
+	}
+	if old, _, ok := c.read(r.Header); ok {
+		size -= len(old)
+	}
+	chunk := c.attrs[name].SplitSize(c.names[name])
+	size += len(value) + (len(value)/chunk+1)*(len(c.names[name])+6)
+	if size > limit {
+		return fmt.Errorf("%w: with it the request's header would be %d bytes, over the %d the server takes (http.Server.MaxHeaderBytes): the browser could not send it back", ErrSessionTooLarge, size, limit)
+	}
+	return nil
 }

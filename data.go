@@ -3,16 +3,15 @@ package authsession
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"slices"
 	"unicode/utf8"
+
+	"github.com/authsession/authsession/internal/plainjson"
 )
 
-// This file is session data and flash values: the Data type, its wire
-// form inside the session JSON ("data", flash values under "_flash"), and
-// the engine's operations that change them (SetData, DeleteData, Flash,
-// Flashes), which start from the session this response has already
-// written, if any (writable).
+// This file is session data and flash values: the Data type and its wire
+// form inside the session JSON ("data", flash values under "_flash"). The
+// operations that change them are dataops.go's.
 
 // Data is application data carried in the session beside the user, like
 // next-session's req.session.anything or scs's Put and Get: small
@@ -20,11 +19,14 @@ import (
 // as JSON, so any value encoding/json encodes can be stored and read back
 // as its type with [Get].
 //
-// Data lives in the encrypted cookie: every byte counts against
-// Config.MaxCookieBytes, and a write that would take the token past it
-// fails with ErrSessionTooLarge and changes nothing. It is not sent to
-// browser JavaScript (GET /api/session omits it) unless Config.ExposeData
-// is set. The key "_flash" is reserved: the flash values travel under it.
+// Data lives with the session: in cookie storage in the encrypted cookie,
+// where every byte counts against Config.MaxCookieBytes; in server
+// storage in the store, up to Config.MaxDataBytes. A write past the limit
+// fails with ErrSessionTooLarge and changes nothing. Visitors who have not
+// signed in have data too: their session starts at the first write. Data
+// is not sent to browser JavaScript (GET /api/session omits it) unless
+// Config.ExposeData is set. The key "_flash" is reserved: the flash
+// values travel under it.
 //
 // A Data read from a session may share memory with the token cache:
 // change a session's data through [AuthSession.SetData],
@@ -104,7 +106,7 @@ var errFlashKey = fmt.Errorf("%w: the key %q is reserved for flash values", ErrI
 
 // appendJSON appends what encoding/json writes for the values with, when
 // there are flash values, the flash object added under "_flash" (the
-// MarshalJSON before jsonwrite.go: json.Marshal of the merged map).
+// MarshalJSON before internal/plainjson: json.Marshal of the merged map).
 func (d *sessionData) appendJSON(b []byte) ([]byte, error) {
 	if _, ok := d.values[flashKey]; ok {
 		return nil, errFlashKey
@@ -133,12 +135,12 @@ func (d Data) appendJSON(b []byte, flash Data) ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(appendJSONString(b, k), ':')
+		b = append(plainjson.AppendString(b, k), ':')
 		var err error
 		if k == flashKey && len(flash) > 0 {
 			b, err = flash.appendJSON(b, nil)
 		} else {
-			b, err = appendJSONRaw(b, d[k])
+			b, err = plainjson.AppendRaw(b, d[k])
 		}
 		if err != nil {
 			return nil, err
@@ -169,89 +171,4 @@ func (d *sessionData) UnmarshalJSON(b []byte) error {
 		d.values = m
 	}
 	return nil
-}
-
-// writable returns the session a write in this response starts from: the
-// one this response has already set the cookie to (a sign-in, refresh or
-// update earlier in the same handler, or the guard's auto refresh), none
-// when this response has already cleared the cookie (a logout: no later
-// write may bring that session back), and otherwise the request's.
-func (e *engine[U]) writable(w http.ResponseWriter, r *http.Request) (Session[U], bool) {
-	tok, set := e.pending(w, r)
-	if !set {
-		return e.getSession(r)
-	}
-	if tok == "" {
-		return Session[U]{}, false
-	}
-	s, err := e.tokens.open(tok, e.now())
-	if err != nil {
-		return Session[U]{}, false
-	}
-	return *s, true
-}
-
-func (e *engine[U]) setData(w http.ResponseWriter, r *http.Request, key string, value any) error {
-	return e.put(w, r, key, value, false)
-}
-
-func (e *engine[U]) flash(w http.ResponseWriter, r *http.Request, key string, value any) error {
-	return e.put(w, r, key, value, true)
-}
-
-// put stores value under key in the session's Data, or in its Flash, and
-// re-issues the cookie. A bad key or value is refused before any cookie
-// is decrypted.
-func (e *engine[U]) put(w http.ResponseWriter, r *http.Request, key string, value any, flash bool) error {
-	var probe Data
-	if err := probe.Set(key, value); err != nil {
-		return err
-	}
-	_, err := e.updateSession(w, r, func(s *Session[U]) error {
-		d := &s.Data
-		if flash {
-			d = &s.Flash
-		}
-		if *d == nil {
-			*d = make(Data, 1)
-		}
-		(*d)[key] = probe[key]
-		return nil
-	})
-	return err
-}
-
-func (e *engine[U]) deleteData(w http.ResponseWriter, r *http.Request, key string) error {
-	cur, ok := e.writable(w, r)
-	if !ok {
-		return ErrNoSession
-	}
-	if _, has := cur.Data[key]; !has {
-		return nil // nothing to change: no cookie written
-	}
-	_, err := e.updateSession(w, r, func(s *Session[U]) error {
-		s.Data.Delete(key)
-		return nil
-	})
-	return err
-}
-
-// flashes returns the session's flash values and re-issues the cookie
-// without them, so each is read once. Without a session, or without flash
-// values, it returns nil and writes no cookie. When the cookie cannot be
-// re-issued it returns the error and no values (they would show again).
-func (e *engine[U]) flashes(w http.ResponseWriter, r *http.Request) (Data, error) {
-	cur, ok := e.writable(w, r)
-	if !ok || len(cur.Flash) == 0 {
-		return nil, nil
-	}
-	var out Data
-	_, err := e.updateSession(w, r, func(s *Session[U]) error {
-		out, s.Flash = s.Flash, nil // s is a private copy
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }

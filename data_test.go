@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/jwe"
 	"github.com/go-jose/go-jose/v4"
 )
 
@@ -154,9 +155,7 @@ func TestSessionDataErrors(t *testing.T) {
 		call    func(w http.ResponseWriter, r *http.Request) error
 		want    error
 	}{
-		{"SetData without a session", nil, func(w http.ResponseWriter, r *http.Request) error { return a.SetData(w, r, "k", 1) }, authsession.ErrNoSession},
 		{"DeleteData without a session", nil, func(w http.ResponseWriter, r *http.Request) error { return a.DeleteData(w, r, "k") }, authsession.ErrNoSession},
-		{"Flash without a session", nil, func(w http.ResponseWriter, r *http.Request) error { return a.Flash(w, r, "k", 1) }, authsession.ErrNoSession},
 		{"SetData over the cookie budget", cookies, func(w http.ResponseWriter, r *http.Request) error {
 			return a.SetData(w, r, "big", strings.Repeat("x", 4000))
 		}, authsession.ErrSessionTooLarge},
@@ -289,20 +288,28 @@ func TestWritesFollowTheResponse(t *testing.T) {
 			t.Errorf("data: got %q, want ar", lang)
 		}
 	})
-	t.Run("flash after logout is refused, the session stays ended", func(t *testing.T) {
+	t.Run("flash after logout goes to a visitor's new session, the signed-in one stays ended", func(t *testing.T) {
 		w := httptest.NewRecorder()
 		r := requestWith(annCookies)
 		if err := a.DeleteSession(w, r); err != nil {
 			t.Fatal(err)
 		}
-		if err := a.Flash(w, r, "notice", "bye"); !errors.Is(err, authsession.ErrNoSession) {
-			t.Errorf("Flash after DeleteSession: got %v, want ErrNoSession", err)
+		if err := a.Flash(w, r, "notice", "bye"); err != nil {
+			t.Errorf("Flash after DeleteSession: got %v, want a visitor's session", err)
 		}
 		if _, err := a.RefreshSession(w, r); !errors.Is(err, authsession.ErrNoSession) {
 			t.Errorf("RefreshSession after DeleteSession: got %v, want ErrNoSession", err)
 		}
-		if _, ok := sessionOf(t, a, finalCookies(w)); ok {
-			t.Error("the response leaves a session behind, want none")
+		final := finalCookies(w)
+		if _, ok := sessionOf(t, a, final); ok {
+			t.Error("the response leaves a signed-in session behind, want none")
+		}
+		if got := len(w.Header().Values("Set-Cookie")); got != 1 {
+			t.Errorf("Set-Cookie lines: got %d, want 1", got)
+		}
+		flashes, err := a.Flashes(httptest.NewRecorder(), requestWith(final))
+		if msg, _ := authsession.Get[string](flashes, "notice"); err != nil || msg != "bye" {
+			t.Errorf("the visitor's flash: got %q (%v), want bye", msg, err)
 		}
 	})
 }
@@ -398,7 +405,7 @@ func TestSessionDataWire(t *testing.T) {
 // well-formed data of any shape is read.
 func TestHostileSessionData(t *testing.T) {
 	a, clk := dataAuth(t, nil)
-	key, err := authsession.DeriveKey(testSecret, "session")
+	key, err := jwe.DeriveKey(testSecret, "session")
 	if err != nil {
 		t.Fatal(err)
 	}

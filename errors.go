@@ -1,6 +1,10 @@
 package authsession
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/authsession/authsession/internal/jwe"
+)
 
 // Sentinel errors. Every error returned by this package wraps one of these, so
 // callers test with [errors.Is]; messages never contain a secret or a token.
@@ -13,12 +17,14 @@ var (
 	ErrNoSession = errors.New("authsession: no session")
 
 	// ErrInvalidToken means a token could not be decrypted or parsed: wrong
-	// format, wrong algorithm, unknown key, or failed authentication.
-	ErrInvalidToken = errors.New("authsession: invalid token")
+	// format, wrong algorithm, unknown key, failed authentication, or JSON
+	// nesting deeper than 64 levels. (It is the token mechanics' own
+	// sentinel, internal/jwe, under its public name.)
+	ErrInvalidToken = jwe.ErrInvalidToken
 
 	// ErrTokenExpired means a token decrypted but its claims are expired or
 	// not yet valid.
-	ErrTokenExpired = errors.New("authsession: token expired")
+	ErrTokenExpired = jwe.ErrTokenExpired
 
 	// ErrSessionTooLarge means the encrypted session would exceed
 	// Config.MaxCookieBytes; nothing was written.
@@ -41,6 +47,20 @@ var (
 
 	// ErrStore means the configured session store failed.
 	ErrStore = errors.New("authsession: session store failure")
+
+	// ErrConflict means a change was refused because the session changed
+	// meanwhile and the change could not be applied on top of the newer
+	// one: made with a cookie of an older generation (cookie storage; the
+	// newer contents are in another cookie), or with other requests
+	// saving the session again and again (server storage). Nothing was
+	// changed; reload and try again.
+	ErrConflict = errors.New("authsession: the session changed meanwhile")
+
+	// ErrHeaderWritten means a session change came after the response's
+	// header was written: the change cannot reach the cookie any more.
+	// Change the session before writing the response (or call
+	// AuthSession.Commit first). Nothing was changed.
+	ErrHeaderWritten = errors.New("authsession: the response's header was already written")
 
 	// ErrStoreFull means a MemoryStore is full of live sessions and cannot
 	// record another; the sign-in fails (wrapped in ErrStore) rather than

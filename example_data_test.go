@@ -99,12 +99,20 @@ func ExampleAuthSession_Flashes() {
 	again, _ := auth.Flashes(httptest.NewRecorder(), carrying(page))
 	fmt.Println(len(again))
 
-	// No session, no flash: after sign-out there is nowhere to keep one.
-	fmt.Println(auth.Flash(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil), "notice", "Signed out."))
+	// After sign-out, a flash starts a visitor's session (no sign-in):
+	// "Signed out." shows on the next page.
+	out := httptest.NewRecorder()
+	auth.DeleteSession(out, carrying(page))
+	auth.Flash(out, carrying(page), "notice", "Signed out.")
+	next := carrying(out)
+	flashes, _ = auth.Flashes(httptest.NewRecorder(), next)
+	notice, _ = authsession.Get[string](flashes, "notice")
+	_, signedIn := auth.GetSession(next)
+	fmt.Printf("%q, signed in: %v\n", notice, signedIn)
 	// Output:
 	// "Settings saved."
 	// 0
-	// authsession: no session
+	// "Signed out.", signed in: false
 }
 
 // Remember me: without it, the cookie is a browser-session cookie (no

@@ -43,39 +43,3 @@ func ExampleTokenFormat_authJS() {
 	// __Secure-authjs.session-token
 	// u_42 Bob 2026-01-01T13:00:00Z
 }
-
-// InspectToken opens a token without judging its expiry, for diagnostics:
-// here a token issued under a secret that has since been rotated out to
-// PreviousSecrets, and that expired long ago.
-func ExampleInspectToken() {
-	issued := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	old, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
-		Secret: "the-old-secret-0123456789abcdefghijklmn",
-		Now:    func() time.Time { return issued },
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	token, err := old.EncryptSession(authsession.Session[authsession.User]{
-		ID:        "session-1",
-		User:      authsession.User{ID: "u_1"},
-		CreatedAt: issued, LastActivity: issued, ExpiresAt: issued.Add(time.Hour),
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	info, err := authsession.InspectToken(authsession.Config[authsession.User]{
-		Secret:          "the-new-secret-0123456789abcdefghijklmn",
-		PreviousSecrets: []authsession.Secret{"the-old-secret-0123456789abcdefghijklmn"},
-	}, token)
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println("key: previous #", info.KeyIndex)
-	fmt.Println("header:", info.Header["alg"], info.Header["enc"])
-	fmt.Println("expires:", info.ExpiresAt.UTC().Format(time.RFC3339))
-	// Output:
-	// key: previous # 1
-	// header: dir A256GCM
-	// expires: 2026-01-01T01:00:00Z
-}

@@ -187,3 +187,6 @@ func requestWithCookie(path, name, token string) *http.Request {
 	}
 	return r
 }
+
+// httpRecorder is httptest.NewRecorder, short.
+func httpRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }

@@ -4,13 +4,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/authsession/authsession/internal/jwe"
+	"github.com/authsession/authsession/internal/plainjson"
 )
 
 // This file is the claims mapping of the foreign formats (FormatAuthJS,
 // FormatNextAuthV4): how a session becomes an Auth.js / NextAuth.js JWT
 // payload and back. formats.go holds what is common to every format.
 
-// CreatedAtClaim is the private claim in which FormatAuthJS and
+// createdAtClaim is the private claim in which FormatAuthJS and
 // FormatNextAuthV4 tokens carry the session's creation (sign-in) time, in
 // Unix seconds, so that Config.MaxLifetime counts from the sign-in on every
 // instance, with the cache on or off. The Go side writes it on every token
@@ -20,7 +23,7 @@ import (
 // at its iat; a jwt callback that sets it at sign-in
 // (token.authsession_created_at = Math.floor(Date.now() / 1000)) makes the
 // limit absolute for those too.
-const CreatedAtClaim = "authsession_created_at"
+const createdAtClaim = "authsession_created_at"
 
 // Claims of the foreign formats that map onto session fields rather than
 // onto the user object.
@@ -36,7 +39,7 @@ const (
 // since it would be read back as something else.
 func isReservedClaim(k string) bool {
 	switch k {
-	case "iat", "exp", "nbf", "jti", CreatedAtClaim,
+	case "iat", "exp", "nbf", "jti", createdAtClaim,
 		claimSub, claimPicture, claimAccessToken, claimRefreshToken:
 		return true
 	}
@@ -67,7 +70,7 @@ func foreignCreated(created time.Time, iat int64) int64 {
 // encodeForeignClaims returns the Auth.js / NextAuth.js JWT payload for s:
 // the user object's fields as claims with id renamed to sub and image to
 // picture, the access and refresh tokens as accessToken and refreshToken,
-// the creation time as CreatedAtClaim, and iat, exp and jti. The user id
+// the creation time as createdAtClaim, and iat, exp and jti. The user id
 // must be a non-empty string, returned as sub; otherwise the error wraps
 // ErrNoUserID.
 func encodeForeignClaims[U any](s *Session[U], iat, exp int64) (payload []byte, sub string, err error) {
@@ -100,7 +103,7 @@ func encodeForeignClaims[U any](s *Session[U], iat, exp int64) (payload []byte, 
 	if s.RefreshToken != "" {
 		claims[claimRefreshToken] = s.RefreshToken
 	}
-	claims[CreatedAtClaim] = foreignCreated(s.CreatedAt, iat)
+	claims[createdAtClaim] = foreignCreated(s.CreatedAt, iat)
 	claims["iat"] = iat
 	claims["exp"] = exp
 	claims["jti"] = s.ID
@@ -111,8 +114,8 @@ func encodeForeignClaims[U any](s *Session[U], iat, exp int64) (payload []byte, 
 // foreignRegistered reads the registered claims of a foreign payload by
 // their exact names, as jose does ("EXP" is not "exp"; encoding/json
 // would match it), and the user id: sub when it is a string.
-func foreignRegistered(claims map[string]json.RawMessage) (registered, error) {
-	var reg registered
+func foreignRegistered(claims map[string]json.RawMessage) (jwe.Claims, error) {
+	var reg jwe.Claims
 	for _, c := range [...]struct {
 		name string
 		dst  any
@@ -128,16 +131,20 @@ func foreignRegistered(claims map[string]json.RawMessage) (registered, error) {
 // decodeForeignClaims maps an Auth.js / NextAuth.js JWT payload onto a
 // session: sub (a string; checkClaims requires it) becomes the user's id,
 // picture its image, every other claim but the registered ones and
-// CreatedAtClaim (name, email, custom ones) a user field of the same name;
+// createdAtClaim (name, email, custom ones) a user field of the same name;
 // accessToken and refreshToken become the session's tokens. CreatedAt is
-// CreatedAtClaim, no later than iat, or iat when the token has none;
+// createdAtClaim, no later than iat, or iat when the token has none;
 // LastActivity is iat; ExpiresAt is exp. Times out of range map to the
-// zero time; checkClaims refuses them.
-func decodeForeignClaims[U any](plaintext []byte) (Session[U], registered, error) {
+// zero time; checkClaims refuses them. A payload nesting deeper than
+// plainjson.MaxDepth is refused before encoding/json reads it.
+func decodeForeignClaims[U any](plaintext []byte) (Session[U], jwe.Claims, error) {
 	var zero Session[U]
+	if !plainjson.WithinDepth(plaintext, plainjson.MaxDepth) {
+		return zero, jwe.Claims{}, errTooDeep(ErrInvalidToken)
+	}
 	var claims map[string]json.RawMessage
 	if json.Unmarshal(plaintext, &claims) != nil {
-		return zero, registered{}, fmt.Errorf("%w: malformed claims", ErrInvalidToken)
+		return zero, jwe.Claims{}, fmt.Errorf("%w: malformed claims", ErrInvalidToken)
 	}
 	reg, err := foreignRegistered(claims)
 	if err != nil {
@@ -148,7 +155,7 @@ func decodeForeignClaims[U any](plaintext []byte) (Session[U], registered, error
 	user := make(map[string]json.RawMessage, len(claims))
 	for k, v := range claims {
 		switch {
-		case k == CreatedAtClaim:
+		case k == createdAtClaim:
 			var created float64
 			if json.Unmarshal(v, &created) != nil || created <= 0 || created > maxForeignTime {
 				return zero, reg, fmt.Errorf("%w: malformed %s claim", ErrInvalidToken, k)

@@ -158,7 +158,7 @@ func TestForeignRefreshKeepsTokenLifetime(t *testing.T) {
 }
 
 // TestForeignClaimsCarried: the claims a foreign token carries, as
-// InspectToken shows them: the creation time, and an iat that an update
+// inspectToken shows them: the creation time, and an iat that an update
 // leaves at the last issue.
 func TestForeignClaimsCarried(t *testing.T) {
 	clk := newClock()
@@ -169,7 +169,7 @@ func TestForeignClaimsCarried(t *testing.T) {
 	if _, err := a.UpdateSession(rec, requestWith(cs), func(s *authsession.Session[authsession.User]) error { s.User.Name = "Bo"; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	info, err := authsession.InspectToken(a.Config, sessionToken(t, a, rec.Result().Cookies()))
+	info, err := inspectToken(a.Config, sessionToken(t, a, rec.Result().Cookies()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,8 +178,8 @@ func TestForeignClaimsCarried(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := float64(s.CreatedAt.Unix())
-	if claims[authsession.CreatedAtClaim] != want || claims["iat"] != want || claims["exp"] != float64(s.ExpiresAt.Unix()) || claims["name"] != "Bo" {
-		t.Errorf("claims after an update: got %v, want %s and iat %v, exp %v, name Bo", claims, authsession.CreatedAtClaim, want, s.ExpiresAt.Unix())
+	if claims[createdAtClaim] != want || claims["iat"] != want || claims["exp"] != float64(s.ExpiresAt.Unix()) || claims["name"] != "Bo" {
+		t.Errorf("claims after an update: got %v, want %s and iat %v, exp %v, name Bo", claims, createdAtClaim, want, s.ExpiresAt.Unix())
 	}
 }
 
@@ -271,3 +271,8 @@ func TestDeleteSessionClearsAuxCookies(t *testing.T) {
 		})
 	}
 }
+
+// createdAtClaim is the claim in which the foreign formats carry the
+// session's creation time (README, "Auth.js v5 and NextAuth.js v4 session
+// cookies").
+const createdAtClaim = "authsession_created_at"

@@ -1,18 +1,20 @@
 package authsession
 
 import (
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"hash"
 	"time"
+
+	"github.com/authsession/authsession/internal/jwe"
+	"github.com/authsession/authsession/internal/plainjson"
 )
 
 // This file is all format knowledge: the token formats, what each means
-// for the codec (formatSpec), how a session maps onto each format's claims
-// and back, and the one check of the standard claims that every format's
-// tokens pass after the mapping (checkClaims).
+// for the codec (formatSpec, over the key schemes of internal/jwe), how a
+// session maps onto each format's claims and back, and the one check of
+// the standard claims that every format's tokens pass after the mapping
+// (checkClaims).
 
 // TokenFormat selects the wire format of the session token: the default
 // authsession format (see the README's "Token format") or that of a Node.js
@@ -22,8 +24,9 @@ type TokenFormat int
 
 const (
 	// FormatDefault is authsession's own format: JWE dir + A256GCM, key
-	// HKDF-SHA256(secret, salt = cookie name, info = HKDFInfo), kid = the
-	// SHA-256 JWK thumbprint, payload = the session JSON plus iat, exp, jti.
+	// HKDF-SHA256(secret, salt = cookie name,
+	// info = "authsession session encryption key"), kid = the SHA-256 JWK
+	// thumbprint, payload = the session JSON plus iat, exp, jti.
 	FormatDefault TokenFormat = iota
 
 	// FormatAuthJS is the session cookie of Auth.js v5 (@auth/core,
@@ -31,25 +34,18 @@ const (
 	// HKDF-SHA256(secret, salt = cookie name,
 	// info = "Auth.js Generated Encryption Key (<cookie name>)"), kid = the
 	// SHA-512 JWK thumbprint, payload = the Auth.js JWT claims (name, email,
-	// picture, sub, iat, exp, jti) and CreatedAtClaim. Cookies are split
-	// into chunks of 3936 bytes, as Auth.js splits them.
+	// picture, sub, iat, exp, jti) and "authsession_created_at" (the
+	// session's creation, see the README). Cookies are split into chunks
+	// of 3936 bytes, as Auth.js splits them.
 	FormatAuthJS
 
 	// FormatNextAuthV4 is the session cookie of NextAuth.js v4 (next-auth@4):
 	// JWE dir + A256GCM, 32-byte key HKDF-SHA256(secret, empty salt,
 	// info = "NextAuth.js Generated Encryption Key"), no kid, payload = the
-	// NextAuth.js JWT claims and CreatedAtClaim. The key does not depend on
-	// the cookie name. Chunks are 3933 bytes, as NextAuth.js 4 writes them.
+	// NextAuth.js JWT claims and "authsession_created_at". The key does not
+	// depend on the cookie name. Chunks are 3933 bytes, as NextAuth.js 4
+	// writes them.
 	FormatNextAuthV4
-)
-
-// HKDF info strings of the foreign formats.
-const (
-	// AuthJSHKDFInfoPrefix is followed by the salt (the cookie name) in
-	// parentheses.
-	AuthJSHKDFInfoPrefix = "Auth.js Generated Encryption Key "
-	// NextAuthV4HKDFInfo is used with an empty salt.
-	NextAuthV4HKDFInfo = "NextAuth.js Generated Encryption Key"
 )
 
 // Default cookie names of the foreign formats. As in Auth.js and NextAuth.js,
@@ -112,16 +108,10 @@ func (f TokenFormat) defaultCookieName(insecure bool) string {
 	return name
 }
 
-// formatSpec is what a TokenFormat means for the codec (key derivation,
-// content encryption, key id) and for the claims mapping. The go-jose
-// types stay in jwt.go: enc is the JWE "enc" name.
+// formatSpec is what a TokenFormat means for the codec (its key scheme:
+// derivation, content encryption, key id) and for the claims mapping.
 type formatSpec struct {
-	enc    string // "A256GCM" or "A256CBC-HS512"
-	keyLen int
-	// salt and info return the HKDF salt and info for a cookie name.
-	salt, info func(cookieName string) string
-	// kidHash is the thumbprint hash of the "kid" header; nil writes no kid.
-	kidHash func() hash.Hash
+	scheme jwe.Scheme
 	// foreign selects the Auth.js / NextAuth.js claims mapping
 	// (foreign.go) instead of the session JSON, and their clock rules: no
 	// check of iat, DefaultForeignLeeway.
@@ -138,27 +128,11 @@ type formatSpec struct {
 func (f TokenFormat) spec() formatSpec {
 	switch f {
 	case FormatAuthJS:
-		return formatSpec{
-			enc: "A256CBC-HS512", keyLen: 64,
-			salt:    func(name string) string { return name },
-			info:    func(name string) string { return AuthJSHKDFInfoPrefix + "(" + name + ")" },
-			kidHash: sha512.New, foreign: true,
-			chunkSize: authJSChunkSize, cookiePrefix: "authjs",
-		}
+		return formatSpec{scheme: jwe.AuthJSScheme(), foreign: true, chunkSize: authJSChunkSize, cookiePrefix: "authjs"}
 	case FormatNextAuthV4:
-		return formatSpec{
-			enc: "A256GCM", keyLen: 32,
-			salt:    func(string) string { return "" },
-			info:    func(string) string { return NextAuthV4HKDFInfo },
-			foreign: true, chunkSize: nextAuthV4ChunkSize, cookiePrefix: "next-auth",
-		}
+		return formatSpec{scheme: jwe.NextAuthV4Scheme(), foreign: true, chunkSize: nextAuthV4ChunkSize, cookiePrefix: "next-auth"}
 	default:
-		return formatSpec{
-			enc: "A256GCM", keyLen: 32,
-			salt:    func(name string) string { return name },
-			info:    func(string) string { return HKDFInfo },
-			kidHash: sha256.New,
-		}
+		return formatSpec{scheme: jwe.DefaultScheme()}
 	}
 }
 
@@ -219,19 +193,19 @@ const maxForeignTime = 1 << 40
 // token layer, before a token is issued: iat, exp and nbf within range
 // (their millisecond forms cannot overflow), golang-jwt's validation (exp
 // required and not passed, nbf and, in the default format, iat not in the
-// future, with Config.Leeway: codec.validate), a jti, and a user id for
+// future, with Config.Leeway: jwe.Validator), a jti, and a user id for
 // user types that have one ([UserIDer]; the foreign formats require a
 // non-empty "sub", whatever the user type, and an iat). It does not check
 // the session's own lifetime (ExpiresAt, MaxLifetime): the token layer
 // does, for cached and decoded sessions alike. Errors wrap
 // ErrInvalidToken or ErrTokenExpired.
-func checkClaims[U any](f *formatSpec, c *codec, reg *registered, s *Session[U]) error {
+func checkClaims[U any](f *formatSpec, v jwe.Validator, reg *jwe.Claims, s *Session[U]) error {
 	for _, t := range [...]float64{reg.IssuedAt, reg.Expiry, reg.NotBefore} {
 		if t < 0 || t > maxForeignTime {
 			return fmt.Errorf("%w: time claims out of range", ErrInvalidToken)
 		}
 	}
-	if err := c.validate(reg); err != nil {
+	if err := v.Validate(reg); err != nil {
 		return err
 	}
 	if reg.JTI == "" {
@@ -242,7 +216,7 @@ func checkClaims[U any](f *formatSpec, c *codec, reg *registered, s *Session[U])
 	}
 	if f.foreign && reg.IssuedAt == 0 {
 		// Auth.js and NextAuth.js always write iat: the session's last
-		// issue and, without CreatedAtClaim, its creation.
+		// issue and, without createdAtClaim, its creation.
 		return fmt.Errorf("%w: missing iat", ErrInvalidToken)
 	}
 	return nil
@@ -268,10 +242,13 @@ func issuedAt[U any](f *formatSpec, s *Session[U], now time.Time) int64 {
 }
 
 // encodeClaims returns the payload of s in format f, issued at now, and
-// the registered claims it carries.
-func encodeClaims[U any](f *formatSpec, s *Session[U], now time.Time) ([]byte, registered, error) {
+// the registered claims it carries. A payload that the token reader
+// would refuse, one nesting deeper than plainjson.MaxDepth, is refused
+// here. Errors wrap ErrInvalidData, or ErrNoUserID for a foreign token
+// without a string user id.
+func encodeClaims[U any](f *formatSpec, s *Session[U], now time.Time) ([]byte, jwe.Claims, error) {
 	iat, exp := issuedAt(f, s, now), s.ExpiresAt.UnixMilli()/1000
-	reg := registered{IssuedAt: float64(iat), Expiry: float64(exp), JTI: s.ID}
+	reg := jwe.Claims{IssuedAt: float64(iat), Expiry: float64(exp), JTI: s.ID}
 	var payload []byte
 	var err error
 	if f.foreign {
@@ -279,10 +256,23 @@ func encodeClaims[U any](f *formatSpec, s *Session[U], now time.Time) ([]byte, r
 	} else {
 		payload, err = encodeSessionClaims(&tokenClaims[U]{sessionJSON: s.toJSON(), IssuedAt: iat, Expiry: exp, JTI: s.ID, Gen: int64(s.gen)})
 	}
-	if err != nil {
+	switch {
+	case err != nil && !errors.Is(err, ErrNoUserID) && !errors.Is(err, ErrInvalidData):
+		// encoding/json's own refusal (a NaN, a channel, a failing
+		// MarshalJSON): the session's data cannot be written.
+		return nil, reg, fmt.Errorf("%w: encoding the session: %w", ErrInvalidData, err)
+	case err != nil:
 		return nil, reg, fmt.Errorf("authsession: encoding session: %w", err)
+	case !plainjson.WithinDepth(payload, plainjson.MaxDepth):
+		return nil, reg, errTooDeep(ErrInvalidData)
 	}
 	return payload, reg, nil
+}
+
+// errTooDeep is the error of a payload nesting deeper than
+// plainjson.MaxDepth, wrapping sentinel.
+func errTooDeep(sentinel error) error {
+	return fmt.Errorf("%w: the session's JSON nests deeper than %d levels", sentinel, plainjson.MaxDepth)
 }
 
 // encodeSessionClaims is the default format's payload: the claims'
@@ -298,7 +288,7 @@ func encodeSessionClaims[U any](c *tokenClaims[U]) ([]byte, error) {
 // decodeClaims maps a decrypted payload of format f onto a session and
 // its registered claims. It checks only the payload's shape: checkClaims
 // checks the claims, for every format. Errors wrap ErrInvalidToken.
-func decodeClaims[U any](f *formatSpec, plaintext []byte) (Session[U], registered, error) {
+func decodeClaims[U any](f *formatSpec, plaintext []byte) (Session[U], jwe.Claims, error) {
 	if f.foreign {
 		return decodeForeignClaims[U](plaintext)
 	}
@@ -310,7 +300,7 @@ func decodeClaims[U any](f *formatSpec, plaintext []byte) (Session[U], registere
 // session's lifetime on them before issuing it and caches what a decode
 // would return. The session JSON keeps milliseconds, with the creation
 // time no later than iat; the foreign formats keep seconds: exp,
-// CreatedAtClaim (no later than iat) and iat, the last issue.
+// createdAtClaim (no later than iat) and iat, the last issue.
 func carriedTimes[U any](f *formatSpec, s *Session[U], now time.Time) (expires, created, last time.Time) {
 	iat := issuedAt(f, s, now)
 	if f.foreign {
@@ -343,16 +333,20 @@ type tokenClaims[U any] struct {
 // a createdAt past iat are clamped to them, so the validated claims bound
 // the session (a cached verdict lasts until ExpiresAt, MaxLifetime counts
 // from CreatedAt).
-func decodeSessionClaims[U any](plaintext []byte) (Session[U], registered, error) {
+func decodeSessionClaims[U any](plaintext []byte) (Session[U], jwe.Claims, error) {
 	var claims tokenClaims[U]
 	// Called directly rather than through json.Unmarshal, which would
 	// first scan the whole payload to validate it: UnmarshalJSON validates
 	// as it reads and accepts exactly what encoding/json accepts
-	// (FuzzClaimsJSON, claimsjson_test.go).
+	// (FuzzClaimsJSON, claimsjson_test.go), up to plainjson.MaxDepth
+	// levels of nesting.
 	if err := claims.UnmarshalJSON(plaintext); err != nil {
-		return Session[U]{}, registered{}, fmt.Errorf("%w: malformed claims", ErrInvalidToken)
+		if errors.Is(err, errClaimsTooDeep) {
+			return Session[U]{}, jwe.Claims{}, errTooDeep(ErrInvalidToken)
+		}
+		return Session[U]{}, jwe.Claims{}, fmt.Errorf("%w: malformed claims", ErrInvalidToken)
 	}
-	reg := registered{
+	reg := jwe.Claims{
 		IssuedAt:  float64(claims.IssuedAt),
 		Expiry:    float64(claims.Expiry),
 		NotBefore: float64(claims.NotBefore),
@@ -375,7 +369,7 @@ func decodeSessionClaims[U any](plaintext []byte) (Session[U], registered, error
 		claims.CreatedAt = claims.IssuedAt * 1000
 	}
 	if claims.Gen < 0 {
-		return Session[U]{}, registered{}, fmt.Errorf("%w: negative generation", ErrInvalidToken)
+		return Session[U]{}, jwe.Claims{}, fmt.Errorf("%w: negative generation", ErrInvalidToken)
 	}
 	s := claims.sessionJSON.toSession(claims.JTI)
 	s.gen = uint64(claims.Gen)

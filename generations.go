@@ -4,33 +4,44 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"net/http"
 	"time"
 )
 
-// This file is session generations. With a store, a session re-issued
-// with changed contents (an update, an OnRefresh that changed it) gets the
-// next generation, recorded in the store before its cookie is set; the
-// store check (checkStore) then refuses the session's older tokens, apart
-// from those of the generation just before, for Config.GenerationGrace
-// after the change. A change the application marks as a privilege change
-// re-issues the session under a new id instead, as a sign-in would, so
-// every older token ends at once. A plain refresh keeps the generation:
-// its new token carries the same contents as the old one.
+// This file is session generations and privilege changes. With a store,
+// a session re-issued with changed contents (an update, data, a flash
+// value, an OnRefresh that changed it) gets the next generation, once per
+// response, recorded in the store over the generation the request read
+// (save.go). In cookie storage the store check (storeops.go) then refuses
+// the session's older tokens, apart from those of the generation just
+// before, for Config.GenerationGrace after the change; those may read but
+// not write. A privilege change re-issues the session under a new id
+// instead, as a sign-in would, so every older cookie of it ends at once.
+// A plain refresh keeps the generation: its new token carries the same
+// contents as the old one.
 
 // MarkPrivilegeChange marks the change being made to s as a change of the
-// user's privileges (a role, permissions, a switch of account): call it on
-// the session an [AuthSession.UpdateSession] callback changes, or on the
-// session [Config.OnRefresh] returns. With a [Config.Store], the session
-// is then re-issued under a new id, as a new sign-in would be (keeping its
-// creation time, so MaxLifetime still counts from the first sign-in), and
-// every older token of it is "no session" at once, with no
-// Config.GenerationGrace. When the store cannot record the new id, the
-// session ends (its cookie is cleared) rather than keep the old
-// privileges. Without a store nothing can end older tokens, and the mark
-// has no effect; it has none either on a session read with GetSession.
+// user's privileges: call it on the session an [AuthSession.UpdateSession]
+// callback changes, or on the session [Config.OnRefresh] returns. Changes
+// of the user other than its display fields (Config.UpdatableFields: name
+// and image by default) made through UpdateSession are privilege changes
+// without it; [Session.MarkDisplayChange] says otherwise. With a
+// [Config.Store], a privilege change re-issues the session under a new id,
+// as a new sign-in would (keeping its creation time, so MaxLifetime still
+// counts from the first sign-in), and every older cookie of it is "no
+// session" at once, with no Config.GenerationGrace. When the store cannot
+// record the new id, the session ends (its cookie is cleared) rather than
+// keep the old privileges. Without a store nothing can end older tokens,
+// and the mark has no effect; it has none either on a session read with
+// GetSession.
 func (s *Session[U]) MarkPrivilegeChange() { s.privileged = true }
+
+// MarkDisplayChange marks the change an [AuthSession.UpdateSession]
+// callback makes to s as no change of privileges although it changes
+// user fields outside Config.UpdatableFields (a preference kept in the
+// user, a display name under another key): the session keeps its id and
+// its older cookies keep working for Config.GenerationGrace. A
+// MarkPrivilegeChange on the same change wins.
+func (s *Session[U]) MarkDisplayChange() { s.display = true }
 
 // errEnded marks an error after which the request's session is over: its
 // cookie was cleared and its store record revoked (or the revocation is
@@ -68,102 +79,51 @@ func (e *engine[U]) supersededReason(s *Session[U], rec *SessionRecord, now time
 	return "token of a superseded generation"
 }
 
-// reissue issues next, cur re-issued by an update or a refresh (touch:
-// the store's record follows next's expiry). With a store, a change is
-// first recorded: under a new id when next is marked as a privilege
-// change or has another user id (rotate), as the next generation when
-// its contents changed (advance).
-func (e *engine[U]) reissue(w http.ResponseWriter, r *http.Request, cur, next *Session[U], changed, touch bool) error {
-	privileged := next.privileged
-	next.privileged = false
+// changeOf is the change from cur to next made by an update: none when
+// they carry the same session; a privilege change (with a store) when
+// next is marked so, has another user id, or changes the user beyond its
+// display fields without MarkDisplayChange.
+func (e *engine[U]) changeOf(cur, next *Session[U]) change {
+	store := e.cfg.Store != nil
+	if store && next.privileged {
+		return changeData | changePrivileged // even with the same contents
+	}
+	if sameContents(cur, next) {
+		return 0
+	}
 	switch {
-	case e.cfg.Store == nil:
-	case privileged || userID(next.User) != userID(cur.User):
-		return e.rotate(w, r, cur, next)
-	case changed && e.generations():
-		return e.advance(w, r, next)
+	case !store:
+	case userID(next.User) != userID(cur.User):
+		return changeData | changePrivileged
+	case !next.display && e.beyondDisplay(cur.User, next.User):
+		return changeData | changePrivileged
 	}
-	if err := e.issue(w, r, next); err != nil {
-		return err
-	}
-	if touch {
-		e.touchStore(r.Context(), next)
-	}
-	return nil
+	return changeData
 }
 
-// advance gives next the generation after the store's (and its token's)
-// and records it, with the grace of the one before, next's last-seen time
-// and expiry, over the generation the store held (a compare-and-swap),
-// before it sets the cookie: no token is issued at a generation the store
-// did not take. A store that failed, or whose record moved meanwhile
-// (another change on another instance), fails the change with ErrStore,
-// and nothing changes.
-func (e *engine[U]) advance(w http.ResponseWriter, r *http.Request, next *Session[U]) error {
-	ctx, cancel := e.storeCtx(r.Context())
-	defer cancel()
-	st, owner := e.cfg.Store, ownerOf(userID(next.User))
-	rec, found, err := st.Get(ctx, owner, next.ID, Touch{})
-	if err != nil || !found {
-		return e.unpinned(err, found)
+// beyondDisplay reports whether the user changed in a field other than
+// Config.UpdatableFields (any change, for a user type that does not
+// encode to a JSON object).
+func (e *engine[U]) beyondDisplay(a, b U) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	if errA != nil || errB != nil {
+		return true
 	}
-	now := e.nowMilli()
-	prev := rec.Generation
-	next.gen = max(rec.Generation, next.gen) + 1 // next.gen: the token's
-	tok, err := e.tokens.seal(next, e.now(), e.cookie.writeName(r.Header))
-	if err != nil {
-		return err
+	var oa, ob map[string]json.RawMessage
+	if json.Unmarshal(ja, &oa) != nil || json.Unmarshal(jb, &ob) != nil || oa == nil || ob == nil {
+		return !bytes.Equal(ja, jb)
 	}
-	rec.LastSeen, rec.ExpiresAt = now, later(rec.ExpiresAt, next.ExpiresAt)
-	rec.Generation, rec.GraceUntil = next.gen, now.Add(max(e.cfg.GenerationGrace, 0))
-	saved, err := st.Save(ctx, rec, prev)
-	switch {
-	case err != nil:
-		e.tokens.forget(tok)
-		return e.unpinned(err, true)
-	case !saved:
-		e.tokens.forget(tok)
-		return fmt.Errorf("%w: the store's record of the session moved from generation %d before the new %d was recorded: it was revoked, or another change came first (nothing was changed)",
-			ErrStore, prev, next.gen)
+	for _, f := range e.cfg.UpdatableFields {
+		delete(oa, f)
+		delete(ob, f)
 	}
-	e.setCookie(w, r, next, tok)
-	return nil
-}
-
-// unpinned is advance's error when a store call failed (err) or the
-// session is gone (!found: revoked meanwhile).
-func (e *engine[U]) unpinned(err error, found bool) error {
-	if err != nil {
-		return fmt.Errorf("%w: recording the session's new generation (nothing was changed): %w", ErrStore, err)
+	for k := range mergedKeys(oa, ob) {
+		if !jsonEqual(oa[k], ob[k]) {
+			return true
+		}
 	}
-	if !found {
-		return fmt.Errorf("%w: the session was revoked (%w)", ErrNoSession, errEnded)
-	}
-	return nil
-}
-
-// rotate re-issues next, a changed cur, under a new session id, as a
-// sign-in would: the store records the new id after revoking cur's
-// (replaceStore), so every older token ends at once. When that fails the
-// session is over: cur's id is revoked (or its revocation is pending),
-// and the cookie is cleared.
-func (e *engine[U]) rotate(w http.ResponseWriter, r *http.Request, cur, next *Session[U]) error {
-	id, err := e.sessionID()
-	if err != nil {
-		return err
-	}
-	next.ID, next.gen = id, e.firstGeneration()
-	tok, err := e.tokens.seal(next, e.now(), e.cookie.writeName(r.Header))
-	if err != nil {
-		return err
-	}
-	if err := e.replaceStore(r.Context(), r, cur, next); err != nil {
-		e.tokens.forget(tok)
-		e.clear(w, r, nil)
-		return fmt.Errorf("%w (%w)", err, errEnded)
-	}
-	e.setCookie(w, r, next, tok)
-	return nil
+	return false
 }
 
 // sameContents reports whether a and b carry the same session: their JSON

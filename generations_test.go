@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/jwe"
 )
 
 // genFixture is a store fixture whose OnRefresh gives the user the role
@@ -74,13 +75,23 @@ type change struct {
 	do         func(t *testing.T, g *genFixture, cookies []*http.Cookie) []*http.Cookie
 }
 
-func updateRole(privileged bool) func(*testing.T, *genFixture, []*http.Cookie) []*http.Cookie {
+// Marks an update of the role makes.
+const (
+	unmarked = iota // a role change: a privilege change by default
+	markPrivilege
+	markDisplay // said not to be one
+)
+
+func updateRole(mark int) func(*testing.T, *genFixture, []*http.Cookie) []*http.Cookie {
 	return func(t *testing.T, g *genFixture, cookies []*http.Cookie) []*http.Cookie {
 		w := httptest.NewRecorder()
 		_, err := g.auth.UpdateSession(w, requestWith(cookies), func(s *authsession.Session[authsession.User]) error {
 			s.User.Extra = map[string]any{"role": "admin"}
-			if privileged {
+			switch mark {
+			case markPrivilege:
 				s.MarkPrivilegeChange()
+			case markDisplay:
+				s.MarkDisplayChange()
 			}
 			return nil
 		})
@@ -104,8 +115,8 @@ func refreshRole(privileged bool) func(*testing.T, *genFixture, []*http.Cookie) 
 }
 
 var changes = []change{
-	{"UpdateSession", false, updateRole(false)},
-	{"UpdateSession privileged", true, updateRole(true)},
+	{"UpdateSession marked as a display change", false, updateRole(markDisplay)},
+	{"UpdateSession privileged", true, updateRole(markPrivilege)},
 	{"OnRefresh", false, refreshRole(false)},
 	{"OnRefresh privileged", true, refreshRole(true)},
 	{"Actions.Update", false, func(t *testing.T, g *genFixture, cookies []*http.Cookie) []*http.Cookie {
@@ -128,6 +139,7 @@ var changes = []change{
 		}
 		return sessionCookies(cookies, w)
 	}},
+	{"UpdateSession of a role, unmarked", true, updateRole(unmarked)},
 }
 
 // TestGenerationSupersedesOlderTokens: with a store, a cookie captured
@@ -297,10 +309,18 @@ func TestGenerationConcurrentUpdates(t *testing.T) {
 					return nil
 				})
 				switch {
-				case errors.Is(err, authsession.ErrStore):
+				case errors.Is(err, authsession.ErrStore), errors.Is(err, authsession.ErrConflict):
 					if len(rw.Result().Cookies()) != 0 {
 						t.Errorf("an update that lost the race set a cookie")
 					}
+					if errors.Is(err, authsession.ErrStore) {
+						continue
+					}
+					// A cookie behind the store's generation may not
+					// write: take the newest cookie.
+					mu.Lock()
+					cookies = newest
+					mu.Unlock()
 					continue
 				case errors.Is(err, authsession.ErrNoSession):
 					// Two generations behind: take the newest cookie.
@@ -313,7 +333,7 @@ func TestGenerationConcurrentUpdates(t *testing.T) {
 					return
 				}
 				cookies = sessionCookies(cookies, rw)
-				info, err := authsession.InspectToken(g.auth.Config, cookieNamed(cookies, "session").Value)
+				info, err := inspectToken(g.auth.Config, cookieNamed(cookies, "session").Value)
 				if err != nil {
 					t.Error(err)
 					return
@@ -346,11 +366,12 @@ func TestGenerationConcurrentUpdates(t *testing.T) {
 	}
 }
 
-// TestGenerationStoreDropsWrite: a store that acknowledges the new
-// generation but drops it fails safe: the change fails with ErrStore and
-// sets no cookie, so no token of a generation the store does not hold is
-// ever issued, and the session stays as it was. A privilege change whose
-// revocation of the old id the store drops ends the session.
+// TestGenerationStoreDropsWrite: a store that does not take the new
+// generation (its compare-and-swap finds another) fails safe: the change
+// fails with ErrConflict and sets no cookie, so no token of a generation
+// the store does not hold is ever issued, and the session stays as it
+// was. A privilege change whose revocation of the old id the store drops
+// ends the session.
 func TestGenerationStoreDropsWrite(t *testing.T) {
 	t.Run("change", func(t *testing.T) {
 		g := newGenFixture(t, nil)
@@ -359,10 +380,11 @@ func TestGenerationStoreDropsWrite(t *testing.T) {
 		w := httptest.NewRecorder()
 		_, err := g.auth.UpdateSession(w, requestWith(before), func(s *authsession.Session[authsession.User]) error {
 			s.User.Extra = map[string]any{"role": "admin"}
+			s.MarkDisplayChange()
 			return nil
 		})
-		if !errors.Is(err, authsession.ErrStore) {
-			t.Errorf("UpdateSession on a store that dropped the generation: got %v, want ErrStore", err)
+		if !errors.Is(err, authsession.ErrConflict) {
+			t.Errorf("UpdateSession on a store that dropped the generation: got %v, want ErrConflict", err)
 		}
 		if len(w.Result().Cookies()) != 0 {
 			t.Errorf("UpdateSession on a store that dropped the generation: set a cookie")
@@ -379,8 +401,8 @@ func TestGenerationStoreDropsWrite(t *testing.T) {
 		}
 		w = httptest.NewRecorder()
 		g.auth.Handlers.ServeHTTP(w, r)
-		if w.Code != http.StatusServiceUnavailable || len(w.Result().Cookies()) != 0 {
-			t.Errorf("PATCH on a store that dropped the generation: got %d with %d cookies, want 503 and none", w.Code, len(w.Result().Cookies()))
+		if w.Code != http.StatusConflict || len(w.Result().Cookies()) != 0 {
+			t.Errorf("PATCH on a store that dropped the generation: got %d with %d cookies, want 409 and none", w.Code, len(w.Result().Cookies()))
 		}
 	})
 	t.Run("privilege change", func(t *testing.T) {
@@ -405,6 +427,51 @@ func TestGenerationStoreDropsWrite(t *testing.T) {
 	})
 }
 
+// tokenGeneration returns the "gen" claim of the cookie's token, and
+// whether it has one.
+func tokenGeneration(t *testing.T, cfg authsession.Config[authsession.User], cookies []*http.Cookie) (uint64, bool) {
+	t.Helper()
+	info, err := inspectToken(cfg, cookieNamed(cookies, cfg.Cookie.Name).Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]json.RawMessage
+	if err := json.Unmarshal(info.Claims, &claims); err != nil {
+		t.Fatal(err)
+	}
+	raw, ok := claims["gen"]
+	var gen uint64
+	if ok {
+		if err := json.Unmarshal(raw, &gen); err != nil {
+			t.Fatalf("gen claim %s: %v", raw, err)
+		}
+	}
+	return gen, ok
+}
+
+// TestGenerationClaim: with a store, the token carries its generation
+// ("gen": 1 at sign-in, 2 after a change); without a store it carries
+// none, so stateless tokens are as they were. (The Auth.js and NextAuth.js
+// formats take no store.)
+func TestGenerationClaim(t *testing.T) {
+	g := newGenFixture(t, nil)
+	_, c1 := g.login(t, "u_1", nil, "A")
+	if gen, ok := tokenGeneration(t, g.auth.Config, c1); !ok || gen != 1 {
+		t.Errorf("after sign-in: got gen %d (present %v), want 1", gen, ok)
+	}
+	c2 := changes[0].do(t, g, c1)
+	if gen, _ := tokenGeneration(t, g.auth.Config, c2); gen != 2 {
+		t.Errorf("after a change: got gen %d, want 2", gen)
+	}
+
+	clk := newClock()
+	stateless := newAuth(t, clk, nil)
+	_, cookies := signIn(t, stateless, testUser)
+	if _, ok := tokenGeneration(t, stateless.Config, cookies); ok {
+		t.Errorf("without a store: the token has a gen claim, want none")
+	}
+}
+
 // TestGenerationHostileTokens: tokens (made with the secret) whose
 // generation the store does not hold are "no session": ahead of the
 // store's (never recorded), two or more behind, malformed; a token without
@@ -414,7 +481,7 @@ func TestGenerationHostileTokens(t *testing.T) {
 	g := newGenFixture(t, nil)
 	ctx := context.Background()
 	now := g.clk.Now()
-	key, err := authsession.DeriveKey(storeTestSecret, "session")
+	key, err := jwe.DeriveKey(storeTestSecret, "session")
 	if err != nil {
 		t.Fatal(err)
 	}

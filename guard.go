@@ -95,17 +95,20 @@ func (g *guard[U]) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 		redirect(w, r, (&url.URL{Path: v.canonical, RawQuery: r.URL.RawQuery}).String(), http.StatusTemporaryRedirect)
 		return
 	}
-	// No cookie, no cryptography and no allocation: the common anonymous
-	// request goes straight to its decision. With a cookie the session is
-	// decoded once (a cache hit for a cookie seen before), auto-refreshed
-	// on every route type, and handed to the handler in the context.
-	r, st := g.e.requestSession(w, r)
+	// No cookie, no cryptography: the common anonymous request goes
+	// straight to its decision. With a cookie the session is decoded once
+	// (a cache hit for a cookie seen before), auto-refreshed on every
+	// route type, and handed to the handler in the context, with a
+	// response writer that commits the session's changes before the
+	// header goes out (one allocation, with or without a cookie).
+	w, r, st, own := g.e.begin(w, r)
 	authenticated := st.signedIn()
 	if v.act == actionAPI {
 		// The session API and its client files, whatever the rules say:
 		// the API does its own checks. The guard serves it itself, so no
 		// other handler of the router can be reached through this path.
 		g.api.ServeHTTP(w, r)
+		g.e.end(w, st, own)
 		return
 	}
 	act := g.decide(&v, st)
@@ -119,6 +122,7 @@ func (g *guard[U]) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 	if hook != nil {
 		if h := v.hook(hook, authenticated, r); h != nil {
 			h.ServeHTTP(w, r)
+			g.e.end(w, st, own)
 			return
 		}
 	}
@@ -132,6 +136,7 @@ func (g *guard[U]) serve(w http.ResponseWriter, r *http.Request, next http.Handl
 	default:
 		next.ServeHTTP(w, r)
 	}
+	g.e.end(w, st, own)
 }
 
 // decide is verdict.decide with the AuthWhere checks of every Auth rule

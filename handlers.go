@@ -20,7 +20,7 @@ const (
 )
 
 // apiHandler serves the session API. It is a thin adapter: reads go
-// through engine.current, writes through Actions.
+// through the request's state, writes through Actions.
 type apiHandler[U any] struct {
 	e       *engine[U]
 	actions Actions[U]
@@ -87,10 +87,30 @@ func (h *apiHandler[U]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// serveBase serves the session API itself, on the request's state (the
+// guard's, or its own): a read commits the auto refresh before it
+// answers; a write is an action, which commits. A session the store could
+// not read (down, or slower than StoreTimeout) is a 503.
 func (h *apiHandler[U]) serveBase(w http.ResponseWriter, r *http.Request) {
+	w, r, st, own := h.e.begin(w, r)
+	h.serveState(w, r, st)
+	h.e.end(w, st, own)
+}
+
+func (h *apiHandler[U]) serveState(w http.ResponseWriter, r *http.Request, st *requestState[U]) {
+	// A session the store could not read is a 503 (logging out still
+	// works: it clears the cookie and keeps the revocation pending).
+	unavailable := st.storeErr != nil && st.session == nil && r.Method != http.MethodDelete
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		s, ok := h.e.current(w, r)
+		if unavailable {
+			writeError(w, codeUnavailable)
+			return
+		}
+		if err := h.e.commit(w, r); err != nil {
+			h.e.log.LogAttrs(r.Context(), slog.LevelWarn, "authsession: auto refresh failed", slog.String("error", err.Error()))
+		}
+		s, ok := h.e.current(st)
 		h.writeSession(w, r, s, ok)
 		return
 	case http.MethodPost, http.MethodPatch, http.MethodDelete:
@@ -102,6 +122,10 @@ func (h *apiHandler[U]) serveBase(w http.ResponseWriter, r *http.Request) {
 	if err := h.csrf.Check(r); err != nil {
 		h.e.log.LogAttrs(r.Context(), slog.LevelDebug, "authsession: refused cross-origin request", slog.String("method", r.Method))
 		writeError(w, codeCrossOrigin)
+		return
+	}
+	if unavailable {
+		writeError(w, codeUnavailable)
 		return
 	}
 	var res ActionResult[U]

@@ -240,9 +240,9 @@ func makeVector(t *testing.T, c goldenCase, t0 time.Time, node nodeFunc) goldenV
 	if v.Session, err = json.Marshal(want); err != nil {
 		t.Fatal(err)
 	}
-	info, err := authsession.InspectToken(v.config(), v.Token)
+	info, err := inspectToken(v.config(), v.Token)
 	if err != nil {
-		t.Fatalf("%s: InspectToken: %v", c.name, err)
+		t.Fatalf("%s: inspect: %v", c.name, err)
 	}
 	v.KeyID = info.KeyID
 	return v
@@ -274,9 +274,9 @@ func checkVector(t *testing.T, v goldenVector) {
 	if !jsonEqual(got, v.Session) {
 		t.Errorf("session:\ngot  %s\nwant %s", got, v.Session)
 	}
-	info, err := authsession.InspectToken(v.config(), v.Token)
+	info, err := inspectToken(v.config(), v.Token)
 	if err != nil {
-		t.Fatalf("InspectToken: %v", err)
+		t.Fatalf("inspect: %v", err)
 	}
 	if info.KeyIndex != v.KeyIndex || info.KeyID != v.KeyID {
 		t.Errorf("key: got #%d %q, want #%d %q", info.KeyIndex, info.KeyID, v.KeyIndex, v.KeyID)

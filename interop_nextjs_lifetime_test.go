@@ -16,7 +16,7 @@ import (
 )
 
 // TestNodeMaxLifetimeAbsolute (point 4): MaxLifetime counts from the
-// sign-in, which the token carries in CreatedAtClaim through the
+// sign-in, which the token carries in "authsession_created_at" through the
 // package's re-encoding, so an instance with the cache and one without it
 // (a restart, another instance) give the same verdicts. A token without
 // the claim counts from its iat; a jwt callback that sets the claim at
@@ -58,8 +58,8 @@ func TestNodeMaxLifetimeAbsolute(t *testing.T) {
 		_, _, cs := app.session(t, applyCookies(nil, rec.Result().Cookies()))
 		jar := applyCookies(nil, cs)
 		claims := app.decode(t, name, app.token(jar))
-		if claims[authsession.CreatedAtClaim] != float64(signedIn.Unix()) || claims["iat"].(float64) < float64(now.Unix()) {
-			t.Fatalf("re-encoded by the package: got %v, want %s %d and a fresh iat", claims, authsession.CreatedAtClaim, signedIn.Unix())
+		if claims[createdAtClaim] != float64(signedIn.Unix()) || claims["iat"].(float64) < float64(now.Unix()) {
+			t.Fatalf("re-encoded by the package: got %v, want %s %d and a fresh iat", claims, createdAtClaim, signedIn.Unix())
 		}
 		verdicts(jar, signedIn, 10*day-time.Hour, true)
 		verdicts(jar, signedIn, 10*day+time.Second, false)
@@ -76,14 +76,14 @@ func TestNodeMaxLifetimeAbsolute(t *testing.T) {
 			t.Fatal(err)
 		}
 		refreshed := applyCookies(jar, rec.Result().Cookies())
-		if got := app.decode(t, name, app.token(refreshed))[authsession.CreatedAtClaim]; got != float64(iat.Unix()) {
-			t.Errorf("refreshed here: %s got %v, want %d", authsession.CreatedAtClaim, got, iat.Unix())
+		if got := app.decode(t, name, app.token(refreshed))[createdAtClaim]; got != float64(iat.Unix()) {
+			t.Errorf("refreshed here: %s got %v, want %d", createdAtClaim, got, iat.Unix())
 		}
 
 		// Signed in by the Next.js app nine days ago, with a jwt
 		// callback that sets the claim (re-encoded since): one day left.
 		nineDaysAgo := now.Add(-9 * day)
-		jar = app.signIn(t, bobUser, map[string]any{authsession.CreatedAtClaim: nineDaysAgo.Unix()}, false)
+		jar = app.signIn(t, bobUser, map[string]any{createdAtClaim: nineDaysAgo.Unix()}, false)
 		verdicts(jar, nineDaysAgo, 10*day-time.Hour, true)
 		verdicts(jar, nineDaysAgo, 10*day+time.Second, false)
 	})

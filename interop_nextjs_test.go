@@ -327,7 +327,7 @@ func TestNodeClockSkew(t *testing.T) {
 			t.Errorf("the package refused the token 20 s past exp with %q, want an exp error", msg)
 		}
 		expOf := func(tok string) time.Time {
-			info, err := authsession.InspectToken(authsession.Config[authsession.User]{Secret: secretA, Format: f, Cookie: authsession.CookieConfig{Name: name}}, tok)
+			info, err := inspectToken(authsession.Config[authsession.User]{Secret: secretA, Format: f, Cookie: authsession.CookieConfig{Name: name}}, tok)
 			if err != nil {
 				t.Fatal(err)
 			}

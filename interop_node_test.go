@@ -217,7 +217,7 @@ func TestNodeInterop(t *testing.T) {
 				}
 			} else {
 				want = c.foreignClaims()
-				want[authsession.CreatedAtClaim] = float64(t0.Add(-c.age).Unix())
+				want[createdAtClaim] = float64(t0.Add(-c.age).Unix())
 			}
 			want["iat"], want["exp"], want["jti"] = float64(t0.Unix()), float64(t0.Add(7*24*time.Hour).Unix()), v.ID
 			wantJSON, _ := json.Marshal(want)

@@ -30,7 +30,7 @@ const (
 // dropped. A Session with other fields is copied
 // through JSON until this list and privateCopy learn them
 // (TestPrivateCopyKinds fails meanwhile).
-var sessionFields = []string{"ID", "User", "AccessToken", "RefreshToken", "ExpiresAt", "CreatedAt", "LastActivity", "Data", "Flash", "Transient", "gen", "privileged"}
+var sessionFields = []string{"ID", "User", "AccessToken", "RefreshToken", "ExpiresAt", "CreatedAt", "LastActivity", "Data", "Flash", "Transient", "gen", "privileged", "display"}
 
 // copyKindOf decides how sessions with user type U are copied.
 func copyKindOf[U any]() copyKind {
@@ -111,7 +111,7 @@ func hasCustomJSON(t reflect.Type) bool {
 // may re-spell).
 func privateCopy[U any](kind copyKind, s *Session[U]) (Session[U], bool) {
 	c := *s
-	c.privileged = false // as cloneSession: gen is kept, the mark is not
+	c.privileged, c.display = false, false // as cloneSession: gen is kept, the marks are not
 	if kind == copyJSON || len(s.Data) > 0 || len(s.Flash) > 0 ||
 		!utf8.ValidString(s.AccessToken) || !utf8.ValidString(s.RefreshToken) {
 		return c, false

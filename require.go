@@ -72,7 +72,7 @@ func allows[U any](rule Rule, s *Session[U]) bool {
 func (g *guard[U]) require(allow func(Session[U]) bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			r, st := g.e.requestSession(w, r)
+			w, r, st, own := g.e.begin(w, r)
 			switch {
 			case !st.signedIn():
 				v := g.where(r)
@@ -83,6 +83,7 @@ func (g *guard[U]) require(allow func(Session[U]) bool) func(http.Handler) http.
 			default:
 				next.ServeHTTP(w, r)
 			}
+			g.e.end(w, st, own)
 		})
 	}
 }

@@ -27,7 +27,7 @@ type resolved[U any] struct {
 
 // resolve applies the defaults to c and validates it, one section at a
 // time, and compiles what the sections check. It is NextAuthSession's
-// first step (and InspectToken's).
+// first step.
 func (c Config[U]) resolve() (resolved[U], error) {
 	r := resolved[U]{cfg: c}
 	for _, section := range [...]func(*resolved[U]) error{
@@ -145,7 +145,7 @@ func (r *resolved[U]) cookie() error {
 	}
 	size := cookies.Attrs{ChunkSize: c.Format.spec().chunkSize}.SplitSize(name)
 	if limit := cookies.MaxChunks * size; c.MaxCookieBytes > limit {
-		return configError("MaxCookieBytes", "must be at most %d (%d cookie chunks), got %d", limit, cookies.MaxChunks, c.MaxCookieBytes)
+		return configError("MaxCookieBytes", "must be at most %d (%d cookie chunks: what browsers keep of one site's cookies, with room for others), got %d; larger sessions belong in server storage (Config.Storage)", limit, cookies.MaxChunks, c.MaxCookieBytes)
 	}
 	return nil
 }
@@ -281,6 +281,24 @@ func (r *resolved[U]) api() error {
 // Store is set, TouchAfter, StoreTimeout and GenerationGrace.
 func (r *resolved[U]) store() error {
 	c := &r.cfg
+	switch c.Storage {
+	case StorageCookie:
+	case StorageServer:
+		if c.Store == nil {
+			return configError("Storage", "StorageServer keeps sessions in Config.Store: set one (memstore.New for one instance, redisstore.New for several)")
+		}
+		if c.StoreFailOpen {
+			return configError("StoreFailOpen", "has no meaning with StorageServer: the session is in the store, so no store means no session")
+		}
+	default:
+		return configError("Storage", "unknown storage %d", int(c.Storage))
+	}
+	if c.MaxDataBytes == 0 {
+		c.MaxDataBytes = DefaultMaxDataBytes
+	}
+	if c.MaxDataBytes < 1024 {
+		return configError("MaxDataBytes", "must be at least 1024, got %d", c.MaxDataBytes)
+	}
 	if c.Store != nil && c.Format != FormatDefault {
 		return configError("Store", "not supported with Format %s: the Next.js app re-encodes its session cookie with a fresh jti (the session id a store keys on) on every session read and update, so every cookie it issues would be an unknown session here; end sessions through the Next.js app, or use FormatDefault", c.Format)
 	}
@@ -294,7 +312,7 @@ func (r *resolved[U]) store() error {
 		c.TouchAfter = DefaultTouchAfter
 	}
 	if c.TouchAfter < 0 {
-		return configError("TouchAfter", "must not be negative, got %v", c.TouchAfter)
+		c.TouchAfter = -1 // never touch
 	}
 	if c.StoreTimeout == 0 {
 		c.StoreTimeout = DefaultStoreTimeout

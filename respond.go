@@ -23,6 +23,7 @@ const (
 	codeInvalid      errCode = "invalid_update"
 	codeTooLarge     errCode = "session_too_large"
 	codeUnavailable  errCode = "unavailable"
+	codeConflict     errCode = "conflict"
 	codeInternal     errCode = "internal_error"
 	codeBadRequest   errCode = "bad_request"
 	codeBodyTooLarge errCode = "body_too_large"
@@ -52,6 +53,8 @@ func (c errCode) response() (status int, message string) {
 		return http.StatusRequestEntityTooLarge, "The session would be too large."
 	case codeUnavailable:
 		return http.StatusServiceUnavailable, "The session service is unavailable. Try again later."
+	case codeConflict:
+		return http.StatusConflict, "The session was changed elsewhere. Reload and try again."
 	case codeBadRequest:
 		return http.StatusBadRequest, "The request body is not JSON of the expected shape."
 	case codeBodyTooLarge:
@@ -97,6 +100,8 @@ func codeOf(err error) errCode {
 		return codeInvalid
 	case errors.Is(err, ErrSessionTooLarge):
 		return codeTooLarge
+	case errors.Is(err, ErrConflict):
+		return codeConflict
 	case errors.Is(err, ErrStore):
 		return codeUnavailable
 	}

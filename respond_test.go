@@ -21,6 +21,7 @@ func TestResponseVocabulary(t *testing.T) {
 		{codeInvalid, 400, `{"error":{"code":"invalid_update","message":"The update was not accepted."}}`},
 		{codeTooLarge, 413, `{"error":{"code":"session_too_large","message":"The session would be too large."}}`},
 		{codeUnavailable, 503, `{"error":{"code":"unavailable","message":"The session service is unavailable. Try again later."}}`},
+		{codeConflict, 409, `{"error":{"code":"conflict","message":"The session was changed elsewhere. Reload and try again."}}`},
 		{codeInternal, 500, `{"error":{"code":"internal_error","message":"Something went wrong."}}`},
 		{codeBadRequest, 400, `{"error":{"code":"bad_request","message":"The request body is not JSON of the expected shape."}}`},
 		{codeBodyTooLarge, 413, `{"error":{"code":"body_too_large","message":"The request body is too large."}}`},

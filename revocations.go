@@ -123,6 +123,15 @@ func (q *revocations) addSession(owner, id string, until time.Time) error {
 		p.until = later(p.until, until)
 		return nil
 	}
+	if owner == "" {
+		// An anonymous session belongs to nobody: its revocation is never
+		// folded into one of all of an owner's sessions.
+		if !q.roomLocked(owner) {
+			return q.refuseLocked()
+		}
+		q.putLocked(&pending{pendingKey: key, until: until})
+		return nil
+	}
 	if q.perUser[owner] >= maxPendingPerUser {
 		q.collapseLocked(owner, until, "too many pending revocations for one user")
 		return nil
@@ -186,7 +195,7 @@ func (q *revocations) roomLocked(owner string) bool {
 	}
 	heaviest, most := "", 1
 	for u, n := range q.perUser {
-		if n > most {
+		if u != "" && n > most {
 			heaviest, most = u, n
 		}
 	}

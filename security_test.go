@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/jwe"
 	"github.com/authsession/authsession/patterns"
 )
 
@@ -119,10 +120,10 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	auth = buildAuth(t, cfg)
 	h.auth = auth
 	var err error
-	if h.key, err = authsession.DeriveKey(advSecret, advCookieName); err != nil {
+	if h.key, err = jwe.DeriveKey(advSecret, advCookieName); err != nil {
 		t.Fatalf("DeriveKey: %v", err)
 	}
-	h.kid = authsession.KeyID(h.key)
+	h.kid = jwe.KeyID(h.key)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /signin", func(w http.ResponseWriter, r *http.Request) {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/authsession/authsession/internal/plainjson"
 )
 
 // User is the default user type: the fields of next-auth-session's user plus
@@ -62,20 +64,20 @@ func (u *User) sizeHint() int {
 	return 48 + len(u.ID) + len(u.Email) + len(u.Name) + len(u.Image) + 32*len(u.Extra)
 }
 
-// appendJSON appends u's JSON (jsonwrite.go): the fixed fields as
+// appendJSON appends u's JSON (internal/plainjson): the fixed fields as
 // encoding/json encodes userFields (id always, the others when not
 // empty), then Extra's other keys.
 func (u *User) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"id":`...)
-	b = appendJSONString(b, u.ID)
+	b = plainjson.AppendString(b, u.ID)
 	for _, f := range [...]struct{ key, v string }{{`,"email":`, u.Email}, {`,"name":`, u.Name}, {`,"image":`, u.Image}} {
 		if f.v != "" {
-			b = appendJSONString(append(b, f.key...), f.v)
+			b = plainjson.AppendString(append(b, f.key...), f.v)
 		}
 	}
 	if len(u.Extra) > 0 {
 		var err error
-		if b, err = appendJSONMembers(b, u.Extra, isUserField, 0, false); err != nil {
+		if b, err = plainjson.AppendMembers(b, u.Extra, isUserField, 0, false); err != nil {
 			return nil, err
 		}
 	}
@@ -119,18 +121,18 @@ func (u *User) UnmarshalJSON(b []byte) error {
 
 // readPlain sets u from b when b is an object whose members are among id,
 // email, name and image, each at most once, with strings that need no
-// unescaping (jsonread.go), and reports whether it did. Otherwise u is
+// unescaping (plainjson.Reader), and reports whether it did. Otherwise u is
 // unchanged and UnmarshalJSON decodes b with encoding/json.
 func (u *User) readPlain(b []byte) bool {
-	r := jsonReader{b: b}
-	if !r.consume('{') {
+	r := plainjson.NewReader(b)
+	if !r.Consume('{') {
 		return false
 	}
 	var f [4]string // id, email, name, image
 	var seen uint8
-	if !r.consume('}') {
+	if !r.Consume('}') {
 		for more := true; more; {
-			k, ok := r.key()
+			k, ok := r.Key()
 			if !ok {
 				return false
 			}
@@ -145,16 +147,16 @@ func (u *User) readPlain(b []byte) bool {
 			case "image":
 				i = 3
 			}
-			if i < 0 || seen&(1<<i) != 0 || !r.strInto(&f[i]) {
+			if i < 0 || seen&(1<<i) != 0 || !r.StrInto(&f[i]) {
 				return false
 			}
 			seen |= 1 << i
-			if more, ok = r.next(); !ok {
+			if more, ok = r.Next(); !ok {
 				return false
 			}
 		}
 	}
-	if !r.end() {
+	if !r.End() {
 		return false
 	}
 	*u = User{ID: f[0], Email: f[1], Name: f[2], Image: f[3]}
@@ -208,10 +210,11 @@ type Session[U any] struct {
 	Transient bool
 
 	// gen is the session's generation (the token's "gen" claim, with a
-	// store; see generations.go), privileged the mark of
-	// MarkPrivilegeChange.
+	// store; see generations.go); privileged and display are the marks of
+	// MarkPrivilegeChange and MarkDisplayChange.
 	gen        uint64
 	privileged bool
+	display    bool
 }
 
 // sessionJSON is the wire form of Session.

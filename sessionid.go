@@ -12,9 +12,10 @@ import (
 
 // Bounds of a session id from Config.NewSessionID.
 const (
-	// MinSessionIDLength is the shortest id accepted: 22 characters,
-	// the base64url length of 128 random bits.
-	MinSessionIDLength = 22
+	// MinSessionIDLength is the shortest id accepted: 21 characters of
+	// the URL-safe alphabet, 126 random bits (next-session's nanoid ids).
+	// The default ids are 22 characters, 128 random bits.
+	MinSessionIDLength = 21
 	// MaxSessionIDLength is the longest id accepted.
 	MaxSessionIDLength = 128
 )

@@ -44,6 +44,37 @@ func TestNewSessionID(t *testing.T) {
 	}
 }
 
+// nanoid is next-session's default genid: 21 characters of the URL-safe
+// alphabet, 126 random bits.
+func nanoid() string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	var b [21]byte
+	rand.Read(b[:])
+	for i := range b {
+		b[i] = alphabet[b[i]&63]
+	}
+	return string(b[:])
+}
+
+// TestNewSessionIDNanoid: next-session's nanoid ids (21 characters) and
+// the longest ids are taken, in both storages; the server storage's
+// cookie stays under 200 characters with them.
+func TestNewSessionIDNanoid(t *testing.T) {
+	for _, gen := range []func() string{nanoid, func() string { return strings.Repeat(nanoid(), 7)[:authsession.MaxSessionIDLength] }} {
+		for _, st := range storages {
+			f := newStorageFixture(t, st.storage, st.store, func(c *authsession.Config[authsession.User]) { c.NewSessionID = gen })
+			b := newBrowser()
+			b.do(t, f.site, "POST", "/login", map[string][]string{"user": {"u_1"}})
+			if got := b.get(t, f.site, "/me"); got != "u_1" {
+				t.Errorf("%s, %d-character ids: got %q, want signed in", st.name, len(gen()), got)
+			}
+			if c := b.jar["session"]; st.storage == authsession.StorageServer && (c == nil || len(c.Value) > 200) {
+				t.Errorf("%s, %d-character ids: cookie %v, want at most 200 characters", st.name, len(gen()), c)
+			}
+		}
+	}
+}
+
 func TestNewSessionIDValidation(t *testing.T) {
 	counter := 0
 	tests := []struct {
@@ -51,8 +82,8 @@ func TestNewSessionIDValidation(t *testing.T) {
 		gen  func() string
 		want string
 	}{
-		{"empty", func() string { return "" }, "returned an id of 0 characters, want 22 to 128"},
-		{"too short", func() string { return rand.Text()[:21] }, "21 characters"},
+		{"empty", func() string { return "" }, "returned an id of 0 characters, want 21 to 128"},
+		{"too short", func() string { return rand.Text()[:20] }, "20 characters"},
 		{"too long", func() string { return strings.Repeat(rand.Text(), 5) }, "130 characters"},
 		{"slash", func() string { return "a/" + rand.Text() }, "character 2"},
 		{"dot", func() string { return rand.Text() + "." }, "character 27"},

@@ -76,6 +76,9 @@ func ownerOf(userID string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:16])
 }
 
+// ownerLength is the length of an owner.
+const ownerLength = 22
+
 // localStore is implemented by stores whose calls never wait on I/O (the
 // memstore package's): they go without the StoreTimeout timer.
 type localStore interface{ Local() bool }
@@ -97,71 +100,88 @@ func (e *engine[U]) revokedUntil(created time.Time) time.Time {
 	return created.Add(e.cfg.MaxLifetime + e.cfg.Leeway)
 }
 
-// carriedSession returns the session the request's cookie carries, from
-// the guard's context or through the token layer, without consulting the
-// store or the hooks: the session to revoke on a logout or a new sign-in,
-// even when the store check failed. ok is false when there is none.
-func (e *engine[U]) carriedSession(r *http.Request) (Session[U], bool) {
-	if st, ok := r.Context().Value(e.key).(*requestState[U]); ok && st.ok {
-		return *st.session, true
-	}
-	tok, ok := e.token(r)
-	if !ok {
-		return Session[U]{}, false
-	}
-	s, err := e.tokens.open(tok, e.now())
+// readToken is the session of a session token at now: opened by the
+// token layer (the cache or a decryption, then the token rules), then
+// checked against the store.
+func (e *engine[U]) readToken(ctx context.Context, tok string, now time.Time) loaded[U] {
+	s, err := e.tokens.open(tok, now)
 	if err != nil {
-		return Session[U]{}, false
+		e.reject(ctx, err.Error())
+		return loaded[U]{}
 	}
-	return *s, true
-}
-
-// checkStore reports whether s is alive in the store (true without one). It
-// runs on every load, cache hit or not, so a revocation takes effect on the
-// next request, and a revocation pending on this instance takes effect at
-// once. It writes the last-seen time back at most once per
-// Config.TouchAfter. When the store fails, the session is dead unless
-// Config.StoreFailOpen is set.
-func (e *engine[U]) checkStore(ctx context.Context, s *Session[U]) bool {
-	st := e.cfg.Store
-	if st == nil {
-		return true
+	if e.cfg.Store == nil {
+		return loaded[U]{s: s}
 	}
 	uid := userID(s.User)
-	owner := ownerOf(uid)
-	if e.revs.revoked(owner, s.ID, s.CreatedAt) {
-		e.log.LogAttrs(ctx, slog.LevelDebug, "authsession: rejected session cookie", slog.String("reason", "revocation pending"))
-		return false
+	return e.checkStore(ctx, s, false, ownerOf(uid), uid, now)
+}
+
+// readAnon is the anonymous visitor's session of a sealed cookie value at
+// now (cookie storage), checked against the store.
+func (e *engine[U]) readAnon(ctx context.Context, value string, now time.Time) loaded[U] {
+	if e.tokens.format.foreign || len(value) > e.cfg.MaxCookieBytes {
+		return loaded[U]{}
 	}
-	ctx, cancel := e.storeCtx(ctx)
+	s, err := e.openAnonCookie(value)
+	if err == nil {
+		err = e.tokens.live(s.ExpiresAt, s.CreatedAt, now)
+	}
+	if err != nil {
+		e.reject(ctx, err.Error())
+		return loaded[U]{}
+	}
+	return e.checkStore(ctx, &s, true, "", "", now)
+}
+
+// checkStore is s (a cookie's session) when it is alive in the store (at
+// once without one), with its record. It runs on every read, cache hit or
+// not, so a revocation takes effect on the next request, and a revocation
+// pending on this instance takes effect at once. The store's Get writes
+// the last-seen time back at most once per Config.TouchAfter. When the
+// store fails, the session is none unless Config.StoreFailOpen is set.
+func (e *engine[U]) checkStore(ctx context.Context, s *Session[U], anon bool, owner, uid string, now time.Time) loaded[U] {
+	st := e.cfg.Store
+	if st == nil {
+		return loaded[U]{s: s, anon: anon}
+	}
+	carried := &ending[U]{s: *s, owner: owner, revoke: true, signOut: !anon}
+	if e.revs.revoked(owner, s.ID, s.CreatedAt) {
+		e.reject(ctx, "revocation pending")
+		return loaded[U]{carried: carried} // a sign-out tries it again
+	}
+	sctx, cancel := e.storeCtx(ctx)
 	defer cancel()
-	now := e.nowMilli()
-	rec, found, err := st.Get(ctx, owner, s.ID, e.touchAt(now, s.ExpiresAt))
+	at := time.UnixMilli(now.UnixMilli())
+	rec, found, err := st.Get(sctx, owner, s.ID, e.touchAt(at, s.ExpiresAt))
 	if err != nil {
 		e.log.LogAttrs(ctx, slog.LevelWarn, "authsession: session store unavailable",
 			slog.String("error", err.Error()), slog.Bool("failOpen", e.cfg.StoreFailOpen))
-		return e.cfg.StoreFailOpen
+		if e.cfg.StoreFailOpen {
+			return loaded[U]{s: s, anon: anon, storeErr: err, carried: carried}
+		}
+		return loaded[U]{storeErr: err, carried: carried}
 	}
 	e.revs.kick()
-	if !found {
-		e.log.LogAttrs(ctx, slog.LevelDebug, "authsession: rejected session cookie", slog.String("reason", "session revoked or unknown to the store"))
-		return false
+	reason := ""
+	switch {
+	case !found:
+		reason = "session revoked or unknown to the store"
+	case rec.UserID != uid:
+		reason = "store record belongs to another user"
+	default:
+		reason = e.supersededReason(s, &rec, at)
 	}
-	if rec.UserID != uid {
-		e.log.LogAttrs(ctx, slog.LevelWarn, "authsession: rejected session cookie", slog.String("reason", "store record belongs to another user"))
-		return false
+	if reason != "" {
+		e.reject(ctx, reason)
+		return loaded[U]{}
 	}
-	if reason := e.supersededReason(s, &rec, now); reason != "" {
-		e.log.LogAttrs(ctx, slog.LevelDebug, "authsession: rejected session cookie", slog.String("reason", reason))
-		return false
-	}
-	return true
+	return loaded[U]{s: s, anon: anon, rec: rec, inStore: true}
 }
 
-// touchAt is the touch a session check at now folds into the store's Get:
+// touchAt is the touch a session read at now folds into the store's Get:
 // the last-seen time written at most once per Config.TouchAfter (never
 // with a negative TouchAfter), and the record's expiry extended to
-// expires.
+// expires (zero: not at all).
 func (e *engine[U]) touchAt(now, expires time.Time) Touch {
 	if e.cfg.TouchAfter < 0 {
 		return Touch{}
@@ -169,87 +189,21 @@ func (e *engine[U]) touchAt(now, expires time.Time) Touch {
 	return Touch{Before: now.Add(-e.cfg.TouchAfter).Add(time.Millisecond), Seen: now, ExpiresAt: expires}
 }
 
-// recordStore records a new session, first revoking the session the
-// request already carries (a sign-in replaces it: no session fixation).
-func (e *engine[U]) recordStore(ctx context.Context, r *http.Request, s *Session[U]) error {
-	old, ok := e.carriedSession(r)
-	if !ok {
-		return e.replaceStore(ctx, r, nil, s)
-	}
-	return e.replaceStore(ctx, r, &old, s)
-}
-
-// replaceStore records s, a new session, after revoking old (if not nil,
-// and not s).
-func (e *engine[U]) replaceStore(ctx context.Context, r *http.Request, old, s *Session[U]) error {
-	st := e.cfg.Store
-	if st == nil {
-		return nil
-	}
-	uid := userID(s.User)
-	if uid == "" {
-		return fmt.Errorf("%w: the user's UserID is empty", ErrStore)
-	}
-	ctx, cancel := e.storeCtx(ctx)
-	defer cancel()
-	if old != nil && old.ID != s.ID {
-		if err := e.revokeSession(ctx, old); err != nil {
-			return fmt.Errorf("%w (previous session)", err)
-		}
-	}
-	rec := SessionRecord{
-		ID:        s.ID,
-		Owner:     ownerOf(uid),
-		UserID:    uid,
-		CreatedAt: s.CreatedAt,
-		LastSeen:  s.LastActivity,
-		ExpiresAt: s.ExpiresAt,
-		Client:    describeClient(r),
-	}
-	rec.Generation = s.gen
-	if err := st.Create(ctx, rec); err != nil {
-		return fmt.Errorf("%w: recording the session: %w", ErrStore, err)
-	}
-	return nil
-}
-
-// touchStore notes that s was refreshed: its record now expires with it.
-// A session whose record holds another generation (a superseded token's
-// refresh) does not move the record.
-func (e *engine[U]) touchStore(ctx context.Context, s *Session[U]) {
-	st := e.cfg.Store
-	if st == nil {
-		return
-	}
-	ctx, cancel := e.storeCtx(ctx)
-	defer cancel()
-	owner := ownerOf(userID(s.User))
-	rec, found, err := st.Get(ctx, owner, s.ID, Touch{})
-	if err == nil && found && (rec.Generation == s.gen || !e.generations()) {
-		rec.LastSeen, rec.ExpiresAt = s.LastActivity, later(rec.ExpiresAt, s.ExpiresAt)
-		_, err = st.Save(ctx, rec, rec.Generation)
-	}
-	if err != nil {
-		e.log.LogAttrs(ctx, slog.LevelWarn, "authsession: session store touch failed", slog.String("error", err.Error()))
-	}
-}
-
-// revokeStore revokes s, logging a failure (the revocation is then
-// pending).
-func (e *engine[U]) revokeStore(ctx context.Context, s *Session[U]) {
-	if err := e.revokeSession(ctx, s); err != nil {
+// revokeStore revokes s (of owner), logging a failure (the revocation is
+// then pending).
+func (e *engine[U]) revokeStore(ctx context.Context, owner string, s *Session[U]) {
+	if err := e.revokeSession(ctx, owner, s); err != nil {
 		e.log.LogAttrs(ctx, slog.LevelWarn, "authsession: session store revoke failed", slog.String("error", err.Error()))
 	}
 }
 
-// revokeSession revokes s in the store. When that fails, the revocation is
-// kept and retried, this instance already treats s as revoked, and the
-// error wraps ErrStore.
-func (e *engine[U]) revokeSession(ctx context.Context, s *Session[U]) error {
+// revokeSession revokes s, of owner, in the store. When that fails, the
+// revocation is kept and retried, this instance already treats s as
+// revoked, and the error wraps ErrStore.
+func (e *engine[U]) revokeSession(ctx context.Context, owner string, s *Session[U]) error {
 	if e.cfg.Store == nil || s.ID == "" {
 		return nil
 	}
-	owner := ownerOf(userID(s.User))
 	ctx, cancel := e.storeCtx(ctx)
 	defer cancel()
 	if err := revokeChecked(ctx, e.cfg.Store, owner, s.ID); err != nil {

@@ -3,12 +3,14 @@ package authsession
 import (
 	"fmt"
 	"time"
+
+	"github.com/authsession/authsession/internal/jwe"
 )
 
 // This file is the token layer: the one place where a session becomes a
 // token and a token a session. The engine above it (engine.go) deals in
-// sessions and cookies; the codec below it (jwt.go) in keys and bytes;
-// formats.go says what the bytes mean.
+// sessions and cookies; the codec below it (internal/jwe) in keys and
+// bytes; formats.go says what the bytes mean.
 
 // tokens is the token layer. Every read and write of a token passes
 // through it — the guard, the session API, the actions, the store upkeep,
@@ -16,7 +18,7 @@ import (
 // all of them:
 //
 //   - reading: open (the cache, then decode, then cache the result) or
-//     decode (uncached, for DecryptSession): decrypt (codec.open), map the
+//     decode (uncached, for DecryptSession): decrypt (jwe.Codec.Open), map the
 //     format's claims (decodeClaims), check them (checkClaims), then the
 //     session's lifetime at now (live), on cached and decoded sessions
 //     alike;
@@ -30,10 +32,12 @@ import (
 // cache may be nil (disabled): its methods are nil-safe. tokens is
 // immutable and safe for concurrent use.
 type tokens[U any] struct {
-	codec *codec
+	codec *jwe.Codec
 	// alt is the codec of the cookie's other name (Cookie.AcceptBothNames)
 	// when its key differs, else nil: tokens under either key open.
-	alt         *codec
+	alt *jwe.Codec
+	// validator checks the registered claims of every format (checkClaims).
+	validator   jwe.Validator
 	format      formatSpec
 	cache       *tokenCache[U]
 	maxBytes    int
@@ -52,10 +56,14 @@ func newTokens[U any](cfg *Config[U]) (*tokens[U], error) {
 	if err != nil {
 		return nil, err
 	}
+	f := cfg.Format.spec()
 	return &tokens[U]{
-		codec:       c,
-		alt:         alt,
-		format:      cfg.Format.spec(),
+		codec: c,
+		alt:   alt,
+		// Auth.js and NextAuth.js do not check iat (jose without
+		// maxTokenAge): neither do their formats here.
+		validator:   jwe.NewValidator(cfg.Leeway, cfg.Now, !f.foreign),
+		format:      f,
 		cache:       newTokenCache[U](cfg.CacheBytes),
 		maxBytes:    cfg.MaxCookieBytes,
 		leeway:      cfg.Leeway,
@@ -66,17 +74,27 @@ func newTokens[U any](cfg *Config[U]) (*tokens[U], error) {
 
 // codecFor returns the codec of a resolved configuration: its format's
 // keys for the current and previous secrets under the cookie name.
-func codecFor[U any](cfg *Config[U]) (*codec, error) {
-	secrets := append([]Secret{cfg.Secret}, cfg.PreviousSecrets...)
-	return newCodec(cfg.Format.spec(), cfg.Cookie.Name, secrets, cfg.MaxCookieBytes, cfg.Leeway, cfg.Now)
+func codecFor[U any](cfg *Config[U]) (*jwe.Codec, error) {
+	secrets := make([]string, 0, 1+len(cfg.PreviousSecrets))
+	secrets = append(secrets, string(cfg.Secret))
+	for _, s := range cfg.PreviousSecrets {
+		secrets = append(secrets, string(s))
+	}
+	c, err := jwe.NewCodec(cfg.Format.spec().scheme, cfg.Cookie.Name, secrets, cfg.MaxCookieBytes)
+	if err != nil {
+		// Only a scheme the package got wrong fails here: the secrets
+		// were checked.
+		return nil, configError("Format", "%v", err)
+	}
+	return c, nil
 }
 
 // altCodecFor returns the codec of the cookie's other name with
 // Cookie.AcceptBothNames, or nil: without the option, or when the format's
 // key does not depend on the name (FormatNextAuthV4).
-func altCodecFor[U any](cfg *Config[U]) (*codec, error) {
-	f, name := cfg.Format.spec(), otherName(cfg.Cookie.Name)
-	if !cfg.Cookie.AcceptBothNames || f.salt(name) == f.salt(cfg.Cookie.Name) && f.info(name) == f.info(cfg.Cookie.Name) {
+func altCodecFor[U any](cfg *Config[U]) (*jwe.Codec, error) {
+	name := otherName(cfg.Cookie.Name)
+	if !cfg.Cookie.AcceptBothNames || cfg.Format.spec().scheme.SameKey(name, cfg.Cookie.Name) {
 		return nil, nil
 	}
 	alt := *cfg
@@ -109,9 +127,9 @@ func (t *tokens[U]) open(token string, now time.Time) (*Session[U], error) {
 // Errors wrap ErrInvalidToken, ErrTokenExpired or ErrMaxLifetime and never
 // contain the token.
 func (t *tokens[U]) decode(token string, now time.Time) (Session[U], error) {
-	plaintext, _, err := t.codec.open(token)
+	plaintext, _, err := t.codec.Open(token)
 	if err != nil && t.alt != nil {
-		if p, _, altErr := t.alt.open(token); altErr == nil {
+		if p, _, altErr := t.alt.Open(token); altErr == nil {
 			plaintext, err = p, nil
 		}
 	}
@@ -122,7 +140,7 @@ func (t *tokens[U]) decode(token string, now time.Time) (Session[U], error) {
 	if err != nil {
 		return Session[U]{}, err
 	}
-	if err := checkClaims(&t.format, t.codec, &reg, &s); err != nil {
+	if err := checkClaims(&t.format, t.validator, &reg, &s); err != nil {
 		return Session[U]{}, err
 	}
 	if err := t.live(s.ExpiresAt, s.CreatedAt, now); err != nil {
@@ -136,14 +154,15 @@ func (t *tokens[U]) decode(token string, now time.Time) (Session[U], error) {
 // (ErrNoUserID), Data, Flash or Transient in a foreign format
 // (ErrInvalidData), claims that fail checkClaims (ErrInvalidToken,
 // ErrTokenExpired), a lifetime that is over (ErrTokenExpired,
-// ErrMaxLifetime) and a token over Config.MaxCookieBytes
+// ErrMaxLifetime), a payload that does not encode or nests too deeply
+// (ErrInvalidData) and a token over Config.MaxCookieBytes
 // (ErrSessionTooLarge). Nothing is cached.
 func (t *tokens[U]) encode(s *Session[U], now time.Time) (string, error) {
 	return t.encodeWith(t.codec, s, now)
 }
 
 // encodeWith is encode under c's key.
-func (t *tokens[U]) encodeWith(c *codec, s *Session[U], now time.Time) (string, error) {
+func (t *tokens[U]) encodeWith(c *jwe.Codec, s *Session[U], now time.Time) (string, error) {
 	if missingUserID(s.User) {
 		return "", ErrNoUserID
 	}
@@ -155,14 +174,14 @@ func (t *tokens[U]) encodeWith(c *codec, s *Session[U], now time.Time) (string, 
 	if err != nil {
 		return "", err
 	}
-	if err := checkClaims(&t.format, t.codec, &reg, s); err != nil {
+	if err := checkClaims(&t.format, t.validator, &reg, s); err != nil {
 		return "", err
 	}
 	expires, created, _ := carriedTimes(&t.format, s, now)
 	if err := t.live(expires, created, now); err != nil {
 		return "", err
 	}
-	tok, err := c.seal(payload)
+	tok, err := c.Seal(payload)
 	if err != nil {
 		return "", err
 	}

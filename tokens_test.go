@@ -2,7 +2,9 @@ package authsession_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/jwe"
+	"github.com/authsession/authsession/internal/plainjson"
 	"github.com/go-jose/go-jose/v4"
 )
 
@@ -166,6 +170,64 @@ func FuzzEncryptDecryptSymmetry(f *testing.F) {
 	})
 }
 
+// nestedValue is a value nesting depth levels of arrays, as JSON decodes
+// it into an any.
+func nestedValue(depth int) any {
+	var v any = "leaf"
+	for range depth {
+		v = []any{v}
+	}
+	return v
+}
+
+// TestEncryptRefusesWhatDecryptRefuses: a session whose JSON nests deeper
+// than a token may is refused by EncryptSession (ErrInvalidData) rather
+// than written as a token that DecryptSession would refuse; one at the
+// limit is written and read back, in every format. A user value that
+// encoding/json cannot encode is ErrInvalidData too.
+func TestEncryptRefusesWhatDecryptRefuses(t *testing.T) {
+	clk := newClock()
+	for name, tweak := range map[string]func(*authsession.Config[authsession.User]){
+		"default":     nil,
+		"authjs":      func(c *authsession.Config[authsession.User]) { c.Format = authsession.FormatAuthJS },
+		"nextauth-v4": func(c *authsession.Config[authsession.User]) { c.Format = authsession.FormatNextAuthV4 },
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := newAuth(t, clk, tweak)
+			// The claims object and, in the default format, the user
+			// object hold the value.
+			around := 2
+			if name != "default" {
+				around = 1
+			}
+			session := func(extra any) authsession.Session[authsession.User] {
+				return authsession.Session[authsession.User]{
+					User: authsession.User{ID: "u_1", Extra: map[string]any{"x": extra}}, ExpiresAt: clk.Now().Add(time.Hour),
+				}
+			}
+			atLimit := plainjson.MaxDepth - around
+			if err := checkSymmetric(t, a, session(nestedValue(atLimit))); err != nil {
+				t.Errorf("nesting at the limit: got %v, want it written", err)
+			}
+			for _, depth := range []int{atLimit + 1, 1000} {
+				if _, err := a.EncryptSession(session(nestedValue(depth))); !errors.Is(err, authsession.ErrInvalidData) {
+					t.Errorf("nesting %d levels too deep: got %v, want ErrInvalidData", depth-atLimit, err)
+				}
+			}
+			if _, err := a.EncryptSession(session(math.NaN())); !errors.Is(err, authsession.ErrInvalidData) {
+				t.Errorf("NaN in the user: got %v, want ErrInvalidData", err)
+			}
+		})
+	}
+	a := newAuth(t, clk, nil)
+	deep, _ := json.Marshal(nestedValue(plainjson.MaxDepth))
+	s := authsession.Session[authsession.User]{User: authsession.User{ID: "u_1"}, ExpiresAt: clk.Now().Add(time.Hour),
+		Data: authsession.Data{"cart": deep}}
+	if _, err := a.EncryptSession(s); !errors.Is(err, authsession.ErrInvalidData) {
+		t.Errorf("session data nesting too deep: got %v, want ErrInvalidData", err)
+	}
+}
+
 // TestCacheIsPrivate: the verified-token cache must hold what the
 // token says, not memory the caller still owns.
 func TestCacheIsPrivate(t *testing.T) {
@@ -231,7 +293,7 @@ func TestBadCookiesAreNoSession(t *testing.T) {
 		c.RefreshThreshold = time.Second
 	})
 	_, expired := signIn(t, expiredAuth, testUser)
-	key, _ := authsession.DeriveKey(testSecret, "session")
+	key, _ := jwe.DeriveKey(testSecret, "session")
 	flip := func(i int) string {
 		b := []byte(tok)
 		if b[i] == 'A' {
@@ -377,6 +439,28 @@ func fuzzToken(tb testing.TB, auth *authsession.AuthSession[authsession.User]) s
 	return tok
 }
 
+// fuzzSeal seals payload under fuzzAuth's key, as go-jose would.
+func fuzzSeal(tb testing.TB, payload string) string {
+	tb.Helper()
+	key, err := jwe.DeriveKey("fuzz-secret-0123456789abcdef-0123456789", "session")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e, err := jose.NewEncrypter(jose.A256GCM, jose.Recipient{Algorithm: jose.DIRECT, Key: key, KeyID: jwe.KeyID(key)}, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	obj, err := e.Encrypt([]byte(payload))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tok, err := obj.CompactSerialize()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tok
+}
+
 // decryptErr reports whether err is one of the documented decrypt errors.
 func decryptErr(err error) bool {
 	return errors.Is(err, authsession.ErrInvalidToken) ||
@@ -410,6 +494,10 @@ func FuzzDecryptSession(f *testing.F) {
 		strings.Repeat("A", 20000),
 		"\x00\xff.\x80",
 		`{"protected":"","iv":"","ciphertext":"","tag":""}`,
+		// Sealed under the key: claims nesting 4,000 levels, and one level
+		// more than a token may.
+		fuzzSeal(f, `{"user":{"id":"u_1","x":`+strings.Repeat("[", 4000)+strings.Repeat("]", 4000)+`},"jti":"j"}`),
+		fuzzSeal(f, `{"user":{"id":"u_1","x":`+strings.Repeat("[", plainjson.MaxDepth-1)+strings.Repeat("]", plainjson.MaxDepth-1)+`},"jti":"j"}`),
 	} {
 		f.Add(seed)
 	}

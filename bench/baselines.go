@@ -16,6 +16,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/authsession/authsession"
 	"github.com/authsession/authsession/internal/benchdata"
+	"github.com/authsession/authsession/internal/jwe"
 	"github.com/go-jose/go-jose/v4"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/gorilla/securecookie"
@@ -128,11 +129,11 @@ func NewFixture() (*Fixture, error) {
 		return nil, err
 	}
 	f.Cookie = authsession.DefaultCookieName + "=" + f.Token
-	if f.key, err = authsession.DeriveKey(benchdata.Secret, authsession.DefaultCookieName); err != nil {
+	if f.key, err = jwe.DeriveKey(benchdata.Secret, authsession.DefaultCookieName); err != nil {
 		return nil, err
 	}
 	f.enc, err = jose.NewEncrypter(jose.A256GCM,
-		jose.Recipient{Algorithm: jose.DIRECT, Key: f.key, KeyID: authsession.KeyID(f.key)}, nil)
+		jose.Recipient{Algorithm: jose.DIRECT, Key: f.key, KeyID: jwe.KeyID(f.key)}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -283,7 +284,7 @@ func (f *Fixture) DirectEncrypt() (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
-	header := []byte(base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"dir","enc":"A256GCM","kid":"` + authsession.KeyID(f.key) + `"}`)))
+	header := []byte(base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"dir","enc":"A256GCM","kid":"` + jwe.KeyID(f.key) + `"}`)))
 	s := benchSession()
 	enc := base64.RawURLEncoding
 	return func() error {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/authsession/authsession"
@@ -72,8 +73,16 @@ type check struct {
 	sides func(f *Fixture) (a, b func() error, err error)
 }
 
-// checks is the list of targets, plus informational comparisons.
+// checks is the list of targets, plus informational comparisons:
+// reading and writing tokens against the other libraries, the warm path,
+// then the route rules.
 func checks() []check {
+	return slices.Concat(tokenChecks(), warmChecks(), routeChecks())
+}
+
+// tokenChecks are the targets of reading, writing and creating a session
+// against go-jose, golang-jwt and securecookie.
+func tokenChecks() []check {
 	var cs []check
 	add := func(c check) { cs = append(cs, c) }
 	add(check{id: "decrypt/jose", a: "cold DecryptSession", b: "go-jose ParseEncryptedCompact+Decrypt, json into a plain struct, golang-jwt Validator",
@@ -89,7 +98,7 @@ func checks() []check {
 		sides: func(f *Fixture) (func() error, func() error, error) { return f.DecryptSession, f.HS256Parse, nil }})
 	// go-jose writes every token (DESIGN.md) and its writer alone costs
 	// about 1.2 times securecookie's Encode (encrypt/jose-floor); the
-	// target is met by writing the claims in one pass (jsonwrite.go).
+	// target is met by writing the claims in one pass (internal/plainjson).
 	add(check{id: "encrypt/securecookie", a: "EncryptSession", b: "securecookie Encode (JSON)",
 		target: 1.2, gate: true, unit: "x",
 		sides: func(f *Fixture) (func() error, func() error, error) {
@@ -112,6 +121,14 @@ func checks() []check {
 	add(check{id: "create/jose", a: "CreateSession (httptest recorder)", b: "new id + go-jose encrypt + http.SetCookie (recorder)",
 		target: 1.3, gate: true, unit: "x", batches: 8,
 		sides: func(f *Fixture) (func() error, func() error, error) { return f.CreateSession(), f.JoseCreate(), nil }})
+	return cs
+}
+
+// warmChecks are the targets of a cookie the cache has seen: GetSession and
+// the guard, against the cache off and scs.
+func warmChecks() []check {
+	var cs []check
+	add := func(c check) { cs = append(cs, c) }
 	add(check{id: "getsession/first-sight", a: "GetSession, cookie not in the cache: decrypt, insert, evict", b: "GetSession, cache off: decrypt",
 		unit: "x", batches: 8,
 		sides: func(f *Fixture) (func() error, func() error, error) {
@@ -143,6 +160,14 @@ func checks() []check {
 			b, err := f.SCSWarm()
 			return a, b, err
 		}})
+	return cs
+}
+
+// routeChecks are the route-matching targets: the guard with 1,000 rules of
+// each shape against the same with 10.
+func routeChecks() []check {
+	var cs []check
+	add := func(c check) { cs = append(cs, c) }
 	for _, sh := range append(routeShapes[:len(routeShapes):len(routeShapes)], missShape()) {
 		add(check{id: "routes/" + sh.name, a: "guard, 1,000 " + sh.desc, b: "the same with 10 rules",
 			target: 3, gate: true, unit: "x",

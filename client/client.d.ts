@@ -17,6 +17,12 @@
 // leave the session as it was and set `error`; on load they end "loading" as
 // "unauthenticated".
 // Any `refreshToken` in a session is dropped on arrival.
+//
+// Units: every duration the JavaScript API takes or gives is in
+// milliseconds, as in next-auth-session. Only the JSON above counts in
+// seconds (refreshThreshold and sessionExpiry, as the Go server sends them);
+// the client converts them. The client starts at most one request a second
+// by itself (timers, activity, focus, path changes), whatever the options.
 
 /** The user object of a session: the fixed fields plus any extra ones. */
 export interface SessionUser {
@@ -26,6 +32,9 @@ export interface SessionUser {
   image?: string;
   [field: string]: unknown;
 }
+
+/** next-auth-session's name for the default user type. */
+export type User = SessionUser;
 
 // Every type below is generic over the user type U: SessionUser by
 // default, or your own (an interface works: no index signature needed).
@@ -52,9 +61,9 @@ export interface Session<U extends object = SessionUser> {
 /** The body of GET basePath, which can also be rendered into the page. */
 export interface SessionEnvelope<U extends object = SessionUser> {
   session: Session<U> | null;
-  /** Seconds. */
+  /** Seconds, as on the wire (the client's `refreshThreshold` is in ms). */
   refreshThreshold?: number;
-  /** Seconds. */
+  /** Seconds, as on the wire (the client's `sessionExpiry` is in ms). */
   sessionExpiry?: number;
 }
 
@@ -133,13 +142,16 @@ export interface SessionClientOptions<U extends object = SessionUser> {
    * true; false starts "unauthenticated" without a request.
    */
   fetchOnLoad?: boolean;
-  /** Seconds between background GETs while the page is visible; 0 (default) turns polling off. */
+  /**
+   * Milliseconds between background GETs while the page is visible; 0
+   * (default) turns polling off. At least 1000; at most 2³¹−1 (clamped).
+   */
   refetchInterval?: number;
   /**
-   * Seconds between refreshes (POST: the session is extended) while the
-   * page is visible and a session exists; 0 (default) turns it off. At
-   * least 1. This is next-auth-session's refreshInterval; refetchInterval
-   * only re-reads.
+   * Milliseconds between refreshes (POST: the session is extended) while
+   * the page is visible and a session exists; 0 (default) turns it off. At
+   * least 1000; at most 2³¹−1 (clamped). next-auth-session's
+   * refreshInterval; refetchInterval only re-reads.
    */
   refreshInterval?: number;
   /**
@@ -154,20 +166,32 @@ export interface SessionClientOptions<U extends object = SessionUser> {
   refetchOnWindowFocus?: boolean;
   /**
    * Refresh (POST) on user activity — mouse, keyboard, touch, scroll —
-   * once the session's lastActivity is older than refreshThreshold.
+   * once the session's lastActivity is older than activityRefreshInterval.
    * Default true.
    */
   refreshOnActivity?: boolean;
-  /** Seconds between two activity checks. Default 60. */
-  activityThrottle?: number;
-  /** Seconds; overrides the server's refreshThreshold (default: the server's, else one day). */
-  refreshThreshold?: number;
-  /** Seconds before expiry at which isExpiringSoon turns true. Default 3600. */
+  /**
+   * Milliseconds: on activity, refresh once the session is this old
+   * (next-auth-session's activityRefreshInterval), and no sooner than this
+   * after the last activity refresh (a failed one is retried after a
+   * minute). Default: the server's refreshThreshold (one day). At least
+   * 1000.
+   */
+  activityRefreshInterval?: number;
+  /** Milliseconds before expiry at which isExpiringSoon turns true. Default 3600000 (one hour). At least 1000. */
   expiringSoonThreshold?: number;
   /** Share logouts and session changes with other tabs. Default true. */
   crossTab?: boolean;
-  /** Seconds before a request is given up ("timeout" error). Default 30; 0 waits forever. */
+  /** Milliseconds before a request is given up ("timeout" error). Default 30000; 0 waits forever. At least 1000. */
   timeout?: number;
+  /**
+   * Called with each warning about an option (once per message), instead
+   * of console.warn. A duration that cannot be meant — not a number, NaN,
+   * negative, infinite, or under one second — is ignored (its default
+   * applies) and a timer past 2³¹−1 ms is clamped, each with a warning
+   * that names the option and its unit.
+   */
+  onWarning?: (message: string) => void;
   /** Injected for tests or other environments; default globalThis.fetch. */
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
   /** Default globalThis.window; null turns off every DOM integration. */
@@ -186,6 +210,18 @@ export interface LogoutOptions {
   redirectTo?: string;
 }
 
+export interface SignInOptions {
+  /**
+   * Where to land after signing in: a path on this origin (anything else
+   * is ignored with a warning). Default: the current path and query.
+   */
+  callbackUrl?: string;
+  /** Where the server mounts its sign-in routes. Default "/auth". */
+  basePath?: string;
+  /** Default globalThis.window; for tests and other environments. */
+  window?: Window | null;
+}
+
 export interface SessionClient<U extends object = SessionUser> {
   readonly status: SessionStatus;
   readonly session: Session<U> | null;
@@ -196,9 +232,9 @@ export interface SessionClient<U extends object = SessionUser> {
   /** Milliseconds until expiry, or null. */
   readonly expiresIn: number | null;
   readonly isExpiringSoon: boolean;
-  /** Seconds, from the server (or the option). */
+  /** Milliseconds: the server's refresh threshold (sent in seconds); one day until known. */
   readonly refreshThreshold: number;
-  /** Seconds, from the server; null until known. */
+  /** Milliseconds: the server's session lifetime (sent in seconds); null until known. */
   readonly sessionExpiry: number | null;
   /** Resolves once the status is no longer "loading" (or on destroy). A failed first GET ends loading as "unauthenticated" with `error` set. */
   readonly ready: Promise<SessionState<U>>;
@@ -218,8 +254,12 @@ export interface SessionClient<U extends object = SessionUser> {
   refresh(): Promise<SessionResult<U>>;
   /** PATCH the given user fields. */
   update(fields: Partial<U> & Record<string, unknown>): Promise<SessionResult<U>>;
-  /** DELETE: end the session here and in other tabs. A 401 counts as success. */
-  logout(options?: LogoutOptions): Promise<SessionResult<U>>;
+  /**
+   * DELETE: end the session here and in other tabs. A 401 counts as
+   * success. An event in place of the options is ignored, so
+   * `button.onclick = client.logout` works.
+   */
+  logout(options?: LogoutOptions | Event): Promise<SessionResult<U>>;
   /**
    * Redirects to loginPath?callbackUrl=<current path and query> when the
    * status is (or later becomes) "unauthenticated" as the server said so
@@ -234,6 +274,16 @@ export interface SessionClient<U extends object = SessionUser> {
 }
 
 export function createSessionClient<U extends object = SessionUser>(options?: SessionClientOptions<U>): SessionClient<U>;
+
+/**
+ * Starts a sign-in with an identity provider (OpenID Connect): the page
+ * goes to `<basePath>/signin/<provider>?callbackUrl=<path>`, by default
+ * `/auth/signin/<provider>?callbackUrl=<current path and query>`. The
+ * provider id is letters, digits, ".", "_" and "-" (at most 64). Returns
+ * the URL it went to, or null (with a console warning) when the provider
+ * id or basePath is unusable or there is no window.
+ */
+export function signIn(provider: string, options?: SignInOptions): string | null;
 
 /** Parses the JSON in the element with this id; undefined when missing or invalid. */
 export function readInitialSession(id?: string, doc?: Document): unknown;

@@ -3,6 +3,8 @@ package redisstore_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -225,6 +227,8 @@ func TestTwoInstancesShareGenerations(t *testing.T) {
 					s.User.Extra = map[string]any{"role": "admin"}
 					if privileged {
 						s.MarkPrivilegeChange()
+					} else {
+						s.MarkDisplayChange()
 					}
 					return nil
 				})
@@ -274,5 +278,29 @@ func TestRecordWithoutGeneration(t *testing.T) {
 	}
 	if got, _, _ := st.Get(ctx, "o1", "s", authsession.Touch{}); got.Generation != 3 {
 		t.Errorf("after the save: got generation %d, want 3", got.Generation)
+	}
+}
+
+// ownerOf is the engine's owner of a user id (a digest), which the
+// failover test needs to find the hash slot of a user's keys before
+// signing the user in. TestOwnerOf checks it against the engine.
+func ownerOf(userID string) string {
+	sum := sha256.Sum256([]byte("authsession owner\x00" + userID))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
+}
+
+// TestOwnerOf: the owner the engine records for a user is ownerOf's, and
+// the user's keys are under it.
+func TestOwnerOf(t *testing.T) {
+	rdb := redisClient(t)
+	pfx := prefix(t)
+	a := newApp(t, rdb, pfx)
+	a.login(t, "u_1")
+	recs, err := a.auth.ListUserSessions(context.Background(), "u_1")
+	if err != nil || len(recs) != 1 || recs[0].Owner != ownerOf("u_1") {
+		t.Fatalf("ListUserSessions: got %+v, %v, want one record of owner %q", recs, err, ownerOf("u_1"))
+	}
+	if n, _ := rdb.Exists(context.Background(), pfx+"s:{"+ownerOf("u_1")+"}:"+recs[0].ID).Result(); n != 1 {
+		t.Errorf("the session's key is not under its owner's hash tag")
 	}
 }

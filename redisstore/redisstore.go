@@ -57,6 +57,33 @@ type Options struct {
 
 	// Now is the clock from which TTLs are computed. Default time.Now.
 	Now func() time.Time
+
+	// WaitReplicas is how many replicas must have a revocation before it
+	// returns: Revoke, RevokeUser, and a Save that ends its session or,
+	// in cookie storage (a record without Data), raises its generation,
+	// which ends the session's older tokens. Replication is
+	// asynchronous, and without waiting, a failover to a replica can
+	// bring back a session whose logout the old master answered just
+	// before it died. WaitConnected (0, the default) waits for every
+	// replica connected to the master at the time, none when it has none;
+	// a count n > 0 waits for n, so that a revocation fails rather than
+	// returns while a replica is disconnected; NoWait (or any negative
+	// value) never waits. A revocation the replicas do not confirm within
+	// WaitTimeout returns ErrNotReplicated (the write stays on the
+	// master; the engine keeps the revocation pending and retries it).
+	// Sign-ins, session checks and saves of server storage's data never
+	// wait: a failover may lose the last of those, as Redis's
+	// asynchronous replication does. Waiting works with a *redis.Client
+	// (a single master, or Sentinel's failover client) and a
+	// *redis.ClusterClient; other clients never wait. It costs a
+	// revocation one more round trip (WAIT, when the master has replicas;
+	// ROLE goes with the script) and the replicas' delay.
+	WaitReplicas int
+
+	// WaitTimeout bounds the wait for replicas. Default DefaultWaitTimeout
+	// (100 ms); keep it below authsession.Config.StoreTimeout, which
+	// bounds the whole call.
+	WaitTimeout time.Duration
 }
 
 // Store is an [authsession.Store] in Redis. It is safe for concurrent use.
@@ -65,6 +92,9 @@ type Store struct {
 	prefix string
 	cap    int
 	now    func() time.Time
+
+	waitReplicas int // WaitConnected, NoWait or a count
+	waitTimeout  time.Duration
 }
 
 var _ authsession.Store = (*Store)(nil)
@@ -82,7 +112,8 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Store{rdb: rdb, prefix: escapeTag(opts.Prefix), cap: opts.MaxSessionsPerUser, now: opts.Now}
+	return &Store{rdb: rdb, prefix: escapeTag(opts.Prefix), cap: opts.MaxSessionsPerUser, now: opts.Now,
+		waitReplicas: max(opts.WaitReplicas, NoWait), waitTimeout: waitTimeoutOf(opts.WaitTimeout)}
 }
 
 // tagEscaper writes braces (and the escape character) as percent escapes,

@@ -139,12 +139,12 @@ end
 return 1
 `)
 
-// revokeScript ends one signed-in session of the owner.
+// revokeScript ends one session and drops it from its owner's index.
 //
-// KEYS: session key, user key. ARGV: 1 id.
+// KEYS: session key[, user key]. ARGV: 1 id.
 var revokeScript = redis.NewScript(`
 redis.call("DEL", KEYS[1])
-redis.call("ZREM", KEYS[2], ARGV[1])
+if #KEYS > 1 then redis.call("ZREM", KEYS[2], ARGV[1]) end
 return 1
 `)
 

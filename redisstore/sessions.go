@@ -31,7 +31,7 @@ func (s *Store) Create(ctx context.Context, rec authsession.SessionRecord) error
 			strconv.FormatUint(rec.Generation, 10), msOrZero(rec.GraceUntil), hasData, d).Err()
 	}
 	if err != nil {
-		return fmt.Errorf("redisstore: create: %w", err)
+		return s.failed(ctx, "create", err)
 	}
 	return nil
 }
@@ -44,13 +44,13 @@ func (s *Store) Get(ctx context.Context, owner, id string, touch authsession.Tou
 	if touch.Before.IsZero() {
 		var err error
 		if m, err = s.rdb.HGetAll(ctx, s.sessionKey(owner, id)).Result(); err != nil {
-			return authsession.SessionRecord{}, false, fmt.Errorf("redisstore: get: %w", err)
+			return authsession.SessionRecord{}, false, s.failed(ctx, "get", err)
 		}
 	} else {
 		reply, err := getTouchScript.Run(ctx, s.rdb, s.keys(owner, id),
 			ms(s.now()), ms(touch.Before), ms(touch.Seen), msOrZero(touch.ExpiresAt), id).Slice()
 		if err != nil {
-			return authsession.SessionRecord{}, false, fmt.Errorf("redisstore: get: %w", err)
+			return authsession.SessionRecord{}, false, s.failed(ctx, "get", err)
 		}
 		m = pairs(reply)
 	}
@@ -70,45 +70,55 @@ func (s *Store) Get(ctx context.Context, owner, id string, touch authsession.Tou
 // Save writes rec's Data, LastSeen, ExpiresAt, Generation and GraceUntil
 // to the live record of rec.Owner and rec.ID if its generation is prev, in
 // one script (which deletes the record when rec.ExpiresAt has passed),
-// and reports whether it did.
+// and reports whether it did. A save that revokes something (it ends the
+// session, or, in cookie storage, raises the generation and so ends the
+// older tokens) waits for the replicas (Options.WaitReplicas).
 func (s *Store) Save(ctx context.Context, rec authsession.SessionRecord, prev uint64) (bool, error) {
 	now := s.now()
 	ttl := max(rec.ExpiresAt.Sub(now).Milliseconds(), 0)
 	hasData, d := data(rec.Data)
-	n, err := saveScript.Run(ctx, s.rdb, s.keys(rec.Owner, rec.ID),
-		ms(now), strconv.FormatUint(prev, 10), ms(rec.LastSeen), ms(rec.ExpiresAt),
-		strconv.FormatUint(rec.Generation, 10), msOrZero(rec.GraceUntil), ttl, rec.ID, hasData, d).Int()
-	if err != nil {
-		return false, fmt.Errorf("redisstore: save: %w", err)
+	args := []any{ms(now), strconv.FormatUint(prev, 10), ms(rec.LastSeen), ms(rec.ExpiresAt),
+		strconv.FormatUint(rec.Generation, 10), msOrZero(rec.GraceUntil), ttl, rec.ID, hasData, d}
+	var (
+		reply any
+		err   error
+	)
+	if ttl == 0 || (rec.Data == nil && rec.Generation > prev) {
+		reply, err = s.runRevocation(ctx, saveScript, saved, s.keys(rec.Owner, rec.ID), args...)
+	} else {
+		reply, err = saveScript.Run(ctx, s.rdb, s.keys(rec.Owner, rec.ID), args...).Result()
 	}
-	return n == 1, nil
+	if err != nil {
+		return false, s.failed(ctx, "save", err)
+	}
+	return saved(reply), nil
 }
 
-// Revoke deletes the session of owner and id (and its index entry).
+// saved reports whether saveScript wrote (or ended) the session.
+func saved(reply any) bool { n, _ := reply.(int64); return n == 1 }
+
+// Revoke deletes the session of owner and id (and its index entry), and
+// waits for the replicas (Options.WaitReplicas).
 func (s *Store) Revoke(ctx context.Context, owner, id string) error {
-	var err error
-	if owner == "" {
-		err = s.rdb.Del(ctx, s.sessionKey(owner, id)).Err()
-	} else {
-		err = revokeScript.Run(ctx, s.rdb, s.keys(owner, id), id).Err()
-	}
-	if err != nil {
-		return fmt.Errorf("redisstore: revoke: %w", err)
+	if _, err := s.runRevocation(ctx, revokeScript, always, s.keys(owner, id), id); err != nil {
+		return s.failed(ctx, "revoke", err)
 	}
 	return nil
 }
 
 // RevokeUser deletes every session of the owner, in one script, and
-// returns how many were live. The anonymous owner "" has none.
+// returns how many were live, once the replicas have it
+// (Options.WaitReplicas). The anonymous owner "" has none.
 func (s *Store) RevokeUser(ctx context.Context, owner string) (int, error) {
 	if owner == "" {
 		return 0, nil
 	}
-	n, err := revokeUserScript.Run(ctx, s.rdb, []string{s.userKey(owner)}, ms(s.now()), s.sessionPrefix(owner)).Int()
+	reply, err := s.runRevocation(ctx, revokeUserScript, always, []string{s.userKey(owner)}, ms(s.now()), s.sessionPrefix(owner))
 	if err != nil {
-		return 0, fmt.Errorf("redisstore: revoke user: %w", err)
+		return 0, s.failed(ctx, "revoke user", err)
 	}
-	return n, nil
+	n, _ := reply.(int64)
+	return int(n), nil
 }
 
 // ListUser returns the owner's live sessions without their Data (at most
@@ -121,7 +131,7 @@ func (s *Store) ListUser(ctx context.Context, owner string) ([]authsession.Sessi
 	now := s.now()
 	reply, err := listScript.Run(ctx, s.rdb, []string{s.userKey(owner)}, ms(now), s.sessionPrefix(owner)).Slice()
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: list user: %w", err)
+		return nil, s.failed(ctx, "list user", err)
 	}
 	var out []authsession.SessionRecord
 	for i := 0; i+1 < len(reply); i += 2 {

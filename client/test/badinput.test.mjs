@@ -90,7 +90,7 @@ describe("timeout", () => {
 
   test("the timeout is configurable, and a late answer while signed in keeps the session", async (t) => {
     const clock = mockClock(t, T0);
-    const { client, server } = setup(t, { initialSession: makeSession({ expiresAt: T0 + 3600_000 }), timeout: 5 });
+    const { client, server } = setup(t, { initialSession: makeSession({ expiresAt: T0 + 3600_000 }), timeout: 5000 });
     server.next.push(never);
     const p = client.refresh();
     clock.tick(5000);

@@ -3,7 +3,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { createSessionClient } from "../client.js";
-import { HOUR, makeServer, makeSession, makeWindow, makeChannelClass, makeStorageArea, mockClock, flush } from "./fakes.mjs";
+import { HOUR, makeServer, makeSession, makeWindow, makeChannelClass, makeStorageArea, mockClock, flush, reply } from "./fakes.mjs";
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -30,7 +30,7 @@ describe("expiry", () => {
 
   test("the expiring-soon window is configurable", (t) => {
     clockAt(t);
-    const { client } = setup(t, { initialSession: makeSession({ expiresAt: T0 + 2 * HOUR }), expiringSoonThreshold: 3 * 3600 });
+    const { client } = setup(t, { initialSession: makeSession({ expiresAt: T0 + 2 * HOUR }), expiringSoonThreshold: 3 * HOUR });
     assert.equal(client.isExpiringSoon, true);
   });
 
@@ -125,10 +125,13 @@ describe("requireAuth", () => {
 });
 
 describe("refetching", () => {
-  test("polls at refetchInterval while visible", async (t) => {
+  test("polls at refetchInterval (milliseconds) while visible", async (t) => {
     const clock = clockAt(t);
-    const { client, server, win } = setup(t, { initialSession: makeSession(), refetchInterval: 30 });
-    clock.tick(30_000);
+    const { client, server, win } = setup(t, { initialSession: makeSession(), refetchInterval: 30_000 });
+    clock.tick(29_999);
+    await flush();
+    assert.equal(server.count("GET"), 0);
+    clock.tick(1);
     await flush();
     assert.equal(server.count("GET"), 1);
     win.document.hidden = true;
@@ -142,17 +145,8 @@ describe("refetching", () => {
     assert.equal(server.count("GET"), 1);
   });
 
-  for (const v of [0, -5, NaN, Infinity, "30"]) {
-    test(`refetchInterval ${v} does not poll`, async (t) => {
-      const clock = clockAt(t);
-      const { server } = setup(t, { initialSession: makeSession(), refetchInterval: v });
-      clock.tick(10 * HOUR);
-      await flush();
-      assert.equal(server.count("GET"), 0);
-    });
-  }
-
-  test("refetches when the page becomes visible or focused, once per burst", async (t) => {
+  test("refetches when the page becomes visible or focused: once per burst, at most once a second", async (t) => {
+    const clock = clockAt(t);
     const { server, win } = setup(t, { initialSession: makeSession() });
     win.setHidden(true);
     await flush();
@@ -161,7 +155,13 @@ describe("refetching", () => {
     win.dispatchEvent(new Event("focus"));
     await flush();
     assert.equal(server.count("GET"), 1);
-    win.dispatchEvent(new Event("focus"));
+    for (let i = 0; i < 20; i++) win.dispatchEvent(new Event("focus"));
+    await flush();
+    assert.equal(server.count("GET"), 1, "within a second of the last request: deferred");
+    clock.tick(1000);
+    await flush();
+    assert.equal(server.count("GET"), 2, "the deferred GET, once");
+    clock.tick(10_000);
     await flush();
     assert.equal(server.count("GET"), 2);
   });
@@ -176,7 +176,7 @@ describe("refetching", () => {
 });
 
 describe("activity", () => {
-  test("refreshes on activity once lastActivity is older than the threshold, throttled", async (t) => {
+  test("refreshes on activity once lastActivity is older than the server's threshold", async (t) => {
     const clock = clockAt(t);
     const { client, server, win } = setup(t, {
       initialSession: { session: makeSession({ lastActivity: T0 }), refreshThreshold: 600 },
@@ -185,55 +185,118 @@ describe("activity", () => {
     win.dispatchEvent(new Event("mousemove"));
     await flush();
     assert.equal(server.count("POST"), 0, "not due yet");
-    clock.tick(590_000);
-    win.dispatchEvent(new Event("keydown")); // checked at T0+590s: not due
-    clock.tick(30_000);
-    win.dispatchEvent(new Event("mousedown")); // due, but checked 30s ago
+    clock.tick(599_000);
+    win.dispatchEvent(new Event("keydown"));
     await flush();
-    assert.equal(server.count("POST"), 0, "throttled");
-    clock.tick(30_000);
+    assert.equal(server.count("POST"), 0, "599 s old: not due");
+    clock.tick(1000);
     win.dispatchEvent(new Event("touchstart"));
+    win.dispatchEvent(new Event("mousedown"));
     await flush();
     assert.equal(server.count("POST"), 1);
-    assert.equal(client.session.lastActivity, T0 + 650_000);
+    assert.equal(client.session.lastActivity, T0 + 600_000);
     clock.tick(120_000);
     for (const type of ["scroll", "mousedown", "wheel"]) win.dispatchEvent(new Event(type));
     await flush();
     assert.equal(server.count("POST"), 1, "fresh again");
   });
 
-  test("uses the server's refreshThreshold from GET", async (t) => {
+  test("activityRefreshInterval (milliseconds) replaces the threshold: one refresh per interval while active", async (t) => {
+    const clock = clockAt(t);
+    const { server, win } = setup(t, {
+      initialSession: { session: makeSession({ lastActivity: T0 }), refreshThreshold: 86_400 },
+      activityRefreshInterval: 30_000,
+      refetchOnWindowFocus: false,
+    });
+    clock.tick(29_999);
+    win.dispatchEvent(new Event("keydown"));
+    await flush();
+    assert.equal(server.count("POST"), 0);
+    // Activity every 100 ms for five minutes: one refresh per 30 s.
+    for (let i = 0; i < 3000; i++) {
+      clock.tick(100);
+      win.dispatchEvent(new Event("mousemove"));
+      if (i % 50 === 0) await flush();
+    }
+    await flush();
+    assert.equal(server.count("POST"), 10);
+    assert.equal(server.requests.length, 10);
+  });
+
+  test("a failed activity refresh is retried after a minute, not on every event", async (t) => {
+    const clock = clockAt(t);
+    const server = makeServer({ session: makeSession({ lastActivity: T0 }) });
+    for (let i = 0; i < 5; i++) server.next.push(reply(503, { error: { code: "store_unavailable", message: "later" } }));
+    const { client, win } = setup(t, { server, initialSession: makeSession({ lastActivity: T0 - 2 * 24 * HOUR }), refetchOnWindowFocus: false });
+    for (let i = 0; i < 590; i++) {
+      win.dispatchEvent(new Event("keydown"));
+      await flush();
+      clock.tick(100);
+    }
+    assert.equal(server.count("POST"), 1, "59 s of activity after a failure: no retry");
+    assert.equal(client.error.code, "store_unavailable");
+    clock.tick(1000);
+    win.dispatchEvent(new Event("keydown"));
+    await flush();
+    assert.equal(server.count("POST"), 2);
+  });
+
+  test("uses the server's refreshThreshold from GET (seconds there)", async (t) => {
     const clock = clockAt(t);
     const server = makeServer({ session: makeSession({ lastActivity: T0 }), refreshThreshold: 5 });
-    const { client, win } = setup(t, { server, activityThrottle: 0 });
+    const { client, win } = setup(t, { server, refetchOnWindowFocus: false });
     await client.ready;
-    clock.tick(5000);
+    assert.equal(client.refreshThreshold, 5000);
+    clock.tick(4999);
+    win.dispatchEvent(new Event("scroll"));
+    await flush();
+    assert.equal(server.count("POST"), 0);
+    clock.tick(1);
     win.dispatchEvent(new Event("scroll"));
     await flush();
     assert.equal(server.count("POST"), 1);
   });
 
-  test("the refreshThreshold option wins over the server's", async (t) => {
+  test("the activityRefreshInterval option wins over the server's threshold", async (t) => {
     const clock = clockAt(t);
     const server = makeServer({ session: makeSession({ lastActivity: T0 }), refreshThreshold: 5 });
-    const { client, win } = setup(t, { server, activityThrottle: 0, refreshThreshold: 100 });
+    const { client, win } = setup(t, { server, activityRefreshInterval: 100_000, refetchOnWindowFocus: false });
     await client.ready;
-    assert.equal(client.refreshThreshold, 100);
-    clock.tick(5000);
+    assert.equal(client.refreshThreshold, 5000, "the server's, unchanged");
+    clock.tick(99_999);
     win.dispatchEvent(new Event("scroll"));
     await flush();
     assert.equal(server.count("POST"), 0);
+    clock.tick(1);
+    win.dispatchEvent(new Event("scroll"));
+    await flush();
+    assert.equal(server.count("POST"), 1);
   });
 
   test("no refresh without a session or when disabled", async (t) => {
     const clock = clockAt(t);
-    const { server, win } = setup(t, { initialSession: null, activityThrottle: 0 });
+    const { server, win } = setup(t, { initialSession: null });
     const { server: s2, win: w2 } = setup(t, { initialSession: makeSession({ lastActivity: 0 }), refreshOnActivity: false });
     clock.tick(10 * HOUR);
     win.dispatchEvent(new Event("keydown"));
     w2.dispatchEvent(new Event("keydown"));
     await flush();
     assert.equal(server.count("POST") + s2.count("POST"), 0);
+  });
+
+  test("the options of earlier versions are named in a warning and ignored", async (t) => {
+    const clock = clockAt(t);
+    const warnings = [];
+    const server = makeServer({ session: makeSession({ lastActivity: T0 }), refreshThreshold: 5 });
+    const { client, win } = setup(t, { server, refreshThreshold: 100, activityThrottle: 0, onWarning: (m) => warnings.push(m) });
+    await client.ready;
+    assert.equal(warnings.length, 2);
+    assert.match(warnings[0], /^authsession: refreshThreshold was renamed activityRefreshInterval \(milliseconds\)/);
+    assert.match(warnings[1], /^authsession: activityThrottle is gone/);
+    clock.tick(5000);
+    win.dispatchEvent(new Event("scroll"));
+    await flush();
+    assert.equal(server.count("POST"), 1, "the server's 5 s threshold applies");
   });
 });
 
@@ -348,7 +411,7 @@ describe("destroy", () => {
     const Channel = makeChannelClass();
     const win = makeWindow({ storageArea: makeStorageArea() });
     const server = makeServer({ session: makeSession() });
-    const client = createSessionClient({ fetch: server.fetch, window: win, BroadcastChannel: Channel, initialSession: makeSession(), refetchInterval: 10 });
+    const client = createSessionClient({ fetch: server.fetch, window: win, BroadcastChannel: Channel, initialSession: makeSession(), refetchInterval: 10_000 });
     assert.ok(win.listeners > 0);
     assert.ok(win.document.listeners > 0);
     assert.equal(Channel.open.size, 1);

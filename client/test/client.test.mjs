@@ -20,8 +20,9 @@ describe("loading", () => {
     assert.equal(client.user.name, "Ann");
     assert.equal(client.session.user.id, "u_1");
     assert.equal(client.error, null);
-    assert.equal(client.refreshThreshold, 86400);
-    assert.equal(client.sessionExpiry, 604800);
+    // Seconds on the wire, milliseconds in JavaScript.
+    assert.equal(client.refreshThreshold, 86_400_000);
+    assert.equal(client.sessionExpiry, 604_800_000);
     assert.equal(server.requests.length, 1);
     const [req] = server.requests;
     assert.equal(req.url, "/api/session");
@@ -127,15 +128,15 @@ describe("initial session from the page", () => {
   test("initialSession may be the whole GET body", (t) => {
     const { client } = setup(t, { initialSession: { session: makeSession(), refreshThreshold: 60, sessionExpiry: 600 } });
     assert.equal(client.status, "authenticated");
-    assert.equal(client.refreshThreshold, 60);
-    assert.equal(client.sessionExpiry, 600);
+    assert.equal(client.refreshThreshold, 60_000);
+    assert.equal(client.sessionExpiry, 600_000);
   });
 
   test("reads the authsession-initial script element", async (t) => {
     const win = makeWindow({ initialJSON: JSON.stringify({ session: makeSession(), refreshThreshold: 120 }) });
     const { client, server } = setup(t, { win });
     assert.equal(client.status, "authenticated");
-    assert.equal(client.refreshThreshold, 120);
+    assert.equal(client.refreshThreshold, 120_000);
     await flush();
     assert.equal(server.count("GET"), 0);
   });

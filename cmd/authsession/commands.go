@@ -16,6 +16,7 @@ import (
 
 	"github.com/authsession/authsession"
 	"github.com/authsession/authsession/internal/cookies"
+	"github.com/authsession/authsession/internal/plainjson"
 )
 
 // errHelp is -h: the flag set printed its usage; exit 0.
@@ -104,11 +105,12 @@ func (tf *tokenFlags) secret(getenv func(string) string) (secret, env string, er
 	return "", "", fmt.Errorf("%w: set %s to the secret (generate one with: authsession secret)", errUsage, strings.Join(envs, " or "))
 }
 
-// config builds the library configuration for one cookie name.
-func (tf *tokenFlags) config(getenv func(string) string, cookie string, now time.Time) (authsession.Config[authsession.User], error) {
+// config builds the library configuration for one cookie name and
+// returns the instance it makes (its Config is the resolved one).
+func (tf *tokenFlags) config(getenv func(string) string, cookie string, now time.Time) (*authsession.AuthSession[authsession.User], error) {
 	secret, _, err := tf.secret(getenv)
 	if err != nil {
-		return authsession.Config[authsession.User]{}, err
+		return nil, err
 	}
 	var prev []authsession.Secret
 	for _, s := range strings.Split(getenv("SESSION_PREVIOUS_SECRETS"), ",") {
@@ -116,7 +118,7 @@ func (tf *tokenFlags) config(getenv func(string) string, cookie string, now time
 			prev = append(prev, authsession.Secret(s))
 		}
 	}
-	cfg := authsession.Config[authsession.User]{
+	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
 		Secret:          authsession.Secret(secret),
 		PreviousSecrets: prev,
 		Format:          tf.format,
@@ -125,12 +127,12 @@ func (tf *tokenFlags) config(getenv func(string) string, cookie string, now time
 		Logger:          slog.New(slog.DiscardHandler),
 		// The CLI judges expiry itself; a session may be as old as it likes.
 		MaxLifetime: 100 * 365 * 24 * time.Hour,
+	})
+	if err != nil {
+		// A bad secret is a usage error.
+		return nil, fmt.Errorf("%w: %w", errUsage, err)
 	}
-	// Validate here, so that a bad secret is a usage error.
-	if _, err := authsession.NextAuthSession(cfg); err != nil {
-		return cfg, fmt.Errorf("%w: %w", errUsage, err)
-	}
-	return cfg, nil
+	return auth, nil
 }
 
 func cmdSecret(args []string, stdout, stderr io.Writer) error {
@@ -179,13 +181,16 @@ func cmdEncode(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv 
 	if err != nil {
 		return err
 	}
-	cfg, err := tf.config(getenv, tf.cookieNames()[0], now)
+	auth, err := tf.config(getenv, tf.cookieNames()[0], now)
 	if err != nil {
 		return err
 	}
 	in, err := readInput(stdin)
 	if err != nil {
 		return err
+	}
+	if !plainjson.WithinDepth([]byte(in), plainjson.MaxDepth) {
+		return fmt.Errorf("%w: standard input nests deeper than %d levels, more than a token may carry", errUsage, plainjson.MaxDepth)
 	}
 	var s authsession.Session[authsession.User]
 	if err := json.Unmarshal([]byte(in), &s); err != nil {
@@ -202,10 +207,6 @@ func cmdEncode(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv 
 		s.ExpiresAt = now.Add(authsession.DefaultExpiry)
 	}
 	s.ID = *jti
-	auth, err := authsession.NextAuthSession(cfg)
-	if err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
-	}
 	tok, err := auth.EncryptSession(s)
 	if err != nil {
 		return err

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/jwe"
+	"github.com/authsession/authsession/internal/plainjson"
 )
 
 func cmdInspect(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -19,17 +21,9 @@ func cmdInspect(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	var input string
-	switch {
-	case fs.NArg() > 1:
-		return fmt.Errorf("%w: want one token, got %d arguments (quote a Cookie header)", errUsage, fs.NArg())
-	case fs.NArg() == 1 && fs.Arg(0) != "-":
-		input = fs.Arg(0)
-	default:
-		var err error
-		if input, err = readInput(stdin); err != nil {
-			return err
-		}
+	input, err := inspectInput(fs.Args(), stdin)
+	if err != nil {
+		return err
 	}
 	now, err := tf.clock()
 	if err != nil {
@@ -44,58 +38,13 @@ func cmdInspect(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv
 	if err != nil {
 		return err
 	}
-
-	var (
-		info    authsession.TokenInfo
-		cfg     authsession.Config[authsession.User]
-		openErr error
-	)
-	for i, name := range names {
-		c, err := tf.config(getenv, name, now)
-		if err != nil {
-			return err
-		}
-		in, err := authsession.InspectToken(c, tok)
-		if err == nil {
-			info, cfg, openErr = in, c, nil
-			break
-		}
-		if i == 0 {
-			openErr = err
-		}
-	}
 	_, env, _ := tf.secret(getenv) // config succeeded: there is one
-	if openErr != nil {
-		return explainOpenError(openErr, tok, tf.format, env, names)
-	}
-
-	key := "current secret (" + env + ")"
-	if info.KeyIndex > 0 {
-		key = fmt.Sprintf("previous secret #%d (SESSION_PREVIOUS_SECRETS)", info.KeyIndex)
-	}
-	if info.KeyID != "" {
-		key += ", kid " + info.KeyID
-	}
-	fmt.Fprintf(stdout, "format:  %s\ncookie:  %s\nkey:     %s\n", cfg.Format, cfg.Cookie.Name, key)
-	fmt.Fprintf(stdout, "header:  %s\n", indentJSON(mustJSON(info.Header)))
-	fmt.Fprintf(stdout, "claims:  %s\n", indentJSON(info.Claims))
-	if !info.IssuedAt.IsZero() {
-		fmt.Fprintf(stdout, "issued:  %s (%s)\n", info.IssuedAt.UTC().Format(time.RFC3339), ago(now.Sub(info.IssuedAt)))
-	}
-
-	auth, err := authsession.NextAuthSession(cfg)
+	op, err := tf.open(getenv, tok, names, now)
 	if err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
+		return explainOpenError(err, tok, tf.format, env, names)
 	}
-	_, verr := auth.DecryptSession(tok)
-	switch {
-	case info.ExpiresAt.IsZero():
-		fmt.Fprintf(stdout, "expires: never (no exp claim)\n")
-	case !now.Before(info.ExpiresAt):
-		fmt.Fprintf(stdout, "expires: %s (expired %s ago)\n", info.ExpiresAt.UTC().Format(time.RFC3339), human(now.Sub(info.ExpiresAt)))
-	default:
-		fmt.Fprintf(stdout, "expires: %s (expires in %s)\n", info.ExpiresAt.UTC().Format(time.RFC3339), human(info.ExpiresAt.Sub(now)))
-	}
+	op.print(stdout, env, now)
+	_, verr := op.auth.DecryptSession(tok)
 	switch {
 	case verr == nil:
 		fmt.Fprintln(stdout, "status:  valid")
@@ -109,16 +58,109 @@ func cmdInspect(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv
 	}
 }
 
-// explainOpenError turns a decryption failure into advice, judging the
-// token's structure itself. The library's errors never contain the token or
-// a secret.
+// inspectInput is the token argument, or standard input for none or "-".
+func inspectInput(args []string, stdin io.Reader) (string, error) {
+	switch {
+	case len(args) > 1:
+		return "", fmt.Errorf("%w: want one token, got %d arguments (quote a Cookie header)", errUsage, len(args))
+	case len(args) == 1 && args[0] != "-":
+		return args[0], nil
+	}
+	return readInput(stdin)
+}
+
+// opened is a token that inspect decrypted, with the instance whose
+// configuration did.
+type opened struct {
+	info jwe.Info
+	auth *authsession.AuthSession[authsession.User]
+}
+
+// open decrypts tok under each cookie name in turn, without judging its
+// claims (jwe.Inspect), and returns the first that works. Otherwise the
+// error is that of a name under which the token decrypted but its claims
+// cannot be shown (jwe.ErrClaims), or else the first name's.
+func (tf *tokenFlags) open(getenv func(string) string, tok string, names []string, now time.Time) (opened, error) {
+	var first error
+	for i, name := range names {
+		auth, err := tf.config(getenv, name, now)
+		if err != nil {
+			return opened{}, err
+		}
+		c, err := codecOf(auth.Config)
+		if err != nil {
+			return opened{}, err
+		}
+		info, err := jwe.Inspect(c, tok)
+		switch {
+		case err == nil:
+			return opened{info, auth}, nil
+		case errors.Is(err, jwe.ErrClaims):
+			return opened{}, err
+		case i == 0:
+			first = err
+		}
+	}
+	return opened{}, first
+}
+
+// codecOf is the codec of a resolved configuration: its format's key
+// scheme under the cookie name, for the current and previous secrets.
+func codecOf(cfg authsession.Config[authsession.User]) (*jwe.Codec, error) {
+	scheme, ok := jwe.SchemeNamed(cfg.Format.String())
+	if !ok {
+		return nil, fmt.Errorf("%w: no key scheme for format %s", errUsage, cfg.Format)
+	}
+	secrets := []string{string(cfg.Secret)}
+	for _, s := range cfg.PreviousSecrets {
+		secrets = append(secrets, string(s))
+	}
+	return jwe.NewCodec(scheme, cfg.Cookie.Name, secrets, cfg.MaxCookieBytes)
+}
+
+// print writes what the token holds and when it expires; env names the
+// variable the current secret came from.
+func (op *opened) print(stdout io.Writer, env string, now time.Time) {
+	info, cfg := op.info, op.auth.Config
+	key := "current secret (" + env + ")"
+	if info.KeyIndex > 0 {
+		key = fmt.Sprintf("previous secret #%d (SESSION_PREVIOUS_SECRETS)", info.KeyIndex)
+	}
+	if info.KeyID != "" {
+		key += ", kid " + info.KeyID
+	}
+	fmt.Fprintf(stdout, "format:  %s\ncookie:  %s\nkey:     %s\n", cfg.Format, cfg.Cookie.Name, key)
+	fmt.Fprintf(stdout, "header:  %s\n", indentJSON(mustJSON(info.Header)))
+	fmt.Fprintf(stdout, "claims:  %s\n", indentJSON(info.Claims))
+	if !info.IssuedAt.IsZero() {
+		fmt.Fprintf(stdout, "issued:  %s (%s)\n", info.IssuedAt.UTC().Format(time.RFC3339), ago(now.Sub(info.IssuedAt)))
+	}
+	switch {
+	case info.ExpiresAt.IsZero():
+		fmt.Fprintf(stdout, "expires: never (no exp claim)\n")
+	case !now.Before(info.ExpiresAt):
+		fmt.Fprintf(stdout, "expires: %s (expired %s ago)\n", info.ExpiresAt.UTC().Format(time.RFC3339), human(now.Sub(info.ExpiresAt)))
+	default:
+		fmt.Fprintf(stdout, "expires: %s (expires in %s)\n", info.ExpiresAt.UTC().Format(time.RFC3339), human(info.ExpiresAt.Sub(now)))
+	}
+}
+
+// explainOpenError turns a failure to open the token into advice, judging
+// the token's structure itself. The errors never contain the token or a
+// secret.
 func explainOpenError(err error, tok string, format authsession.TokenFormat, env string, names []string) error {
+	if errors.Is(err, jwe.ErrClaims) {
+		return fmt.Errorf("token invalid: it decrypts, but: %w", err)
+	}
 	parts := strings.Split(tok, ".")
 	var h struct{ Alg, Enc string }
 	if len(parts) != 5 {
 		return fmt.Errorf("token invalid: malformed token: want a JWE compact serialization (5 dot-separated parts, got %d) or a Cookie header: %w", len(parts), err)
 	}
 	raw, derr := base64.RawURLEncoding.DecodeString(parts[0])
+	if derr == nil && !plainjson.WithinDepth(raw, plainjson.MaxDepth) {
+		return fmt.Errorf("token invalid: malformed token: its header nests deeper than %d levels: %w", plainjson.MaxDepth, err)
+	}
 	if derr != nil || json.Unmarshal(raw, &h) != nil {
 		return fmt.Errorf("token invalid: malformed token: its header is not base64url JSON: %w", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http/httptest"
 	"os"
 	"strconv"
@@ -12,6 +14,8 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/jwe"
+	"github.com/go-jose/go-jose/v4"
 )
 
 // vector is the part of a testdata/golden vector the CLI tests use.
@@ -237,6 +241,61 @@ func TestHuman(t *testing.T) {
 		t.Run(tt.want, func(t *testing.T) {
 			if got := human(tt.d); got != tt.want {
 				t.Errorf("human(%v): got %q, want %q", tt.d, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestNesting: a token or a session whose JSON nests deeper than the
+// token reader's limit is refused with a clear error, at a bounded cost:
+// an 11 KB token 4,000 levels deep once made inspect print megabytes of
+// indentation and decode 4,000 nested values.
+func TestNesting(t *testing.T) {
+	def := loadVector(t, "default-authsession")
+	env := envOf(map[string]string{"SESSION_SECRET": def.Secret})
+	key, err := jwe.DeriveKey(def.Secret, "session")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deep := strings.Repeat("[", 4000) + strings.Repeat("]", 4000)
+	payload := fmt.Sprintf(`{"user":{"id":"u_1","x":%s},"iat":%d,"exp":%d,"jti":"sid-1"}`, deep, def.Now, def.Now+3600)
+	enc, err := jose.NewEncrypter(jose.A256GCM, jose.Recipient{Algorithm: jose.DIRECT, Key: key, KeyID: jwe.KeyID(key)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, err := enc.Encrypt([]byte(payload))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := obj.CompactSerialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := strconv.FormatInt(def.Now, 10)
+	tests := []struct {
+		name     string
+		args     []string
+		stdin    string
+		wantCode int
+	}{
+		{"inspect", []string{"inspect", "-now", now, tok}, "", exitInvalid},
+		{"encode", []string{"encode", "-now", now}, `{"user":{"id":"u_1","x":` + deep + `}}`, exitUsage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tt.args, strings.NewReader(tt.stdin), &stdout, &stderr, env)
+			if code != tt.wantCode || !strings.Contains(stderr.String(), "nest") {
+				t.Errorf("got exit code %d, stderr %q; want %d and an error about nesting", code, stderr.String(), tt.wantCode)
+			}
+			if stdout.Len() > 2048 {
+				t.Errorf("got %d bytes of output, want at most 2048", stdout.Len())
+			}
+			allocs := testing.AllocsPerRun(1, func() {
+				run(tt.args, strings.NewReader(tt.stdin), io.Discard, io.Discard, env)
+			})
+			if allocs > 1000 {
+				t.Errorf("got %v allocations, want at most 1000", allocs)
 			}
 		})
 	}

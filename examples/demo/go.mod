@@ -6,6 +6,7 @@ require (
 	github.com/authsession/authsession v0.1.0
 	github.com/authsession/authsession/redisstore v0.1.0
 	github.com/redis/go-redis/v9 v9.23.0
+	golang.org/x/time v0.16.0
 )
 
 require (

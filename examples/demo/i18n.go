@@ -164,6 +164,8 @@ var translations = map[string]map[string]string{
 		"note_saved":         "Your note was saved.",
 		"note_cleared":       "Your note was removed.",
 		"note_bad":           "A note has at most 200 characters.",
+		"signin_limit_note":  "Sign-ins are limited per network address (the address this server sees: behind a proxy, the proxy's): %d at once, then one every %s s.",
+		"signin_limited":     "Too many sign-ins from your network address. Try again in %d s.",
 	},
 	"ar": {
 		"app":                "عرض authsession التوضيحي",
@@ -233,5 +235,7 @@ var translations = map[string]map[string]string{
 		"note_saved":         "تم حفظ ملاحظتك.",
 		"note_cleared":       "تم حذف ملاحظتك.",
 		"note_bad":           "الملاحظة 200 حرف على الأكثر.",
+		"signin_limit_note":  "عدد محاولات تسجيل الدخول محدود لكل عنوان شبكة (العنوان الذي يراه هذا الخادم، وهو عنوان الوكيل إن وُجد): %d دفعة واحدة، ثم محاولة كل %s ث.",
+		"signin_limited":     "محاولات تسجيل دخول كثيرة من عنوان شبكتك. حاول مجددًا بعد %d ث.",
 	},
 }

@@ -88,3 +88,25 @@ func (ua uaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	r.Header.Set("User-Agent", string(ua))
 	return http.DefaultTransport.RoundTrip(r)
 }
+
+func TestSplitLocale(t *testing.T) {
+	tests := []struct{ in, lang, prefix, rest string }{
+		{"/", "en", "", "/"},
+		{"/dashboard", "en", "", "/dashboard"},
+		{"/en", "en", "/en", "/"},
+		{"/ar", "ar", "/ar", "/"},
+		{"/ar/", "ar", "/ar", "/"},
+		{"/ar/dashboard/x", "ar", "/ar", "/dashboard/x"},
+		{"/arabic", "en", "", "/arabic"},
+		{"/AR/dashboard", "en", "", "/AR/dashboard"},
+		{"", "en", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			l, rest := splitLocale(tt.in)
+			if l.Lang != tt.lang || l.Prefix != tt.prefix || rest != tt.rest {
+				t.Errorf("got %q %q %q, want %q %q %q", l.Lang, l.Prefix, rest, tt.lang, tt.prefix, tt.rest)
+			}
+		})
+	}
+}

@@ -18,6 +18,10 @@
 //	REDIS_CLUSTER_ADDRS
 //	                use a Redis Cluster store instead (host:port,host:port,…)
 //	COOKIE_SECURE   "1" sets the cookie's Secure attribute (serve over HTTPS)
+//	SIGNIN_LIMIT    sign-in attempts per client address (the connection's
+//	                address; an IPv6 /64): "10/1m" (the default) is ten at
+//	                once, then one every 6 s; past it, 429. "off" for load
+//	                tests only
 package main
 
 import (
@@ -25,7 +29,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -33,8 +36,6 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
-
-	"github.com/authsession/authsession"
 )
 
 func main() {
@@ -45,13 +46,9 @@ func main() {
 	}
 }
 
-// errBadStore reports an unknown SESSION_STORE value.
-var errBadStore = errors.New(`demo: SESSION_STORE must be "memory" or empty`)
-
 // loadOptions reads the demo's configuration from the environment. close
 // releases the store's connections.
 func loadOptions(getenv func(string) string, log *slog.Logger) (o options, close func() error, err error) {
-	close = func() error { return nil }
 	o = options{Logger: log, Secret: getenv("SESSION_SECRET"), Secure: getenv("COOKIE_SECURE") == "1",
 		UnguardedPrefix: getenv("DEMO_UNGUARDED_PREFIX")}
 	if o.Secret == "" {
@@ -60,31 +57,11 @@ func loadOptions(getenv func(string) string, log *slog.Logger) (o options, close
 		o.Secret = base64.StdEncoding.EncodeToString(b[:])
 		log.Warn("SESSION_SECRET is not set: using a throwaway secret, sessions end when the demo restarts; set it with SESSION_SECRET=$(openssl rand -base64 32)")
 	}
-	switch url, cluster, kind := getenv("REDIS_URL"), getenv("REDIS_CLUSTER_ADDRS"), getenv("SESSION_STORE"); {
-	case url != "" && cluster != "":
-		return o, close, errors.New("demo: both REDIS_URL and REDIS_CLUSTER_ADDRS are set; unset one")
-	case url != "" || cluster != "":
-		if kind != "" && kind != "redis" {
-			return o, close, fmt.Errorf("demo: both a Redis address and SESSION_STORE=%q are set; unset one", kind)
-		}
-		o.StoreName = "redis"
-		if cluster != "" {
-			o.StoreName = "redis cluster"
-			o.Store, close, err = newRedisClusterStore(cluster)
-		} else {
-			o.Store, close, err = newRedisStore(url)
-		}
-		if err != nil {
-			return o, close, err
-		}
-	case kind == "memory":
-		o.Store = authsession.NewMemoryStore(authsession.MemoryStoreOptions{MaxSessions: 10_000})
-		o.StoreName = "memory"
-	case kind == "" || kind == "none" || kind == "stateless":
-	default:
-		return o, close, fmt.Errorf("%w, got %q (set REDIS_URL or REDIS_CLUSTER_ADDRS for Redis)", errBadStore, kind)
+	if o.SignInLimit, err = parseSignInLimit(getenv("SIGNIN_LIMIT")); err != nil {
+		return o, noClose, err
 	}
-	return o, close, nil
+	o.Store, o.StoreName, close, err = loadStore(getenv)
+	return o, close, err
 }
 
 func run(log *slog.Logger, getenv func(string) string) error {

@@ -3,13 +3,10 @@ package main
 import (
 	"crypto/rand"
 	"log/slog"
-	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
 
-	"github.com/authsession/authsession"
 	"github.com/authsession/authsession/internal/testenv"
 )
 
@@ -76,43 +73,37 @@ func TestLoadOptionsRedis(t *testing.T) {
 	}
 }
 
-// TestDemoSignInStoreFull: a sign-in the store refuses (here a full memory
-// store) answers 503, not 500, and sets no cookie; the signed-in user stays
-// signed in.
-func TestDemoSignInStoreFull(t *testing.T) {
-	store := authsession.NewMemoryStore(authsession.MemoryStoreOptions{MaxSessions: 1})
-	srv := newTestServer(t, options{Store: store, StoreName: "test"})
-	ann := newClient(t)
-	signIn(t, ann, srv.URL, "Ann", "user")
-	bob := newClient(t)
-	resp, _ := post(t, bob, srv.URL+"/login", url.Values{"name": {"Bob"}, "role": {"user"}})
-	if got, want := resp.StatusCode, http.StatusServiceUnavailable; got != want {
-		t.Errorf("sign-in into a full store: got status %d, want %d", got, want)
+func TestDemoRedisStore(t *testing.T) {
+	addr := os.Getenv("AUTHSESSION_REDIS_ADDR")
+	if addr == "" {
+		testenv.Missing(t, "a Redis server", "set AUTHSESSION_REDIS_ADDR=host:port")
 	}
-	if c := sessionCookie(t, bob, srv.URL); c != nil {
-		t.Errorf("sign-in into a full store set a session cookie")
+	store, closeStore, err := newRedisStore("redis://" + addr + "/0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if resp, _ := get(t, ann, srv.URL+"/dashboard"); resp.StatusCode != http.StatusOK {
-		t.Errorf("the signed-in user after another's refused sign-in: got status %d, want 200", resp.StatusCode)
-	}
+	t.Cleanup(func() { closeStore() })
+	// The server may be shared: names unique to this run.
+	testStoreFlow(t, store, rand.Text()[:8])
 }
 
-// TestDemoDeviceListBounded: however often one user signs in, the session
-// page lists at most the store's per-user cap of devices, and the newest
-// sign-in is among them.
-func TestDemoDeviceListBounded(t *testing.T) {
-	store := authsession.NewMemoryStore(authsession.MemoryStoreOptions{})
-	srv := newTestServer(t, options{Store: store, StoreName: "test"})
-	var last *http.Client
-	for range authsession.DefaultMaxSessionsPerUser + 15 {
-		last = newClient(t)
-		signIn(t, last, srv.URL, "Flo", "user")
+func TestNewRedisStoreErrors(t *testing.T) {
+	tests := []struct{ name, url string }{
+		{"not a URL", "::"},
+		{"wrong scheme", "http://127.0.0.1:6379"},
+		{"nothing listening", "redis://127.0.0.1:1/0"},
+		{"password not leaked", "redis://:hunter2-secret@127.0.0.1:1/0"},
 	}
-	_, page := get(t, last, srv.URL+"/dashboard/session")
-	if got, want := strings.Count(page, `<tr class="device">`), authsession.DefaultMaxSessionsPerUser; got != want {
-		t.Errorf("devices listed: got %d, want %d", got, want)
-	}
-	if !strings.Contains(page, "this device") {
-		t.Errorf("the newest sign-in is not in the list")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, closeStore, err := newRedisStore(tt.url)
+			defer closeStore()
+			if err == nil {
+				t.Fatal("got no error")
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("the error contains the password: %v", err)
+			}
+		})
 	}
 }

@@ -13,6 +13,16 @@ import (
 // the session's data, the banners of the next page as flash values, and
 // an audit line in the log for every sign-in, sign-out and revocation.
 
+const (
+	// maxNoteLen bounds the dashboard's note, kept in the session's data
+	// (the encrypted cookie): a page's worth, well under the cookie budget.
+	maxNoteLen = 200
+	// noteKey is the note's key in the session's data; noticeKey the
+	// flash key of the banner the next page shows (a translation key).
+	noteKey   = "note"
+	noticeKey = "notice"
+)
+
 // notice reads the flash values (once: the cookie is re-issued without
 // them) and returns the banner's text in the page's language. Flash
 // values hold translation keys, never text from the request.

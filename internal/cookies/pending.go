@@ -59,3 +59,25 @@ func Pending(h http.Header, name string, maxBytes int) (value string, set bool) 
 	}
 	return b.String(), true
 }
+
+// Unset removes from the response header h every Set-Cookie line of the
+// logical cookie called name (the single cookie and its chunks), so that
+// a response that writes the cookie again carries one line per name.
+func Unset(h http.Header, name string) {
+	lines := h["Set-Cookie"]
+	kept := lines[:0]
+	for _, line := range lines {
+		c, _, _ := strings.Cut(line, "=")
+		if _, chunk := chunkIndex(c, name); c != name && !chunk {
+			kept = append(kept, line)
+		}
+	}
+	clear(lines[len(kept):])
+	switch {
+	case len(kept) == len(lines):
+	case len(kept) == 0:
+		h.Del("Set-Cookie")
+	default:
+		h["Set-Cookie"] = kept
+	}
+}

@@ -1,7 +1,10 @@
 # The browser client's unit tests (client/test/*.test.mjs), with Node's
-# built-in test runner and hand-written fakes: no npm packages. Needs
-# Node.js 18.19 or later. The Go side (serving client.js) is tested by
-# 10-go.sh.
+# built-in test runner and hand-written fakes: no npm packages. Among them:
+# every duration option driven with huge, tiny and nonsense values
+# (intervals.test.mjs: at most one request a second), and the size limits
+# of the client and the React package, 500 lines per file and 80 per
+# function (sizes.test.mjs). Needs Node.js 18.19 or later. The Go side
+# (serving client.js) is tested by 10-go.sh.
 if ! command -v node >/dev/null 2>&1; then
 	apt_install nodejs
 fi

@@ -1,6 +1,8 @@
 # The React bindings (client/react, the npm package @authsession/react) and
 # the React single-page app example (examples/react-spa): the package's
-# hook tests (vitest, React in jsdom) and strict tsc over its declarations;
+# hook tests (vitest, React in jsdom: next-auth-session's README snippets
+# rendered, every duration prop driven with bad values) and strict tsc over
+# its declarations and those snippets (test/types/seed.tsx);
 # the example's Go vet and tests, strict tsc and Vite build; then the built
 # app behind its Go server, driven in headless Debian Chromium by
 # playwright-core from e2e/ (80-e2e.sh installed it; installed here when

@@ -2,7 +2,7 @@
 // browser client's types (./client.d.ts, a copy of client/client.d.ts),
 // re-exported here. Every hook is generic over the user type: pass your own
 // (an interface is fine), as in useSession<AppUser>().
-import type { ReactElement, ReactNode } from "react";
+import type { ReactElement, ReactNode, SyntheticEvent } from "react";
 import type {
   LogoutOptions,
   Session,
@@ -15,6 +15,8 @@ import type {
 } from "./client.js";
 
 export type {
+  SignInOptions,
+  User,
   ChangeReason,
   LogoutOptions,
   RequireAuthOptions,
@@ -29,12 +31,16 @@ export type {
   SessionStatus,
   SessionUser,
 } from "./client.js";
-export { createSessionClient } from "./client.js";
+export { createSessionClient, signIn } from "./client.js";
 
 /**
  * SessionProvider's props: next-auth-session's, plus a few of the client's
- * own. Durations are in seconds. The provider reads them when it mounts;
- * changing them later has no effect, except onSessionChange and children.
+ * own. Durations are in milliseconds, as in next-auth-session; a value that
+ * cannot be meant (under one second, negative, NaN, Infinity, not a
+ * number) is ignored with one console warning naming the prop, and no
+ * value makes the provider send more than one request a second. The
+ * provider reads the props when it mounts; changing them later has no
+ * effect, except onSessionChange and children.
  */
 export interface SessionProviderProps<U extends object = SessionUser> {
   children?: ReactNode;
@@ -47,13 +53,17 @@ export interface SessionProviderProps<U extends object = SessionUser> {
   initialSession?: Session<U> | SessionEnvelope<U> | null;
   /** GET the session on mount when no initial session was given. Default true; false starts "unauthenticated". */
   fetchOnMount?: boolean;
-  /** Seconds between refreshes (POST: the session is extended) while the page is visible. Default 0 (off); at least 1. */
+  /** Milliseconds between refreshes (POST: the session is extended) while the page is visible. Default 0 (off); at least 1000. */
   refreshInterval?: number;
   /** GET the session when the path changes without a page load (History / Navigation API). Default true. */
   refetchOnPathChange?: boolean;
-  /** Refresh (POST) on user activity once the session is older than the server's refreshThreshold. Default true. */
+  /** Refresh (POST) on user activity once the session is activityRefreshInterval old. Default true. */
   autoActivityRefresh?: boolean;
-  /** Seconds between two activity checks. Default 60. */
+  /**
+   * Milliseconds: on activity, refresh once the session is this old, and
+   * no sooner than this after the last activity refresh. Default: the
+   * server's refresh threshold (one day); at least 1000.
+   */
   activityRefreshInterval?: number;
   /** Called with the new session (or null) whenever it changes after the provider mounted. */
   onSessionChange?: (session: Session<U> | null) => void;
@@ -62,17 +72,15 @@ export interface SessionProviderProps<U extends object = SessionUser> {
   basePath?: string;
   /** The id of the JSON element with the initial session; false to skip it. Default "authsession-initial". */
   initialElement?: string | false;
-  /** Seconds between background GETs (a re-read; refreshInterval extends). Default 0 (off). */
+  /** Milliseconds between background GETs (a re-read; refreshInterval extends). Default 0 (off); at least 1000. */
   refetchInterval?: number;
   /** GET when the window gains focus or the page becomes visible. Default true. */
   refetchOnWindowFocus?: boolean;
-  /** Seconds; overrides the server's refreshThreshold. */
-  refreshThreshold?: number;
-  /** Seconds before expiry at which isExpiringSoon turns true. Default 3600. */
+  /** Milliseconds before expiry at which isExpiringSoon turns true. Default 3600000 (one hour). */
   expiringSoonThreshold?: number;
   /** Share sign-outs and session changes with the other tabs. Default true. */
   crossTab?: boolean;
-  /** Seconds before a request is given up. Default 30. */
+  /** Milliseconds before a request is given up. Default 30000; 0 waits forever. */
   timeout?: number;
   /** Use this client instead of creating one; the provider then neither configures nor destroys it. */
   client?: SessionClient<U>;
@@ -94,8 +102,12 @@ export interface SessionActions<U extends object = SessionUser> {
   refetch(): Promise<SessionResult<U>>;
   /** PATCH the user fields the server allows: update({ user: { name: "Ann" } }). */
   update(data: SessionUpdate<U>): Promise<SessionResult<U>>;
-  /** DELETE: sign out here and in the other tabs; optionally go to a local path. */
-  logout(options?: LogoutOptions): Promise<SessionResult<U>>;
+  /**
+   * DELETE: sign out here and in the other tabs; optionally go to a local
+   * path. An event in place of the options is ignored, so
+   * `<button onClick={logout}>` works as in next-auth-session.
+   */
+  logout(options?: LogoutOptions | SyntheticEvent): Promise<SessionResult<U>>;
 }
 
 /**
@@ -123,7 +135,7 @@ export interface UseSessionExpiryResult {
   expiresAt: number | null;
   /** Milliseconds until expiry as of the last change or recalculate(), or null. */
   expiresIn: number | null;
-  /** Expiry is within expiringSoonThreshold (one hour); turns true by itself. */
+  /** Expiry is within expiringSoonThreshold (one hour by default); turns true by itself. */
   isExpiringSoon: boolean;
   /** Brings expiresIn up to now (re-renders the expiry's users, no request): call it from a timer for a countdown. */
   recalculate(): void;

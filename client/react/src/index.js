@@ -1,12 +1,14 @@
 // @authsession/react: React bindings for the authsession browser client,
-// with next-auth-session's names, props and return shapes. Every request,
-// timer, cross-tab message and redirect is the client's (./client.js, a
-// copy of client/client.js made by the build); this module only connects it
-// to React through useSyncExternalStore. See index.d.ts for the API.
+// with next-auth-session's names, props, units (milliseconds) and return
+// shapes. Every request, timer, cross-tab message and redirect is the
+// client's (./client.js, a copy of client/client.js made by the build),
+// including the checks that keep any prop value from flooding the server;
+// this module only connects it to React through useSyncExternalStore. See
+// index.d.ts for the API.
 import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { createSessionClient, readInitialSession } from "./client.js";
 
-export { createSessionClient };
+export { createSessionClient, signIn } from "./client.js";
 
 const SessionContext = createContext(null);
 
@@ -17,7 +19,11 @@ const notReady = () =>
     error: Object.freeze({ code: "not_ready", message: "the session provider has not started yet", status: 0 }),
   });
 
-/** The client options for the provider's props (next-auth-session's names to the client's). */
+/**
+ * The client options for the provider's props: next-auth-session's names
+ * to the client's; durations pass as they are (milliseconds on both
+ * sides), and so do the retired props, for the client's warning.
+ */
 function clientOptions(p) {
   return {
     basePath: p.basePath,
@@ -29,11 +35,12 @@ function clientOptions(p) {
     refetchOnWindowFocus: p.refetchOnWindowFocus,
     refetchOnPathChange: p.refetchOnPathChange !== false,
     refreshOnActivity: p.autoActivityRefresh !== false,
-    activityThrottle: p.activityRefreshInterval,
-    refreshThreshold: p.refreshThreshold,
+    activityRefreshInterval: p.activityRefreshInterval,
     expiringSoonThreshold: p.expiringSoonThreshold,
     crossTab: p.crossTab,
     timeout: p.timeout,
+    refreshThreshold: p.refreshThreshold,
+    activityThrottle: p.activityThrottle,
   };
 }
 
@@ -51,6 +58,7 @@ function firstState(p) {
   }
   const inert = createSessionClient({
     ...options,
+    onWarning: () => {}, // the real client warns, once
     window: null,
     BroadcastChannel: null,
     crossTab: false,
@@ -78,13 +86,16 @@ export function SessionProvider(props) {
   const [pending] = useState(() => (given ? null : firstState(props)));
   const [owned, setOwned] = useState(null);
   const client = given || owned;
+  // One warning per message for this provider, also when StrictMode mounts it twice.
+  const [warned] = useState(() => new Set());
 
   useEffect(() => {
     if (given) return undefined;
-    const c = createSessionClient(clientOptions(latest.current));
+    const onWarning = (m) => warned.has(m) || (warned.add(m), console.warn(m));
+    const c = createSessionClient({ ...clientOptions(latest.current), onWarning });
     setOwned(c);
     return () => c.destroy();
-  }, [given]);
+  }, [given, warned]);
 
   useEffect(() => {
     if (!client) return undefined;

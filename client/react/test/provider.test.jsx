@@ -135,36 +135,39 @@ describe("SessionProvider creates its own client", () => {
     expect(server.count("POST")).toBe(0);
   });
 
-  test("activityRefreshInterval throttles the activity checks", async () => {
+  test("activityRefreshInterval (milliseconds) replaces the server's threshold", async () => {
     vi.useFakeTimers({ toFake: ["Date"], now: Date.UTC(2026, 0, 1) });
     try {
       const start = Date.now();
       render(
-        <SessionProvider initialSession={{ session: makeSession({ lastActivity: start }), refreshThreshold: 60 }} activityRefreshInterval={300}>
+        <SessionProvider initialSession={{ session: makeSession({ lastActivity: start }), refreshThreshold: 86_400 }} activityRefreshInterval={300_000}>
           <Status />
         </SessionProvider>,
       );
-      await act(async () => window.dispatchEvent(new Event("keydown"))); // checked: not due
-      vi.setSystemTime(start + 120_000);
-      await act(async () => window.dispatchEvent(new Event("keydown"))); // due, but checked 120 s ago
+      vi.setSystemTime(start + 299_999);
+      await act(async () => window.dispatchEvent(new Event("keydown"))); // 300 s less 1 ms: not due
       await settle();
       expect(server.count("POST")).toBe(0);
       vi.setSystemTime(start + 300_000);
       await act(async () => window.dispatchEvent(new Event("keydown")));
       await settle();
       expect(server.count("POST")).toBe(1);
+      vi.setSystemTime(start + 310_000);
+      await act(async () => window.dispatchEvent(new Event("keydown")));
+      await settle();
+      expect(server.count("POST")).toBe(1, "refreshed 10 s ago");
     } finally {
       vi.useRealTimers();
     }
   });
 
-  test("refreshInterval extends the session with POST on a timer", async () => {
+  test("refreshInterval (milliseconds) extends the session with POST on a timer", async () => {
     vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "setTimeout", "clearTimeout", "Date"] });
     try {
-      render(<SessionProvider initialSession={makeSession()} refreshInterval={60}><Status /></SessionProvider>);
-      await act(async () => vi.advanceTimersByTime(59_000));
+      render(<SessionProvider initialSession={makeSession()} refreshInterval={60_000}><Status /></SessionProvider>);
+      await act(async () => vi.advanceTimersByTime(59_999));
       expect(server.count("POST")).toBe(0);
-      await act(async () => vi.advanceTimersByTime(1000));
+      await act(async () => vi.advanceTimersByTime(1));
       expect(server.count("POST")).toBe(1);
       expect(server.count("GET")).toBe(0);
     } finally {

@@ -122,6 +122,29 @@ describe("React SPA", { skip: skipUnless(baseURL, "AUTHSESSION_REACT_SPA_URL") }
     assert.deepEqual(errors, []);
   });
 
+  test("refreshInterval={3600000} and a busy user: at most one request a second, no warning", async (t) => {
+    const { page, errors } = await newContext(t);
+    const p = await page();
+    const warnings = [];
+    p.on("console", (m) => m.type() === "warning" && warnings.push(m.text()));
+    await signIn(p, "Flo");
+    const starts = [];
+    p.on("request", (r) => new URL(r.url()).pathname === "/api/session" && starts.push(Date.now()));
+    // Two seconds of mouse, keyboard, scroll and focus, then a second of quiet.
+    const until = Date.now() + 2000;
+    for (let i = 0; Date.now() < until; i++) {
+      await p.mouse.move(100 + (i % 300), 200 + (i % 50));
+      await p.keyboard.press("Shift");
+      await p.evaluate(() => (window.dispatchEvent(new Event("focus")), window.scrollBy(0, 1)));
+    }
+    await p.waitForTimeout(1000);
+    // (Measured here, as the requests reach Playwright: a little jitter is allowed.)
+    for (let i = 1; i < starts.length; i++) assert.ok(starts[i] - starts[i - 1] >= 950, `${starts.length} requests, two of them ${starts[i] - starts[i - 1]} ms apart`);
+    assert.ok(starts.length <= 3, `${starts.length} session API requests in 3 s`);
+    assert.deepEqual(warnings.filter((w) => w.includes("authsession")), []);
+    assert.deepEqual(errors, []);
+  });
+
   test("/account is protected on the client by useRequireAuth", async (t) => {
     const { page, errors } = await newContext(t);
     const p = await page();

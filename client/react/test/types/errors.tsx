@@ -27,6 +27,6 @@ export function Wrong() {
   useRequireAuth(42);
   // @ts-expect-error the user type must be an object
   useSession<string>();
-  // @ts-expect-error intervals are numbers of seconds
+  // @ts-expect-error intervals are numbers (of milliseconds)
   return <SessionProvider refreshInterval="60">{null}</SessionProvider>;
 }

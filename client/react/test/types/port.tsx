@@ -27,10 +27,10 @@ export function Providers({ children, session }: { children: ReactNode; session?
     <SessionProvider<AppUser>
       initialSession={session}
       fetchOnMount={true}
-      refreshInterval={5 * 60}
+      refreshInterval={5 * 60 * 1000}
       refetchOnPathChange={true}
       autoActivityRefresh={true}
-      activityRefreshInterval={60}
+      activityRefreshInterval={60 * 1000}
       onSessionChange={(s) => {
         if (!s) console.info("signed out");
       }}

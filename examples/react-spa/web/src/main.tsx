@@ -8,11 +8,15 @@ import "./styles.css";
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
     {/* The initial session comes from the JSON element the Go server renders into the page. */}
+    {/* Durations in milliseconds, as in next-auth-session. Activity refreshes the session once it is
+        older than the server's refresh threshold (five minutes here); the hourly refresh is longer than
+        this server's 30-minute sessions on purpose, so an idle tab's session still ends (the browser
+        test checks that this value sends no more than one request a second). */}
     <SessionProvider<AppUser>
+      refreshInterval={60 * 60 * 1000}
       refetchOnPathChange
       autoActivityRefresh
-      activityRefreshInterval={30}
-      expiringSoonThreshold={5 * 60}
+      expiringSoonThreshold={5 * 60 * 1000}
       onSessionChange={(session) => {
         document.documentElement.dataset.session = session ? "in" : "out";
       }}

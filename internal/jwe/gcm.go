@@ -1,4 +1,4 @@
-package authsession
+package jwe
 
 import (
 	"crypto/aes"
@@ -7,7 +7,7 @@ import (
 )
 
 // This file opens dir + A256GCM tokens directly: after the strict checks
-// (codec.checkForm), a compact JWE of this kind is an AES-256-GCM
+// (Codec.checkForm), a compact JWE of this kind is an AES-256-GCM
 // ciphertext whose nonce is the IV segment, whose additional data is the
 // ASCII protected-header segment (RFC 7516 section 5.2, step 14) and whose
 // key is the one the "dir" key agreement names. go-jose still writes every
@@ -31,7 +31,7 @@ func newGCM(key []byte) (cipher.AEAD, error) {
 // additional data, the ciphertext with its tag and the plaintext share one
 // allocation; the plaintext has its own region of it because a failed
 // Open clears its output, and the next key needs the ciphertext intact.
-func (c *codec) openGCM(token string, d dots, kid string) ([]byte, int, error) {
+func (c *Codec) openGCM(token string, d dots, kid string) ([]byte, int, error) {
 	enc := base64.RawURLEncoding
 	header, ivSeg := token[:d[0]], token[d[1]+1:d[2]]
 	ctSeg, tagSeg := token[d[2]+1:d[3]], token[d[3]+1:]
@@ -54,7 +54,7 @@ func (c *codec) openGCM(token string, d dots, kid string) ([]byte, int, error) {
 	tried := false
 	for i := range c.keys {
 		k := &c.keys[i]
-		if kid != "" && k.kid != kid {
+		if kid != "" && k.ID != kid {
 			continue
 		}
 		tried = true

@@ -1,27 +1,25 @@
-package authsession
+package plainjson
 
 import (
 	"bytes"
 	"unicode/utf8"
 )
 
-// This file is a reader for the plain JSON that the library writes itself:
-// objects whose keys and string values need no unescaping, and integer
-// numbers. It lets the claims and the default User decode in one pass
-// without reflection (claimsjson.go, User.UnmarshalJSON). It never decides
-// what an input means on its own: whenever it meets anything else
-// (escapes, invalid UTF-8, fractions, null, an unknown or repeated key),
-// its callers fall back to encoding/json, whose result is the reference
-// (FuzzClaimsJSON checks that both agree).
-
-// jsonReader reads b from offset i. It does not allocate.
-type jsonReader struct {
+// Reader reads the plain JSON the library writes itself: objects whose
+// keys and string values need no unescaping, integer numbers and
+// booleans. Each method reports false when the input is anything else
+// (escapes, invalid UTF-8, fractions, null, …); the caller then decodes
+// the whole input with encoding/json instead. A Reader does not allocate.
+type Reader struct {
 	b []byte
 	i int
 }
 
+// NewReader returns a Reader at the start of b.
+func NewReader(b []byte) Reader { return Reader{b: b} }
+
 // ws skips JSON whitespace.
-func (r *jsonReader) ws() {
+func (r *Reader) ws() {
 	for r.i < len(r.b) {
 		switch r.b[r.i] {
 		case ' ', '\t', '\n', '\r':
@@ -32,8 +30,8 @@ func (r *jsonReader) ws() {
 	}
 }
 
-// consume skips whitespace and then c, reporting whether c was there.
-func (r *jsonReader) consume(c byte) bool {
+// Consume skips whitespace and then c, reporting whether c was there.
+func (r *Reader) Consume(c byte) bool {
 	r.ws()
 	if r.i < len(r.b) && r.b[r.i] == c {
 		r.i++
@@ -42,15 +40,16 @@ func (r *jsonReader) consume(c byte) bool {
 	return false
 }
 
-// end reports whether only whitespace is left.
-func (r *jsonReader) end() bool {
+// End reports whether only whitespace is left.
+func (r *Reader) End() bool {
 	r.ws()
 	return r.i == len(r.b)
 }
 
-// next reads the separator after a member: true after ",", false after
-// "}" (done), and ok false for anything else.
-func (r *jsonReader) next() (more, ok bool) {
+// Next reads the separator after an object member: more is true after
+// ",", false after "}" (the object is done); ok is false for anything
+// else.
+func (r *Reader) Next() (more, ok bool) {
 	r.ws()
 	if r.i < len(r.b) {
 		switch r.b[r.i] {
@@ -65,17 +64,17 @@ func (r *jsonReader) next() (more, ok bool) {
 	return false, false
 }
 
-// key reads a member's key and its colon.
-func (r *jsonReader) key() ([]byte, bool) {
-	k, ok := r.str()
-	return k, ok && r.consume(':')
+// Key reads a member's key and its colon.
+func (r *Reader) Key() ([]byte, bool) {
+	k, ok := r.Str()
+	return k, ok && r.Consume(':')
 }
 
-// str reads a string that needs no unescaping: no backslash, no control
+// Str reads a string that needs no unescaping: no backslash, no control
 // character, valid UTF-8. It returns the string's bytes, which are also
-// its value.
-func (r *jsonReader) str() ([]byte, bool) {
-	if !r.consume('"') {
+// its value; they alias the input.
+func (r *Reader) Str() ([]byte, bool) {
+	if !r.Consume('"') {
 		return nil, false
 	}
 	start, ascii := r.i, true
@@ -96,8 +95,17 @@ func (r *jsonReader) str() ([]byte, bool) {
 	return nil, false
 }
 
-// boolInto reads true or false into v.
-func (r *jsonReader) boolInto(v *bool) bool {
+// StrInto reads a plain string (Str) into s.
+func (r *Reader) StrInto(s *string) bool {
+	v, ok := r.Str()
+	if ok {
+		*s = string(v)
+	}
+	return ok
+}
+
+// BoolInto reads true or false into v.
+func (r *Reader) BoolInto(v *bool) bool {
 	r.ws()
 	switch {
 	case bytes.HasPrefix(r.b[r.i:], []byte("true")):
@@ -110,8 +118,8 @@ func (r *jsonReader) boolInto(v *bool) bool {
 	return true
 }
 
-// int64 reads an integer without fraction or exponent that fits an int64.
-func (r *jsonReader) int64() (int64, bool) {
+// Int64 reads an integer without fraction or exponent that fits an int64.
+func (r *Reader) Int64() (int64, bool) {
 	r.ws()
 	neg := r.i < len(r.b) && r.b[r.i] == '-'
 	if neg {
@@ -140,10 +148,13 @@ func (r *jsonReader) int64() (int64, bool) {
 	return int64(n), true
 }
 
-// object reads an object value without interpreting it and returns its
-// bytes. It only finds where the object ends; the caller hands the bytes
-// to a decoder that validates them.
-func (r *jsonReader) object() ([]byte, bool) {
+// Object reads an object value without interpreting it and returns its
+// bytes, which alias the input. It only finds where the object ends; the
+// caller hands the bytes to a decoder that validates them. An object
+// nesting more than max levels deep (itself included) is refused, so that
+// no decoder is handed one: a member of a top-level object passes
+// MaxDepth-1.
+func (r *Reader) Object(max int) ([]byte, bool) {
 	r.ws()
 	if r.i >= len(r.b) || r.b[r.i] != '{' {
 		return nil, false
@@ -158,7 +169,9 @@ func (r *jsonReader) object() ([]byte, bool) {
 			inStr = !inStr
 		case inStr:
 		case c == '{' || c == '[':
-			depth++
+			if depth++; depth > max {
+				return nil, false
+			}
 		case c == '}' || c == ']':
 			if depth--; depth == 0 {
 				r.i++

@@ -1,4 +1,4 @@
-package authsession
+package jwe
 
 import (
 	"encoding/base64"
@@ -7,8 +7,8 @@ import (
 )
 
 // This file is the strict compact form of a token, checked before any
-// cryptography runs: its shape (checkShape) and its protected header
-// (checkHeader).
+// cryptography runs (checkForm): its shape (checkShape), its protected
+// header (checkHeader) and the lengths of its IV and tag.
 
 // maxHeaderBytes bounds the encoded protected header we are willing to parse.
 const maxHeaderBytes = 512
@@ -18,6 +18,33 @@ var (
 	errHeaderParam = fmt.Errorf("%w: header parameter not allowed", ErrInvalidToken)
 	errHeaderAlg   = fmt.Errorf("%w: algorithm not allowed", ErrInvalidToken)
 )
+
+// checkForm is every check of a token's form before any cryptography:
+// its length, its shape (checkShape), its header (checkHeader: alg dir,
+// the format's enc) and the lengths of its IV and tag, which must be
+// exactly the encryption's. go-jose takes a longer tag segment and moves
+// its first bytes to the ciphertext, so without the last check one token
+// could be re-split into others that decrypt alike. It returns the dots'
+// offsets and the header's kid.
+func (c *Codec) checkForm(token string) (dots, string, error) {
+	if len(token) == 0 || len(token) > c.maxBytes {
+		return dots{}, "", fmt.Errorf("%w: length %d out of range", ErrInvalidToken, len(token))
+	}
+	d, err := checkShape(token)
+	if err != nil {
+		return d, "", err
+	}
+	kid, err := checkHeader(token, c.enc)
+	if err != nil {
+		return d, "", err
+	}
+	if d[2]-d[1]-1 != c.ivChars || len(token)-d[3]-1 != c.tagChars {
+		return d, "", errSegmentLength
+	}
+	return d, kid, nil
+}
+
+var errSegmentLength = fmt.Errorf("%w: IV or tag of the wrong length", ErrInvalidToken)
 
 // checkHeader enforces the strict protected header before any cryptography
 // runs: a flat JSON object of string members among alg, enc, kid, typ and

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/authsession/authsession/internal/plainjson"
 )
 
 // TestForeignClaimsHostile feeds authenticated but ill-formed payloads to
@@ -52,13 +54,15 @@ func TestForeignClaimsHostile(t *testing.T) {
 		{"created negative", `{` + sub + `"authsession_created_at":-1,` + reg + `}`, ErrInvalidToken},
 		{"created absurd", `{` + sub + `"authsession_created_at":1e300,` + reg + `}`, ErrInvalidToken},
 		{"created past MaxLifetime", `{` + sub + `"authsession_created_at":1000,` + reg + `}`, ErrMaxLifetime},
-		{"deep nesting", `{"x":` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `,` + sub + reg + `}`, nil},
+		{"deep nesting", `{"x":` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `,` + sub + reg + `}`, ErrInvalidToken},
+		{"nesting one level too deep", `{"x":` + strings.Repeat("[", plainjson.MaxDepth) + strings.Repeat("]", plainjson.MaxDepth) + `,` + sub + reg + `}`, ErrInvalidToken},
+		{"nesting at the limit", `{"x":` + strings.Repeat("[", plainjson.MaxDepth-1) + strings.Repeat("]", plainjson.MaxDepth-1) + `,` + sub + reg + `}`, nil},
 		{"minimal", `{` + sub + reg + `}`, nil},
 	}
 	for i, layer := range foreignLayers(t, func() time.Time { return now }) {
 		for _, tt := range tests {
 			t.Run(foreignTestFormats[i].String()+"/"+tt.name, func(t *testing.T) {
-				tok, err := layer.codec.seal([]byte(tt.payload))
+				tok, err := layer.codec.Seal([]byte(tt.payload))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -98,7 +102,7 @@ func TestForeignClaimsReserved(t *testing.T) {
 	now := time.Unix(1767225600, 0)
 	s := Session[User]{ID: "j", ExpiresAt: now.Add(time.Hour), User: User{ID: "u", Extra: map[string]any{
 		"sub": "other", "picture": "p", "exp": 1, "iat": 2, "jti": "x", "accessToken": "a", "role": "r",
-		CreatedAtClaim: 3,
+		createdAtClaim: 3,
 	}}}
 	b, _, err := encodeForeignClaims(&s, now.Unix(), s.ExpiresAt.Unix())
 	if err != nil {
@@ -151,13 +155,15 @@ func FuzzForeignClaims(f *testing.F) {
 		`{"sub":"","iat":1767225590,"exp":1767229200,"jti":"j"}`,
 		`{"sub":"u","id":"v","image":"i","iat":1767225590,"exp":1767229200,"jti":"j","x":{"y":[1,2,{"z":null}]}}`,
 		`{"sub":"u","iat":1767229000,"exp":1767225590,"jti":"j"}`,
+		`{"sub":"u","iat":1767225590,"exp":1767229200,"jti":"j","x":` + strings.Repeat("[", 4000) + strings.Repeat("]", 4000) + `}`,
+		`{"sub":"u","iat":1767225590,"exp":1767229200,"jti":"j","x":` + strings.Repeat("[", plainjson.MaxDepth-1) + strings.Repeat("]", plainjson.MaxDepth-1) + `}`,
 	} {
 		f.Add(seed)
 	}
 	layers := foreignLayers(f, func() time.Time { return now })
 	f.Fuzz(func(t *testing.T, payload string) {
 		for _, layer := range layers {
-			tok, err := layer.codec.seal([]byte(payload))
+			tok, err := layer.codec.Seal([]byte(payload))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package authsession
+package jwe
 
 import (
 	"encoding/base64"

@@ -1,4 +1,4 @@
-package authsession
+package plainjson
 
 import (
 	"encoding/json"
@@ -8,31 +8,31 @@ import (
 	"unicode/utf8"
 )
 
-// This file is the writer counterpart of jsonread.go: append-style
-// encoders for the JSON the library writes (the default format's claims,
-// claimsjson.go; User, session.go; session data, data.go), which build a
-// payload once, without reflection and without encoding/json's re-scan of
-// every MarshalJSON result. Their output is byte for byte what
-// encoding/json writes for the same values (HTML-safe strings, its number
-// forms, sorted map keys), with one exception: a byte of invalid UTF-8 is
-// always the escape \ufffd, as encoding/json writes it up to Go 1.26,
-// where Go 1.27's writes the character U+FFFD itself (both read back the
-// same), so a session's token does not depend on the toolchain that
-// built the program. FuzzClaimsEncode compares the two on any session.
-// What they do not know (a value of another type, a float
-// encoding/json refuses, nesting deeper than maxAppendDepth) goes to
-// encoding/json, whose bytes or error are then the result.
+// This file is the writer: append-style encoders for the JSON the library
+// writes (the default format's claims, the default User, session data),
+// which build a payload once, without reflection and without
+// encoding/json's re-scan of every MarshalJSON result. Their output is
+// byte for byte what encoding/json writes for the same values (HTML-safe
+// strings, its number forms, sorted map keys), with one exception: a byte
+// of invalid UTF-8 is always the escape \ufffd, as encoding/json writes it
+// up to Go 1.26, where Go 1.27's writes the character U+FFFD itself (both
+// read back the same), so a session's token does not depend on the
+// toolchain that built the program. The root package's FuzzClaimsEncode
+// compares the two on any session. What they do not know (a value of
+// another type, a float encoding/json refuses, nesting deeper than
+// maxAppendDepth) goes to encoding/json, whose bytes or error are then the
+// result.
 
-// appendJSONString appends s as encoding/json writes a string: with the
+// AppendString appends s as encoding/json writes a string: with the
 // HTML characters <, > and & escaped as \u003c, \u003e and \u0026, the
 // control characters as \b, \f, \n, \r, \t or \u00XX, U+2028 and U+2029
 // escaped, and each byte of invalid UTF-8 replaced by \ufffd.
-func appendJSONString(b []byte, s string) []byte {
+func AppendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if jsonSafeASCII[c] == '1' {
+		if safeASCII[c] == '1' {
 			i++
 			continue
 		}
@@ -79,10 +79,10 @@ func appendJSONString(b []byte, s string) []byte {
 
 const hexDigits = "0123456789abcdef"
 
-// jsonSafeASCII[c] is '1' when the byte c stands for itself in a JSON
+// safeASCII[c] is '1' when the byte c stands for itself in a JSON
 // string written with HTML escaping: printable ASCII other than ", \, <,
-// > and &. (TestJSONSafeASCII checks it against encoding/json.)
-const jsonSafeASCII = "" +
+// > and &. (TestSafeASCII checks it against encoding/json.)
+const safeASCII = "" +
 	"00000000000000000000000000000000" + // 0x00-0x1f: control characters
 	"11011101111111111111111111110101" + // 0x20-0x3f: not " & < >
 	"11111111111111111111111111110111" + // 0x40-0x5f: not \
@@ -92,25 +92,27 @@ const jsonSafeASCII = "" +
 	"00000000000000000000000000000000" +
 	"00000000000000000000000000000000"
 
-// maxAppendDepth bounds appendJSONValue's recursion: deeper values (and
+// maxAppendDepth bounds AppendValue's recursion: deeper values (and
 // cyclic ones, which encoding/json refuses) are handed to encoding/json.
 const maxAppendDepth = 32
 
-// appendJSONValue appends v as encoding/json writes an interface value:
+// AppendValue appends v as encoding/json writes an interface value:
 // nil, strings, booleans, float64, int and int64, map[string]any,
 // []any and []string directly, any other type (and a NaN or infinite
-// float, which encoding/json refuses) through json.Marshal.
-func appendJSONValue(b []byte, v any, depth int) ([]byte, error) {
+// float, which encoding/json refuses) through json.Marshal. depth is the
+// number of maps and slices around v that the writer has already entered
+// (0 for a value it is given).
+func AppendValue(b []byte, v any, depth int) ([]byte, error) {
 	switch v := v.(type) {
 	case nil:
 		return append(b, "null"...), nil
 	case string:
-		return appendJSONString(b, v), nil
+		return AppendString(b, v), nil
 	case bool:
 		return strconv.AppendBool(b, v), nil
 	case float64:
 		if !math.IsInf(v, 0) && !math.IsNaN(v) {
-			return appendJSONFloat(b, v), nil
+			return AppendFloat(b, v), nil
 		}
 	case int:
 		return strconv.AppendInt(b, int64(v), 10), nil
@@ -121,14 +123,14 @@ func appendJSONValue(b []byte, v any, depth int) ([]byte, error) {
 			return append(b, "null"...), nil
 		}
 		if depth < maxAppendDepth {
-			return appendJSONObject(b, v, nil, depth+1)
+			return appendObject(b, v, nil, depth+1)
 		}
 	case []any:
 		if v == nil {
 			return append(b, "null"...), nil
 		}
 		if depth < maxAppendDepth {
-			return appendJSONArray(b, v, depth+1)
+			return appendArray(b, v, depth+1)
 		}
 	case []string:
 		if v == nil {
@@ -139,7 +141,7 @@ func appendJSONValue(b []byte, v any, depth int) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, s)
+			b = AppendString(b, s)
 		}
 		return append(b, ']'), nil
 	}
@@ -150,10 +152,10 @@ func appendJSONValue(b []byte, v any, depth int) ([]byte, error) {
 	return append(b, j...), nil
 }
 
-// appendJSONFloat appends a finite f as encoding/json writes a float64:
+// AppendFloat appends a finite f as encoding/json writes a float64:
 // the shortest form that reads back as f, with an exponent only below
 // 1e-6 or from 1e21 on, and no leading zero in a negative exponent.
-func appendJSONFloat(b []byte, f float64) []byte {
+func AppendFloat(b []byte, f float64) []byte {
 	format := byte('f')
 	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'
@@ -168,37 +170,37 @@ func appendJSONFloat(b []byte, f float64) []byte {
 	return b
 }
 
-// appendJSONArray appends a non-nil slice's elements in brackets.
-func appendJSONArray(b []byte, v []any, depth int) ([]byte, error) {
+// appendArray appends a non-nil slice's elements in brackets.
+func appendArray(b []byte, v []any, depth int) ([]byte, error) {
 	b = append(b, '[')
 	for i, e := range v {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		var err error
-		if b, err = appendJSONValue(b, e, depth); err != nil {
+		if b, err = AppendValue(b, e, depth); err != nil {
 			return b, err
 		}
 	}
 	return append(b, ']'), nil
 }
 
-// appendJSONObject appends the members of a non-nil map in braces,
+// appendObject appends the members of a non-nil map in braces,
 // sorted by key as encoding/json sorts them (byte-wise), leaving out the
 // keys skip reports (nil: none).
-func appendJSONObject(b []byte, m map[string]any, skip func(string) bool, depth int) ([]byte, error) {
+func appendObject(b []byte, m map[string]any, skip func(string) bool, depth int) ([]byte, error) {
 	b = append(b, '{')
-	b, err := appendJSONMembers(b, m, skip, depth, true)
+	b, err := AppendMembers(b, m, skip, depth, true)
 	if err != nil {
 		return b, err
 	}
 	return append(b, '}'), nil
 }
 
-// appendJSONMembers appends the members of m, sorted by key and separated
+// AppendMembers appends the members of m, sorted by key and separated
 // by commas, without braces: first tells whether the first member goes
 // without a leading comma.
-func appendJSONMembers(b []byte, m map[string]any, skip func(string) bool, depth int, first bool) ([]byte, error) {
+func AppendMembers(b []byte, m map[string]any, skip func(string) bool, depth int, first bool) ([]byte, error) {
 	var buf [16]string
 	keys := buf[:0]
 	for k := range m {
@@ -212,21 +214,21 @@ func appendJSONMembers(b []byte, m map[string]any, skip func(string) bool, depth
 			b = append(b, ',')
 		}
 		first = false
-		b = append(appendJSONString(b, k), ':')
+		b = append(AppendString(b, k), ':')
 		var err error
-		if b, err = appendJSONValue(b, m[k], depth); err != nil {
+		if b, err = AppendValue(b, m[k], depth); err != nil {
 			return b, err
 		}
 	}
 	return b, nil
 }
 
-// appendJSONRaw appends a json.RawMessage as encoding/json writes it: as
+// AppendRaw appends a json.RawMessage as encoding/json writes it: as
 // is when it is valid JSON without whitespace, HTML characters or a byte
 // that may start U+2028 or U+2029 (what encoding/json's compaction would
 // change), through json.Marshal otherwise (compacted and escaped, or
 // refused when it is not JSON). A nil message is null.
-func appendJSONRaw(b []byte, raw json.RawMessage) ([]byte, error) {
+func AppendRaw(b []byte, raw json.RawMessage) ([]byte, error) {
 	if raw == nil {
 		return append(b, "null"...), nil
 	}

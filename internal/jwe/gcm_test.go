@@ -1,4 +1,4 @@
-package authsession
+package jwe
 
 import (
 	"bytes"
@@ -8,7 +8,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/go-jose/go-jose/v4"
 )
@@ -22,12 +21,12 @@ var b64 = base64.RawURLEncoding
 // differentialCodecs are the codecs the readers are compared under: the
 // default format with a current and a previous secret (tokens carry a
 // kid), and NextAuth.js v4 (A256GCM without kid: every key is tried).
-func differentialCodecs(t testing.TB) map[string]*codec {
+func differentialCodecs(t testing.TB) map[string]*Codec {
 	t.Helper()
-	secrets := []Secret{"differential-secret-0123456789abcdefgh", "differential-old-secret-0123456789abcd"}
-	out := map[string]*codec{}
-	for name, f := range map[string]TokenFormat{"default": FormatDefault, "nextauth-v4": FormatNextAuthV4} {
-		c, err := newCodec(f.spec(), "session", secrets, DefaultMaxCookieBytes, time.Minute, time.Now)
+	secrets := []string{"differential-secret-0123456789abcdefgh", "differential-old-secret-0123456789abcd"}
+	out := map[string]*Codec{}
+	for name, s := range map[string]Scheme{"default": DefaultScheme(), "nextauth-v4": NextAuthV4Scheme()} {
+		c, err := NewCodec(s, "session", secrets, 16<<10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,15 +50,15 @@ func sealRaw(key []byte, header string, iv []byte, plaintext []byte, split int) 
 }
 
 // differentialSeeds returns valid tokens of c and hostile variants of them.
-func differentialSeeds(t testing.TB, c *codec) []string {
+func differentialSeeds(t testing.TB, c *Codec) []string {
 	t.Helper()
 	payload := []byte(`{"user":{"id":"u1"},"iat":1767139200,"exp":1767225600,"jti":"j1"}`)
-	valid, err := c.seal(payload)
+	valid, err := c.Seal(payload)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A token under the previous key, written by go-jose.
-	prev, err := jose.NewEncrypter(jose.A256GCM, jose.Recipient{Algorithm: jose.DIRECT, Key: c.keys[1].key, KeyID: c.keys[1].kid}, nil)
+	prev, err := jose.NewEncrypter(jose.A256GCM, jose.Recipient{Algorithm: jose.DIRECT, Key: c.keys[1].Bytes, KeyID: c.keys[1].ID}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,10 +70,10 @@ func differentialSeeds(t testing.TB, c *codec) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := c.keys[0].key
+	key := c.keys[0].Bytes
 	kid := ""
-	if c.keys[0].kid != "" {
-		kid = `,"kid":"` + c.keys[0].kid + `"`
+	if c.keys[0].ID != "" {
+		kid = `,"kid":"` + c.keys[0].ID + `"`
 	}
 	iv := bytes.Repeat([]byte{7}, 12)
 	seeds := []string{
@@ -91,7 +90,7 @@ func differentialSeeds(t testing.TB, c *codec) []string {
 		sealRaw(key, `{"alg":"dir","enc":"A256CBC-HS512"`+kid+`}`, iv, payload, 0),                    // other enc
 		sealRaw(key, `{"alg":"dir","enc":"A256GCM","kid":"unknown"}`, iv, payload, 0),                 // unknown kid
 		sealRaw(key, `{"alg":"dir","enc":"A256GCM","zip":"DEF"`+kid+`}`, iv, payload, 0),              // compression
-		sealRaw(c.keys[1].key, `{"alg":"dir","enc":"A256GCM"`+kid+`}`, iv, payload, 0),                // previous key, current kid
+		sealRaw(c.keys[1].Bytes, `{"alg":"dir","enc":"A256GCM"`+kid+`}`, iv, payload, 0),              // previous key, current kid
 		sealRaw(bytes.Repeat([]byte{1}, 32), `{"alg":"dir","enc":"A256GCM"`+kid+`}`, iv, payload, 0),  // foreign key
 		strings.Replace(valid, "..", ".AAAA.", 1),                                                     // encrypted key with dir
 		valid + "=", valid + ".", "." + valid, valid + valid, strings.ReplaceAll(valid, ".", ". "), // padding, extra dots
@@ -122,10 +121,10 @@ func differentialSeeds(t testing.TB, c *codec) []string {
 // agree checks that the direct reader and go-jose give tok the same
 // verdict, plaintext and key; whatever the direct reader accepts, go-jose
 // also accepts without the strict checks in front.
-func agree(t *testing.T, c *codec, tok string) {
+func agree(t *testing.T, c *Codec, tok string) {
 	t.Helper()
-	got, gotKey, gotErr := c.open(tok)
-	want, wantKey, wantErr := c.openReference(tok)
+	got, gotKey, gotErr := c.Open(tok)
+	want, wantKey, wantErr := c.OpenReference(tok)
 	if (gotErr == nil) != (wantErr == nil) {
 		t.Fatalf("%.60q: direct reader: %v, go-jose: %v", tok, gotErr, wantErr)
 	}
@@ -142,7 +141,7 @@ func agree(t *testing.T, c *codec, tok string) {
 	if err != nil {
 		t.Fatalf("%.60q: accepted, but go-jose alone cannot parse it: %v", tok, err)
 	}
-	if raw, err := obj.Decrypt(c.keys[gotKey].key); err != nil || !bytes.Equal(raw, got) {
+	if raw, err := obj.Decrypt(c.keys[gotKey].Bytes); err != nil || !bytes.Equal(raw, got) {
 		t.Fatalf("%.60q: accepted, but go-jose alone gives %q, %v", tok, raw, err)
 	}
 }
@@ -154,7 +153,7 @@ func TestOpenDifferential(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			for _, tok := range differentialSeeds(t, c) {
 				agree(t, c, tok)
-				if _, _, err := c.open(tok); err == nil {
+				if _, _, err := c.Open(tok); err == nil {
 					accepted++
 				}
 			}
@@ -173,19 +172,19 @@ func TestOpenDifferential(t *testing.T) {
 // token that was issued: both readers refuse it.
 func TestOpenRefusesResplitTokens(t *testing.T) {
 	c := differentialCodecs(t)["default"]
-	key, kid := c.keys[0].key, c.keys[0].kid
+	key, kid := c.keys[0].Bytes, c.keys[0].ID
 	payload := []byte(`{"jti":"x"}`)
 	header := `{"alg":"dir","enc":"A256GCM","kid":"` + kid + `"}`
 	iv := bytes.Repeat([]byte{9}, 12)
-	if _, _, err := c.open(sealRaw(key, header, iv, payload, 0)); err != nil {
+	if _, _, err := c.Open(sealRaw(key, header, iv, payload, 0)); err != nil {
 		t.Fatalf("control token refused: %v", err)
 	}
 	for _, split := range []int{1, 3, 5} {
 		tok := sealRaw(key, header, iv, payload, split)
-		if _, _, err := c.open(tok); !errors.Is(err, ErrInvalidToken) {
+		if _, _, err := c.Open(tok); !errors.Is(err, ErrInvalidToken) {
 			t.Errorf("tag longer by %d bytes: got %v, want ErrInvalidToken", split, err)
 		}
-		if _, _, err := c.openReference(tok); !errors.Is(err, ErrInvalidToken) {
+		if _, _, err := c.OpenReference(tok); !errors.Is(err, ErrInvalidToken) {
 			t.Errorf("tag longer by %d bytes, go-jose path: got %v, want ErrInvalidToken", split, err)
 		}
 	}
