@@ -168,6 +168,8 @@ func TestTwoInstancesShareGenerations(t *testing.T) {
 			s.User.Extra = map[string]any{"role": "admin"}
 			if privileged {
 				s.MarkPrivilegeChange()
+			} else {
+				s.MarkDisplayChange()
 			}
 			return nil
 		})
