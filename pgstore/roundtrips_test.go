@@ -3,6 +3,7 @@ package pgstore_test
 import (
 	"context"
 	"errors"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -123,5 +124,50 @@ func TestIsolationLevel(t *testing.T) {
 	_, err = pgstore.New(context.Background(), pool, pgstore.Options{Table: table(t, connect(t))})
 	if !errors.Is(err, pgstore.ErrConfig) || !strings.Contains(err.Error(), "default_transaction_isolation") {
 		t.Errorf("got %v, want ErrConfig naming default_transaction_isolation", err)
+	}
+}
+
+// TestServerStorageRoundTrips: in server storage, a signed-in request that
+// only reads makes one statement (its last-seen write folded in), one
+// that changes the session two (the read and the save), and a visitor's
+// request that stores nothing none.
+func TestServerStorageRoundTrips(t *testing.T) {
+	cfg, err := pgxpool.ParseConfig(serverURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c queryCounter
+	cfg.ConnConfig.Tracer = &c
+	cfg.MaxConns = 1
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	a := serverApp(t, pool, table(t, connect(t)), 0)
+	c.queries.Store(0)
+	if a.IsAuthenticated(request(nil)) || a.SessionData(request(nil)) != nil || c.queries.Load() != 0 {
+		t.Errorf("a visitor's read: %d statements, want 0", c.queries.Load())
+	}
+	w := httptest.NewRecorder()
+	if _, err := a.CreateSession(w, request(nil), authsession.User{ID: "u_1"}); err != nil {
+		t.Fatal(err)
+	}
+	cookies := w.Result().Cookies()
+	for round := range 2 { // the first round prepares the statements
+		c.queries.Store(0)
+		if !a.IsAuthenticated(request(cookies)) {
+			t.Fatal("not signed in")
+		}
+		if n := c.queries.Load(); round == 1 && n != 1 {
+			t.Errorf("a signed-in read: %d statements, want 1", n)
+		}
+		c.queries.Store(0)
+		if err := a.SetData(httptest.NewRecorder(), request(cookies), "k", round); err != nil {
+			t.Fatal(err)
+		}
+		if n := c.queries.Load(); round == 1 && n != 2 {
+			t.Errorf("a signed-in change: %d statements, want 2 (read, save)", n)
+		}
 	}
 }
