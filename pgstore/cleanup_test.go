@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -166,6 +167,27 @@ func waitForLockWaiter(t *testing.T, pool *pgxpool.Pool, name string) {
 		}
 		if waiting {
 			return
+		}
+	}
+}
+
+// TestDroppedStoreEndsCleanup: a store that becomes unreachable without
+// Close stops its cleanup goroutine (the goroutine does not hold it).
+func TestDroppedStoreEndsCleanup(t *testing.T) {
+	pool := connect(t)
+	s, err := pgstore.New(context.Background(), pool, pgstore.Options{Table: table(t, pool)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := pgstore.CleanupDone(s)
+	s = nil
+	for {
+		runtime.GC()
+		select {
+		case <-done:
+			return
+		default:
+			runtime.Gosched()
 		}
 	}
 }

@@ -26,3 +26,12 @@ func CleanupRunning(s *Store) bool {
 		return true
 	}
 }
+
+// CleanupDone returns the channel closed when s's cleanup goroutine ends
+// (nil without one).
+func CleanupDone(s *Store) <-chan struct{} {
+	if s.cleaner == nil {
+		return nil
+	}
+	return s.cleaner.done
+}
