@@ -13,7 +13,8 @@ import (
 // replicas have it, and when it dies the replica promoted in its place may
 // lack the last writes it answered. For a revocation that is a logged-out
 // session that comes back. So the store's revocations (Revoke, RevokeUser,
-// and a Touch that raises a session's generation) run on one connection
+// and a Save that ends a session or, in cookie storage, raises its
+// generation) run on one connection
 // to the master that owns the user's keys and are followed, on that
 // connection, by WAIT: they return only once the replicas have them, or
 // fail (ErrNotReplicated), so that the engine keeps the revocation pending

@@ -11,19 +11,21 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// record is a live session record of user with id, for an hour.
-func record(id, user string, generation uint64) authsession.SessionRecord {
+// record is a live session record of owner with id, for an hour.
+func record(id, owner string, generation uint64) authsession.SessionRecord {
 	now := time.Now()
-	return authsession.SessionRecord{ID: id, UserID: user, CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(time.Hour), Generation: generation}
+	return authsession.SessionRecord{ID: id, Owner: owner, UserID: "user " + owner, CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(time.Hour), Generation: generation}
 }
 
 // TestRevocationsWaitForReplicas runs the store on a master with one
 // replica. A revocation returns once the replica has it; with the replica
-// frozen (a replica that has fallen behind), Revoke, RevokeUser and a
-// Touch that raises the generation return ErrNotReplicated instead of
-// answering for a write a failover could lose, while a sign-in and a plain
-// touch do not wait; NoWait never waits; a count above the replicas the
-// master has always fails; a master without replicas is not waited for.
+// frozen (a replica that has fallen behind), Revoke (of a signed-in or an
+// anonymous session), RevokeUser, a Save that ends its session and a
+// cookie-storage Save that raises the generation return ErrNotReplicated
+// instead of answering for a write a failover could lose, while a sign-in,
+// a touching read and a save of server storage's data do not wait; NoWait
+// never waits; a count above the replicas the master has always fails; a
+// master without replicas is not waited for.
 func TestRevocationsWaitForReplicas(t *testing.T) {
 	master, replica := masterWithReplica(t)
 	rdb := redis.NewClient(&redis.Options{Addr: master.addr(), ContextTimeoutEnabled: true})
@@ -73,11 +75,23 @@ func TestRevocationsWaitForReplicas(t *testing.T) {
 
 	replica.freeze(t)
 	must("Create, replica frozen", store.Create(ctx, record("d", "u", 1)))
-	must("plain Touch, replica frozen", store.Touch(ctx, record("d", "u", 1)))
+	must("Create (anonymous), replica frozen", store.Create(ctx, record("x", "", 1)))
+	later := time.Now().Add(time.Minute)
+	_, _, err := store.Get(ctx, "u", "d", authsession.Touch{Before: later, Seen: later, ExpiresAt: later.Add(time.Hour)})
+	must("a touching Get, replica frozen", err)
+	withData := record("d", "u", 2)
+	withData.Data = []byte("server storage")
+	if ok, err := store.Save(ctx, withData, 1); !ok || err != nil {
+		t.Fatalf("Save with data, replica frozen: got %v, %v, want true without waiting", ok, err)
+	}
+	ended := record("d", "u", 4)
+	ended.ExpiresAt = time.Now().Add(-time.Second)
 	for name, err := range map[string]error{
-		"Touch raising the generation": store.Touch(ctx, record("d", "u", 2)),
-		"Revoke":                       store.Revoke(ctx, "u", "d"),
-		"RevokeUser":                   func() error { _, err := store.RevokeUser(ctx, "u"); return err }(),
+		"Save raising the generation (cookie storage)": func() error { _, err := store.Save(ctx, record("d", "u", 3), 2); return err }(),
+		"Save ending the session":                      func() error { _, err := store.Save(ctx, ended, 3); return err }(),
+		"Revoke":                                       store.Revoke(ctx, "u", "d"),
+		"Revoke (anonymous)":                           store.Revoke(ctx, "", "x"),
+		"RevokeUser":                                   func() error { _, err := store.RevokeUser(ctx, "u"); return err }(),
 	} {
 		if !errors.Is(err, redisstore.ErrNotReplicated) {
 			t.Errorf("%s, replica frozen: got %v, want ErrNotReplicated", name, err)

@@ -80,7 +80,7 @@ func (sc failoverScenario) run(t *testing.T, c *replicaCluster) {
 	}
 	ins := []*instance{newInstance(t, c.addrs(), pfx, so), newInstance(t, c.addrs(), pfx, so)}
 	master, replica := c.masters[sc.master], c.replicas[sc.master]
-	slotOf := func(user string) int { return keySlot("{" + user + "}") }
+	slotOf := func(user string) int { return keySlot("{" + ownerOf(user) + "}") }
 	targets := signInOnMaster(t, ins[0], sc.master, slotOf)
 
 	ty := newTally()
@@ -90,7 +90,7 @@ func (sc failoverScenario) run(t *testing.T, c *replicaCluster) {
 	buffered := 0
 	if sc.behind {
 		replica.freeze(t)
-		fillReplicationBuffer(t, master, sc.master, slotOf)
+		fillReplicationBuffer(t, master, sc.master)
 		targeted = logOutAll(ins[0], targets, ty)
 		buffered = master.replicaBufferBytes()
 	}
@@ -209,10 +209,10 @@ func signInOnMaster(t *testing.T, in *instance, master int, slotOf func(string) 
 // memory that its frozen replica has not received: the sockets' buffers
 // (a few MiB on loopback) are full, and every write after this one stays
 // in the master's memory until the replica reads again.
-func fillReplicationBuffer(t *testing.T, master *redisNode, index int, slotOf func(string) int) {
+func fillReplicationBuffer(t *testing.T, master *redisNode, index int) {
 	t.Helper()
 	tag := 0
-	for masterOfSlot(slotOf(fmt.Sprintf("fill%d", tag))) != index {
+	for masterOfSlot(keySlot(fmt.Sprintf("{fill%d}", tag))) != index {
 		tag++
 	}
 	ctx := context.Background()

@@ -90,8 +90,12 @@ func (in *instance) do(method, target string, cookies []*http.Cookie) (rec *http
 	return rec
 }
 
-// readOutcome classifies a GET /api/session response.
+// readOutcome classifies a GET /api/session response: the session API
+// answers 503 when the store cannot.
 func readOutcome(rec *httptest.ResponseRecorder) string {
+	if rec.Code == http.StatusServiceUnavailable {
+		return outDown
+	}
 	if rec.Code != http.StatusOK {
 		return outUnexpected
 	}

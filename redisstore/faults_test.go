@@ -15,6 +15,7 @@ import (
 	"github.com/authsession/authsession"
 	"github.com/authsession/authsession/internal/testenv"
 	"github.com/authsession/authsession/redisstore"
+	"github.com/authsession/authsession/storetest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -240,6 +241,68 @@ func TestRedisFrozen(t *testing.T) {
 	for i, a := range []*app{one, two} {
 		if !a.signedIn(victim) {
 			t.Errorf("instance %d after the thaw: another user's session got lost", i+1)
+		}
+	}
+}
+
+// TestEveryCallHonoursItsDeadline freezes the server under a client that
+// has no timeout of its own (ReadTimeout and WriteTimeout -1, no
+// retries): every call of the store must give up when its context is
+// done, or it would wait here for ever. Each fails with an error; once
+// the server thaws, each works again.
+func TestEveryCallHonoursItsDeadline(t *testing.T) {
+	p := ownRedis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: p.addr(), ContextTimeoutEnabled: true,
+		ReadTimeout: -1, WriteTimeout: -1, MaxRetries: -1})
+	t.Cleanup(func() { rdb.Close() })
+	s := redisstore.New(rdb, redisstore.Options{Prefix: prefix(t)})
+	ctx := context.Background()
+	now := time.Now()
+	for _, owner := range []string{"o1", ""} {
+		if err := s.Create(ctx, storetest.Record("a", owner, now, time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	calls := map[string]func(ctx context.Context) error{
+		"Create": func(ctx context.Context) error { return s.Create(ctx, storetest.Record("b", "o1", now, time.Hour)) },
+		"Create (anonymous)": func(ctx context.Context) error {
+			return s.Create(ctx, storetest.Record("b", "", now, time.Hour))
+		},
+		"Get": func(ctx context.Context) error {
+			_, _, err := s.Get(ctx, "o1", "a", authsession.Touch{})
+			return err
+		},
+		"Get with a touch": func(ctx context.Context) error {
+			_, _, err := s.Get(ctx, "", "a", authsession.Touch{Before: now.Add(time.Hour), Seen: now, ExpiresAt: now.Add(2 * time.Hour)})
+			return err
+		},
+		"Save": func(ctx context.Context) error {
+			_, err := s.Save(ctx, storetest.Record("a", "o1", now, time.Hour), 7)
+			return err
+		},
+		"Revoke":             func(ctx context.Context) error { return s.Revoke(ctx, "o1", "c") },
+		"Revoke (anonymous)": func(ctx context.Context) error { return s.Revoke(ctx, "", "c") },
+		"RevokeUser": func(ctx context.Context) error {
+			_, err := s.RevokeUser(ctx, "o3")
+			return err
+		},
+		"ListUser": func(ctx context.Context) error {
+			_, err := s.ListUser(ctx, "o1")
+			return err
+		},
+	}
+	p.freeze(t)
+	for name, call := range calls {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		if err := call(ctx); err == nil {
+			t.Errorf("%s, Redis frozen: got no error", name)
+		}
+		cancel()
+	}
+	p.thaw(t)
+	for name, call := range calls {
+		if err := call(ctx); err != nil {
+			t.Errorf("%s after the thaw: %v", name, err)
 		}
 	}
 }

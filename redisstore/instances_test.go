@@ -3,6 +3,8 @@ package redisstore_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/authsession/authsession"
 	"github.com/authsession/authsession/redisstore"
+	"github.com/authsession/authsession/storetest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -224,6 +227,8 @@ func TestTwoInstancesShareGenerations(t *testing.T) {
 					s.User.Extra = map[string]any{"role": "admin"}
 					if privileged {
 						s.MarkPrivilegeChange()
+					} else {
+						s.MarkDisplayChange()
 					}
 					return nil
 				})
@@ -246,38 +251,56 @@ func TestTwoInstancesShareGenerations(t *testing.T) {
 	}
 }
 
-// TestLegacyRecordWithoutGeneration: a session recorded before generations
-// (a hash without "g" and "gu") reads back with generation 0 and keeps
-// working; its first change gives it one.
-func TestLegacyRecordWithoutGeneration(t *testing.T) {
+// TestRecordWithoutGeneration: a session hash without "g" and "gu" (as
+// written before generations) reads back with generation 0 and no grace,
+// and a save over generation 0 lands.
+func TestRecordWithoutGeneration(t *testing.T) {
 	rdb := redisClient(t)
 	pfx := prefix(t)
 	ctx := context.Background()
-	one := newApp(t, rdb, pfx)
-	cookies := one.login(t, "u_1")
-	s, _ := one.auth.GetSession(request(cookies))
-	key := pfx + "s:{u_1}:" + s.ID
-	if err := rdb.HDel(ctx, key, "g", "gu").Err(); err != nil {
-		t.Fatal(err)
-	}
 	st := redisstore.New(rdb, redisstore.Options{Prefix: pfx})
-	if rec, found, err := st.Get(ctx, "u_1", s.ID); err != nil || !found || rec.Generation != 0 || !rec.GraceUntil.IsZero() {
-		t.Fatalf("a record without generation fields: got %+v, %v, %v, want generation 0", rec, found, err)
-	}
-	if !one.signedIn(cookies) {
-		t.Fatalf("a session recorded without a generation: got none, want accepted")
-	}
-	w := httptest.NewRecorder()
-	if _, err := one.auth.UpdateSession(w, request(cookies), func(s *authsession.Session[authsession.User]) error {
-		s.User.Name = "Bo"
-		return nil
-	}); err != nil {
+	rec := storetest.Record("s", "o1", time.Now(), time.Hour)
+	rec.Generation, rec.GraceUntil = 3, time.Now().Add(time.Second)
+	if err := st.Create(ctx, rec); err != nil {
 		t.Fatal(err)
 	}
-	if rec, _, _ := st.Get(ctx, "u_1", s.ID); rec.Generation != 2 {
-		t.Errorf("after a change: got generation %d, want 2 (past the token's 1)", rec.Generation)
+	if err := rdb.HDel(ctx, pfx+"s:{o1}:s", "g", "gu").Err(); err != nil {
+		t.Fatal(err)
 	}
-	if !one.signedIn(w.Result().Cookies()) {
-		t.Errorf("the cookie after the change: got no session")
+	if got, found, err := st.Get(ctx, "o1", "s", authsession.Touch{}); err != nil || !found || got.Generation != 0 || !got.GraceUntil.IsZero() {
+		t.Fatalf("a record without generation fields: got %+v, %v, %v, want generation 0", got, found, err)
+	}
+	if ok, err := st.Save(ctx, rec, 3); ok || err != nil {
+		t.Errorf("Save over generation 3: got %v, %v, want false (the record has none)", ok, err)
+	}
+	if ok, err := st.Save(ctx, rec, 0); !ok || err != nil {
+		t.Errorf("Save over generation 0: got %v, %v, want true", ok, err)
+	}
+	if got, _, _ := st.Get(ctx, "o1", "s", authsession.Touch{}); got.Generation != 3 {
+		t.Errorf("after the save: got generation %d, want 3", got.Generation)
+	}
+}
+
+// ownerOf is the engine's owner of a user id (a digest), which the
+// failover test needs to find the hash slot of a user's keys before
+// signing the user in. TestOwnerOf checks it against the engine.
+func ownerOf(userID string) string {
+	sum := sha256.Sum256([]byte("authsession owner\x00" + userID))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
+}
+
+// TestOwnerOf: the owner the engine records for a user is ownerOf's, and
+// the user's keys are under it.
+func TestOwnerOf(t *testing.T) {
+	rdb := redisClient(t)
+	pfx := prefix(t)
+	a := newApp(t, rdb, pfx)
+	a.login(t, "u_1")
+	recs, err := a.auth.ListUserSessions(context.Background(), "u_1")
+	if err != nil || len(recs) != 1 || recs[0].Owner != ownerOf("u_1") {
+		t.Fatalf("ListUserSessions: got %+v, %v, want one record of owner %q", recs, err, ownerOf("u_1"))
+	}
+	if n, _ := rdb.Exists(context.Background(), pfx+"s:{"+ownerOf("u_1")+"}:"+recs[0].ID).Result(); n != 1 {
+		t.Errorf("the session's key is not under its owner's hash tag")
 	}
 }

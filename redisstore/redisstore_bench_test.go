@@ -3,8 +3,8 @@ package redisstore_test
 import (
 	"testing"
 
-	"github.com/authsession/authsession/internal/storetest"
 	"github.com/authsession/authsession/redisstore"
+	"github.com/authsession/authsession/storetest"
 )
 
 // BenchmarkGetSession measures GetSession with the Redis store (one HGETALL

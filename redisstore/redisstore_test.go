@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
-	"github.com/authsession/authsession/internal/storetest"
 	"github.com/authsession/authsession/internal/testenv"
 	"github.com/authsession/authsession/redisstore"
+	"github.com/authsession/authsession/storetest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -82,25 +82,45 @@ func TestConformance(t *testing.T) {
 	}
 }
 
-// TestKeysShareASlot checks on the cluster that all keys of a user, hostile
-// user ids included, hash to one slot, and that braces in the prefix do
-// not change that.
+// TestKeysShareASlot checks on the cluster that every script runs in one
+// slot (a script over keys of two slots fails with CROSSSLOT): all keys of
+// an owner, hostile owners included, and an anonymous session's key,
+// whatever braces the prefix, the owner or the id hold.
 func TestKeysShareASlot(t *testing.T) {
 	rdb := connect(t, "cluster")
 	ctx := context.Background()
+	now := time.Now()
 	for _, pfx := range []string{prefix(t), "{app}:", "a{", "}b{c"} {
 		s := redisstore.New(rdb, redisstore.Options{Prefix: pfx})
-		for _, u := range []string{"u_1", "{", "}", "{x}", "}{", "a}b{c", "%7B", strings.Repeat("y", 1000)} {
-			// Create and list run scripts over both keys: on a cluster,
-			// keys of two slots fail with CROSSSLOT.
-			if err := s.Create(ctx, storetest.Record("id}{", u, time.Now(), time.Minute)); err != nil {
-				t.Errorf("prefix %q, user %.20q: Create: %v", pfx, u, err)
+		for _, owner := range []string{"o_1", "{", "}", "{x}", "}{", "a}b{c", "%7B", strings.Repeat("y", 1000), ""} {
+			for _, id := range []string{"id}{", "{a}", "plain"} {
+				rec := storetest.Record(id, owner, now, time.Minute)
+				if err := s.Create(ctx, rec); err != nil {
+					t.Errorf("prefix %q, owner %.20q, id %q: Create: %v", pfx, owner, id, err)
+				}
+				touch := authsession.Touch{Before: now.Add(time.Second), Seen: now.Add(time.Second), ExpiresAt: now.Add(time.Hour)}
+				if _, found, err := s.Get(ctx, owner, id, touch); !found || err != nil {
+					t.Errorf("prefix %q, owner %.20q, id %q: Get with a touch: got %v, %v", pfx, owner, id, found, err)
+				}
+				rec.Generation, rec.Data = 2, []byte("data")
+				if ok, err := s.Save(ctx, rec, 1); !ok || err != nil {
+					t.Errorf("prefix %q, owner %.20q, id %q: Save: got %v, %v", pfx, owner, id, ok, err)
+				}
 			}
-			if recs, err := s.ListUser(ctx, u); err != nil || len(recs) != 1 {
-				t.Errorf("prefix %q, user %.20q: ListUser: got %d, %v, want 1", pfx, u, len(recs), err)
+			if owner == "" {
+				if err := s.Revoke(ctx, owner, "{a}"); err != nil {
+					t.Errorf("prefix %q: Revoke of an anonymous session: %v", pfx, err)
+				}
+				continue
 			}
-			if n, err := s.RevokeUser(ctx, u); n != 1 || err != nil {
-				t.Errorf("prefix %q, user %.20q: RevokeUser: got %d, %v, want 1", pfx, u, n, err)
+			if err := s.Revoke(ctx, owner, "plain"); err != nil {
+				t.Errorf("prefix %q, owner %.20q: Revoke: %v", pfx, owner, err)
+			}
+			if recs, err := s.ListUser(ctx, owner); err != nil || len(recs) != 2 {
+				t.Errorf("prefix %q, owner %.20q: ListUser: got %d, %v, want 2", pfx, owner, len(recs), err)
+			}
+			if n, err := s.RevokeUser(ctx, owner); n != 2 || err != nil {
+				t.Errorf("prefix %q, owner %.20q: RevokeUser: got %d, %v, want 2", pfx, owner, n, err)
 			}
 		}
 	}
@@ -124,9 +144,13 @@ func TestKeysExpireWithTheSession(t *testing.T) {
 		return d
 	}
 	near := func(got, want time.Duration) bool { return got <= want && got > want-5*time.Second }
-	touch := func(id string, exp time.Time) error {
-		return s.Touch(ctx, authsession.SessionRecord{ID: id, UserID: "u", LastSeen: now, ExpiresAt: exp})
+	touchOf := func(owner string) func(id string, exp time.Time) error {
+		return func(id string, exp time.Time) error {
+			_, _, err := s.Get(ctx, owner, id, authsession.Touch{Before: exp, Seen: now, ExpiresAt: exp})
+			return err
+		}
 	}
+	touch, touch2 := touchOf("u"), touchOf("")
 	steps := []struct {
 		name            string
 		do              func() error
@@ -139,7 +163,11 @@ func TestKeysExpireWithTheSession(t *testing.T) {
 		{"create 2h extends the index", func() error { return s.Create(ctx, storetest.Record("b", "u", now, 2*time.Hour)) }, "b", 2 * time.Hour, 2 * time.Hour, 2},
 		{"create 30m keeps the index", func() error { return s.Create(ctx, storetest.Record("c", "u", now, 30*time.Minute)) }, "c", 30 * time.Minute, 2 * time.Hour, 3},
 		{"touch to 3h extends both", func() error { return touch("c", now.Add(3*time.Hour)) }, "c", 3 * time.Hour, 3 * time.Hour, 3},
-		{"revoke removes key and member", func() error { return s.Revoke(ctx, "u", "a") }, "a", -2 * time.Nanosecond, 3 * time.Hour, 2},
+		{"save to 4h extends both", func() error {
+			_, err := s.Save(ctx, storetest.Record("c", "u", now, 4*time.Hour), 1)
+			return err
+		}, "c", 4 * time.Hour, 4 * time.Hour, 3},
+		{"revoke removes key and member", func() error { return s.Revoke(ctx, "u", "a") }, "a", -2 * time.Nanosecond, 4 * time.Hour, 2},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
@@ -164,6 +192,27 @@ func TestKeysExpireWithTheSession(t *testing.T) {
 	}
 	if n, err := s.RevokeUser(ctx, "u"); n != 2 || err != nil {
 		t.Fatalf("RevokeUser: got %d, %v, want 2, nil", n, err)
+	}
+	// An anonymous session is one key, a:{id}, with the session's TTL.
+	anon := []struct {
+		name string
+		do   func() error
+		want time.Duration
+	}{
+		{"create 1h", func() error { return s.Create(ctx, storetest.Record("x", "", now, time.Hour)) }, time.Hour},
+		{"touch to 2h", func() error { return touch2("x", now.Add(2*time.Hour)) }, 2 * time.Hour},
+		{"save to 3h", func() error {
+			_, err := s.Save(ctx, storetest.Record("x", "", now, 3*time.Hour), 1)
+			return err
+		}, 3 * time.Hour},
+	}
+	for _, st := range anon {
+		if err := st.do(); err != nil {
+			t.Fatalf("anonymous, %s: %v", st.name, err)
+		}
+		if got := ttl(p + "a:{x}"); !near(got, st.want) {
+			t.Errorf("anonymous, %s: TTL %v, want about %v", st.name, got, st.want)
+		}
 	}
 	for _, k := range []string{p + "s:{u}:b", p + "s:{u}:c", p + "u:{u}"} {
 		if n, _ := rdb.Exists(ctx, k).Result(); n != 0 {
@@ -213,13 +262,13 @@ func TestPrefixesIsolate(t *testing.T) {
 	if err := a.Create(ctx, storetest.Record("x", "u", time.Now(), time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, found, _ := b.Get(ctx, "u", "x"); found {
+	if _, found, _ := b.Get(ctx, "u", "x", authsession.Touch{}); found {
 		t.Errorf("store b sees store a's session")
 	}
 	if n, _ := b.RevokeUser(ctx, "u"); n != 0 {
 		t.Errorf("store b revoked %d of store a's sessions, want 0", n)
 	}
-	if _, found, _ := a.Get(ctx, "u", "x"); !found {
+	if _, found, _ := a.Get(ctx, "u", "x", authsession.Touch{}); !found {
 		t.Errorf("store a lost its session")
 	}
 	if n, _ := rdb.Exists(ctx, p+"a:s:{u}:x").Result(); n != 1 {
@@ -247,16 +296,10 @@ func TestCorruptRecord(t *testing.T) {
 				t.Fatal(err)
 			}
 			rdb.Expire(ctx, p+"s:{u}:"+id, time.Minute)
-			_, found, err := s.Get(ctx, "u", id)
+			_, found, err := s.Get(ctx, "u", id, authsession.Touch{})
 			if found || !errors.Is(err, redisstore.ErrCorrupt) {
 				t.Errorf("Get: got found=%v err=%v, want false, ErrCorrupt", found, err)
 			}
 		})
-	}
-	// A record whose stored user differs from the key's is not found.
-	rdb.HSet(ctx, p+"s:{u}:x", "uid", "v", "c", "1", "ls", "1", "exp", "99999999999999")
-	rdb.Expire(ctx, p+"s:{u}:x", time.Minute)
-	if _, found, err := s.Get(ctx, "u", "x"); found || err != nil {
-		t.Errorf("Get of a record stored for another user: got found=%v err=%v, want false, nil", found, err)
 	}
 }

@@ -352,3 +352,53 @@ redis_cluster_stop() {
 	sleep 0.2
 	rm -rf "$dir"
 }
+
+# start_postgres makes sure AUTHSESSION_POSTGRES_URL names a running
+# PostgreSQL: when it is unset, installs Debian's postgresql and starts a
+# throw-away server of the newest installed major version on a free
+# loopback port, stopped on exit. Its data directory is a new temporary
+# directory; durability is off (fsync, synchronous_commit,
+# full_page_writes), since nothing in it outlives the run. PostgreSQL
+# refuses to run as root, so under root the server runs as the package's
+# postgres user. The URL names a superuser with trust authentication over
+# TCP on 127.0.0.1 only; no Unix socket is created.
+start_postgres() {
+	[ -n "${AUTHSESSION_POSTGRES_URL:-}" ] && return 0
+	apt_install postgresql
+	local bindir dir port as=()
+	bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+	[ -x "$bindir/initdb" ] || { echo "start_postgres: no PostgreSQL server in /usr/lib/postgresql/*/bin" >&2; return 1; }
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/authsession-postgres.XXXXXX")
+	if [ "$(id -u)" -eq 0 ]; then
+		chown postgres: "$dir"
+		as=(runuser -u postgres --)
+	fi
+	on_exit "postgres_stop '$dir' ${as[*]}"
+	port=$(free_port)
+	if ! "${as[@]}" "$bindir/initdb" -D "$dir/data" -U authsession -A trust -E UTF8 --locale=C --no-sync \
+		>"$dir/initdb.log" 2>&1; then
+		cat "$dir/initdb.log" >&2
+		return 1
+	fi
+	if ! "${as[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+		-o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+		start >/dev/null; then
+		cat "$dir/server.log" >&2
+		return 1
+	fi
+	echo "$bindir" >"$dir/bindir"
+	export AUTHSESSION_POSTGRES_URL="postgres://authsession@127.0.0.1:$port/postgres?sslmode=disable"
+	echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}'): $AUTHSESSION_POSTGRES_URL"
+}
+
+# postgres_stop DIR [RUNNER...] stops the server of start_postgres in DIR
+# at once (immediate mode: its data is thrown away, so no checkpoint) and
+# removes DIR. RUNNER runs pg_ctl as the server's user.
+postgres_stop() {
+	local dir=$1
+	shift
+	if [ -f "$dir/bindir" ]; then
+		"$@" "$(cat "$dir/bindir")/pg_ctl" -D "$dir/data" -m immediate -w -t 10 stop >/dev/null 2>&1 || true
+	fi
+	rm -rf "$dir"
+}

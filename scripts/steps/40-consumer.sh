@@ -1,7 +1,9 @@
-# The consumer path: the library, redisstore and oidc installed the way a
-# user outside this repository installs them. scripts/modproxy (its own
-# module) writes the root module, redisstore and oidc, at the versions the
-# repository's nested modules require, into a file-based GOPROXY in module zip layout.
+# The consumer path: the library, redisstore, pgstore and oidc installed
+# the way a user outside this repository installs them. scripts/modproxy
+# (its own module) writes the root module, the two stores and oidc, at the
+# versions the repository's nested modules require (pgstore: the version
+# go.work maps to ./pgstore while no module requires it), into a
+# file-based GOPROXY in module zip layout.
 # A fresh consumer module in a temporary directory then runs the README's
 # `go get` commands and builds and runs a small program with GOWORK=off,
 # GOFLAGS=-mod=mod and no network: GOPROXY lists only that directory and
@@ -25,13 +27,28 @@ for r in json.load(sys.stdin).get("Require") or []:
 ' "$2"
 }
 
+# work_version PATH prints the version of PATH that go.work maps to a
+# working copy with a replace line (nothing if none).
+work_version() {
+	go work edit -json "$ROOT/go.work" | python3 -c '
+import json, sys
+for r in json.load(sys.stdin).get("Replace") or []:
+    if r["Old"]["Path"] == sys.argv[1] and r["Old"].get("Version"):
+        print(r["Old"]["Version"])
+' "$1"
+}
+
 root_path=github.com/authsession/authsession
 store_path=$root_path/redisstore
 oidc_path=$root_path/oidc
+pg_path=$root_path/pgstore
 root_version=$(required_version "$ROOT/redisstore" "$root_path")
 store_version=$(required_version "$ROOT/examples/demo" "$store_path")
 oidc_version=$(required_version "$ROOT/examples/demo" "$oidc_path")
+pg_version=$(required_version "$ROOT/examples/demo" "$pg_path")
+[ -n "$pg_version" ] || pg_version=$(work_version "$pg_path")
 [ -n "$root_version" ] && [ -n "$store_version" ] && [ -n "$oidc_version" ] || { echo "redisstore must require $root_path and examples/demo $store_path and $oidc_path"; exit 1; }
+[ -n "$pg_version" ] || { echo "examples/demo must require $pg_path, or go.work map a version of it to ./pgstore"; exit 1; }
 # Every nested module builds against the same release of the root module.
 while IFS= read -r mod; do
 	[ "$mod" = "$ROOT" ] && continue
@@ -41,22 +58,23 @@ while IFS= read -r mod; do
 		exit 1
 	fi
 done < <(repo_modules)
-echo "consumer: $root_path@$root_version, $store_path@$store_version, $oidc_path@$oidc_version"
+echo "consumer: $root_path@$root_version, $store_path@$store_version, $pg_path@$pg_version, $oidc_path@$oidc_version"
 
 # Third-party modules come from the module cache: make sure it holds
-# everything redisstore and oidc build with (this may use the network; the
+# everything the stores and oidc build with (this may use the network; the
 # consumer build below may not).
 (cd "$ROOT/redisstore" && go list -deps . >/dev/null)
+(cd "$ROOT/pgstore" && go list -deps . >/dev/null)
 (cd "$ROOT/oidc" && go list -deps . >/dev/null)
 
 (cd "$ROOT/scripts/modproxy" && go test -count=1 .)
 go build -C "$ROOT/scripts/modproxy" -o "$consumer_tmp/modproxy" .
-"$consumer_tmp/modproxy" -o "$consumer_tmp/proxy" "$ROOT@$root_version" "$ROOT/redisstore@$store_version" "$ROOT/oidc@$oidc_version"
+"$consumer_tmp/modproxy" -o "$consumer_tmp/proxy" "$ROOT@$root_version" "$ROOT/redisstore@$store_version" "$ROOT/pgstore@$pg_version" "$ROOT/oidc@$oidc_version"
 
 mkdir "$consumer_tmp/app"
-cat "$ROOT/go.sum" "$ROOT/redisstore/go.sum" "$ROOT/oidc/go.sum" | sort -u >"$consumer_tmp/app/go.sum"
+cat "$ROOT/go.sum" "$ROOT/redisstore/go.sum" "$ROOT/pgstore/go.sum" "$ROOT/oidc/go.sum" | sort -u >"$consumer_tmp/app/go.sum"
 cat >"$consumer_tmp/app/main.go" <<'GO'
-// Command consumer uses authsession, redisstore and oidc as a program
+// Command consumer uses authsession, redisstore, pgstore and oidc as a program
 // outside the repository would.
 package main
 
@@ -67,7 +85,9 @@ import (
 
 	"github.com/authsession/authsession"
 	"github.com/authsession/authsession/oidc"
+	"github.com/authsession/authsession/pgstore"
 	"github.com/authsession/authsession/redisstore"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -102,6 +122,16 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Println("consumer: session of", out.User.ID, "round-trips; sign in at", rp.SignInPath("example", "/"))
+
+	// pgstore links; New would connect, so only the pool is configured.
+	if _, err := pgxpool.ParseConfig("postgres://app@127.0.0.1:1/app"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if _, err := pgstore.CreateTableSQL("sessions"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 }
 GO
 
@@ -117,9 +147,9 @@ consumer_go() {
 }
 consumer_go mod init example.com/consumer
 # The README's install commands.
-consumer_go get "$root_path" "$store_path" "$oidc_path"
+consumer_go get "$root_path" "$store_path" "$pg_path" "$oidc_path"
 consumer_go mod verify
-for want in "$root_path $root_version" "$store_path $store_version" "$oidc_path $oidc_version"; do
+for want in "$root_path $root_version" "$store_path $store_version" "$pg_path $pg_version" "$oidc_path $oidc_version"; do
 	got=$(consumer_go list -m -f '{{.Path}} {{.Version}}' "${want% *}")
 	[ "$got" = "$want" ] || { echo "consumer resolved $got, want $want"; exit 1; }
 done
