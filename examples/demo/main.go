@@ -20,6 +20,8 @@
 //	REDIS_URL       use a Redis store instead (redis://host:6379/0)
 //	REDIS_CLUSTER_ADDRS
 //	                use a Redis Cluster store instead (host:port,host:port,…)
+//	DATABASE_URL    use a PostgreSQL store instead (postgres://user@host/db;
+//	                the demo creates its table, authsession_demo_sessions)
 //	COOKIE_SECURE   "1" sets the cookie's Secure attribute (serve over HTTPS)
 //	OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET
 //	                an OpenID provider: "Sign in with OpenID Connect" on

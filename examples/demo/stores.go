@@ -16,11 +16,18 @@ const demoMaxSessions = 10_000
 var errBadStore = errors.New(`demo: SESSION_STORE must be "memory" or empty`)
 
 // loadStore returns the session store the environment names (REDIS_URL,
-// REDIS_CLUSTER_ADDRS, SESSION_STORE=memory), its name for the admin page,
-// and a function that releases its connections; no store (nil, "") keeps
-// sessions stateless.
+// REDIS_CLUSTER_ADDRS, DATABASE_URL, SESSION_STORE=memory), its name for
+// the admin page, and a function that releases its connections; no store
+// (nil, "") keeps sessions stateless.
 func loadStore(getenv func(string) string) (store authsession.Store, name string, close func() error, err error) {
 	close = noClose
+	if db := getenv("DATABASE_URL"); db != "" {
+		if getenv("REDIS_URL") != "" || getenv("REDIS_CLUSTER_ADDRS") != "" || getenv("SESSION_STORE") != "" {
+			return nil, "", close, errors.New("demo: DATABASE_URL and another store are set; unset one")
+		}
+		store, close, err = newPostgresStore(db)
+		return store, "postgres", close, err
+	}
 	switch url, cluster, kind := getenv("REDIS_URL"), getenv("REDIS_CLUSTER_ADDRS"), getenv("SESSION_STORE"); {
 	case url != "" && cluster != "":
 		return nil, "", close, errors.New("demo: both REDIS_URL and REDIS_CLUSTER_ADDRS are set; unset one")

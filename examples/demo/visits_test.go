@@ -62,6 +62,8 @@ func TestDemoVisits(t *testing.T) {
 		{"server, memory", authsession.StorageServer, memoryStore},
 		{"server, redis", authsession.StorageServer, redisStore},
 		{"server, redis cluster", authsession.StorageServer, redisClusterStore},
+		{"server, postgres", authsession.StorageServer, postgresStore},
+		{"cookie, postgres", authsession.StorageCookie, postgresStore},
 	}
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
@@ -99,6 +101,19 @@ func redisClusterStore(t *testing.T) authsession.Store {
 	return store
 }
 
+func postgresStore(t *testing.T) authsession.Store {
+	url := os.Getenv("AUTHSESSION_POSTGRES_URL")
+	if url == "" {
+		testenv.Missing(t, "a PostgreSQL server", "set AUTHSESSION_POSTGRES_URL=postgres://user@host:port/db")
+	}
+	store, closeStore, err := newPostgresStore(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { closeStore() })
+	return store
+}
+
 // TestDemoServerStorageCookie: with SESSION_STORAGE=server the cookie is a
 // short sealed id, whatever the session holds.
 func TestDemoServerStorageCookie(t *testing.T) {
@@ -124,13 +139,16 @@ func TestLoadOptionsStorage(t *testing.T) {
 		{map[string]string{"SESSION_STORAGE": "server", "SESSION_STORE": "memory"}, authsession.StorageServer, "memory", nil},
 		{map[string]string{"SESSION_STORAGE": "disk"}, 0, "", errBadStorage},
 		{map[string]string{"SESSION_STORAGE": "server", "SESSION_STORE": "disk"}, 0, "", errBadStore},
+		{map[string]string{"DATABASE_URL": "mysql://db"}, 0, "", errAny},
+		{map[string]string{"DATABASE_URL": "postgres://u:secret@127.0.0.1:1/db"}, 0, "", errAny},
+		{map[string]string{"DATABASE_URL": "postgres://127.0.0.1:1/db", "SESSION_STORE": "memory"}, 0, "", errAny},
 	}
 	for _, tt := range tests {
 		o, closeStore, err := loadOptions(func(k string) string { return tt.env[k] }, log)
 		closeStore()
 		if tt.err != nil {
-			if !errors.Is(err, tt.err) {
-				t.Errorf("%v: got %v, want %v", tt.env, err, tt.err)
+			if err == nil || tt.err != errAny && !errors.Is(err, tt.err) || strings.Contains(err.Error(), "secret") {
+				t.Errorf("%v: got %v, want %v (never the URL's password)", tt.env, err, tt.err)
 			}
 			continue
 		}
