@@ -102,7 +102,7 @@ type CookieConfig struct {
 // Config configures [NextAuthSession]. The zero value of every field selects
 // the default documented on it; only the secret is required, and it may come
 // from the SESSION_SECRET environment variable. NextAuthSession validates
-// every field at once (resolve.go): a mistake is an error wrapping
+// every field at once (config_resolve.go): a mistake is an error wrapping
 // [ErrConfig] that names the field, never a failure at the first request.
 //
 // U is the user type stored in the session; use [User] unless you bring your

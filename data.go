@@ -11,7 +11,7 @@ import (
 
 // This file is session data and flash values: the Data type and its wire
 // form inside the session JSON ("data", flash values under "_flash"). The
-// operations that change them are dataops.go's.
+// operations that change them are engine_data.go's.
 
 // Data is application data carried in the session beside the user, like
 // next-session's req.session.anything or scs's Put and Get: small

@@ -12,9 +12,9 @@ import (
 // request state the middleware put in the context, or from the cookie),
 // and the operations that AuthSession's fields, the guard, the handlers
 // and the actions share. A change is made on the request's state
-// (request.go) and committed once (commit.go). Tokens are the token
+// (engine_request.go) and committed once (engine_commit.go). Tokens are the token
 // layer's (tokens.go); sealed values sealed.go's; the store upkeep is
-// storeops.go's and server.go's.
+// engine_store.go's and engine_server.go's.
 
 // engine holds the resolved configuration and implements every operation.
 // It is immutable and safe for concurrent use.

@@ -114,7 +114,7 @@ func (f TokenFormat) defaultCookieName(insecure bool) string {
 type formatSpec struct {
 	scheme jwe.Scheme
 	// foreign selects the Auth.js / NextAuth.js claims mapping
-	// (foreign.go) instead of the session JSON, and their clock rules: no
+	// (formats_foreign.go) instead of the session JSON, and their clock rules: no
 	// check of iat, DefaultForeignLeeway.
 	foreign bool
 	// chunkSize is the largest cookie value the format's own library
@@ -327,7 +327,7 @@ func carriedTimes[U any](f *formatSpec, s *Session[U], now time.Time) (expires, 
 
 // tokenClaims is the payload of the default format: the session JSON plus
 // registered claims, and with a store the session's generation ("gen",
-// generations.go; absent is 0).
+// engine_generations.go; absent is 0).
 type tokenClaims[U any] struct {
 	sessionJSON[U]
 	IssuedAt  int64  `json:"iat"`
@@ -347,7 +347,7 @@ func decodeSessionClaims[U any](plaintext []byte, s *Session[U], reg *jwe.Claims
 	// Read directly rather than through json.Unmarshal, which would first
 	// scan the whole payload to validate it: readClaims validates as it
 	// reads, and with decodeJSON accepts exactly what encoding/json
-	// accepts (FuzzClaimsJSON, claimsjson_test.go), up to
+	// accepts (FuzzClaimsJSON, formats_claimsjson_test.go), up to
 	// plainjson.MaxDepth levels of nesting.
 	if !claims.readClaims(plaintext) {
 		if err := claims.decodeJSON(plaintext); errors.Is(err, errClaimsTooDeep) {

@@ -41,7 +41,7 @@ type AuthorizeFunc func(isAuthenticated bool, r *http.Request, rule Rule) http.H
 
 // guard is the route guard: a routeTable to judge paths and an engine to
 // read sessions. It also answers for the per-handler middleware
-// (require.go). It is immutable and safe for concurrent use.
+// (guard_require.go). It is immutable and safe for concurrent use.
 type guard[U any] struct {
 	e     *engine[U]
 	table routeTable

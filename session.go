@@ -204,7 +204,7 @@ type Session[U any] struct {
 	Transient bool
 
 	// gen is the session's generation (the token's "gen" claim, with a
-	// store; see generations.go); privileged and display are the marks of
+	// store; see engine_generations.go); privileged and display are the marks of
 	// MarkPrivilegeChange and MarkDisplayChange.
 	gen        uint64
 	privileged bool

@@ -12,7 +12,7 @@ import (
 // cookie this configuration did not seal (tampered with, foreign,
 // guessed) is refused before any store call; a sealed one costs one store
 // call, with the last-seen time written in the same call at most once
-// per Config.TouchAfter. Writes are save.go's.
+// per Config.TouchAfter. Writes are engine_save.go's.
 
 // readServer is the session of a server storage cookie value at now.
 func (e *engine[U]) readServer(ctx context.Context, value string, now time.Time) loaded[U] {

@@ -18,7 +18,7 @@ import (
 // the store on every load, recording a sign-in, touching, revoking and
 // listing. Every operation's store calls share one deadline
 // (Config.StoreTimeout); a revocation that fails is kept and retried
-// (revocations.go).
+// (engine_revocations.go).
 
 // describeClient returns a display-safe description of the request's
 // client: the User-Agent with every control or invalid character replaced

@@ -9,8 +9,8 @@ import (
 )
 
 // This file is the operations that change a session: sign-in, update,
-// refresh and sign-out. Each changes the request's state (request.go);
-// the commit (commit.go) writes the store and the cookie.
+// refresh and sign-out. Each changes the request's state (engine_request.go);
+// the commit (engine_commit.go) writes the store and the cookie.
 
 // do runs change on the request state of (w, r), under its lock, and
 // commits at once when the state is the call's own (no middleware).

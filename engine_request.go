@@ -11,9 +11,9 @@ import (
 
 // This file is a request's session: what the request carried, and the
 // changes its response makes, kept until they are committed once
-// (commit.go). The middleware (the guard, RequireSession, Require) puts a
+// (engine_commit.go). The middleware (the guard, RequireSession, Require) puts a
 // request's state in its context and commits it before the response's
-// header goes out (writer.go); the session API and the actions commit it
+// header goes out (engine_writer.go); the session API and the actions commit it
 // themselves; a call made with no state in the context (a handler behind
 // no middleware) gets a state of its own and commits at once.
 

@@ -9,7 +9,7 @@ import (
 )
 
 // This file is the retrying side of the pending revocations
-// (revocations.go): the goroutine that sends them to the store with
+// (engine_revocations.go): the goroutine that sends them to the store with
 // backoff until they land or are moot, and its end (close, abandon).
 
 // kick tells the retrying goroutine that the store answers again.

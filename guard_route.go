@@ -8,7 +8,7 @@ import (
 )
 
 // This file is the guard's judgement of a router's route, as opposed to a
-// request path (classify.go): the router picks a route, a pattern with
+// request path (guard_classify.go): the router picks a route, a pattern with
 // parameters and prefixes, and every path that route serves reaches the
 // same handler. So the guard judges the route as a whole: its fixed part
 // (the pattern before a trailing wildcard), with each parameter standing

@@ -15,7 +15,7 @@ import (
 	"github.com/authsession/authsession/internal/plainjson"
 )
 
-// The one-pass JSON readers (claimsjson.go and User's methods, over
+// The one-pass JSON readers (formats_claimsjson.go and User's methods, over
 // internal/plainjson's reader) against encoding/json and the User
 // decoding they replace.
 

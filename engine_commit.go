@@ -65,7 +65,7 @@ func (st *requestState[U]) revert() {
 
 // endLocked revokes the sessions the response ended (a sign-out, a
 // sign-in over another session, OnValidate), reporting each sign-out. A
-// revocation the store did not take is pending (revocations.go): logged
+// revocation the store did not take is pending (engine_revocations.go): logged
 // here, and returned by DeleteSession, which revokes at once.
 func (st *requestState[U]) endLocked(ctx context.Context) {
 	if st.more == nil {

@@ -11,7 +11,7 @@ import (
 // a session re-issued with changed contents (an update, data, a flash
 // value, an OnRefresh that changed it) gets the next generation, once per
 // response, recorded in the store over the generation the request read
-// (save.go). In cookie storage the store check (storeops.go) then refuses
+// (engine_save.go). In cookie storage the store check (engine_store.go) then refuses
 // the session's older tokens, apart from those of the generation just
 // before, for Config.GenerationGrace after the change; those may read but
 // not write. A privilege change re-issues the session under a new id

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// This file is the commit of a changed session (commit.go): in cookie
+// This file is the commit of a changed session (engine_commit.go): in cookie
 // storage the token re-issued, its generation recorded first with a
 // store; in server storage the session saved over the generation it was
 // read at, applied again on top of a newer one when another request saved
