@@ -10,7 +10,7 @@ import (
 // once, to the store and to the cookie (one Set-Cookie per cookie name,
 // whatever the response did before), before the header goes out. A
 // commit that fails changes nothing: the state goes back to what was last
-// read or committed.
+// read or committed. Issuing and clearing the cookie are here too.
 
 // Commit writes st's pending changes. On success the committed session is
 // what later changes start from; on failure they are dropped.
@@ -205,4 +205,15 @@ func (st *requestState[U]) rotate(ctx context.Context) error {
 		return fmt.Errorf("%w (%w)", err, errEnded)
 	}
 	return nil
+}
+
+// keepPrivate marks a response that carries a session cookie as not for
+// shared caches, unless the handler has already chosen a Cache-Control:
+// Set-Cookie alone does not stop a shared cache from storing a response
+// (RFC 9111), and a cached Set-Cookie would hand one user's session to
+// others. A handler that sets Cache-Control later still decides.
+func keepPrivate(w http.ResponseWriter) {
+	if h := w.Header(); h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "private")
+	}
 }

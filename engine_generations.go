@@ -11,37 +11,13 @@ import (
 // a session re-issued with changed contents (an update, data, a flash
 // value, an OnRefresh that changed it) gets the next generation, once per
 // response, recorded in the store over the generation the request read
-// (engine_save.go). In cookie storage the store check (engine_store.go) then refuses
-// the session's older tokens, apart from those of the generation just
+// (engine_save.go). In cookie storage the store check (engine_read.go)
+// then refuses the session's older tokens, apart from those of the generation just
 // before, for Config.GenerationGrace after the change; those may read but
 // not write. A privilege change re-issues the session under a new id
 // instead, as a sign-in would, so every older cookie of it ends at once.
 // A plain refresh keeps the generation: its new token carries the same
 // contents as the old one.
-
-// MarkPrivilegeChange marks the change being made to s as a change of the
-// user's privileges: call it on the session an [AuthSession.UpdateSession]
-// callback changes, or on the session [Config.OnRefresh] returns. Changes
-// of the user other than its display fields (Config.UpdatableFields: name
-// and image by default) made through UpdateSession are privilege changes
-// without it; [Session.MarkDisplayChange] says otherwise. With a
-// [Config.Store], a privilege change re-issues the session under a new id,
-// as a new sign-in would (keeping its creation time, so MaxLifetime still
-// counts from the first sign-in), and every older cookie of it is "no
-// session" at once, with no Config.GenerationGrace. When the store cannot
-// record the new id, the session ends (its cookie is cleared) rather than
-// keep the old privileges. Without a store nothing can end older tokens,
-// and the mark has no effect; it has none either on a session read with
-// GetSession.
-func (s *Session[U]) MarkPrivilegeChange() { s.privileged = true }
-
-// MarkDisplayChange marks the change an [AuthSession.UpdateSession]
-// callback makes to s as no change of privileges although it changes
-// user fields outside Config.UpdatableFields (a preference kept in the
-// user, a display name under another key): the session keeps its id and
-// its older cookies keep working for Config.GenerationGrace. A
-// MarkPrivilegeChange on the same change wins.
-func (s *Session[U]) MarkDisplayChange() { s.display = true }
 
 // errEnded marks an error after which the request's session is over: its
 // cookie was cleared and its store record revoked (or the revocation is

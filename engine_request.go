@@ -11,10 +11,10 @@ import (
 
 // This file is a request's session: what the request carried, and the
 // changes its response makes, kept until they are committed once
-// (engine_commit.go). The middleware (the guard, RequireSession, Require) puts a
-// request's state in its context and commits it before the response's
-// header goes out (engine_writer.go); the session API and the actions commit it
-// themselves; a call made with no state in the context (a handler behind
+// (engine_commit.go). The middleware (the guard, RequireSession,
+// Require) puts a request's state in its context and commits it before
+// the response's header goes out (engine_writer.go); the session API and
+// the actions commit it themselves; a call made with no state in the context (a handler behind
 // no middleware) gets a state of its own and commits at once.
 
 // requestState is one request's session.
@@ -350,22 +350,6 @@ func (st *requestState[U]) setBase(s *Session[U], anon bool) {
 	st.base, st.baseAnon, st.cur, st.anon = s, anon, s, anon
 }
 
-// isToken reports whether a cookie value is a session token (a JWE:
-// dots between its parts) rather than a sealed value (no dots).
-func isToken(value string) bool {
-	for i := 0; i < len(value); i++ {
-		if value[i] == '.' {
-			return true
-		}
-	}
-	return false
-}
-
-// reject logs why a cookie is no session, at debug level.
-func (e *engine[U]) reject(ctx context.Context, reason string) {
-	e.log.LogAttrs(ctx, slog.LevelDebug, "authsession: rejected session cookie", slog.String("reason", reason))
-}
-
 // loadPending reads the session this response has already set the cookie
 // to (value), for a call with a state of its own after an earlier one in
 // the same handler: not validated again, but read back from the store
@@ -413,4 +397,10 @@ func (st *requestState[U]) owner() string {
 		return ""
 	}
 	return ownerOf(userID(st.cur.User))
+}
+
+// pending is what this response has already set the cookie to (see
+// cookies.Pending): set is false when it has not touched it.
+func (e *engine[U]) pending(w http.ResponseWriter, r *http.Request) (tok string, set bool) {
+	return e.cookie.pending(w, r.Header)
 }

@@ -6,9 +6,9 @@ import (
 	"time"
 )
 
-// This file is what the sealing (sealed.go) carries: the server storage's
-// cookie (the session's owner and id), an anonymous visitor's session in
-// cookie storage, and the session a store keeps in server storage.
+// This file is a session as the sealing (sealed.go) carries it: the JSON
+// of an anonymous visitor's session in its cookie (cookie storage) and of
+// the session a store keeps in server storage (engine_server.go).
 
 // sealedJSON is a session in a sealed value: the session JSON without
 // the expiry date, with its id and generation in an anonymous visitor's
@@ -83,39 +83,6 @@ func decodeSealed[U any](b []byte) (s Session[U], anon bool, err error) {
 	return s, j.User == nil, nil
 }
 
-// idCookie is the server storage's cookie value for a session: its owner
-// and id, sealed.
-func (e *engine[U]) idCookie(owner, id string) string {
-	b := make([]byte, 0, 2+len(owner)+len(id))
-	return e.sealer.sealString(purposeID, "", packID(packID(b, owner), id))
-}
-
-// openIDCookie returns the owner and id of a server storage cookie, or
-// false for a value this configuration did not seal (tampered with,
-// foreign, guessed): refused before any store call.
-func (e *engine[U]) openIDCookie(value string) (owner, id string, ok bool) {
-	if len(value) > maxIDCookie {
-		return "", "", false
-	}
-	p, ok := e.sealer.openString(purposeID, "", value)
-	if !ok {
-		return "", "", false
-	}
-	owner, rest, ok := unpackID(p)
-	if !ok {
-		return "", "", false
-	}
-	id, rest, ok = unpackID(rest)
-	if !ok || len(rest) != 0 || idProblem(id) != "" || owner != "" && len(owner) != ownerLength {
-		return "", "", false
-	}
-	return owner, id, true
-}
-
-// maxIDCookie is the longest server storage cookie: the sealing of an
-// owner and the longest id, in base64url.
-const maxIDCookie = (sealOverhead + 2 + (ownerLength*6+7)/8 + (MaxSessionIDLength*6+7)/8 + 2) * 4 / 3
-
 // anonCookie is the cookie value of an anonymous session in cookie
 // storage, refused over Config.MaxCookieBytes.
 func (e *engine[U]) anonCookie(s *Session[U]) (string, error) {
@@ -142,37 +109,6 @@ func (e *engine[U]) openAnonCookie(value string) (Session[U], error) {
 		err = fmt.Errorf("%w: not an anonymous session", ErrInvalidToken)
 	}
 	return s, err
-}
-
-// storedData is the Data of s's record in server storage: s sealed and
-// bound to its owner and id, refused over Config.MaxDataBytes.
-func (e *engine[U]) storedData(owner string, s *Session[U], anon bool) ([]byte, error) {
-	b, err := encodeSealed(s, anon, false)
-	if err != nil {
-		return nil, err
-	}
-	if n := len(b) + sealOverhead; n > e.cfg.MaxDataBytes {
-		return nil, fmt.Errorf("%w: the session is %d bytes, limit %d (Config.MaxDataBytes)", ErrSessionTooLarge, n, e.cfg.MaxDataBytes)
-	}
-	return e.sealer.seal(make([]byte, 0, len(b)+sealOverhead), purposeData, owner+"/"+s.ID, b), nil
-}
-
-// openStored returns the session of a server storage record: its Data
-// opened, its id and generation the record's.
-func (e *engine[U]) openStored(rec *SessionRecord) (s Session[U], anon bool, err error) {
-	p, ok := e.sealer.open(purposeData, rec.Owner+"/"+rec.ID, rec.Data)
-	if !ok {
-		return Session[U]{}, false, fmt.Errorf("%w: the store's session data does not open under the session secrets", ErrInvalidToken)
-	}
-	s, anon, err = decodeSealed[U](p)
-	if err != nil {
-		return Session[U]{}, false, err
-	}
-	if anon != (rec.Owner == "") || !anon && (userID(s.User) != rec.UserID || ownerOf(rec.UserID) != rec.Owner) {
-		return Session[U]{}, false, fmt.Errorf("%w: the store's session belongs to another owner", ErrInvalidToken)
-	}
-	s.ID, s.gen = rec.ID, rec.Generation
-	return s, anon, nil
 }
 
 // base64Len is the length of n bytes in base64url without padding.

@@ -2,17 +2,19 @@ package authsession
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 )
 
-// This file is reading a session in server storage (Config.Storage is
-// StorageServer): the cookie holds only the session's owner and id,
-// sealed; the session itself is the store record's Data, sealed too. A
-// cookie this configuration did not seal (tampered with, foreign,
-// guessed) is refused before any store call; a sealed one costs one store
-// call, with the last-seen time written in the same call at most once
-// per Config.TouchAfter. Writes are engine_save.go's.
+// This file is server storage (Config.Storage is StorageServer): the
+// cookie holds only the session's owner and id, sealed; the session
+// itself is the store record's Data, sealed too (engine_sealed.go's
+// encoding), bound to its owner and id. A cookie this configuration did
+// not seal (tampered with, foreign, guessed) is refused before any store
+// call; a sealed one costs one store call, with the last-seen time
+// written in the same call at most once per Config.TouchAfter. Writes are
+// engine_save.go's.
 
 // readServer is the session of a server storage cookie value at now.
 func (e *engine[U]) readServer(ctx context.Context, value string, now time.Time) loaded[U] {
@@ -55,4 +57,68 @@ func (e *engine[U]) readServer(ctx context.Context, value string, now time.Time)
 	}
 	rec.Data = nil // opened: not kept with the request
 	return loaded[U]{s: &s, anon: anon, rec: rec, inStore: true}
+}
+
+// idCookie is the server storage's cookie value for a session: its owner
+// and id, sealed.
+func (e *engine[U]) idCookie(owner, id string) string {
+	b := make([]byte, 0, 2+len(owner)+len(id))
+	return e.sealer.sealString(purposeID, "", packID(packID(b, owner), id))
+}
+
+// openIDCookie returns the owner and id of a server storage cookie, or
+// false for a value this configuration did not seal (tampered with,
+// foreign, guessed): refused before any store call.
+func (e *engine[U]) openIDCookie(value string) (owner, id string, ok bool) {
+	if len(value) > maxIDCookie {
+		return "", "", false
+	}
+	p, ok := e.sealer.openString(purposeID, "", value)
+	if !ok {
+		return "", "", false
+	}
+	owner, rest, ok := unpackID(p)
+	if !ok {
+		return "", "", false
+	}
+	id, rest, ok = unpackID(rest)
+	if !ok || len(rest) != 0 || idProblem(id) != "" || owner != "" && len(owner) != ownerLength {
+		return "", "", false
+	}
+	return owner, id, true
+}
+
+// maxIDCookie is the longest server storage cookie: the sealing of an
+// owner and the longest id, in base64url.
+const maxIDCookie = (sealOverhead + 2 + (ownerLength*6+7)/8 + (MaxSessionIDLength*6+7)/8 + 2) * 4 / 3
+
+// storedData is the Data of s's record in server storage: s sealed and
+// bound to its owner and id, refused over Config.MaxDataBytes.
+func (e *engine[U]) storedData(owner string, s *Session[U], anon bool) ([]byte, error) {
+	b, err := encodeSealed(s, anon, false)
+	if err != nil {
+		return nil, err
+	}
+	if n := len(b) + sealOverhead; n > e.cfg.MaxDataBytes {
+		return nil, fmt.Errorf("%w: the session is %d bytes, limit %d (Config.MaxDataBytes)", ErrSessionTooLarge, n, e.cfg.MaxDataBytes)
+	}
+	return e.sealer.seal(make([]byte, 0, len(b)+sealOverhead), purposeData, owner+"/"+s.ID, b), nil
+}
+
+// openStored returns the session of a server storage record: its Data
+// opened, its id and generation the record's.
+func (e *engine[U]) openStored(rec *SessionRecord) (s Session[U], anon bool, err error) {
+	p, ok := e.sealer.open(purposeData, rec.Owner+"/"+rec.ID, rec.Data)
+	if !ok {
+		return Session[U]{}, false, fmt.Errorf("%w: the store's session data does not open under the session secrets", ErrInvalidToken)
+	}
+	s, anon, err = decodeSealed[U](p)
+	if err != nil {
+		return Session[U]{}, false, err
+	}
+	if anon != (rec.Owner == "") || !anon && (userID(s.User) != rec.UserID || ownerOf(rec.UserID) != rec.Owner) {
+		return Session[U]{}, false, fmt.Errorf("%w: the store's session belongs to another owner", ErrInvalidToken)
+	}
+	s.ID, s.gen = rec.ID, rec.Generation
+	return s, anon, nil
 }

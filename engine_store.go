@@ -14,11 +14,13 @@ import (
 	"unicode/utf8"
 )
 
-// This file holds the engine's store upkeep: checking a session against
-// the store on every load, recording a sign-in, touching, revoking and
-// listing. Every operation's store calls share one deadline
-// (Config.StoreTimeout); a revocation that fails is kept and retried
-// (engine_revocations.go).
+// This file is the engine's store upkeep: the owner a record is kept
+// under, the description of its client, the deadline of store calls,
+// revoking (one session, every session of a user, read back so a dropped
+// write is caught) and listing a user's sessions. Every operation's store
+// calls share one deadline (Config.StoreTimeout); a revocation that fails
+// is kept and retried (engine_revocations.go). The check of a session
+// against the store on every read is engine_read.go's.
 
 // describeClient returns a display-safe description of the request's
 // client: the User-Agent with every control or invalid character replaced
@@ -49,18 +51,6 @@ func describeClient(r *http.Request) string {
 		b.WriteRune(c)
 	}
 	return strings.TrimRight(b.String(), " ")
-}
-
-// userID returns the user's id; the factory has checked that U implements
-// UserIDer whenever a store is configured.
-func userID[U any](u U) string {
-	if u, ok := any(u).(User); ok { // the common case, without boxing u
-		return u.ID
-	}
-	if id, ok := any(u).(UserIDer); ok {
-		return id.UserID()
-	}
-	return ""
 }
 
 // ownerOf is the store's owner of the user's sessions: a digest of the
@@ -98,95 +88,6 @@ func noCancel() {}
 // expired, so a pending revocation of it is moot.
 func (e *engine[U]) revokedUntil(created time.Time) time.Time {
 	return created.Add(e.cfg.MaxLifetime + e.cfg.Leeway)
-}
-
-// readToken is the session of a session token at now: opened by the
-// token layer (the cache or a decryption, then the token rules), then
-// checked against the store.
-func (e *engine[U]) readToken(ctx context.Context, tok string, now time.Time) loaded[U] {
-	s, err := e.tokens.open(tok, now)
-	if err != nil {
-		e.reject(ctx, err.Error())
-		return loaded[U]{}
-	}
-	if e.cfg.Store == nil {
-		return loaded[U]{s: s}
-	}
-	uid := userID(s.User)
-	return e.checkStore(ctx, s, false, ownerOf(uid), uid, now)
-}
-
-// readAnon is the anonymous visitor's session of a sealed cookie value at
-// now (cookie storage), checked against the store.
-func (e *engine[U]) readAnon(ctx context.Context, value string, now time.Time) loaded[U] {
-	if e.tokens.format.foreign || len(value) > e.cfg.MaxCookieBytes {
-		return loaded[U]{}
-	}
-	s, err := e.openAnonCookie(value)
-	if err == nil {
-		err = e.tokens.live(s.ExpiresAt, s.CreatedAt, now)
-	}
-	if err != nil {
-		e.reject(ctx, err.Error())
-		return loaded[U]{}
-	}
-	return e.checkStore(ctx, &s, true, "", "", now)
-}
-
-// checkStore is s (a cookie's session) when it is alive in the store (at
-// once without one), with its record. It runs on every read, cache hit or
-// not, so a revocation takes effect on the next request, and a revocation
-// pending on this instance takes effect at once. The store's Get writes
-// the last-seen time back at most once per Config.TouchAfter. When the
-// store fails, the session is none unless Config.StoreFailOpen is set.
-func (e *engine[U]) checkStore(ctx context.Context, s *Session[U], anon bool, owner, uid string, now time.Time) loaded[U] {
-	st := e.cfg.Store
-	if st == nil {
-		return loaded[U]{s: s, anon: anon}
-	}
-	carried := &ending[U]{s: *s, owner: owner, revoke: true, signOut: !anon}
-	if e.revs.revoked(owner, s.ID, s.CreatedAt) {
-		e.reject(ctx, "revocation pending")
-		return loaded[U]{carried: carried} // a sign-out tries it again
-	}
-	sctx, cancel := e.storeCtx(ctx)
-	defer cancel()
-	at := time.UnixMilli(now.UnixMilli())
-	rec, found, err := st.Get(sctx, owner, s.ID, e.touchAt(at, s.ExpiresAt))
-	if err != nil {
-		e.log.LogAttrs(ctx, slog.LevelWarn, "authsession: session store unavailable",
-			slog.String("error", err.Error()), slog.Bool("failOpen", e.cfg.StoreFailOpen))
-		if e.cfg.StoreFailOpen {
-			return loaded[U]{s: s, anon: anon, storeErr: err, carried: carried}
-		}
-		return loaded[U]{storeErr: err, carried: carried}
-	}
-	e.revs.kick()
-	reason := ""
-	switch {
-	case !found:
-		reason = "session revoked or unknown to the store"
-	case rec.UserID != uid:
-		reason = "store record belongs to another user"
-	default:
-		reason = e.supersededReason(s, &rec, at)
-	}
-	if reason != "" {
-		e.reject(ctx, reason)
-		return loaded[U]{}
-	}
-	return loaded[U]{s: s, anon: anon, rec: rec, inStore: true}
-}
-
-// touchAt is the touch a session read at now folds into the store's Get:
-// the last-seen time written at most once per Config.TouchAfter (never
-// with a negative TouchAfter), and the record's expiry extended to
-// expires (zero: not at all).
-func (e *engine[U]) touchAt(now, expires time.Time) Touch {
-	if e.cfg.TouchAfter < 0 {
-		return Touch{}
-	}
-	return Touch{Before: now.Add(-e.cfg.TouchAfter).Add(time.Millisecond), Seen: now, ExpiresAt: expires}
 }
 
 // revokeStore revokes s (of owner), logging a failure (the revocation is
@@ -305,4 +206,45 @@ func (e *engine[U]) listUserSessions(ctx context.Context, userID string) ([]Sess
 		return strings.Compare(a.ID, b.ID)
 	})
 	return recs, nil
+}
+
+// revokeChecked revokes one session and reads it back, so a store that
+// dropped the write is caught.
+func revokeChecked(ctx context.Context, st Store, owner, id string) error {
+	if err := st.Revoke(ctx, owner, id); err != nil {
+		return err
+	}
+	_, found, err := st.Get(ctx, owner, id, Touch{})
+	switch {
+	case err != nil:
+		return err
+	case found:
+		return errNotRevoked
+	}
+	return nil
+}
+
+// revokeBefore revokes every session of the user created no later than
+// before, one by one: a retried "log out everywhere" must not end the
+// sessions signed in after it. It lists again afterwards, so a store that
+// dropped a write is caught.
+func revokeBefore(ctx context.Context, st Store, owner string, before time.Time) error {
+	for pass := 0; ; pass++ {
+		recs, err := st.ListUser(ctx, owner)
+		if err != nil {
+			return err
+		}
+		recs = slices.DeleteFunc(recs, func(r SessionRecord) bool { return r.CreatedAt.After(before) })
+		if len(recs) == 0 {
+			return nil
+		}
+		if pass > 0 {
+			return errNotRevoked
+		}
+		for _, r := range recs {
+			if err := st.Revoke(ctx, owner, r.ID); err != nil {
+				return err
+			}
+		}
+	}
 }
