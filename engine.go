@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"runtime"
 	"time"
+
+	"github.com/authsession/authsession/internal/seal"
 )
 
 // This file is the session engine: the value behind every AuthSession
@@ -26,15 +28,14 @@ import (
 //   - engine_cookie.go, engine_writer.go: the cookie and the commit writer
 //   - engine_sessionid.go: session ids
 //
-// Tokens are the token layer's (tokens.go), sealing the sealer's
-// (sealed.go).
+// Tokens are the token layer's (tokens.go), sealing internal/seal's.
 
 // engine holds the resolved configuration and implements every operation.
 // It is immutable and safe for concurrent use.
 type engine[U any] struct {
 	cfg    Config[U]
 	tokens *tokens[U]
-	sealer *sealer
+	sealer *seal.Sealer
 	cookie sessionCookie
 	key    *contextKey
 	log    *slog.Logger
@@ -50,9 +51,13 @@ func newEngine[U any](cfg Config[U]) (*engine[U], error) {
 	if err != nil {
 		return nil, err
 	}
-	sl, err := newSealer(cfg.Cookie.Name, append([]Secret{cfg.Secret}, cfg.PreviousSecrets...))
+	secrets := [][]byte{[]byte(cfg.Secret)}
+	for _, s := range cfg.PreviousSecrets {
+		secrets = append(secrets, []byte(s))
+	}
+	sl, err := seal.New(cfg.Cookie.Name, secrets)
 	if err != nil {
-		return nil, err
+		return nil, configError("Secret", "%v", err)
 	}
 	seg, _ := firstSegment(cfg.APIPath)
 	e := &engine[U]{

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/authsession/authsession/internal/seal"
 )
 
 // This file is the operations that change a session: sign-in, update,
@@ -72,8 +74,8 @@ func (e *engine[U]) checkSize(r *http.Request, s *Session[U], anon bool) error {
 	switch {
 	case e.cfg.Storage == StorageServer:
 		var b []byte
-		if b, err = encodeSealed(s, anon, false); err == nil && len(b)+sealOverhead > e.cfg.MaxDataBytes {
-			err = fmt.Errorf("%w: the session is %d bytes, limit %d (Config.MaxDataBytes)", ErrSessionTooLarge, len(b)+sealOverhead, e.cfg.MaxDataBytes)
+		if b, err = encodeSealed(s, anon, false); err == nil && len(b)+seal.Overhead > e.cfg.MaxDataBytes {
+			err = fmt.Errorf("%w: the session is %d bytes, limit %d (Config.MaxDataBytes)", ErrSessionTooLarge, len(b)+seal.Overhead, e.cfg.MaxDataBytes)
 		}
 		return err
 	case anon:

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/authsession/authsession/internal/seal"
 )
 
-// This file is a session as the sealing (sealed.go) carries it: the JSON
+// This file is a session as the sealing (internal/seal) carries it: the JSON
 // of an anonymous visitor's session in its cookie (cookie storage) and of
 // the session a store keeps in server storage (engine_server.go).
 
@@ -90,17 +92,17 @@ func (e *engine[U]) anonCookie(s *Session[U]) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if n := base64Len(len(b) + sealOverhead); n > e.cfg.MaxCookieBytes {
+	if n := base64Len(len(b) + seal.Overhead); n > e.cfg.MaxCookieBytes {
 		return "", fmt.Errorf("%w: the session is %d bytes, limit %d (Config.MaxCookieBytes)", ErrSessionTooLarge, n, e.cfg.MaxCookieBytes)
 	}
-	return e.sealer.sealString(purposeAnon, "", b), nil
+	return e.sealer.SealString(seal.PurposeAnon, "", b), nil
 }
 
 // openAnonCookie returns the anonymous session of a cookie value, or an
 // error for one this configuration did not seal or that does not hold
 // one.
 func (e *engine[U]) openAnonCookie(value string) (Session[U], error) {
-	p, ok := e.sealer.openString(purposeAnon, "", value)
+	p, ok := e.sealer.OpenString(seal.PurposeAnon, "", value)
 	if !ok {
 		return Session[U]{}, fmt.Errorf("%w: not a sealed session", ErrInvalidToken)
 	}

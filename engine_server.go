@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/authsession/authsession/internal/seal"
 )
 
 // This file is server storage (Config.Storage is StorageServer): the
@@ -63,7 +65,7 @@ func (e *engine[U]) readServer(ctx context.Context, value string, now time.Time)
 // and id, sealed.
 func (e *engine[U]) idCookie(owner, id string) string {
 	b := make([]byte, 0, 2+len(owner)+len(id))
-	return e.sealer.sealString(purposeID, "", packID(packID(b, owner), id))
+	return e.sealer.SealString(seal.PurposeID, "", seal.PackID(seal.PackID(b, owner), id))
 }
 
 // openIDCookie returns the owner and id of a server storage cookie, or
@@ -73,15 +75,15 @@ func (e *engine[U]) openIDCookie(value string) (owner, id string, ok bool) {
 	if len(value) > maxIDCookie {
 		return "", "", false
 	}
-	p, ok := e.sealer.openString(purposeID, "", value)
+	p, ok := e.sealer.OpenString(seal.PurposeID, "", value)
 	if !ok {
 		return "", "", false
 	}
-	owner, rest, ok := unpackID(p)
+	owner, rest, ok := seal.UnpackID(p)
 	if !ok {
 		return "", "", false
 	}
-	id, rest, ok = unpackID(rest)
+	id, rest, ok = seal.UnpackID(rest)
 	if !ok || len(rest) != 0 || idProblem(id) != "" || owner != "" && len(owner) != ownerLength {
 		return "", "", false
 	}
@@ -90,7 +92,7 @@ func (e *engine[U]) openIDCookie(value string) (owner, id string, ok bool) {
 
 // maxIDCookie is the longest server storage cookie: the sealing of an
 // owner and the longest id, in base64url.
-const maxIDCookie = (sealOverhead + 2 + (ownerLength*6+7)/8 + (MaxSessionIDLength*6+7)/8 + 2) * 4 / 3
+const maxIDCookie = (seal.Overhead + 2 + (ownerLength*6+7)/8 + (MaxSessionIDLength*6+7)/8 + 2) * 4 / 3
 
 // storedData is the Data of s's record in server storage: s sealed and
 // bound to its owner and id, refused over Config.MaxDataBytes.
@@ -99,16 +101,16 @@ func (e *engine[U]) storedData(owner string, s *Session[U], anon bool) ([]byte, 
 	if err != nil {
 		return nil, err
 	}
-	if n := len(b) + sealOverhead; n > e.cfg.MaxDataBytes {
+	if n := len(b) + seal.Overhead; n > e.cfg.MaxDataBytes {
 		return nil, fmt.Errorf("%w: the session is %d bytes, limit %d (Config.MaxDataBytes)", ErrSessionTooLarge, n, e.cfg.MaxDataBytes)
 	}
-	return e.sealer.seal(make([]byte, 0, len(b)+sealOverhead), purposeData, owner+"/"+s.ID, b), nil
+	return e.sealer.Seal(make([]byte, 0, len(b)+seal.Overhead), seal.PurposeData, owner+"/"+s.ID, b), nil
 }
 
 // openStored returns the session of a server storage record: its Data
 // opened, its id and generation the record's.
 func (e *engine[U]) openStored(rec *SessionRecord) (s Session[U], anon bool, err error) {
-	p, ok := e.sealer.open(purposeData, rec.Owner+"/"+rec.ID, rec.Data)
+	p, ok := e.sealer.Open(seal.PurposeData, rec.Owner+"/"+rec.ID, rec.Data)
 	if !ok {
 		return Session[U]{}, false, fmt.Errorf("%w: the store's session data does not open under the session secrets", ErrInvalidToken)
 	}

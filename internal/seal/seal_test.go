@@ -1,4 +1,4 @@
-package authsession
+package seal
 
 import (
 	"crypto/rand"
@@ -8,7 +8,7 @@ import (
 
 // TestPackID: strings of the id alphabet of every length up to 255 pack
 // and unpack to themselves, with the rest of the buffer untouched; short
-// buffers are refused, and arbitrary bytes never make unpackID panic.
+// buffers are refused, and arbitrary bytes never make UnpackID panic.
 func TestPackID(t *testing.T) {
 	for n := 0; n <= 255; n++ {
 		b := make([]byte, n)
@@ -17,13 +17,13 @@ func TestPackID(t *testing.T) {
 			b[i] = idAlphabet[b[i]&63]
 		}
 		s := string(b)
-		packed := append(packID(nil, s), "tail"...)
-		got, rest, ok := unpackID(packed)
+		packed := append(PackID(nil, s), "tail"...)
+		got, rest, ok := UnpackID(packed)
 		if !ok || got != s || string(rest) != "tail" {
-			t.Fatalf("unpackID(packID(%q)): got %q, %q, %v", s, got, rest, ok)
+			t.Fatalf("UnpackID(PackID(%q)): got %q, %q, %v", s, got, rest, ok)
 		}
 		if n > 0 {
-			if _, _, ok := unpackID(packed[:len(packed)-5]); ok {
+			if _, _, ok := UnpackID(packed[:len(packed)-5]); ok {
 				t.Fatalf("a truncated packing of %d characters: got ok", n)
 			}
 		}
@@ -31,6 +31,6 @@ func TestPackID(t *testing.T) {
 	for range 1000 {
 		raw := make([]byte, 1+len(strings.Repeat("x", 8)))
 		rand.Read(raw)
-		unpackID(raw)
+		UnpackID(raw)
 	}
 }
