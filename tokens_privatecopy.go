@@ -120,19 +120,19 @@ func privateCopy[U any](kind copyKind, s *Session[U]) (Session[U], bool) {
 	switch kind {
 	case copyUser:
 		u, ok := any(&c.User).(*User)
-		return c, ok && u.privateCopy()
+		return c, ok && privateUser(u)
 	case copyValue:
 		return c, validStrings(reflect.ValueOf(&c.User).Elem())
 	}
 	return c, false
 }
 
-// privateCopy replaces u.Extra by a deep copy as JSON reads it back,
+// privateUser replaces u.Extra by a deep copy as JSON reads it back,
 // without the keys MarshalJSON leaves out. It reports false when a string
 // is not valid UTF-8, a value is of a type that JSON would change, or a
 // key differs from a fixed field's name only in case (encoding/json would
 // read it into that field).
-func (u *User) privateCopy() bool {
+func privateUser(u *User) bool {
 	for _, s := range [...]string{u.ID, u.Email, u.Name, u.Image} {
 		if !utf8.ValidString(s) {
 			return false
