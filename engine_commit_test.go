@@ -2,6 +2,7 @@ package authsession_test
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -330,4 +331,134 @@ func TestAdapterGuardCommitsAsMade(t *testing.T) {
 			}
 		})
 	}
+}
+
+// jar applies Set-Cookie headers in order, as a browser does.
+type jar map[string]string
+
+func (j jar) apply(t *testing.T, h http.Header) {
+	t.Helper()
+	for _, line := range h.Values("Set-Cookie") {
+		c, err := http.ParseSetCookie(line)
+		if err != nil {
+			t.Fatalf("ParseSetCookie(%q): %v", line, err)
+		}
+		if c.MaxAge < 0 || c.Value == "" {
+			delete(j, c.Name)
+			continue
+		}
+		j[c.Name] = c.Value
+	}
+}
+
+func (j jar) request(method, target string) *http.Request {
+	r := httptest.NewRequest(method, target, nil)
+	for n, v := range j {
+		r.AddCookie(&http.Cookie{Name: n, Value: v})
+	}
+	return r
+}
+
+// TestSecondWriteInOneResponse: the guard's auto refresh and a later
+// write or logout in the same response must leave the browser with the
+// last write's cookie, whatever the chunking of each.
+func TestSecondWriteInOneResponse(t *testing.T) {
+	big := strings.Repeat("x", 6000)
+	tests := []struct {
+		name      string
+		initial   string                                               // access token at sign-in
+		onRefresh func(s authsession.Session[authsession.User]) string // access token after refresh
+		handler   func(a *authsession.AuthSession[authsession.User]) http.HandlerFunc
+		wantOK    bool
+		wantToken string
+	}{
+		{
+			name:      "refresh grows to chunks, then logout",
+			initial:   "",
+			onRefresh: func(authsession.Session[authsession.User]) string { return big },
+			handler: func(a *authsession.AuthSession[authsession.User]) http.HandlerFunc {
+				return func(w http.ResponseWriter, r *http.Request) {
+					if err := a.DeleteSession(w, r); err != nil {
+						t.Errorf("DeleteSession: %v", err)
+					}
+				}
+			},
+			wantOK: false,
+		},
+		{
+			name:      "refresh shrinks to one cookie, then update grows to chunks",
+			initial:   big,
+			onRefresh: func(authsession.Session[authsession.User]) string { return "" },
+			handler: func(a *authsession.AuthSession[authsession.User]) http.HandlerFunc {
+				return func(w http.ResponseWriter, r *http.Request) {
+					_, err := a.UpdateSession(w, r, func(s *authsession.Session[authsession.User]) error {
+						s.AccessToken = "updated" + big
+						return nil
+					})
+					if err != nil {
+						t.Errorf("UpdateSession: %v", err)
+					}
+				}
+			},
+			wantOK:    true,
+			wantToken: "updated" + big,
+		},
+		{
+			name:      "refresh grows to chunks, then update shrinks to one cookie",
+			initial:   "",
+			onRefresh: func(authsession.Session[authsession.User]) string { return big },
+			handler: func(a *authsession.AuthSession[authsession.User]) http.HandlerFunc {
+				return func(w http.ResponseWriter, r *http.Request) {
+					_, err := a.UpdateSession(w, r, func(s *authsession.Session[authsession.User]) error {
+						s.AccessToken = "small"
+						return nil
+					})
+					if err != nil {
+						t.Errorf("UpdateSession: %v", err)
+					}
+				}
+			},
+			wantOK:    true,
+			wantToken: "small",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := newClock()
+			a := newAuth(t, clk, func(c *authsession.Config[authsession.User]) {
+				c.Cookie.Insecure = true
+				c.OnRefresh = func(_ context.Context, s authsession.Session[authsession.User]) (authsession.Session[authsession.User], error) {
+					s.AccessToken = tt.onRefresh(s)
+					return s, nil
+				}
+			})
+			_, cs := signIn(t, a, authsession.User{ID: "u_1"}, authsession.WithTokens(tt.initial, ""))
+			j := jar{}
+			for _, c := range cs {
+				if c.MaxAge >= 0 && c.Value != "" {
+					j[c.Name] = c.Value
+				}
+			}
+			clk.Add(authsession.DefaultRefreshThreshold + time.Minute)
+			w := httptest.NewRecorder()
+			a.Middleware(tt.handler(a)).ServeHTTP(w, j.request("GET", "/"))
+			j.apply(t, w.Header())
+			// Read without the guard's auto refresh side effects.
+			s, ok := a.GetSession(j.request("GET", "/"))
+			if ok != tt.wantOK {
+				t.Fatalf("session after the response: got ok=%v, want %v (cookies %v)", ok, tt.wantOK, keys(j))
+			}
+			if ok && s.AccessToken != tt.wantToken {
+				t.Errorf("access token: got %d bytes, want %d bytes", len(s.AccessToken), len(tt.wantToken))
+			}
+		})
+	}
+}
+
+func keys(j jar) []string {
+	var out []string
+	for k := range j {
+		out = append(out, k)
+	}
+	return out
 }

@@ -3,8 +3,6 @@ package authsession_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,7 +12,6 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
-	"github.com/authsession/authsession/internal/jwe"
 )
 
 // genFixture is a store fixture whose OnRefresh gives the user the role
@@ -266,167 +263,6 @@ func TestGenerationUnchangedKeepsTokens(t *testing.T) {
 	}
 }
 
-// TestGenerationConcurrentUpdates: updates of one session racing on two
-// instances never lower the store's generation; an update that loses the
-// race fails with ErrStore and sets no cookie, and the newest cookie
-// works afterwards.
-func TestGenerationConcurrentUpdates(t *testing.T) {
-	g := newGenFixture(t, nil)
-	s, start := g.login(t, "u_1", nil, "A")
-	ctx := context.Background()
-	var (
-		wg      sync.WaitGroup
-		done    atomic.Bool
-		mu      sync.Mutex
-		newest  = start
-		highest uint64
-	)
-	wg.Add(1)
-	go func() { // the store's generation, sampled: it never goes down
-		defer wg.Done()
-		var last uint64
-		for !done.Load() {
-			rec, _, _ := g.store.Store.Get(ctx, authsession.OwnerOf("u_1"), s.ID, authsession.Touch{})
-			if rec.Generation < last {
-				t.Errorf("the store's generation went down: %d after %d", rec.Generation, last)
-			}
-			last = rec.Generation
-		}
-	}()
-	var workers sync.WaitGroup
-	for w := range 8 {
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			a, cookies := g.auth, start
-			if w%2 == 1 {
-				a = g.other
-			}
-			for i := range 20 {
-				rw := httptest.NewRecorder()
-				_, err := a.UpdateSession(rw, requestWith(cookies), func(s *authsession.Session[authsession.User]) error {
-					s.User.Name = fmt.Sprintf("w%d-%d", w, i)
-					return nil
-				})
-				switch {
-				case errors.Is(err, authsession.ErrStore), errors.Is(err, authsession.ErrConflict):
-					if len(rw.Result().Cookies()) != 0 {
-						t.Errorf("an update that lost the race set a cookie")
-					}
-					if errors.Is(err, authsession.ErrStore) {
-						continue
-					}
-					// A cookie behind the store's generation may not
-					// write: take the newest cookie.
-					mu.Lock()
-					cookies = newest
-					mu.Unlock()
-					continue
-				case errors.Is(err, authsession.ErrNoSession):
-					// Two generations behind: take the newest cookie.
-					mu.Lock()
-					cookies = newest
-					mu.Unlock()
-					continue
-				case err != nil:
-					t.Errorf("UpdateSession: %v", err)
-					return
-				}
-				cookies = sessionCookies(cookies, rw)
-				info, err := inspectToken(g.auth.Config, cookieNamed(cookies, "session").Value)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				var claims struct{ Gen uint64 }
-				json.Unmarshal(info.Claims, &claims)
-				mu.Lock()
-				if claims.Gen > highest {
-					highest, newest = claims.Gen, cookies
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	workers.Wait()
-	done.Store(true)
-	wg.Wait()
-	rec, _, _ := g.store.Store.Get(ctx, authsession.OwnerOf("u_1"), s.ID, authsession.Touch{})
-	if rec.Generation != highest || highest < 2 {
-		t.Errorf("final generation: got %d in the store, %d issued at most, want equal and past 1", rec.Generation, highest)
-	}
-	g.clk.Add(authsession.DefaultGenerationGrace)
-	for name, a := range map[string]*authsession.AuthSession[authsession.User]{"this": g.auth, "other": g.other} {
-		if _, ok := a.GetSession(requestWith(newest)); !ok {
-			t.Errorf("%s instance: the newest cookie got no session", name)
-		}
-		if _, ok := a.GetSession(requestWith(start)); ok {
-			t.Errorf("%s instance: the first cookie got a session, want none", name)
-		}
-	}
-}
-
-// TestGenerationStoreDropsWrite: a store that does not take the new
-// generation (its compare-and-swap finds another) fails safe: the change
-// fails with ErrConflict and sets no cookie, so no token of a generation
-// the store does not hold is ever issued, and the session stays as it
-// was. A privilege change whose revocation of the old id the store drops
-// ends the session.
-func TestGenerationStoreDropsWrite(t *testing.T) {
-	t.Run("change", func(t *testing.T) {
-		g := newGenFixture(t, nil)
-		_, before := g.login(t, "u_1", nil, "A")
-		g.store.dropTouches.Store(true)
-		w := httptest.NewRecorder()
-		_, err := g.auth.UpdateSession(w, requestWith(before), func(s *authsession.Session[authsession.User]) error {
-			s.User.Extra = map[string]any{"role": "admin"}
-			s.MarkDisplayChange()
-			return nil
-		})
-		if !errors.Is(err, authsession.ErrConflict) {
-			t.Errorf("UpdateSession on a store that dropped the generation: got %v, want ErrConflict", err)
-		}
-		if len(w.Result().Cookies()) != 0 {
-			t.Errorf("UpdateSession on a store that dropped the generation: set a cookie")
-		}
-		g.clk.Add(authsession.DefaultGenerationGrace)
-		if role, ok := roleOf(g.other, before); !ok || role != "" {
-			t.Errorf("after the failed change: got role %q, session=%v, want the unchanged session", role, ok)
-		}
-		// The same through the API: 503, nothing changed.
-		r := httptest.NewRequest(http.MethodPatch, "/api/session", strings.NewReader(`{"user":{"name":"Bo"}}`))
-		r.Header.Set("Content-Type", "application/json")
-		for _, c := range before {
-			r.AddCookie(c)
-		}
-		w = httptest.NewRecorder()
-		g.auth.Handlers.ServeHTTP(w, r)
-		if w.Code != http.StatusConflict || len(w.Result().Cookies()) != 0 {
-			t.Errorf("PATCH on a store that dropped the generation: got %d with %d cookies, want 409 and none", w.Code, len(w.Result().Cookies()))
-		}
-	})
-	t.Run("privilege change", func(t *testing.T) {
-		g := newGenFixture(t, nil)
-		_, before := g.login(t, "u_1", nil, "A")
-		g.store.dropRevokes.Store(true)
-		w := httptest.NewRecorder()
-		_, err := g.auth.UpdateSession(w, requestWith(before), func(s *authsession.Session[authsession.User]) error {
-			s.User.Extra = map[string]any{"role": "user"}
-			s.MarkPrivilegeChange()
-			return nil
-		})
-		if !errors.Is(err, authsession.ErrStore) {
-			t.Errorf("a privilege change on a store that dropped the revocation: got %v, want ErrStore", err)
-		}
-		if c := cookieNamed(w.Result().Cookies(), "session"); c == nil || c.MaxAge >= 0 {
-			t.Errorf("a privilege change on a store that dropped the revocation: want the cookie cleared")
-		}
-		if _, ok := g.get(before); ok {
-			t.Errorf("the token before the failed privilege change: got a session, want none (its revocation is pending)")
-		}
-	})
-}
-
 // tokenGeneration returns the "gen" claim of the cookie's token, and
 // whether it has one.
 func tokenGeneration(t *testing.T, cfg authsession.Config[authsession.User], cookies []*http.Cookie) (uint64, bool) {
@@ -469,58 +305,6 @@ func TestGenerationClaim(t *testing.T) {
 	_, cookies := signIn(t, stateless, testUser)
 	if _, ok := tokenGeneration(t, stateless.Config, cookies); ok {
 		t.Errorf("without a store: the token has a gen claim, want none")
-	}
-}
-
-// TestGenerationHostileTokens: tokens (made with the secret) whose
-// generation the store does not hold are "no session": ahead of the
-// store's (never recorded), two or more behind, malformed; a token without
-// one (generation 0) of a record without one (written before generations)
-// is accepted until the session changes.
-func TestGenerationHostileTokens(t *testing.T) {
-	g := newGenFixture(t, nil)
-	ctx := context.Background()
-	now := g.clk.Now()
-	key, err := jwe.DeriveKey(storeTestSecret, "session")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := authsession.SessionRecord{ID: "legacy-id", Owner: authsession.OwnerOf("u_1"), UserID: "u_1", CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(time.Hour)}
-	if err := g.store.Create(ctx, rec); err != nil {
-		t.Fatal(err)
-	}
-	mint := func(gen any) []*http.Cookie {
-		claims := map[string]any{
-			"user": map[string]any{"id": "u_1"}, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "jti": "legacy-id",
-			"createdAt": now.UnixMilli(), "lastActivity": now.UnixMilli(), "expiresAt": now.Add(time.Hour).UnixMilli(),
-		}
-		if gen != nil {
-			claims["gen"] = gen
-		}
-		return []*http.Cookie{{Name: "session", Value: encryptRaw(t, key, "A256GCM", nil, claims)}}
-	}
-	legacy := mint(nil)
-	if _, ok := g.get(legacy); !ok {
-		t.Fatalf("a token without a generation, of a record without one: got no session, want accepted")
-	}
-	for _, tt := range []struct {
-		name string
-		gen  any
-	}{{"negative", -1}, {"a string", "1"}, {"a fraction", 0.5}, {"an object", map[string]any{}}} {
-		if _, ok := g.get(mint(tt.gen)); ok {
-			t.Errorf("gen %s (%v): got a session, want none (malformed)", tt.name, tt.gen)
-		}
-	}
-	c1 := changes[0].do(t, g, legacy) // the record gets generation 1
-	c2 := changes[4].do(t, g, c1)     // and 2
-	for _, tt := range []struct {
-		name    string
-		cookies []*http.Cookie
-		want    bool
-	}{{"no generation, two behind", legacy, false}, {"gen 0, two behind", mint(0), false}, {"gen 1, one behind", mint(1), true}, {"gen 3, ahead", mint(3), false}, {"far ahead", mint(uint64(1) << 62), false}, {"current", c2, true}} {
-		if _, ok := g.get(tt.cookies); ok != tt.want {
-			t.Errorf("%s, within the grace: got a session=%v, want %v", tt.name, ok, tt.want)
-		}
 	}
 }
 

@@ -37,20 +37,3 @@ func TestSessionJSON(t *testing.T) {
 		t.Errorf("round trip: got %+v %v", back, err)
 	}
 }
-
-func TestUserExtraString(t *testing.T) {
-	u := authsession.User{ID: "u_1", Extra: map[string]any{"role": "admin", "level": 3}}
-	tests := []struct {
-		key, want string
-	}{
-		{"role", "admin"},
-		{"level", ""}, // not a string
-		{"missing", ""},
-		{"id", ""}, // only Extra is read
-	}
-	for _, tt := range tests {
-		if got := u.ExtraString(tt.key); got != tt.want {
-			t.Errorf("ExtraString(%q): got %q, want %q", tt.key, got, tt.want)
-		}
-	}
-}

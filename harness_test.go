@@ -7,14 +7,20 @@ package authsession_test
 // must never contain a token, the secret or the key. SECURITY.md links
 // each threat to its tests.
 //
-// This file holds the harness, the log check and session fixation;
-// security_token_test.go the hostile cookies and tokens;
-// security_http_test.go the guard, callbackUrl, cross-site and replay
-// tables.
+// This file holds the harness and the helpers of its tables; the hostile
+// inputs themselves are in the <file>_hostile_test.go of the file they
+// attack: tokens_hostile_test.go (forged, tampered and truncated
+// tokens), formats_hostile_test.go (claims, nesting),
+// engine_cookie_hostile_test.go (oversized cookies, chunks, the cookie
+// name's binding), guard_hostile_test.go (paths, headers, callbackUrl),
+// handlers_hostile_test.go (cross-site requests),
+// engine_store_hostile_test.go (replay, floods), engine_hostile_test.go
+// (logs), engine_generations_hostile_test.go (older cookies, races).
 
 import (
 	"bufio"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log"
@@ -366,115 +372,94 @@ func (h *harness) checkLogs() {
 	}
 }
 
-// TestAdversarialLogsHoldNoSecrets runs a mixed batch and then checks the
-// captured debug log directly (the harness also checks it after every
-// test): rejections are logged, tokens and the secret are not.
-func TestAdversarialLogsHoldNoSecrets(t *testing.T) {
-	h := newHarness(t)
-	tok := h.token(t)
-	h.expectNoSession(t, "flipped", tok[:40]+"x"+tok[41:])
-	h.expectNoSession(t, "truncated", tok[:len(tok)-3])
-	h.expectNoSession(t, "header refused", withHeader(tok, `{"alg":"dir","enc":"A256GCM","jku":"https://evil.example/"}`))
-	logs := h.logs.String()
-	if !strings.Contains(logs, "rejected session cookie") {
-		t.Fatalf("debug log lacks the rejection reasons, got:\n%s", logs)
-	}
-	for _, s := range []string{tok, advSecret, tok[10:27], tok[len(tok)-17:]} {
-		if strings.Contains(logs, s) {
-			t.Errorf("log contains %q", s)
-		}
+// hostileRequest is one row of the HTTP tables.
+type hostileRequest struct {
+	name    string
+	method  string
+	target  string   // sent verbatim: "//dashboard", "/%64ashboard", ...
+	headers []string // raw "Name: value" lines
+	body    string
+	// role, if set, signs in with that role first ("user" or "admin") and
+	// sends the session cookie.
+	role       string
+	wantStatus int
+	// wantLocation, if set, must equal the Location header.
+	wantLocation string
+	// wantBody, if set, must equal the body; otherwise the body must hold
+	// no protected content (dashboardContent, adminContent).
+	wantBody string
+	// check, if set, runs last with the response and the cookie sent.
+	check func(t *testing.T, h *harness, resp *http.Response, cookie string)
+}
+
+// runHostileRequests sends every row and checks: no 5xx, the status, the
+// Location (and that any redirect stays on the site), the body, the row's
+// own check, and that a good request afterwards still works. The harness
+// cleanup checks for panics and for secrets in the log.
+func runHostileRequests(t *testing.T, h *harness, rows []hostileRequest) {
+	t.Helper()
+	for _, tt := range rows {
+		t.Run(tt.name, func(t *testing.T) {
+			headers := tt.headers
+			var cookie string
+			if tt.role != "" {
+				_, cookie = h.loginAs(t, "ann", tt.role)
+				headers = append(append([]string{}, headers...), "Cookie: "+cookie)
+			}
+			method := tt.method
+			if method == "" {
+				method = http.MethodGet
+			}
+			resp, body := h.rawBody(t, method, tt.target, tt.body, headers...)
+			if resp.StatusCode >= 500 {
+				t.Fatalf("got status %d, want no 5xx", resp.StatusCode)
+			}
+			if resp.StatusCode != tt.wantStatus {
+				t.Errorf("got status %d, want %d", resp.StatusCode, tt.wantStatus)
+			}
+			loc := resp.Header.Get("Location")
+			if tt.wantLocation != "" && loc != tt.wantLocation {
+				t.Errorf("got Location %q, want %q", loc, tt.wantLocation)
+			}
+			if loc != "" && !authsession.IsLocalPath(loc) {
+				t.Errorf("got Location %q, want a local path", loc)
+			}
+			switch {
+			case tt.wantBody != "":
+				if body != tt.wantBody {
+					t.Errorf("got body %.80q, want %q", body, tt.wantBody)
+				}
+			case strings.Contains(body, dashboardContent) || strings.Contains(body, adminContent):
+				t.Errorf("got protected content %.80q, want none", body)
+			}
+			if tt.check != nil {
+				tt.check(t, h, resp, cookie)
+			}
+			h.stillServing(t)
+		})
 	}
 }
 
-// TestSessionFixation: a session id from before sign-in never survives it.
-// CreateSession always issues a fresh jti and replaces the old cookie,
-// including every chunk of a chunked one.
-func TestSessionFixation(t *testing.T) {
-	h := newHarness(t)
-	t.Run("over HTTP", func(t *testing.T) {
-		planted, cookie := h.login(t, "attacker")
-		req, err := http.NewRequest(http.MethodPost, h.srv.URL+"/signin?name=victim", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Cookie", cookie)
-		resp, err := h.srv.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		fresh := string(body)
-		if fresh == "" || fresh == planted {
-			t.Fatalf("got session id %q after sign-in, want a fresh one (planted %q)", fresh, planted)
-		}
-		var newCookie string
-		for _, c := range resp.Cookies() {
-			if c.Name == advCookieName && c.MaxAge > 0 {
-				newCookie = c.Name + "=" + c.Value
-				h.remember(c.Value)
-			}
-		}
-		if newCookie == "" || newCookie == cookie {
-			t.Fatalf("got Set-Cookie %q, want a new %s cookie replacing %q", newCookie, advCookieName, cookie)
-		}
-		if code, body := h.whoami(t, newCookie); code != http.StatusOK || body != "session:"+fresh {
-			t.Errorf("new cookie: got %d %q, want 200 %q", code, body, "session:"+fresh)
-		}
-	})
-	t.Run("same request twice", func(t *testing.T) {
-		_, cookie := h.login(t, "attacker")
-		r := httptest.NewRequest(http.MethodPost, "/signin", nil)
-		r.Header.Set("Cookie", cookie)
-		seen := map[string]bool{}
-		for i := 0; i < 3; i++ {
-			w := httptest.NewRecorder()
-			s, err := h.auth.CreateSession(w, r, authsession.User{ID: "victim"})
-			if err != nil {
-				t.Fatalf("CreateSession: %v", err)
-			}
-			if seen[s.ID] || len(s.ID) < 22 {
-				t.Fatalf("CreateSession #%d: got id %q, want a fresh 128-bit id", i, s.ID)
-			}
-			seen[s.ID] = true
-			var set []string
-			for _, c := range w.Result().Cookies() {
-				if c.Name == advCookieName {
-					set = append(set, c.Value)
-					h.remember(c.Value)
-				}
-			}
-			if len(set) != 1 || advCookieName+"="+set[0] == cookie {
-				t.Fatalf("CreateSession #%d: got Set-Cookie values %d, want one new %s cookie", i, len(set), advCookieName)
-			}
-		}
-	})
-	t.Run("chunked planted cookie is cleared", func(t *testing.T) {
-		// A big user makes a chunked cookie; signing in with a small one
-		// must expire every old chunk.
-		big := strings.Repeat("m", 6000)
-		_, cookie := h.login(t, big)
-		if !strings.Contains(cookie, advCookieName+".1=") {
-			t.Fatalf("planted cookie is not chunked: %.60q", cookie)
-		}
-		r := httptest.NewRequest(http.MethodPost, "/signin", nil)
-		r.Header.Set("Cookie", cookie)
-		w := httptest.NewRecorder()
-		if _, err := h.auth.CreateSession(w, r, authsession.User{ID: "victim"}); err != nil {
-			t.Fatal(err)
-		}
-		expired := map[string]bool{}
-		for _, c := range w.Result().Cookies() {
-			if c.MaxAge < 0 {
-				expired[c.Name] = true
-			} else {
-				h.remember(c.Value)
-			}
-		}
-		for _, name := range []string{advCookieName + ".0", advCookieName + ".1"} {
-			if !expired[name] {
-				t.Errorf("old chunk %s: got not expired, want expired (Max-Age<0)", name)
-			}
-		}
-	})
+// apiSession reads GET /api/session with cookie and returns the session's
+// user name, or false when the API reports no session.
+func apiSession(t *testing.T, h *harness, cookie string) (name string, ok bool) {
+	t.Helper()
+	resp, body := h.raw(t, http.MethodGet, "/api/session", "Cookie: "+cookie)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /api/session: got status %d, want 200", resp.StatusCode)
+	}
+	var got struct {
+		Session *struct {
+			User struct {
+				Name string `json:"name"`
+			} `json:"user"`
+		} `json:"session"`
+	}
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatalf("GET /api/session: %v in %.80q", err, body)
+	}
+	if got.Session == nil {
+		return "", false
+	}
+	return got.Session.User.Name, true
 }
