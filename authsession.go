@@ -90,7 +90,7 @@
 //
 // [AuthSession.Handlers] serves GET, POST, PATCH and DELETE on
 // /api/session for the browser client (an ES module served at
-// /api/session/client.js, see [ClientScriptPath]) and for any front end.
+// /api/session/client.js, at [ClientConfig.ScriptPath]) and for any front end.
 // Unsafe methods from other origins are refused. [AuthSession.Actions]
 // exposes the same operations to form handlers.
 //
@@ -264,11 +264,11 @@ type AuthSession[U any] struct {
 	// the call are spared).
 	RevokeUserSessions func(ctx context.Context, userID string) (int, error)
 
-	// RevokeUserSession ends one session of the user, such as a device
+	// RevokeSession ends one session of the user, such as a device
 	// picked from ListUserSessions. It returns ErrNoSession when the
 	// session is not live or belongs to another user, and ErrNoStore
 	// without Config.Store.
-	RevokeUserSession func(ctx context.Context, userID, sessionID string) error
+	RevokeSession func(ctx context.Context, userID, sessionID string) error
 
 	// ListUserSessions returns the user's live sessions ("your devices"),
 	// most recently seen first: at most the store's per-user cap
@@ -345,6 +345,13 @@ type ClientConfig struct {
 	HomePath         string `json:"homePath"`
 	RefreshThreshold int64  `json:"refreshThreshold"` // seconds
 	SessionExpiry    int64  `json:"sessionExpiry"`    // seconds
+
+	// ScriptPath is the versioned URL path of the browser client, such as
+	// "/api/session/client.js?v=0123456789abcdef", for a page's script
+	// tag. The version is a hash of the embedded script, so the URL
+	// changes whenever the script does and browsers may cache it for a
+	// year; the bare URL is always revalidated.
+	ScriptPath string `json:"scriptPath"`
 }
 
 // NextAuthSession validates cfg, applies defaults and returns the configured
@@ -378,7 +385,7 @@ func NextAuthSession[U any](cfg Config[U]) (*AuthSession[U], error) {
 		IsSessionExpired:     e.isExpired,
 		ShouldRefreshSession: e.shouldRefresh,
 		RevokeUserSessions:   e.revokeUserSessions,
-		RevokeUserSession:    e.revokeUserSession,
+		RevokeSession:        e.revokeSessionID,
 		ListUserSessions:     e.listUserSessions,
 		Close:                e.revs.close,
 		Actions:              newActions(e),
@@ -389,6 +396,7 @@ func NextAuthSession[U any](cfg Config[U]) (*AuthSession[U], error) {
 			HomePath:         cfg.HomePath,
 			RefreshThreshold: int64(cfg.RefreshThreshold / time.Second),
 			SessionExpiry:    int64(cfg.Expiry / time.Second),
+			ScriptPath:       clientScriptPath(cfg.APIPath),
 		},
 	}
 	a.Handlers = newHandlers(e, a.Actions, rc.csrf)

@@ -53,21 +53,21 @@ func configError(field string, format string, args ...any) error {
 }
 
 // secrets: Secret (default $SESSION_SECRET) and PreviousSecrets, each at
-// least MinSecretBytes long.
+// least minSecretBytes long.
 func (r *resolved[U]) secrets() error {
 	c := &r.cfg
 	if c.Secret == "" {
-		c.Secret = Secret(os.Getenv(SecretEnv))
+		c.Secret = Secret(os.Getenv(secretEnv))
 	}
 	if c.Secret == "" {
-		return configError("Secret", "missing: set Config.Secret or $%s to at least %d random bytes (generate one with `openssl rand -base64 32`)", SecretEnv, MinSecretBytes)
+		return configError("Secret", "missing: set Config.Secret or $%s to at least %d random bytes (generate one with `openssl rand -base64 32`)", secretEnv, minSecretBytes)
 	}
-	if len(c.Secret) < MinSecretBytes {
-		return configError("Secret", "too short (%d bytes, need at least %d): generate one with `openssl rand -base64 32`", len(c.Secret), MinSecretBytes)
+	if len(c.Secret) < minSecretBytes {
+		return configError("Secret", "too short (%d bytes, need at least %d): generate one with `openssl rand -base64 32`", len(c.Secret), minSecretBytes)
 	}
 	for i, s := range c.PreviousSecrets {
-		if len(s) < MinSecretBytes {
-			return configError(fmt.Sprintf("PreviousSecrets[%d]", i), "too short (%d bytes, need at least %d)", len(s), MinSecretBytes)
+		if len(s) < minSecretBytes {
+			return configError(fmt.Sprintf("PreviousSecrets[%d]", i), "too short (%d bytes, need at least %d)", len(s), minSecretBytes)
 		}
 	}
 	return nil
@@ -79,13 +79,13 @@ func (r *resolved[U]) secrets() error {
 func (r *resolved[U]) lifetimes() error {
 	c := &r.cfg
 	if c.Expiry == 0 {
-		c.Expiry = DefaultExpiry
+		c.Expiry = defaultExpiry
 	}
 	if c.Expiry < time.Second {
 		return configError("Expiry", "must be at least 1s, got %v", c.Expiry)
 	}
 	if c.RefreshThreshold == 0 {
-		c.RefreshThreshold = min(DefaultRefreshThreshold, c.Expiry/2)
+		c.RefreshThreshold = min(defaultRefreshThreshold, c.Expiry/2)
 	}
 	if c.RefreshThreshold < 0 {
 		return configError("RefreshThreshold", "must be positive and below Expiry (%v), got %v", c.Expiry, c.RefreshThreshold)
@@ -98,10 +98,10 @@ func (r *resolved[U]) lifetimes() error {
 		c.RefreshThreshold = c.Expiry / 2
 	}
 	if c.MaxLifetime == 0 {
-		if c.Expiry > DefaultMaxLifetime {
-			return configError("Expiry", "%v is above the default MaxLifetime (%v), which would cut every session short: set MaxLifetime too (at least Expiry)", c.Expiry, DefaultMaxLifetime)
+		if c.Expiry > defaultMaxLifetime {
+			return configError("Expiry", "%v is above the default MaxLifetime (%v), which would cut every session short: set MaxLifetime too (at least Expiry)", c.Expiry, defaultMaxLifetime)
 		}
-		c.MaxLifetime = DefaultMaxLifetime
+		c.MaxLifetime = defaultMaxLifetime
 	}
 	if c.MaxLifetime < c.Expiry {
 		return configError("MaxLifetime", "must not be below Expiry (%v), got %v", c.Expiry, c.MaxLifetime)
@@ -120,13 +120,16 @@ func (r *resolved[U]) lifetimes() error {
 func (r *resolved[U]) cookie() error {
 	c := &r.cfg
 	if c.MaxCookieBytes == 0 {
-		c.MaxCookieBytes = DefaultMaxCookieBytes
+		c.MaxCookieBytes = defaultMaxCookieBytes
 	}
 	if c.MaxCookieBytes < 1024 {
 		return configError("MaxCookieBytes", "must be at least 1024, got %d", c.MaxCookieBytes)
 	}
+	if c.Format == "" {
+		c.Format = FormatDefault
+	}
 	if !c.Format.valid() {
-		return configError("Format", "unknown token format %d", int(c.Format))
+		return configError("Format", "unknown token format %q (want %q, %q or %q)", c.Format, FormatDefault, FormatAuthJS, FormatNextAuthV4)
 	}
 	if c.Cookie.Name == "" {
 		c.Cookie.Name = c.Format.defaultCookieName(c.Cookie.Insecure)
@@ -161,7 +164,7 @@ func (r *resolved[U]) runtime() error {
 		c.Now = time.Now
 	}
 	if c.CacheBytes == 0 {
-		c.CacheBytes = DefaultCacheBytes
+		c.CacheBytes = defaultCacheBytes
 	}
 	if c.NewSessionID != nil {
 		return checkIDGenerator(c.NewSessionID)
@@ -173,13 +176,13 @@ func (r *resolved[U]) runtime() error {
 func (r *resolved[U]) paths() error {
 	c := &r.cfg
 	var err error
-	if c.LoginPath, err = localPathField("LoginPath", c.LoginPath, DefaultLoginPath); err != nil {
+	if c.LoginPath, err = localPathField("LoginPath", c.LoginPath, defaultLoginPath); err != nil {
 		return err
 	}
-	if c.HomePath, err = localPathField("HomePath", c.HomePath, DefaultHomePath); err != nil {
+	if c.HomePath, err = localPathField("HomePath", c.HomePath, defaultHomePath); err != nil {
 		return err
 	}
-	if c.APIPath, err = localPathField("APIPath", c.APIPath, DefaultAPIPath); err != nil {
+	if c.APIPath, err = localPathField("APIPath", c.APIPath, defaultAPIPath); err != nil {
 		return err
 	}
 	c.APIPath = strings.TrimSuffix(c.APIPath, "/")
@@ -199,11 +202,11 @@ func (r *resolved[U]) paths() error {
 // paths that the rules do not turn into redirect loops.
 func (r *resolved[U]) routes() error {
 	c := &r.cfg
-	if c.DefaultRouteType == 0 {
+	if c.DefaultRouteType == "" {
 		c.DefaultRouteType = RouteHybrid
 	}
 	if !c.DefaultRouteType.valid() {
-		return configError("DefaultRouteType", "unknown route type %d", int(c.DefaultRouteType))
+		return configError("DefaultRouteType", "unknown route type %q (want %q, %q or %q)", c.DefaultRouteType, RoutePublic, RouteAuth, RouteHybrid)
 	}
 	rt, err := compileRules(c.Routes)
 	if err != nil {
@@ -294,7 +297,7 @@ func (r *resolved[U]) store() error {
 		return configError("Storage", "unknown storage %d", int(c.Storage))
 	}
 	if c.MaxDataBytes == 0 {
-		c.MaxDataBytes = DefaultMaxDataBytes
+		c.MaxDataBytes = defaultMaxDataBytes
 	}
 	if c.MaxDataBytes < 1024 {
 		return configError("MaxDataBytes", "must be at least 1024, got %d", c.MaxDataBytes)
@@ -309,19 +312,19 @@ func (r *resolved[U]) store() error {
 		}
 	}
 	if c.TouchAfter == 0 {
-		c.TouchAfter = DefaultTouchAfter
+		c.TouchAfter = defaultTouchAfter
 	}
 	if c.TouchAfter < 0 {
 		c.TouchAfter = -1 // never touch
 	}
 	if c.StoreTimeout == 0 {
-		c.StoreTimeout = DefaultStoreTimeout
+		c.StoreTimeout = defaultStoreTimeout
 	}
 	if c.StoreTimeout < 0 {
 		return configError("StoreTimeout", "must not be negative, got %v", c.StoreTimeout)
 	}
 	if c.GenerationGrace == 0 {
-		c.GenerationGrace = DefaultGenerationGrace // a negative one stays: none
+		c.GenerationGrace = defaultGenerationGrace // a negative one stays: none
 	}
 	return nil
 }
@@ -338,7 +341,7 @@ func localPathField(field, p, def string) (string, error) {
 
 func (c *CookieConfig) resolve() error {
 	if c.Name == "" {
-		c.Name = DefaultCookieName
+		c.Name = defaultCookieName
 	}
 	if !validCookieName(c.Name) {
 		return configError("Cookie.Name", "%q is not a valid cookie name", c.Name)

@@ -56,9 +56,6 @@ func (d *Data) Set(key string, value any) error {
 	return nil
 }
 
-// Delete removes key; deleting an absent key does nothing.
-func (d Data) Delete(key string) { delete(d, key) }
-
 // Get returns the value stored under key decoded into a T, and true; or
 // T's zero value and false when d has no such key or its value does not
 // decode into a T (a string stored, an int asked for).

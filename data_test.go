@@ -43,10 +43,10 @@ func TestDataSetGet(t *testing.T) {
 	if s, ok := authsession.Get[string](d, "absent"); ok || s != "" {
 		t.Errorf("Get of an absent key: got %q %v, want \"\" false", s, ok)
 	}
-	d.Delete("theme")
-	d.Delete("never there")
+	delete(d, "theme")
+	delete(d, "never there")
 	if _, ok := authsession.Get[string](d, "theme"); ok {
-		t.Error("Get after Delete: got true, want false")
+		t.Error("Get after delete: got true, want false")
 	}
 
 	bad := []struct {
@@ -118,7 +118,7 @@ func TestSessionDataWire(t *testing.T) {
 			t.Errorf("ExposeData %v: body %s carries a flash value", expose, body)
 		}
 		// Public never carries data or flash values.
-		if s, _ := a.GetSession(requestWith(cookies)); s.Public(true).Data != nil || s.Public(true).Flash != nil {
+		if s, _ := a.GetSession(requestWith(cookies)); s.Redacted(true).Data != nil || s.Redacted(true).Flash != nil {
 			t.Error("Public kept Data or Flash")
 		}
 	}

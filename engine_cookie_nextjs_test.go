@@ -74,7 +74,7 @@ func TestNodeSignOutClearsAuxCookies(t *testing.T) {
 	node := requireNode(t)
 	for _, f := range foreignFormats {
 		for _, base := range []string{"https://app.example", "http://app.example"} {
-			t.Run(f.String()+"/"+base[:strings.Index(base, ":")], func(t *testing.T) {
+			t.Run(string(f)+"/"+base[:strings.Index(base, ":")], func(t *testing.T) {
 				t.Parallel()
 				app := nextApp{node: node, format: f, base: base, maxAge: time.Hour}
 				jar := app.signIn(t, bobUser, nil, false)

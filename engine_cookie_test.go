@@ -318,7 +318,7 @@ func TestRememberMeWire(t *testing.T) {
 	if !ok || !s.Transient {
 		t.Fatalf("got %v Transient %v, want a transient session", ok, s.Transient)
 	}
-	b, _ := s.Public(false).MarshalJSON()
+	b, _ := s.Redacted(false).MarshalJSON()
 	if !strings.Contains(string(b), `"transient":true`) {
 		t.Errorf("JSON: got %s, want \"transient\":true", b)
 	}

@@ -87,7 +87,7 @@ func (e *engine[U]) deleteData(w http.ResponseWriter, r *http.Request, key strin
 			return nil // nothing to change: nothing written
 		}
 		op := func(s *Session[U]) error {
-			s.Data.Delete(key)
+			delete(s.Data, key)
 			return nil
 		}
 		next, err := st.try(op, check)

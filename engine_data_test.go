@@ -340,7 +340,7 @@ func TestHostileSessionData(t *testing.T) {
 // fails instead of dropping them.
 func TestForeignFormatsRefuseData(t *testing.T) {
 	for _, f := range []authsession.TokenFormat{authsession.FormatAuthJS, authsession.FormatNextAuthV4} {
-		t.Run(f.String(), func(t *testing.T) {
+		t.Run(string(f), func(t *testing.T) {
 			a := buildAuth(t, authsession.Config[authsession.User]{Secret: testSecret, Format: f, Cookie: authsession.CookieConfig{Insecure: true}})
 			for name, opt := range map[string]authsession.SessionOption{
 				"WithData":              authsession.WithData("k", 1),

@@ -119,21 +119,21 @@ func TestPendingRevokeUserSessions(t *testing.T) {
 	}
 }
 
-// TestPendingRevokeUserSession: signing one device out while the store is
+// TestPendingRevokeSession: signing one device out while the store is
 // down is kept and retried too, and can only reach the user's own session.
-func TestPendingRevokeUserSession(t *testing.T) {
+func TestPendingRevokeSession(t *testing.T) {
 	f := newStoreFixture(t, nil)
 	ctx := context.Background()
 	s, phone := f.login(t, "u_1", nil, "phone")
 	_, laptop := f.login(t, "u_1", nil, "laptop")
 	other, victim := f.login(t, "victim", nil, "A")
 	f.store.down.Store(true)
-	if err := f.auth.RevokeUserSession(ctx, "u_1", s.ID); !errors.Is(err, authsession.ErrStore) {
-		t.Fatalf("RevokeUserSession with the store down: got %v, want ErrStore", err)
+	if err := f.auth.RevokeSession(ctx, "u_1", s.ID); !errors.Is(err, authsession.ErrStore) {
+		t.Fatalf("RevokeSession with the store down: got %v, want ErrStore", err)
 	}
 	// The victim's id under u_1: no effect on the victim.
-	if err := f.auth.RevokeUserSession(ctx, "u_1", other.ID); !errors.Is(err, authsession.ErrStore) {
-		t.Fatalf("RevokeUserSession with the store down: got %v, want ErrStore", err)
+	if err := f.auth.RevokeSession(ctx, "u_1", other.ID); !errors.Is(err, authsession.ErrStore) {
+		t.Fatalf("RevokeSession with the store down: got %v, want ErrStore", err)
 	}
 	f.store.down.Store(false)
 	if _, ok := f.get(phone); ok {
@@ -193,8 +193,8 @@ func TestPendingRevokeUserSessionManyIDs(t *testing.T) {
 	_, victim := f.login(t, "victim", nil, "A")
 	f.store.down.Store(true)
 	for i := range 33 {
-		if err := f.auth.RevokeUserSession(ctx, "u_1", fmt.Sprintf("made-up-%015d", i)); !errors.Is(err, authsession.ErrStore) {
-			t.Fatalf("RevokeUserSession with the store down: got %v, want ErrStore", err)
+		if err := f.auth.RevokeSession(ctx, "u_1", fmt.Sprintf("made-up-%015d", i)); !errors.Is(err, authsession.ErrStore) {
+			t.Fatalf("RevokeSession with the store down: got %v, want ErrStore", err)
 		}
 	}
 	f.store.down.Store(false)

@@ -92,7 +92,7 @@ func (e *engine[U]) openIDCookie(value string) (owner, id string, ok bool) {
 
 // maxIDCookie is the longest server storage cookie: the sealing of an
 // owner and the longest id, in base64url.
-const maxIDCookie = (seal.Overhead + 2 + (ownerLength*6+7)/8 + (MaxSessionIDLength*6+7)/8 + 2) * 4 / 3
+const maxIDCookie = (seal.Overhead + 2 + (ownerLength*6+7)/8 + (maxSessionIDLength*6+7)/8 + 2) * 4 / 3
 
 // storedData is the Data of s's record in server storage: s sealed and
 // bound to its owner and id, refused over Config.MaxDataBytes.

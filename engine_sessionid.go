@@ -12,12 +12,12 @@ import (
 
 // Bounds of a session id from Config.NewSessionID.
 const (
-	// MinSessionIDLength is the shortest id accepted: 21 characters of
+	// minSessionIDLength is the shortest id accepted: 21 characters of
 	// the URL-safe alphabet, 126 random bits (next-session's nanoid ids).
 	// The default ids are 22 characters, 128 random bits.
-	MinSessionIDLength = 21
-	// MaxSessionIDLength is the longest id accepted.
-	MaxSessionIDLength = 128
+	minSessionIDLength = 21
+	// maxSessionIDLength is the longest id accepted.
+	maxSessionIDLength = 128
 )
 
 // newSessionID returns 128 random bits, base64url-encoded.
@@ -28,12 +28,12 @@ func newSessionID() string {
 }
 
 // idProblem says why id cannot be a session id, or "": its length is
-// outside [MinSessionIDLength, MaxSessionIDLength] or it has a character
+// outside [minSessionIDLength, maxSessionIDLength] or it has a character
 // outside the URL-safe base64 alphabet (A-Z, a-z, 0-9, "-", "_"). The id
 // itself is never part of the answer.
 func idProblem(id string) string {
-	if len(id) < MinSessionIDLength || len(id) > MaxSessionIDLength {
-		return fmt.Sprintf("an id of %d characters, want %d to %d", len(id), MinSessionIDLength, MaxSessionIDLength)
+	if len(id) < minSessionIDLength || len(id) > maxSessionIDLength {
+		return fmt.Sprintf("an id of %d characters, want %d to %d", len(id), minSessionIDLength, maxSessionIDLength)
 	}
 	for i := 0; i < len(id); i++ {
 		c := id[i]

@@ -301,7 +301,7 @@ func TestOperationsEveryStorage(t *testing.T) {
 			if err != nil || len(recs) != 3 {
 				t.Fatalf("ListUserSessions: got %d, %v, want 3", len(recs), err)
 			}
-			if err := f.auth.RevokeUserSession(ctx, "u_1", recs[0].ID); err != nil {
+			if err := f.auth.RevokeSession(ctx, "u_1", recs[0].ID); err != nil {
 				t.Fatal(err)
 			}
 			live := 0

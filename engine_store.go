@@ -150,7 +150,7 @@ func (e *engine[U]) revokeUserSessions(ctx context.Context, userID string) (int,
 	return n, nil
 }
 
-func (e *engine[U]) revokeUserSession(ctx context.Context, userID, sessionID string) error {
+func (e *engine[U]) revokeSessionID(ctx context.Context, userID, sessionID string) error {
 	if e.cfg.Store == nil {
 		return ErrNoStore
 	}

@@ -79,18 +79,18 @@ func TestAdversarialReplayStore(t *testing.T) {
 		h.stillServing(t)
 	})
 
-	t.Run("RevokeUserSession ends one device", func(t *testing.T) {
+	t.Run("RevokeSession ends one device", func(t *testing.T) {
 		h := newStoreHarness(t)
 		laptopID, laptop := h.login(t, "ann")
 		phoneID, phone := h.login(t, "ann")
-		if err := h.auth.RevokeUserSession(ctx, "someone-else", laptopID); !errors.Is(err, authsession.ErrNoSession) {
-			t.Errorf("RevokeUserSession of another user's session: got %v, want ErrNoSession", err)
+		if err := h.auth.RevokeSession(ctx, "someone-else", laptopID); !errors.Is(err, authsession.ErrNoSession) {
+			t.Errorf("RevokeSession of another user's session: got %v, want ErrNoSession", err)
 		}
 		if code, body := h.whoami(t, laptop); body != "session:"+laptopID {
 			t.Fatalf("after a refused revoke: got %d %q, want the session", code, body)
 		}
-		if err := h.auth.RevokeUserSession(ctx, "u_1", laptopID); err != nil {
-			t.Fatalf("RevokeUserSession: %v", err)
+		if err := h.auth.RevokeSession(ctx, "u_1", laptopID); err != nil {
+			t.Fatalf("RevokeSession: %v", err)
 		}
 		replayed(t, h, "revoked laptop", laptop)
 		if code, body := h.whoami(t, phone); body != "session:"+phoneID {

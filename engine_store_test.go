@@ -169,9 +169,9 @@ func TestStoreRevocation(t *testing.T) {
 				t.Fatalf("RevokeUserSessions: got %d, %v, want 2, nil", n, err)
 			}
 		}},
-		{"RevokeUserSession", func(t *testing.T, f *storeFixture, s authsession.Session[authsession.User], _ []*http.Cookie) {
-			if err := f.auth.RevokeUserSession(ctx, "u_1", s.ID); err != nil {
-				t.Fatalf("RevokeUserSession: %v", err)
+		{"RevokeSession", func(t *testing.T, f *storeFixture, s authsession.Session[authsession.User], _ []*http.Cookie) {
+			if err := f.auth.RevokeSession(ctx, "u_1", s.ID); err != nil {
+				t.Fatalf("RevokeSession: %v", err)
 			}
 		}},
 		{"store entry expired", func(t *testing.T, f *storeFixture, s authsession.Session[authsession.User], _ []*http.Cookie) {
@@ -285,8 +285,8 @@ func TestStoreListUserSessions(t *testing.T) {
 		}
 	}
 	// Revoking another user's session by id is refused.
-	if err := f.auth.RevokeUserSession(ctx, "u_2", a.ID); !errors.Is(err, authsession.ErrNoSession) {
-		t.Errorf("RevokeUserSession of another user's session: got %v, want ErrNoSession", err)
+	if err := f.auth.RevokeSession(ctx, "u_2", a.ID); !errors.Is(err, authsession.ErrNoSession) {
+		t.Errorf("RevokeSession of another user's session: got %v, want ErrNoSession", err)
 	}
 	if recs, _ := f.auth.ListUserSessions(ctx, "u_1"); len(recs) != 2 {
 		t.Errorf("after refused revocation: got %d sessions, want 2", len(recs))
@@ -405,8 +405,8 @@ func TestStoreOperationsWithoutStore(t *testing.T) {
 	if _, err := auth.ListUserSessions(ctx, "u_1"); !errors.Is(err, authsession.ErrNoStore) {
 		t.Errorf("ListUserSessions: got %v, want ErrNoStore", err)
 	}
-	if err := auth.RevokeUserSession(ctx, "u_1", "x"); !errors.Is(err, authsession.ErrNoStore) {
-		t.Errorf("RevokeUserSession: got %v, want ErrNoStore", err)
+	if err := auth.RevokeSession(ctx, "u_1", "x"); !errors.Is(err, authsession.ErrNoStore) {
+		t.Errorf("RevokeSession: got %v, want ErrNoStore", err)
 	}
 }
 

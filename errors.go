@@ -62,8 +62,9 @@ var (
 	// AuthSession.Commit first). Nothing was changed.
 	ErrHeaderWritten = errors.New("authsession: the response's header was already written")
 
-	// ErrStoreFull means a MemoryStore is full of live sessions and cannot
-	// record another; the sign-in fails (wrapped in ErrStore) rather than
+	// ErrStoreFull means a store with a capacity (the memstore package's)
+	// is full of live sessions and cannot record another: Store.Create
+	// returns it, and the sign-in fails (wrapped in ErrStore) rather than
 	// end another user's session.
 	ErrStoreFull = errors.New("authsession: session store full")
 
@@ -84,8 +85,8 @@ var (
 	// cannot carry them. Nothing was changed.
 	ErrInvalidData = errors.New("authsession: invalid session data")
 
-	// ErrSessionID means Config.NewSessionID returned an id outside
-	// MinSessionIDLength..MaxSessionIDLength characters or the URL-safe
-	// alphabet, or panicked; no session was issued.
+	// ErrSessionID means Config.NewSessionID returned an id outside 21 to
+	// 128 characters or the URL-safe alphabet, or panicked; no session was
+	// issued.
 	ErrSessionID = errors.New("authsession: invalid session id")
 )

@@ -61,7 +61,7 @@ func TestForeignClaimsHostile(t *testing.T) {
 	}
 	for i, layer := range foreignLayers(t, func() time.Time { return now }) {
 		for _, tt := range tests {
-			t.Run(foreignTestFormats[i].String()+"/"+tt.name, func(t *testing.T) {
+			t.Run(string(foreignTestFormats[i])+"/"+tt.name, func(t *testing.T) {
 				tok, err := layer.codec.Seal([]byte(tt.payload))
 				if err != nil {
 					t.Fatal(err)

@@ -194,7 +194,7 @@ func TestNodeChunkSizes(t *testing.T) {
 			n := min(want[f], len(rest))
 			huge[name+"."+strconv.Itoa(i)], rest = rest[:n], rest[n:]
 		}
-		app.node(t, map[string]any{"op": "getToken", "format": f.String(), "secret": secretA, "cookieName": name, "cookies": huge})
+		app.node(t, map[string]any{"op": "getToken", "format": string(f), "secret": secretA, "cookieName": name, "cookies": huge})
 		wantNoSession(t, auth, huge, tok, authsession.ErrInvalidToken)
 		roomy := foreignAuth(t, f, app.base, newClockAt(time.Now()), func(c *authsession.Config[authsession.User]) { c.MaxCookieBytes = 32 << 10 })
 		wantSession(t, roomy, huge, "u_42")

@@ -34,7 +34,7 @@ type nextApp struct {
 
 // nodeCmd is a command for interop.mjs from the app's settings.
 func (a nextApp) cmd(op string, more map[string]any) map[string]any {
-	cmd := map[string]any{"op": op, "format": a.format.String(), "secret": secretA, "base": a.base, "maxAge": int(a.maxAge / time.Second)}
+	cmd := map[string]any{"op": op, "format": string(a.format), "secret": secretA, "base": a.base, "maxAge": int(a.maxAge / time.Second)}
 	for k, v := range more {
 		cmd[k] = v
 	}
@@ -76,7 +76,7 @@ func (a nextApp) session(t *testing.T, jar map[string]string) (int, json.RawMess
 // salt): its claims.
 func (a nextApp) decode(t *testing.T, name, token string) map[string]any {
 	t.Helper()
-	out := a.node(t, map[string]any{"op": "decrypt", "format": a.format.String(), "secret": secretA, "cookieName": name, "token": token})
+	out := a.node(t, map[string]any{"op": "decrypt", "format": string(a.format), "secret": secretA, "cookieName": name, "token": token})
 	var claims map[string]any
 	if err := json.Unmarshal(out["payload"], &claims); err != nil {
 		t.Fatal(err)
@@ -88,7 +88,7 @@ func (a nextApp) decode(t *testing.T, name, token string) map[string]any {
 // from now (negative: already expired).
 func (a nextApp) encode(t *testing.T, name string, claims map[string]any, maxAge int) string {
 	t.Helper()
-	out := a.node(t, map[string]any{"op": "encrypt", "format": a.format.String(), "secret": secretA, "cookieName": name, "payload": claims, "maxAge": maxAge})
+	out := a.node(t, map[string]any{"op": "encrypt", "format": string(a.format), "secret": secretA, "cookieName": name, "payload": claims, "maxAge": maxAge})
 	return jsonString(t, out["token"])
 }
 
@@ -272,7 +272,7 @@ func TestNodeUserIDRequired(t *testing.T) {
 func forEachFormat(t *testing.T, test func(t *testing.T, app nextApp)) {
 	node := requireNode(t)
 	for _, f := range foreignFormats {
-		t.Run(f.String(), func(t *testing.T) {
+		t.Run(string(f), func(t *testing.T) {
 			t.Parallel()
 			test(t, nextApp{node: node, format: f, base: "http://app.example", maxAge: time.Hour})
 		})
@@ -323,7 +323,7 @@ func TestNodeClockSkew(t *testing.T) {
 		within := app.encode(t, name, claims, -10)
 		app.decode(t, name, within) // fails the test if the package refuses it
 		beyond := app.encode(t, name, claims, -20)
-		if msg := nodeError(t, map[string]any{"op": "decrypt", "format": f.String(), "secret": secretA, "cookieName": name, "token": beyond}); !strings.Contains(msg, "exp") {
+		if msg := nodeError(t, map[string]any{"op": "decrypt", "format": string(f), "secret": secretA, "cookieName": name, "token": beyond}); !strings.Contains(msg, "exp") {
 			t.Errorf("the package refused the token 20 s past exp with %q, want an exp error", msg)
 		}
 		expOf := func(tok string) time.Time {
@@ -359,7 +359,7 @@ func TestNodeStoreRefused(t *testing.T) {
 		_, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
 			Secret: secretA, Format: f, Store: memstore.New(memstore.Options{}),
 		})
-		want := "authsession: invalid configuration: Store: not supported with Format " + f.String() + ": the Next.js app re-encodes its session cookie with a fresh jti"
+		want := "authsession: invalid configuration: Store: not supported with Format " + string(f) + ": the Next.js app re-encodes its session cookie with a fresh jti"
 		if !errors.Is(err, authsession.ErrConfig) || err == nil || !strings.HasPrefix(err.Error(), want) {
 			t.Errorf("got %v, want ErrConfig starting %q", err, want)
 		}

@@ -61,7 +61,7 @@ func TestForeignLeewayDefault(t *testing.T) {
 // the sign-in plus MaxLifetime.
 func TestForeignCacheAgreesWithDecode(t *testing.T) {
 	for _, f := range foreignFormats {
-		t.Run(f.String(), func(t *testing.T) {
+		t.Run(string(f), func(t *testing.T) {
 			clk := newClock()
 			clk.Add(1500 * time.Millisecond)
 			cached := foreignTestAuth(t, f, clk, nil)
@@ -120,7 +120,7 @@ func TestForeignRefreshKeepsTokenLifetime(t *testing.T) {
 		{authsession.FormatNextAuthV4, 3 * day},
 		{authsession.FormatDefault, 7 * day},
 	} {
-		t.Run(tt.format.String(), func(t *testing.T) {
+		t.Run(string(tt.format), func(t *testing.T) {
 			clk := newClock()
 			a := foreignTestAuth(t, tt.format, clk, nil)
 			now := clk.Now()
@@ -188,7 +188,7 @@ func TestForeignClaimsCarried(t *testing.T) {
 // without it, only Cookie.Name is read.
 func TestAcceptBothNames(t *testing.T) {
 	for _, f := range []authsession.TokenFormat{authsession.FormatDefault, authsession.FormatAuthJS, authsession.FormatNextAuthV4} {
-		t.Run(f.String(), func(t *testing.T) {
+		t.Run(string(f), func(t *testing.T) {
 			clk := newClock()
 			secure := newAuth(t, clk, func(c *authsession.Config[authsession.User]) { c.Format, c.Cookie.Name = f, "__Secure-sid" })
 			plain := newAuth(t, clk, func(c *authsession.Config[authsession.User]) {
@@ -239,7 +239,7 @@ func TestDeleteSessionClearsAuxCookies(t *testing.T) {
 			[]string{"__Host-next-auth.csrf-token", "next-auth.callback-url"}},
 		{authsession.FormatDefault, []string{"authjs.csrf-token", "next-auth.callback-url"}, nil},
 	} {
-		t.Run(tt.format.String(), func(t *testing.T) {
+		t.Run(string(tt.format), func(t *testing.T) {
 			a := foreignTestAuth(t, tt.format, newClock(), nil)
 			_, cs := signIn(t, a, testUser)
 			r := requestWith(cs)

@@ -209,11 +209,11 @@ func makeVector(t *testing.T, c goldenCase, t0 time.Time, node nodeFunc) goldenV
 	default:
 		pkg := map[authsession.TokenFormat]string{authsession.FormatAuthJS: "@auth/core", authsession.FormatNextAuthV4: "next-auth"}[c.format]
 		v.Producer = pkg + "@" + nodePackageVersion(t, pkg)
-		out := node(t, map[string]any{"op": "encrypt", "format": c.format.String(), "secret": c.encryptWith,
+		out := node(t, map[string]any{"op": "encrypt", "format": string(c.format), "secret": c.encryptWith,
 			"cookieName": c.cookieName, "payload": c.foreignClaims(), "maxAge": 7 * 24 * 3600})
 		v.Token = jsonString(t, out["token"])
 		// The package took the real clock: read iat, exp and jti back.
-		dec := node(t, map[string]any{"op": "decrypt", "format": c.format.String(), "secret": c.encryptWith,
+		dec := node(t, map[string]any{"op": "decrypt", "format": string(c.format), "secret": c.encryptWith,
 			"cookieName": c.cookieName, "token": v.Token})
 		var reg struct {
 			IAT, EXP int64

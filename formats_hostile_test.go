@@ -126,7 +126,7 @@ func TestAdversarialNesting(t *testing.T) {
 func forgeForeign(a *authsession.AuthSession[authsession.User]) func(t *testing.T, payload []byte) string {
 	return func(t *testing.T, payload []byte) string {
 		t.Helper()
-		scheme, _ := jwe.SchemeNamed(a.Config.Format.String())
+		scheme, _ := jwe.SchemeNamed(string(a.Config.Format))
 		key, err := scheme.DeriveKey(advSecret, a.Config.Cookie.Name)
 		if err != nil {
 			t.Fatal(err)

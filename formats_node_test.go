@@ -204,7 +204,7 @@ func TestNodeInterop(t *testing.T) {
 				}
 				secret = c.secret
 			}
-			out := node(t, map[string]any{"op": "decrypt", "format": c.format.String(), "secret": secret,
+			out := node(t, map[string]any{"op": "decrypt", "format": string(c.format), "secret": secret,
 				"cookieName": c.cookieName, "token": v.Token, "now": t0.Unix() + 60})
 			var got map[string]any
 			if err := json.Unmarshal(out["payload"], &got); err != nil {
@@ -255,7 +255,7 @@ func TestNodeRejects(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cmd := map[string]any{"op": "decrypt", "format": tt.format.String(), "token": tok}
+			cmd := map[string]any{"op": "decrypt", "format": string(tt.format), "token": tok}
 			for k, v := range tt.cmd {
 				cmd[k] = v
 			}
@@ -274,7 +274,7 @@ func TestNodeChunkedCookies(t *testing.T) {
 	node := requireNode(t)
 	big := strings.Repeat("x", 6000)
 	for _, f := range []authsession.TokenFormat{authsession.FormatAuthJS, authsession.FormatNextAuthV4} {
-		t.Run(f.String(), func(t *testing.T) {
+		t.Run(string(f), func(t *testing.T) {
 			auth := buildAuth(t, authsession.Config[authsession.User]{Secret: secretA, Format: f})
 			name := auth.Config.Cookie.Name
 			user := userBob
@@ -292,7 +292,7 @@ func TestNodeChunkedCookies(t *testing.T) {
 			if len(cookies) < 2 {
 				t.Fatalf("cookies: got %d, want a chunked cookie", len(cookies))
 			}
-			out := node(t, map[string]any{"op": "getToken", "format": f.String(), "secret": secretA, "cookieName": name, "cookies": cookies})
+			out := node(t, map[string]any{"op": "getToken", "format": string(f), "secret": secretA, "cookieName": name, "cookies": cookies})
 			var got struct{ Sub, Bio string }
 			if err := json.Unmarshal(out["payload"], &got); err != nil {
 				t.Fatal(err)
@@ -303,7 +303,7 @@ func TestNodeChunkedCookies(t *testing.T) {
 
 			// The package writes, Go reads it split as the package would.
 			claims := goldenCase{user: user}.foreignClaims()
-			enc := node(t, map[string]any{"op": "encrypt", "format": f.String(), "secret": secretA, "cookieName": name, "payload": claims, "maxAge": 3600})
+			enc := node(t, map[string]any{"op": "encrypt", "format": string(f), "secret": secretA, "cookieName": name, "payload": claims, "maxAge": 3600})
 			tok := jsonString(t, enc["token"])
 			r := httptest.NewRequest("GET", "/", nil)
 			const chunk = 3936 // Auth.js and NextAuth.js: 4096 - 160

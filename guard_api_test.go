@@ -54,7 +54,7 @@ func TestGuardSessionAPIAlwaysReachable(t *testing.T) {
 		unmounted := http.NewServeMux()
 		unmounted.Handle("/", other) // a catch-all: it must never see the API's paths
 		for name, h := range map[string]http.Handler{"mounted": auth.Middleware(mounted), "not mounted": auth.Middleware(unmounted)} {
-			t.Run(def.String()+" default, API "+name, func(t *testing.T) {
+			t.Run(string(def)+" default, API "+name, func(t *testing.T) {
 				tests := []struct {
 					method, target, cookie string
 					status                 int

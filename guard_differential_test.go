@@ -125,7 +125,7 @@ func muxIssue(def authsession.RouteType) func(testing.TB) guardtest.Site {
 		mux.Handle("/{lang}/dashboard/{rest...}", guardtest.Handler("dashboard", true))
 		mux.Handle("/{lang}/admin", guardtest.LevelHandler("admin", guardtest.Admin))
 		mux.Handle("/{lang}/admin/{rest...}", guardtest.LevelHandler("admin", guardtest.Admin))
-		return guardtest.Site{Name: "ServeMux, issue, " + def.String(), Guarded: auth.Middleware(mux), Bare: mux, Cookie: cookie, UserCookie: user}
+		return guardtest.Site{Name: "ServeMux, issue, " + string(def), Guarded: auth.Middleware(mux), Bare: mux, Cookie: cookie, UserCookie: user}
 	}
 }
 

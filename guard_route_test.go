@@ -49,7 +49,7 @@ func issue29Rules(isAdmin func(authsession.Session[authsession.User]) bool) []au
 // which the path rules judge Hybrid; the guard judges the route.
 func TestGuardJudgesServeMuxRoute(t *testing.T) {
 	for _, def := range []authsession.RouteType{authsession.RouteAuth, authsession.RouteHybrid} {
-		t.Run(def.String(), func(t *testing.T) {
+		t.Run(string(def), func(t *testing.T) {
 			cfg := guardConfig()
 			cfg.DefaultRouteType = def
 			cfg.Routes = issue29Rules(isAdmin)
@@ -88,7 +88,7 @@ func TestGuardJudgesServeMuxRoute(t *testing.T) {
 // first segment reaches the pages.
 func TestGuardServeMuxExplicitLocales(t *testing.T) {
 	for _, def := range []authsession.RouteType{authsession.RouteAuth, authsession.RouteHybrid} {
-		t.Run(def.String(), func(t *testing.T) {
+		t.Run(string(def), func(t *testing.T) {
 			cfg := guardConfig()
 			cfg.DefaultRouteType = def
 			cfg.Routes = issue29Rules(isAdmin)
@@ -153,7 +153,7 @@ func TestGuardAuthorizeSeesRouteRules(t *testing.T) {
 	cfg.Routes = issue29Rules(isAdmin)
 	var seen []string
 	cfg.Authorize = func(_ bool, _ *http.Request, rule authsession.Rule) http.Handler {
-		seen = append(seen, rule.Type.String()+" "+rule.Pattern)
+		seen = append(seen, string(rule.Type)+" "+rule.Pattern)
 		return nil
 	}
 	auth := buildAuth(t, cfg)

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"go/ast"
+	"go/doc"
 	"go/parser"
 	"go/token"
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -116,6 +118,122 @@ func TestSourceSizesCheck(t *testing.T) {
 	if got, want := r.files, 6; got != want {
 		t.Errorf("files checked: got %d, want %d", got, want)
 	}
+}
+
+// maxExportedNames bounds the exported surface of package authsession:
+// types, functions, methods, constants and variables (fields are not
+// counted). What only the CLI, the benchmarks or the interoperability
+// code needs lives in internal/; what a program can read from the
+// resolved AuthSession.Config is not a constant too.
+const maxExportedNames = 80
+
+// TestExportedNames fails when package authsession exports more than
+// maxExportedNames names, and logs how many it exports (05-gates.sh prints
+// it).
+func TestExportedNames(t *testing.T) {
+	fset := token.NewFileSet()
+	paths, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []*ast.File
+	for _, path := range paths {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	names, err := exportedNames(fset, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("package authsession exports %d names (at most %d; fields not counted)", len(names), maxExportedNames)
+	if len(names) > maxExportedNames {
+		t.Errorf("package authsession exports %d names, want at most %d: %s", len(names), maxExportedNames, strings.Join(names, " "))
+	}
+}
+
+// TestExportedNamesCount counts a made-up package: every kind of exported
+// name once, fields and unexported names not at all.
+func TestExportedNamesCount(t *testing.T) {
+	const src = `package p
+
+const (
+	A = 1
+	b = 2
+)
+
+var V, w = 1, 2
+
+type T[X any] struct{ F X; g int }
+
+func NewT() *T[int]            { return nil }
+func (T[X]) M()                {}
+func (*T[X]) m()               {}
+func F()                       {}
+func f()                       {}
+
+type I interface{ Method() }
+
+type u struct{}
+
+func (u) Exported() {}
+`
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "p.go", src, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := exportedNames(fset, []*ast.File{f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"A", "F", "I", "NewT", "T", "T.M", "V"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// exportedNames lists a package's exported types, functions, methods,
+// constants and variables, sorted, as go/doc documents them (methods as
+// Type.Method).
+func exportedNames(fset *token.FileSet, files []*ast.File) ([]string, error) {
+	p, err := doc.NewFromFiles(fset, files, "example.com/p")
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	values := func(vs []*doc.Value) {
+		for _, v := range vs {
+			for _, n := range v.Names {
+				if ast.IsExported(n) {
+					names = append(names, n)
+				}
+			}
+		}
+	}
+	values(p.Consts)
+	values(p.Vars)
+	for _, f := range p.Funcs {
+		names = append(names, f.Name)
+	}
+	for _, typ := range p.Types {
+		names = append(names, typ.Name)
+		values(typ.Consts)
+		values(typ.Vars)
+		for _, f := range typ.Funcs {
+			names = append(names, f.Name)
+		}
+		for _, m := range typ.Methods {
+			names = append(names, typ.Name+"."+m.Name)
+		}
+	}
+	slices.Sort(names)
+	return names, nil
 }
 
 // testFileExceptions are the root package's test files that test no one

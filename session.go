@@ -112,7 +112,7 @@ func (j *sessionJSON[U]) toSession(id string) Session[U] {
 }
 
 // MarshalJSON encodes the session in the contract's JSON form, tokens
-// included. Use [Session.Public] before sending a session to a browser.
+// included. Use [Session.Redacted] before sending a session to a browser.
 func (s Session[U]) MarshalJSON() ([]byte, error) {
 	return json.Marshal(s.toJSON())
 }
@@ -127,11 +127,11 @@ func (s *Session[U]) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Public returns a copy without the refresh token, without the access
+// Redacted returns a copy without the refresh token, without the access
 // token unless keepAccessToken is true, and without Data and Flash: the
-// form that may leave the server. (The session API adds Data back with
-// Config.ExposeData.)
-func (s Session[U]) Public(keepAccessToken bool) Session[U] {
+// form that may leave the server, for a browser or any other client. (The
+// session API adds Data back with Config.ExposeData.)
+func (s Session[U]) Redacted(keepAccessToken bool) Session[U] {
 	s.RefreshToken = ""
 	if !keepAccessToken {
 		s.AccessToken = ""

@@ -85,7 +85,7 @@ func chiSites(t testing.TB) []guardtest.Site {
 				r.Handle("/admin", adminHandler("admin"))
 			})
 		})
-		sites = append(sites, guardtest.Site{Name: "chi (authchi), issue, " + def.String(), Guarded: g, Bare: b, Cookie: admin, UserCookie: user})
+		sites = append(sites, guardtest.Site{Name: "chi (authchi), issue, " + string(def), Guarded: g, Bare: b, Cookie: admin, UserCookie: user})
 	}
 	auth, admin, user = siteAuth(t, authsession.RouteAuth, guardtest.SPARules())
 	g, b = build(auth, func(r chi.Router) { r.Handle("/*", guardtest.PathHandler("spa", guardtest.SPALevel)) })
@@ -137,7 +137,7 @@ func gorillaSites(t testing.TB) []guardtest.Site {
 			r.PathPrefix("/{lang}/dashboard/").Handler(prot("dashboard"))
 			r.Path("/{lang}/admin").Handler(adminHandler("admin"))
 		})
-		sites = append(sites, guardtest.Site{Name: "gorilla (authgorilla), issue, " + def.String(), Guarded: g, Bare: b, Cookie: admin, UserCookie: user})
+		sites = append(sites, guardtest.Site{Name: "gorilla (authgorilla), issue, " + string(def), Guarded: g, Bare: b, Cookie: admin, UserCookie: user})
 	}
 	auth, admin, user = siteAuth(t, authsession.RouteAuth, guardtest.SPARules())
 	g, b = build(auth, func(r *mux.Router) { r.PathPrefix("/").Handler(guardtest.PathHandler("spa", guardtest.SPALevel)) })
@@ -193,7 +193,7 @@ func ginSites(t testing.TB) []guardtest.Site {
 			r.Any("/:lang/dashboard/*x", h(prot("dashboard")))
 			r.Any("/:lang/admin", h(adminHandler("admin")))
 		})
-		sites = append(sites, guardtest.Site{Name: "gin (authgin), issue, " + def.String(), Guarded: g, Bare: b, Cookie: admin, UserCookie: user})
+		sites = append(sites, guardtest.Site{Name: "gin (authgin), issue, " + string(def), Guarded: g, Bare: b, Cookie: admin, UserCookie: user})
 	}
 	auth, admin, user = siteAuth(t, authsession.RouteAuth, guardtest.SPARules())
 	g, b = build(auth, func(r gin.IRoutes) { r.Any("/*x", h(guardtest.PathHandler("spa", guardtest.SPALevel))) })
@@ -248,7 +248,7 @@ func echoSites(t testing.TB) []guardtest.Site {
 			r.Any("/:lang/dashboard/*", h(prot("dashboard")))
 			r.Any("/:lang/admin", h(adminHandler("admin")))
 		})
-		sites = append(sites, guardtest.Site{Name: "echo (authecho), issue, " + def.String(), Guarded: g, Bare: b, Cookie: admin, UserCookie: user})
+		sites = append(sites, guardtest.Site{Name: "echo (authecho), issue, " + string(def), Guarded: g, Bare: b, Cookie: admin, UserCookie: user})
 	}
 	auth, admin, user = siteAuth(t, authsession.RouteAuth, guardtest.SPARules())
 	g, b = build(auth, func(r *echo.Echo) { r.Any("/*", h(guardtest.PathHandler("spa", guardtest.SPALevel))) })
