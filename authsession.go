@@ -1,5 +1,26 @@
-// Package authsession gives net/http applications stateless, encrypted
-// session cookies and a route guard from one configuration call.
+// Package authsession gives net/http applications encrypted session
+// cookies and a route guard from one configuration call:
+// [NextAuthSession] returns an [AuthSession], whose fields are the
+// operations, each configured once and safe for concurrent use:
+//
+//   - sign in and out: [AuthSession.CreateSession], [AuthSession.DeleteSession]
+//   - read the request's session: [AuthSession.GetSession],
+//     [AuthSession.IsAuthenticated], or [SessionFromContext]
+//   - change it: [AuthSession.UpdateSession], [AuthSession.RefreshSession]
+//   - data and flash values: [AuthSession.SetData], [AuthSession.DeleteData],
+//     [AuthSession.Flash], [AuthSession.Flashes], [AuthSession.SessionData]
+//     (read a value with [Get])
+//   - write the changes before the response: [AuthSession.Commit]
+//   - tokens without HTTP: [AuthSession.EncryptSession],
+//     [AuthSession.DecryptSession], [AuthSession.IsSessionExpired],
+//     [AuthSession.ShouldRefreshSession]
+//   - with a store: [AuthSession.RevokeUserSessions] ("log out
+//     everywhere"), [AuthSession.RevokeSession], [AuthSession.ListUserSessions],
+//     [AuthSession.Close]
+//   - the route guard: [AuthSession.Middleware], [AuthSession.MiddlewareWith];
+//     per handler: [AuthSession.RequireSession], [AuthSession.Require]
+//   - the session API and its browser client: [AuthSession.Handlers]; the
+//     same operations for form handlers: [AuthSession.Actions]
 //
 // It is the Go counterpart of the Node.js package next-auth-session: the
 // session is a JWE (dir + A256GCM) in an HttpOnly cookie, readable by a
@@ -8,6 +29,8 @@
 // # Quick start
 //
 //	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
+//		// A Secret is a string type: a string variable needs the
+//		// conversion. Left empty, it comes from $SESSION_SECRET.
 //		Secret: authsession.Secret(os.Getenv("SESSION_SECRET")),
 //		// Deny by default: a route the rules do not name needs a session.
 //		DefaultRouteType: authsession.RouteAuth,
@@ -20,12 +43,10 @@
 //		log.Fatal(err) // configuration errors surface here, never later
 //	}
 //	mux := http.NewServeMux()
-//	mux.Handle("/api/session", auth.Handlers)
-//	mux.Handle("/api/session/", auth.Handlers)
+//	mux.HandleFunc("GET /{$}", home)
+//	// The guard serves the session API at /api/session itself.
 //	http.ListenAndServe(":8080", auth.Middleware(mux))
 //
-// Sign a user in with [AuthSession.CreateSession], read the session with
-// [AuthSession.GetSession] and end it with [AuthSession.DeleteSession].
 // The user type is a type parameter: [User] is the default, and any type
 // that encoding/json encodes and decodes works; [Config.UpdatableFields]
 // needs one that encodes to a JSON object, and [Config.Store] one with a
