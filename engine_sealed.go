@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/authsession/authsession/internal/plainjson"
 	"github.com/authsession/authsession/internal/seal"
 )
 
@@ -30,7 +31,8 @@ type sealedJSON[U any] struct {
 }
 
 // encodeSealed is s's JSON for sealing; anon leaves the user out, withID
-// puts the id and generation in.
+// puts the id and generation in. Like a token's, it nests at most
+// plainjson.MaxDepth levels.
 func encodeSealed[U any](s *Session[U], anon, withID bool) ([]byte, error) {
 	j := sealedJSON[U]{
 		AccessToken:  s.AccessToken,
@@ -52,6 +54,9 @@ func encodeSealed[U any](s *Session[U], anon, withID bool) ([]byte, error) {
 	b, err := json.Marshal(&j)
 	if err != nil {
 		return nil, fmt.Errorf("%w: the session cannot be encoded as JSON: %w", ErrInvalidData, err)
+	}
+	if !plainjson.WithinDepth(b, plainjson.MaxDepth) {
+		return nil, errNestsTooDeep("session") // as no token may
 	}
 	return b, nil
 }

@@ -281,3 +281,29 @@ func TestServerSignOutWinsOverSave(t *testing.T) {
 		}
 	}
 }
+
+// TestServerDataDepth: in server storage as in a token, a session nests
+// at most 64 levels of JSON: a write that would nest deeper fails with
+// ErrInvalidData and changes nothing, so every stored session reads back
+// (and copies, for the next update) through Session's own decoding.
+func TestServerDataDepth(t *testing.T) {
+	f := newServerFixture(t, nil)
+	_, cookies := signIn(t, f.auth, authsession.User{ID: "u_1"}, authsession.WithData("small", "kept"))
+	r := requestWith(cookies)
+	var deep any = "bottom"
+	for range 70 {
+		deep = []any{deep}
+	}
+	saves := f.store.saves.Load()
+	if err := f.auth.SetData(httpRecorder(), r, "deep", deep); !errors.Is(err, authsession.ErrInvalidData) {
+		t.Errorf("SetData of 70 nested arrays: got %v, want ErrInvalidData", err)
+	}
+	if f.store.saves.Load() != saves {
+		t.Errorf("the stored session changed after a refused write")
+	}
+	if _, err := f.auth.UpdateSession(httpRecorder(), r, func(s *authsession.Session[authsession.User]) error {
+		return s.Data.Set("shallow", []any{1})
+	}); err != nil {
+		t.Errorf("an update after the refused write: %v", err)
+	}
+}

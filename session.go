@@ -2,8 +2,11 @@ package authsession
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/authsession/authsession/internal/plainjson"
 )
 
 // Session is one user's session. Its JSON form is fixed by the design
@@ -117,11 +120,20 @@ func (s Session[U]) MarshalJSON() ([]byte, error) {
 	return json.Marshal(s.toJSON())
 }
 
-// UnmarshalJSON decodes the contract's JSON form. ID is left empty.
+// UnmarshalJSON decodes the contract's JSON form. ID is left empty. JSON
+// nesting deeper than 64 levels (the session object included), which no
+// token may carry either, is refused before encoding/json reads it.
+// Errors wrap ErrInvalidData.
 func (s *Session[U]) UnmarshalJSON(b []byte) error {
+	if !plainjson.WithinDepth(b, plainjson.MaxDepth) {
+		return errNestsTooDeep("session")
+	}
 	var j sessionJSON[U]
 	if err := json.Unmarshal(b, &j); err != nil {
-		return err
+		if errors.Is(err, ErrInvalidData) {
+			return err
+		}
+		return fmt.Errorf("%w: session: %w", ErrInvalidData, err)
 	}
 	*s = j.toSession("")
 	return nil
@@ -163,6 +175,12 @@ func (s *Session[U]) MarkPrivilegeChange() { s.privileged = true }
 // its older cookies keep working for Config.GenerationGrace. A
 // MarkPrivilegeChange on the same change wins.
 func (s *Session[U]) MarkDisplayChange() { s.display = true }
+
+// errNestsTooDeep is the error of what's JSON nesting deeper than
+// plainjson.MaxDepth levels.
+func errNestsTooDeep(what string) error {
+	return fmt.Errorf("%w: the %s's JSON nests deeper than %d levels", ErrInvalidData, what, plainjson.MaxDepth)
+}
 
 // SessionOption adds optional data to a new session: [WithTokens],
 // [WithData], [WithFlash], [WithRememberMe].

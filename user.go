@@ -2,6 +2,7 @@ package authsession
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/authsession/authsession/internal/plainjson"
 )
@@ -101,17 +102,23 @@ func isUserField(key string) bool {
 // UnmarshalJSON decodes the fixed fields and keeps all others in Extra.
 // An object of plain fixed fields only, as the library writes it, is read
 // in one pass (readPlain); Extra is built only when there are others.
+// JSON nesting deeper than 64 levels (the user object included), which no
+// token may carry either, is refused before encoding/json reads it.
+// Errors wrap ErrInvalidData.
 func (u *User) UnmarshalJSON(b []byte) error {
 	if u.readPlain(b) {
 		return nil
 	}
+	if !plainjson.WithinDepth(b, plainjson.MaxDepth) {
+		return errNestsTooDeep("user")
+	}
 	var all map[string]any
 	if err := json.Unmarshal(b, &all); err != nil {
-		return err
+		return fmt.Errorf("%w: user: %w", ErrInvalidData, err)
 	}
 	var f userFields
 	if err := json.Unmarshal(b, &f); err != nil {
-		return err
+		return fmt.Errorf("%w: user: %w", ErrInvalidData, err)
 	}
 	*u = User{ID: f.ID, Email: f.Email, Name: f.Name, Image: f.Image}
 	for _, k := range [...]string{"id", "email", "name", "image"} {
