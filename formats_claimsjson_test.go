@@ -88,6 +88,12 @@ func claimsAgree(t *testing.T, b []byte) {
 
 	var got User
 	gotErr := got.UnmarshalJSON(b)
+	if !plainjson.WithinDepth(b, plainjson.MaxDepth) {
+		if !errors.Is(gotErr, ErrInvalidData) {
+			t.Fatalf("%.60q, nesting deeper than %d levels: User.UnmarshalJSON: got %v, want ErrInvalidData", b, plainjson.MaxDepth, gotErr)
+		}
+		return
+	}
 	want, wantErr := referenceUser(b)
 	if (gotErr == nil) != (wantErr == nil) {
 		t.Fatalf("%q: User.UnmarshalJSON: %v, reference: %v", b, gotErr, wantErr)
