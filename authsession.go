@@ -171,8 +171,10 @@ type AuthSession[U any] struct {
 	// is the one this response stands on: the request's, or the one an
 	// earlier call in the same handler made (after a sign-out there is
 	// none). It returns ErrNoSession without a session and changes nothing
-	// when update returns an error. The change is committed with the
-	// response (see Commit), or at once without the middleware.
+	// when update returns an error, which it returns wrapped in
+	// ErrInvalidUpdate (as it is when it wraps a sentinel already). The
+	// change is committed with the response (see Commit), or at once
+	// without the middleware.
 	//
 	// With a Store, a change of the session's contents gives it its next
 	// generation (once per response), saved over the generation the request

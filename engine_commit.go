@@ -129,11 +129,17 @@ func (st *requestState[U]) newRecord() SessionRecord {
 // Its token (or sealed value) is made first, so that nothing is stored for
 // a session that cannot be issued.
 func (st *requestState[U]) create(ctx context.Context, signIn bool) error {
-	e := st.e
 	value, rec, err := st.seal()
 	if err != nil {
 		return err
 	}
+	return st.record(ctx, value, rec, signIn)
+}
+
+// record stores rec, the new record of cur sealed as value, and issues
+// value: the second half of create.
+func (st *requestState[U]) record(ctx context.Context, value string, rec SessionRecord, signIn bool) error {
+	e := st.e
 	if e.cfg.Store != nil {
 		if !st.anon && rec.Owner == "" {
 			return fmt.Errorf("%w: the user's UserID is empty", ErrStore)
@@ -189,15 +195,22 @@ func (st *requestState[U]) forgetToken(value string) {
 
 // rotate issues cur, a changed session, under its new id, as a sign-in
 // would: the store records the new id after revoking the old one, so
-// every older cookie of it ends at once (a privilege change). When that
-// fails the session is over: the old id is revoked (or its revocation is
-// pending) and the cookie cleared.
+// every older cookie of it ends at once (a privilege change). A session
+// that cannot be sealed (its data refused) fails first and changes
+// nothing; when the store fails, the session is over: the old id is
+// revoked (or its revocation is pending) and the cookie cleared.
 func (st *requestState[U]) rotate(ctx context.Context) error {
 	e := st.e
 	old := *st.base // cur has its new id already (renew)
-	err := e.revokeSession(ctx, ownerOf(userID(old.User)), &old)
+	value, rec, err := st.seal()
+	if err != nil {
+		return err
+	}
+	err = e.revokeSession(ctx, ownerOf(userID(old.User)), &old)
 	if err == nil {
-		err = st.create(ctx, false)
+		err = st.record(ctx, value, rec, false)
+	} else {
+		st.forgetToken(value)
 	}
 	if err != nil {
 		st.setBase(nil, false)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -443,4 +444,26 @@ func TestGenerationStoreDropsWrite(t *testing.T) {
 			t.Errorf("the token before the failed privilege change: got a session, want none (its revocation is pending)")
 		}
 	})
+}
+
+// TestPrivilegeChangeRefusedKeepsSession: an update that would re-issue
+// the session under a new id (a change beyond the display fields) but
+// cannot be encoded (a NaN in the user) fails with ErrInvalidData and
+// changes nothing: the session keeps its id and still works, in both
+// storages.
+func TestPrivilegeChangeRefusedKeepsSession(t *testing.T) {
+	for _, storage := range []authsession.Storage{authsession.StorageCookie, authsession.StorageServer} {
+		f := newStoreFixture(t, func(c *authsession.Config[authsession.User]) { c.Storage = storage })
+		s, cookies := f.login(t, "u_1", nil, "test")
+		_, err := f.auth.UpdateSession(httpRecorder(), requestWith(cookies), func(s *authsession.Session[authsession.User]) error {
+			s.User.Extra = map[string]any{"role": "admin", "score": math.NaN()}
+			return nil
+		})
+		if !errors.Is(err, authsession.ErrInvalidData) {
+			t.Errorf("storage %d: an update to a NaN: got %v, want ErrInvalidData", storage, err)
+		}
+		if got, ok := f.auth.GetSession(requestWith(cookies)); !ok || got.ID != s.ID {
+			t.Errorf("storage %d: after the refused update: got %q, %v, want the session %q", storage, got.ID, ok, s.ID)
+		}
+	}
 }

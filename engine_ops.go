@@ -144,7 +144,9 @@ func (e *engine[U]) createSession(w http.ResponseWriter, r *http.Request, user U
 			// A visitor signing in keeps the data, under the new id.
 			s.Data, s.Flash = merged(st.cur.Data, s.Data), merged(st.cur.Flash, s.Flash)
 		}
-		if check {
+		if check || st.cur != nil {
+			// Before the session it replaces ends: a sign-in that
+			// cannot be issued changes nothing.
 			if err := e.checkSize(r, &s, false); err != nil {
 				return err
 			}
@@ -210,7 +212,7 @@ func (e *engine[U]) updateSession(w http.ResponseWriter, r *http.Request, update
 		op := func(n *Session[U]) error {
 			keep := *n
 			if err := update(n); err != nil {
-				return err
+				return callbackError(err, ErrInvalidUpdate, "the update callback")
 			}
 			n.ID, n.CreatedAt, n.ExpiresAt, n.LastActivity = keep.ID, keep.CreatedAt, keep.ExpiresAt, keep.LastActivity
 			n.Transient, n.gen = keep.Transient, keep.gen

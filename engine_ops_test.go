@@ -417,3 +417,35 @@ func TestSessionFixation(t *testing.T) {
 		}
 	})
 }
+
+// TestCreateSessionRefusedKeepsSession: a sign-in that cannot be issued
+// (a user encoding/json cannot encode) fails with ErrInvalidData before
+// the session the request carries is ended: it stays signed in, with a
+// store and without, behind the middleware and without it.
+func TestCreateSessionRefusedKeepsSession(t *testing.T) {
+	for _, store := range []bool{false, true} {
+		for _, middleware := range []bool{false, true} {
+			f := newStoreFixture(t, func(c *authsession.Config[authsession.User]) {
+				if !store {
+					c.Store = nil
+				}
+			})
+			s, cookies := f.login(t, "u_1", nil, "test")
+			var err error
+			h := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, err = f.auth.CreateSession(w, r, nanUser)
+			}))
+			if middleware {
+				h = f.auth.Middleware(h)
+			}
+			w := httpRecorder()
+			h.ServeHTTP(w, requestWith(cookies))
+			if !errors.Is(err, authsession.ErrInvalidData) {
+				t.Errorf("store %v, middleware %v: got %v, want ErrInvalidData", store, middleware, err)
+			}
+			if got, ok := f.auth.GetSession(requestWith(cookies)); !ok || got.ID != s.ID || len(w.Result().Cookies()) != 0 {
+				t.Errorf("store %v, middleware %v: after the refused sign-in: session %q %v, %d cookies set; want %q, none", store, middleware, got.ID, ok, len(w.Result().Cookies()), s.ID)
+			}
+		}
+	}
+}

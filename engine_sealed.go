@@ -53,7 +53,7 @@ func encodeSealed[U any](s *Session[U], anon, withID bool) ([]byte, error) {
 	}
 	b, err := json.Marshal(&j)
 	if err != nil {
-		return nil, fmt.Errorf("%w: the session cannot be encoded as JSON: %w", ErrInvalidData, err)
+		return nil, dataError("the session cannot be encoded as JSON", err)
 	}
 	if !plainjson.WithinDepth(b, plainjson.MaxDepth) {
 		return nil, errNestsTooDeep("session") // as no token may

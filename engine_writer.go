@@ -69,7 +69,7 @@ func (cw *commitWriter[U]) fail(err error) {
 		writeError(cw.ResponseWriter, codeUnavailable)
 		return
 	}
-	http.Error(cw.ResponseWriter, "503 service unavailable: the session could not be saved", http.StatusServiceUnavailable)
+	http.Error(cw.ResponseWriter, "503 Service Unavailable: the session could not be saved.", http.StatusServiceUnavailable)
 }
 
 // WriteHeader commits the session, then writes the header; informational

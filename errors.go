@@ -2,6 +2,7 @@ package authsession
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/authsession/authsession/internal/jwe"
 )
@@ -75,7 +76,9 @@ var (
 	ErrFieldNotAllowed = errors.New("authsession: field may not be updated")
 
 	// ErrInvalidUpdate means an update was empty, did not fit the user
-	// type, or was refused by Config.ValidateUpdate. Nothing was changed.
+	// type, or was refused by Config.ValidateUpdate or by the callback of
+	// AuthSession.UpdateSession (whose own error is wrapped too). Nothing
+	// was changed.
 	ErrInvalidUpdate = errors.New("authsession: invalid update")
 
 	// ErrInvalidData means session data or a flash value was refused: an
@@ -90,3 +93,28 @@ var (
 	// issued.
 	ErrSessionID = errors.New("authsession: invalid session id")
 )
+
+// wrapsSentinel reports whether err wraps one of the sentinels above.
+func wrapsSentinel(err error) bool {
+	for _, s := range [...]error{
+		ErrConfig, ErrNoSession, ErrInvalidToken, ErrTokenExpired, ErrSessionTooLarge,
+		ErrMaxLifetime, ErrNoUserID, ErrRejected, ErrNoStore, ErrStore, ErrConflict,
+		ErrHeaderWritten, ErrStoreFull, ErrFieldNotAllowed, ErrInvalidUpdate,
+		ErrInvalidData, ErrSessionID,
+	} {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// callbackError is the error of an application's callback (an
+// UpdateSession callback): as it is when it wraps one of the sentinels
+// (a Data.Set that failed), else wrapped in sentinel.
+func callbackError(err, sentinel error, what string) error {
+	if err == nil || wrapsSentinel(err) {
+		return err
+	}
+	return fmt.Errorf("%w: %s: %w", sentinel, what, err)
+}

@@ -234,12 +234,13 @@ func encodeClaims[U any](dst []byte, f *formatSpec, s *Session[U], now time.Time
 		payload, err = encodeSessionClaims(dst[:0], &c)
 	}
 	switch {
-	case err != nil && !errors.Is(err, ErrNoUserID) && !errors.Is(err, ErrInvalidData):
-		// encoding/json's own refusal (a NaN, a channel, a failing
-		// MarshalJSON): the session's data cannot be written.
-		return nil, reg, fmt.Errorf("%w: encoding the session: %w", ErrInvalidData, err)
+	case errors.Is(err, ErrNoUserID):
+		return nil, reg, err
 	case err != nil:
-		return nil, reg, fmt.Errorf("authsession: encoding session: %w", err)
+		// encoding/json's own refusal (a NaN, a channel, a failing
+		// MarshalJSON) or a data key refused: the session cannot be
+		// written.
+		return nil, reg, dataError("encoding the session", err)
 	case !plainjson.WithinDepth(payload, plainjson.MaxDepth):
 		return nil, reg, errTooDeep(ErrInvalidData)
 	}

@@ -76,11 +76,11 @@ func foreignCreated(created time.Time, iat int64) int64 {
 func encodeForeignClaims[U any](s *Session[U], iat, exp int64) (payload []byte, sub string, err error) {
 	ub, err := json.Marshal(s.User)
 	if err != nil {
-		return nil, "", err
+		return nil, "", dataError("the user", err)
 	}
 	var user map[string]json.RawMessage
 	if err := json.Unmarshal(ub, &user); err != nil {
-		return nil, "", fmt.Errorf("the user must encode to a JSON object: %w", err)
+		return nil, "", fmt.Errorf("%w: the user must encode to a JSON object: %w", ErrInvalidData, err)
 	}
 	if json.Unmarshal(user["id"], &sub) != nil || sub == "" {
 		return nil, "", fmt.Errorf("%w: the sub claim needs a non-empty string id", ErrNoUserID)

@@ -354,7 +354,7 @@ func (g *guard[U]) refuse(w http.ResponseWriter, r *http.Request) {
 		g.writeError(w, codeBadPath)
 		return
 	}
-	http.Error(w, "400 bad request: ambiguous path", http.StatusBadRequest)
+	http.Error(w, "400 Bad Request: the request path is ambiguous.", http.StatusBadRequest)
 }
 
 // toLogin sends a visitor without a session to the login path, carrying

@@ -135,7 +135,7 @@ func TestRequire(t *testing.T) {
 			}{
 				{"anonymous", "", "", 307, ""},
 				{"user", "user", "", 403, tc.forbids},
-				{"user, JSON", "user", "application/json", 403, `{"error":{"code":"forbidden","message":"access denied"}}`},
+				{"user, JSON", "user", "application/json", 403, `{"error":{"code":"forbidden","message":"Access denied."}}`},
 				{"admin", "admin", "", 200, "user u_1"},
 			}
 			for _, tt := range tests {

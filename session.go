@@ -117,7 +117,11 @@ func (j *sessionJSON[U]) toSession(id string) Session[U] {
 // MarshalJSON encodes the session in the contract's JSON form, tokens
 // included. Use [Session.Redacted] before sending a session to a browser.
 func (s Session[U]) MarshalJSON() ([]byte, error) {
-	return json.Marshal(s.toJSON())
+	b, err := json.Marshal(s.toJSON())
+	if err != nil {
+		return nil, dataError("session", err)
+	}
+	return b, nil
 }
 
 // UnmarshalJSON decodes the contract's JSON form. ID is left empty. JSON
@@ -130,10 +134,7 @@ func (s *Session[U]) UnmarshalJSON(b []byte) error {
 	}
 	var j sessionJSON[U]
 	if err := json.Unmarshal(b, &j); err != nil {
-		if errors.Is(err, ErrInvalidData) {
-			return err
-		}
-		return fmt.Errorf("%w: session: %w", ErrInvalidData, err)
+		return dataError("session", err)
 	}
 	*s = j.toSession("")
 	return nil
@@ -175,6 +176,19 @@ func (s *Session[U]) MarkPrivilegeChange() { s.privileged = true }
 // its older cookies keep working for Config.GenerationGrace. A
 // MarkPrivilegeChange on the same change wins.
 func (s *Session[U]) MarkDisplayChange() { s.display = true }
+
+// dataError is err, met encoding or decoding what, as an error wrapping
+// ErrInvalidData: as it is when it does already, taken out of
+// encoding/json's MarshalerError (a User's own error, inside a session).
+func dataError(what string, err error) error {
+	if me := (*json.MarshalerError)(nil); errors.As(err, &me) && errors.Is(me.Err, ErrInvalidData) {
+		return me.Err
+	}
+	if errors.Is(err, ErrInvalidData) {
+		return err
+	}
+	return fmt.Errorf("%w: %s: %w", ErrInvalidData, what, err)
+}
 
 // errNestsTooDeep is the error of what's JSON nesting deeper than
 // plainjson.MaxDepth levels.
@@ -238,11 +252,11 @@ func (o *sessionOptions) fail(err error) {
 func cloneSession[U any](s Session[U]) (Session[U], error) {
 	b, err := json.Marshal(s)
 	if err != nil {
-		return Session[U]{}, fmt.Errorf("%w: copying the session: %w", ErrInvalidData, err)
+		return Session[U]{}, dataError("copying the session", err)
 	}
 	var c Session[U]
 	if err := json.Unmarshal(b, &c); err != nil {
-		return Session[U]{}, fmt.Errorf("%w: copying the session: %w", ErrInvalidData, err)
+		return Session[U]{}, dataError("copying the session", err)
 	}
 	c.ID, c.ExpiresAt, c.CreatedAt, c.LastActivity = s.ID, s.ExpiresAt, s.CreatedAt, s.LastActivity
 	c.gen = s.gen

@@ -2,7 +2,6 @@ package authsession
 
 import (
 	"encoding/json"
-	"fmt"
 
 	"github.com/authsession/authsession/internal/plainjson"
 )
@@ -61,7 +60,11 @@ type userFields struct {
 // members sorted by key after the fixed fields, as encoding/json would
 // encode such an object.
 func (u User) MarshalJSON() ([]byte, error) {
-	return u.appendJSON(make([]byte, 0, u.sizeHint()))
+	b, err := u.appendJSON(make([]byte, 0, u.sizeHint()))
+	if err != nil {
+		return nil, dataError("user", err)
+	}
+	return b, nil
 }
 
 // sizeHint is about the length of u's JSON when Extra is small.
@@ -114,11 +117,11 @@ func (u *User) UnmarshalJSON(b []byte) error {
 	}
 	var all map[string]any
 	if err := json.Unmarshal(b, &all); err != nil {
-		return fmt.Errorf("%w: user: %w", ErrInvalidData, err)
+		return dataError("user", err)
 	}
 	var f userFields
 	if err := json.Unmarshal(b, &f); err != nil {
-		return fmt.Errorf("%w: user: %w", ErrInvalidData, err)
+		return dataError("user", err)
 	}
 	*u = User{ID: f.ID, Email: f.Email, Name: f.Name, Image: f.Image}
 	for _, k := range [...]string{"id", "email", "name", "image"} {
