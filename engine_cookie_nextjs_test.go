@@ -1,6 +1,7 @@
 package authsession_test
 
-// Cookie names, sign-out and bad cookies of Auth.js and NextAuth.js (point 7 of issue 15, bad input) against the real packages (interop_nextjs_test.go has the
+// Cookie names, sign-out and bad cookies of Auth.js and NextAuth.js
+// against the real packages (formats_foreign_nextjs_test.go has the
 // fixtures).
 
 import (

@@ -354,8 +354,8 @@ func TestGenerationPrivilegeChangeInGuard(t *testing.T) {
 // TestGenerationUserIDChange: with a store, an update that gives the
 // session another user id is a privilege change: the session is re-issued
 // under a new id recorded under the new user, and the old one is revoked
-// under the old user (it used to stay recorded there, while the new
-// cookie was "no session").
+// under the old user, so that neither stays recorded under the wrong
+// user.
 func TestGenerationUserIDChange(t *testing.T) {
 	g := newGenFixture(t, nil)
 	ctx := context.Background()

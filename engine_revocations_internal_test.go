@@ -163,10 +163,9 @@ func TestRevocationsBackoff(t *testing.T) {
 // else those of the user with the most), and when every user has just
 // one, the new one is refused (and reported). Once a revocation is moot
 // (every session it covers has expired), it is dropped and the goroutine
-// ends.
-//
-// It used to drop the revocation expiring soonest: other users' logouts
-// during an outage pushed a victim's out (TestPendingRevocationNotPushedOutByOtherUsers).
+// ends. Dropping the one expiring soonest instead would let other users'
+// logouts during an outage push a victim's out
+// (TestPendingRevocationNotPushedOutByOtherUsers).
 func TestRevocationsBounded(t *testing.T) {
 	q, st, clk := newTestRevocations(t)
 	st.down.Store(true)

@@ -210,13 +210,13 @@ func TestPendingRevokeUserSessionManyIDs(t *testing.T) {
 	}
 }
 
-// TestPendingRevocationNotPushedOutByOtherUsers is the reviewer's
-// scenario: 320 accounts log out 32 times each while the store is down,
-// more than the 10,000 pending revocations an instance keeps. It used to
-// drop the revocation expiring soonest, the victim's (signed in first), so
-// the victim's copied cookie worked again once the store was back. Now
-// the flooding accounts' revocations collapse into revocations of all
-// their own sessions and the victim's lands.
+// TestPendingRevocationNotPushedOutByOtherUsers: 320 accounts log out 32
+// times each while the store is down, more than the 10,000 pending
+// revocations an instance keeps. The victim's revocation (signed in
+// first, so expiring soonest) must not be dropped to make room, or the
+// victim's copied cookie would work again once the store is back: the
+// flooding accounts' revocations collapse into revocations of all their
+// own sessions, and the victim's lands.
 func TestPendingRevocationNotPushedOutByOtherUsers(t *testing.T) {
 	f := newStoreFixture(t, func(c *authsession.Config[authsession.User]) {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -302,9 +302,9 @@ func pendingFixture(t *testing.T) (*storeFixture, authsession.Session[authsessio
 // revocations, making one last attempt: with the store still down it
 // abandons them (ErrStore), with the store back they land. It is
 // idempotent, and afterwards the AuthSession works but starts no
-// goroutine: a failed revocation is still refused here, not retried. The
-// reviewer found the goroutine outliving its AuthSession (there was no
-// Close) for up to MaxLifetime.
+// goroutine: a failed revocation is still refused here, not retried.
+// Without Close the goroutine would outlive its AuthSession for up to
+// MaxLifetime.
 func TestCloseEndsRetrier(t *testing.T) {
 	ctx := context.Background()
 	before := quietRetriers(t)
@@ -366,10 +366,9 @@ func TestCloseEndsRetrier(t *testing.T) {
 	})
 }
 
-// TestDroppedAuthSessionEndsRetrier is the reviewer's scenario: AuthSessions
-// dropped without Close (a configuration reload) while a revocation is
-// pending. Their retrying goroutines end once the garbage collector finds
-// them unreachable.
+// TestDroppedAuthSessionEndsRetrier: AuthSessions dropped without Close
+// (a configuration reload) while a revocation is pending. Their retrying
+// goroutines end once the garbage collector finds them unreachable.
 func TestDroppedAuthSessionEndsRetrier(t *testing.T) {
 	before := quietRetriers(t)
 	func() {

@@ -67,8 +67,6 @@ func TestStoreFailurePolicy(t *testing.T) {
 
 			// Revocations during an outage fail with ErrStore but are not
 			// lost: the session stays revoked once the store is back.
-			// (Until issue 16 this test checked the session live again
-			// after a failed logout: the lost revocation it fixes.)
 			f.store.down.Store(true)
 			if _, err := f.auth.RevokeUserSessions(ctx, "u_1"); !errors.Is(err, authsession.ErrStore) {
 				t.Errorf("RevokeUserSessions: got %v, want ErrStore", err)

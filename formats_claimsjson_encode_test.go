@@ -16,18 +16,17 @@ import (
 
 // The append-style writers (tokenClaims.appendJSON, User.appendJSON,
 // sessionData.appendJSON, over internal/plainjson's) against encoding/json
-// and the encoders they replace: the bytes must be the same, and so must
+// and reference encoders built on it: the bytes must be the same, and so must
 // the verdict (a value encoding/json refuses is refused).
 
-// refUser encodes a User as User.MarshalJSON did before the append-style
-// writers.
+// refUser encodes a User through the reference encoder,
+// referenceMarshalUser.
 type refUser User
 
 func (u refUser) MarshalJSON() ([]byte, error) { return referenceMarshalUser(User(u)) }
 
-// refData encodes the session data as sessionData.MarshalJSON did before
-// the append-style writers: the values, with the flash values merged in under
-// "_flash", through json.Marshal.
+// refData encodes the session data by reference: the values, with the
+// flash values merged in under "_flash", through json.Marshal.
 type refData sessionData
 
 func (d *refData) MarshalJSON() ([]byte, error) {
@@ -47,8 +46,8 @@ func (d *refData) MarshalJSON() ([]byte, error) {
 	return json.Marshal(m)
 }
 
-// refClaims is tokenClaims[User] encoded by encoding/json with the former
-// User and data encoders: the reference for appendJSON.
+// refClaims is tokenClaims[User] encoded by encoding/json with the
+// reference User and data encoders: the reference for appendJSON.
 // TestClaimsEncodeCoversEveryClaim keeps its members those of tokenClaims.
 type refClaims struct {
 	User         refUser  `json:"user"`

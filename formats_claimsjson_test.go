@@ -13,8 +13,8 @@ import (
 )
 
 // The one-pass JSON readers (formats_claimsjson.go and User's methods, over
-// internal/plainjson's reader) against encoding/json and the User
-// decoding they replace.
+// internal/plainjson's reader) against encoding/json and a reference User
+// decoder built on it.
 
 // plainUserType is a custom user type of plain data, decoded through
 // encoding/json inside the claims.
@@ -24,8 +24,8 @@ type plainUserType struct {
 	Tags string `json:"tags"`
 }
 
-// referenceUser is User.UnmarshalJSON as it was before the one-pass
-// reader: the object as raw members, the fixed fields through a struct,
+// referenceUser is User.UnmarshalJSON by encoding/json alone: the object
+// as raw members, the fixed fields through a struct,
 // every other member decoded on its own into Extra.
 func referenceUser(b []byte) (User, error) {
 	var all map[string]json.RawMessage
@@ -54,8 +54,8 @@ func referenceUser(b []byte) (User, error) {
 	return u, nil
 }
 
-// referenceMarshalUser is User.MarshalJSON as it was: json.Marshal of the
-// fixed fields, then Extra merged in.
+// referenceMarshalUser is User.MarshalJSON by encoding/json alone:
+// json.Marshal of the fixed fields, then Extra merged in.
 func referenceMarshalUser(u User) ([]byte, error) {
 	base, err := json.Marshal(userFields{u.ID, u.Email, u.Name, u.Image})
 	if err != nil || len(u.Extra) == 0 {
@@ -172,8 +172,8 @@ func TestClaimsJSONAgrees(t *testing.T) {
 }
 
 // FuzzClaimsJSON checks the one-pass readers against encoding/json and the
-// former User decoding on any input, and User.MarshalJSON against its
-// former output on whatever decodes.
+// reference User decoding on any input, and User.MarshalJSON against the
+// reference encoding on whatever decodes.
 func FuzzClaimsJSON(f *testing.F) {
 	for _, s := range claimsSeeds {
 		f.Add([]byte(s))

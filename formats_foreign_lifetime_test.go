@@ -1,7 +1,7 @@
 package authsession_test
 
-// Lifetimes and sizes of Auth.js and NextAuth.js sessions (points 4 to 6 of issue 15) against the real packages (interop_nextjs_test.go has the
-// fixtures).
+// Lifetimes and sizes of Auth.js and NextAuth.js sessions against the
+// real packages (formats_foreign_nextjs_test.go has the fixtures).
 
 import (
 	"errors"

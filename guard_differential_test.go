@@ -110,8 +110,8 @@ func muxDeny(t testing.TB) guardtest.Site {
 	return guardtest.Site{Name: "ServeMux, deny by default, /{lang}/{rest...}", Guarded: auth.Middleware(root), Bare: root, Cookie: cookie, UserCookie: user}
 }
 
-// muxIssue is issue 29's set-up on ServeMux, under default type def: an
-// unconstrained {lang} parameter serves the public areas' names
+// muxIssue is the parameter-route set-up on ServeMux, under default type
+// def: an unconstrained {lang} parameter serves the public areas' names
 // (/static/dashboard); the guard judges the route, so a visitor reaches
 // only what every path of the route allows.
 func muxIssue(def authsession.RouteType) func(testing.TB) guardtest.Site {

@@ -31,8 +31,9 @@ func routeVisits(t *testing.T, h http.Handler, cookie string, rows []routeVisit)
 	}
 }
 
-// issue29Rules is issue 29's first finding: deny by default, a public
-// static area, a dashboard and an admin area.
+// issue29Rules are rules of an app that denies by default, with a public
+// static area, a dashboard and an admin area: a router's parameter route
+// can serve the protected areas' names under a public prefix.
 func issue29Rules(isAdmin func(authsession.Session[authsession.User]) bool) []authsession.Rule {
 	return []authsession.Rule{
 		authsession.Public("/login"),
@@ -44,9 +45,9 @@ func issue29Rules(isAdmin func(authsession.Session[authsession.User]) bool) []au
 	}
 }
 
-// TestGuardJudgesServeMuxRoute is issue 29's finding 1 on ServeMux: an
-// unconstrained {lang} route serves /static/dashboard and /static/admin,
-// which the path rules judge Hybrid; the guard judges the route.
+// TestGuardJudgesServeMuxRoute: on ServeMux, an unconstrained {lang}
+// route serves /static/dashboard and /static/admin, which the path rules
+// judge Hybrid; the guard judges the route, so they need a session.
 func TestGuardJudgesServeMuxRoute(t *testing.T) {
 	for _, def := range []authsession.RouteType{authsession.RouteAuth, authsession.RouteHybrid} {
 		t.Run(string(def), func(t *testing.T) {

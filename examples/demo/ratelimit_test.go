@@ -50,10 +50,10 @@ func postLogin(h http.Handler, remote, name string, header ...string) *httptest.
 	return rec
 }
 
-// TestSignInFloodFromOneClient is issue 29's attack on the demo: one client
-// signs in 10,000 times in a moment under new names, which filled the
-// memory store's 10,000 sessions (the demo's MaxSessions) and locked
-// everyone else out for the session lifetime. With the default limit it
+// TestSignInFloodFromOneClient: one client signs in 10,000 times in a
+// moment under new names, which without a limit would fill the memory
+// store's 10,000 sessions (the demo's MaxSessions) and lock everyone else
+// out for the session lifetime. With the default limit it
 // gets 10 sessions and then 429s with Retry-After; the store keeps room,
 // other clients sign in, and the log says once that the client is limited.
 func TestSignInFloodFromOneClient(t *testing.T) {

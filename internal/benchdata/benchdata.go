@@ -24,7 +24,7 @@ const (
 	Expiry     = 7 * 24 * time.Hour
 )
 
-// The OAuth-style payload of issue 14: a provider's access token (140
+// The OAuth-style payload of the benchmarks: a provider's access token (140
 // characters) and refresh token (103 characters), shaped like Google's.
 var (
 	AccessToken  = "ya29.a0AfB_byC" + strings.Repeat("x7Qm2Lk9Pz", 11) + "3vT8wR0sNq0175Ab" // 140 characters

@@ -18,7 +18,7 @@ import (
 	"github.com/authsession/authsession/internal/guardtest"
 )
 
-// The router-differential suites of issue 29 on the four routers that
+// The router-differential suites on the four routers that
 // need an adapter (ServeMux's are in the root package): each site is a
 // router behind its adapter's guard, and the same router alone. Handlers
 // are labelled with who may reach them; guardtest.Site.Check sends each
@@ -28,8 +28,9 @@ import (
 //     their own routes, locales as the docs recommend (a constrained
 //     {lang} on chi and gorilla/mux, explicit prefixes on gin and echo);
 //     no page is locked by mistake;
-//   - issue: the classes issue 29 found, unconstrained parameters beside
-//     public areas, prefix routes, under both default types;
+//   - issue: the routes a path-only guard misjudges, unconstrained
+//     parameters beside public areas and prefix routes, under both
+//     default types;
 //   - spa (documented): deny by default and a catch-all serving a
 //     single-page application: the sign-in page and the assets stay
 //     open, every other view needs a session.
