@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/authsession/authsession/internal/testclock"
 )
 
 // flakyStore fails every call while down is set.
@@ -38,27 +40,14 @@ func (f *flakyStore) ListUser(ctx context.Context, uid string) ([]SessionRecord,
 	return f.Store.ListUser(ctx, uid)
 }
 
-// testClock is a manual clock for white-box tests.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func newTestRevocations(t *testing.T) (*revocations, *flakyStore, *testClock) {
+func newTestRevocations(t *testing.T) (*revocations, *flakyStore, *testclock.Clock) {
 	t.Helper()
-	clk := &testClock{t: time.UnixMilli(1_767_139_200_000)}
-	st := &flakyStore{Store: newMapStore(clk.now)}
-	q := newRevocations(st, 50*time.Millisecond, clk.now, slog.New(slog.DiscardHandler))
+	clk := testclock.New(time.UnixMilli(1_767_139_200_000))
+	st := &flakyStore{Store: newMapStore(clk.Now)}
+	q := newRevocations(st, 50*time.Millisecond, clk.Now, slog.New(slog.DiscardHandler))
 	t.Cleanup(func() {
 		// Let every pending revocation expire and the goroutine end.
-		clk.add(1000 * time.Hour)
+		clk.Add(1000 * time.Hour)
 		q.kick()
 		waitIdle(t, q)
 	})
@@ -107,7 +96,7 @@ func TestRevocationsNilAndIdle(t *testing.T) {
 func TestRevocationsRetryUntilLanded(t *testing.T) {
 	q, st, clk := newTestRevocations(t)
 	ctx := context.Background()
-	now := clk.now()
+	now := clk.Now()
 	for _, id := range []string{"a", "b"} {
 		if err := st.Create(ctx, SessionRecord{ID: id, Owner: "u", UserID: "u", CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 			t.Fatal(err)
@@ -142,7 +131,7 @@ func TestRevocationsBackoff(t *testing.T) {
 	q, st, clk := newTestRevocations(t)
 	st.down.Store(true)
 	for i := range 100 {
-		q.addSession(fmt.Sprint("u", i), "x", clk.now().Add(time.Hour))
+		q.addSession(fmt.Sprint("u", i), "x", clk.Now().Add(time.Hour))
 	}
 	const watch = 2500 * time.Millisecond
 	time.Sleep(watch)
@@ -169,7 +158,7 @@ func TestRevocationsBackoff(t *testing.T) {
 func TestRevocationsBounded(t *testing.T) {
 	q, st, clk := newTestRevocations(t)
 	st.down.Store(true)
-	now := clk.now()
+	now := clk.Now()
 	for i := range maxPending {
 		// u0 … u4 expire first.
 		if err := q.addSession(fmt.Sprint("u", i), "x", now.Add(time.Hour+time.Duration(i)*time.Millisecond)); err != nil {
@@ -241,7 +230,7 @@ func TestRevocationsBounded(t *testing.T) {
 	if got := q.len(); got > maxPending {
 		t.Errorf("pending: got %d, want at most %d", got, maxPending)
 	}
-	clk.add(3 * time.Hour)
+	clk.Add(3 * time.Hour)
 	q.kick()
 	waitIdle(t, q)
 }
@@ -252,7 +241,7 @@ func TestRevocationsBounded(t *testing.T) {
 func TestRevocationsCollapsePerUser(t *testing.T) {
 	q, st, clk := newTestRevocations(t)
 	st.down.Store(true)
-	now := clk.now()
+	now := clk.Now()
 	q.addSession("ann", "a1", now.Add(time.Hour))
 	for i := range maxPendingPerUser + 1 {
 		q.addSession("mallory", fmt.Sprint("m", i), now.Add(time.Hour))
@@ -278,7 +267,7 @@ func TestRevocationsCollapsePerUser(t *testing.T) {
 func TestRevocationsPartialOutage(t *testing.T) {
 	q, st, clk := newTestRevocations(t)
 	ctx := context.Background()
-	now := clk.now()
+	now := clk.Now()
 	for i := range 5 {
 		// Failing ones first: they are due before the good one.
 		q.addSession(fmt.Sprint("down-", i), "x", now.Add(time.Hour))

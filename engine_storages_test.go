@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/testclock"
 	"github.com/authsession/authsession/memstore"
-	"github.com/authsession/authsession/storetest"
 )
 
 // The storages every behaviour test of this file runs in: switching is one
@@ -33,14 +33,14 @@ var storages = []struct {
 type storageFixture struct {
 	auth  *authsession.AuthSession[authsession.User]
 	store *countingStore // nil without a store
-	clk   *storetest.Clock
+	clk   *testclock.Clock
 	logs  *logBuffer
 	site  http.Handler
 }
 
 func newStorageFixture(t testing.TB, storage authsession.Storage, store bool, edit func(*authsession.Config[authsession.User])) *storageFixture {
 	t.Helper()
-	clk := storetest.NewClock(time.UnixMilli(1_767_139_200_000))
+	clk := testclock.New(time.UnixMilli(1_767_139_200_000))
 	f := &storageFixture{clk: clk, logs: &logBuffer{}}
 	cfg := authsession.Config[authsession.User]{
 		Secret: storeTestSecret, Now: clk.Now, Logger: debugLogger(f.logs),

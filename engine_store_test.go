@@ -14,8 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/testclock"
 	"github.com/authsession/authsession/memstore"
-	"github.com/authsession/authsession/storetest"
 )
 
 const storeTestSecret = "store-test-secret-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -106,13 +106,13 @@ func (c *countingStore) ListUser(ctx context.Context, owner string) ([]authsessi
 type storeFixture struct {
 	auth  *authsession.AuthSession[authsession.User]
 	store *countingStore
-	clk   *storetest.Clock
+	clk   *testclock.Clock
 	logs  *logBuffer
 }
 
 func newStoreFixture(t *testing.T, edit func(*authsession.Config[authsession.User])) *storeFixture {
 	t.Helper()
-	clk := storetest.NewClock(time.UnixMilli(1_767_139_200_000))
+	clk := testclock.New(time.UnixMilli(1_767_139_200_000))
 	f := &storeFixture{
 		store: &countingStore{Store: memstore.New(memstore.Options{Now: clk.Now})},
 		clk:   clk,

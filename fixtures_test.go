@@ -18,7 +18,7 @@ import (
 
 	"github.com/authsession/authsession"
 	"github.com/authsession/authsession/internal/benchdata"
-	"github.com/authsession/authsession/storetest"
+	"github.com/authsession/authsession/internal/testclock"
 	"github.com/go-jose/go-jose/v4"
 )
 
@@ -27,9 +27,9 @@ const testSecret = "test-secret-0123456789-abcdefghijklmnop"
 
 // clock is the settable clock for Config.Now shared with the store
 // conformance suite.
-type clock = storetest.Clock
+type clock = testclock.Clock
 
-func newClock() *clock { return storetest.NewClock(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)) }
+func newClock() *clock { return testclock.New(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)) }
 
 // logBuffer is a concurrency-safe buffer for a debug-level slog handler.
 type logBuffer struct {

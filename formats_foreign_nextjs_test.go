@@ -13,11 +13,11 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/testclock"
 	"github.com/authsession/authsession/memstore"
 )
 
@@ -153,7 +153,7 @@ func applyCookies(jar map[string]string, cs []*http.Cookie) map[string]string {
 
 // foreignAuth is an AuthSession in format f for an app at base, with a
 // settable clock and tweaks.
-func foreignAuth(t *testing.T, f authsession.TokenFormat, base string, clk *setClock, tweak func(*authsession.Config[authsession.User])) *authsession.AuthSession[authsession.User] {
+func foreignAuth(t *testing.T, f authsession.TokenFormat, base string, clk *testclock.Clock, tweak func(*authsession.Config[authsession.User])) *authsession.AuthSession[authsession.User] {
 	t.Helper()
 	cfg := authsession.Config[authsession.User]{
 		Secret: secretA, Format: f, Now: clk.Now,
@@ -279,21 +279,9 @@ func forEachFormat(t *testing.T, test func(t *testing.T, app nextApp)) {
 	}
 }
 
-// setClock is a settable test clock.
-type setClock struct{ unixNano atomic.Int64 }
-
-// newClockAt is a clock reading t (whole seconds).
-func newClockAt(t time.Time) *setClock {
-	c := &setClock{}
-	c.Set(t)
-	return c
-}
-
-// Set makes the clock read t (whole seconds).
-func (c *setClock) Set(t time.Time) { c.unixNano.Store(t.Truncate(time.Second).UnixNano()) }
-
-// Now is the time the clock reads.
-func (c *setClock) Now() time.Time { return time.Unix(0, c.unixNano.Load()) }
+// newClockAt is a clock reading t in whole seconds, as the Node.js
+// packages' claims carry it.
+func newClockAt(t time.Time) *testclock.Clock { return testclock.New(t.Truncate(time.Second)) }
 
 // TestNodeClockSkew (point 2): the foreign formats judge time as Auth.js
 // and NextAuth.js do — 15 s of tolerance on exp, none asked of iat — so a
