@@ -10,9 +10,12 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/testclock"
+	"github.com/authsession/authsession/memstore"
 )
 
 // secondInstance returns another AuthSession with the fixture's
@@ -37,40 +40,42 @@ func TestPendingRevocation(t *testing.T) {
 			name = "fail open"
 		}
 		t.Run(name, func(t *testing.T) {
-			f := newStoreFixture(t, func(c *authsession.Config[authsession.User]) { c.StoreFailOpen = failOpen })
-			other := f.secondInstance(t)
-			s, cookies := f.login(t, "u_1", nil, "A")
-			_, victim := f.login(t, "victim", nil, "A")
-			f.store.down.Store(true)
-			w := httptest.NewRecorder()
-			if err := f.auth.DeleteSession(w, requestWith(cookies)); !errors.Is(err, authsession.ErrStore) {
-				t.Fatalf("DeleteSession with the store down: got %v, want ErrStore", err)
-			}
-			if len(w.Result().Cookies()) == 0 {
-				t.Errorf("DeleteSession with the store down: cookie not cleared")
-			}
-			if _, ok := f.get(cookies); ok {
-				t.Errorf("this instance, store down: got a session, want the pending revocation to refuse it")
-			}
-			if _, ok := other.GetSession(requestWith(cookies)); ok != failOpen {
-				t.Errorf("other instance, store down: got a session=%v, want %v (StoreFailOpen)", ok, failOpen)
-			}
-			f.store.down.Store(false)
-			if _, ok := f.get(cookies); ok {
-				t.Errorf("this instance, store back: got a session, want none")
-			}
-			waitFor(t, "the revocation to land", func() bool {
-				_, found, _ := f.store.Store.Get(context.Background(), authsession.OwnerOf("u_1"), s.ID, authsession.Touch{})
-				return !found
-			})
-			if _, ok := other.GetSession(requestWith(cookies)); ok {
-				t.Errorf("other instance after the revocation landed: got a session, want none")
-			}
-			for name, a := range map[string]*authsession.AuthSession[authsession.User]{"this": f.auth, "other": other} {
-				if _, ok := a.GetSession(requestWith(victim)); !ok {
-					t.Errorf("%s instance: another user's session got lost", name)
+			synctest.Test(t, func(t *testing.T) {
+				f := newStoreFixture(t, func(c *authsession.Config[authsession.User]) { c.StoreFailOpen = failOpen })
+				other := f.secondInstance(t)
+				s, cookies := f.login(t, "u_1", nil, "A")
+				_, victim := f.login(t, "victim", nil, "A")
+				f.store.down.Store(true)
+				w := httptest.NewRecorder()
+				if err := f.auth.DeleteSession(w, requestWith(cookies)); !errors.Is(err, authsession.ErrStore) {
+					t.Fatalf("DeleteSession with the store down: got %v, want ErrStore", err)
 				}
-			}
+				if len(w.Result().Cookies()) == 0 {
+					t.Errorf("DeleteSession with the store down: cookie not cleared")
+				}
+				if _, ok := f.get(cookies); ok {
+					t.Errorf("this instance, store down: got a session, want the pending revocation to refuse it")
+				}
+				if _, ok := other.GetSession(requestWith(cookies)); ok != failOpen {
+					t.Errorf("other instance, store down: got a session=%v, want %v (StoreFailOpen)", ok, failOpen)
+				}
+				f.store.down.Store(false)
+				if _, ok := f.get(cookies); ok {
+					t.Errorf("this instance, store back: got a session, want none")
+				}
+				eventually(t, "the revocation to land", func() bool {
+					_, found, _ := f.store.Store.Get(context.Background(), authsession.OwnerOf("u_1"), s.ID, authsession.Touch{})
+					return !found
+				})
+				if _, ok := other.GetSession(requestWith(cookies)); ok {
+					t.Errorf("other instance after the revocation landed: got a session, want none")
+				}
+				for name, a := range map[string]*authsession.AuthSession[authsession.User]{"this": f.auth, "other": other} {
+					if _, ok := a.GetSession(requestWith(victim)); !ok {
+						t.Errorf("%s instance: another user's session got lost", name)
+					}
+				}
+			})
 		})
 	}
 }
@@ -79,107 +84,113 @@ func TestPendingRevocation(t *testing.T) {
 // down ends the user's sessions on this instance at once and in the store
 // once it is back, but not a session the user signs in to afterwards.
 func TestPendingRevokeUserSessions(t *testing.T) {
-	f := newStoreFixture(t, nil)
-	ctx := context.Background()
-	a, phone := f.login(t, "u_1", nil, "phone")
-	b, laptop := f.login(t, "u_1", nil, "laptop")
-	_, victim := f.login(t, "victim", nil, "A")
-	f.store.down.Store(true)
-	if _, err := f.auth.RevokeUserSessions(ctx, "u_1"); !errors.Is(err, authsession.ErrStore) {
-		t.Fatalf("RevokeUserSessions with the store down: got %v, want ErrStore", err)
-	}
-	f.store.down.Store(false)
-	for name, c := range map[string][]*http.Cookie{"phone": phone, "laptop": laptop} {
-		if _, ok := f.get(c); ok {
-			t.Errorf("%s after log out everywhere: got a session, want none", name)
+	synctest.Test(t, func(t *testing.T) {
+		f := newStoreFixture(t, nil)
+		ctx := context.Background()
+		a, phone := f.login(t, "u_1", nil, "phone")
+		b, laptop := f.login(t, "u_1", nil, "laptop")
+		_, victim := f.login(t, "victim", nil, "A")
+		f.store.down.Store(true)
+		if _, err := f.auth.RevokeUserSessions(ctx, "u_1"); !errors.Is(err, authsession.ErrStore) {
+			t.Fatalf("RevokeUserSessions with the store down: got %v, want ErrStore", err)
 		}
-	}
-	if recs, _ := f.auth.ListUserSessions(ctx, "u_1"); len(recs) != 0 {
-		t.Errorf("ListUserSessions while the revocation is pending: got %d, want 0", len(recs))
-	}
-	// Past Leeway: a sign-in less than that after a pending log out
-	// everywhere is ended too (the allowance for clock skew, see
-	// TestPendingRevokeUserSessionsClockSkew).
-	f.clk.Add(authsession.DefaultLeeway + time.Second)
-	_, fresh := f.login(t, "u_1", nil, "tablet")
-	waitFor(t, "the revocation to land", func() bool {
-		recs, _ := f.store.Store.ListUser(ctx, authsession.OwnerOf("u_1"))
-		for _, r := range recs {
-			if r.ID == a.ID || r.ID == b.ID {
-				return false
+		f.store.down.Store(false)
+		for name, c := range map[string][]*http.Cookie{"phone": phone, "laptop": laptop} {
+			if _, ok := f.get(c); ok {
+				t.Errorf("%s after log out everywhere: got a session, want none", name)
 			}
 		}
-		return true
+		if recs, _ := f.auth.ListUserSessions(ctx, "u_1"); len(recs) != 0 {
+			t.Errorf("ListUserSessions while the revocation is pending: got %d, want 0", len(recs))
+		}
+		// Past Leeway: a sign-in less than that after a pending log out
+		// everywhere is ended too (the allowance for clock skew, see
+		// TestPendingRevokeUserSessionsClockSkew).
+		f.clk.Add(authsession.DefaultLeeway + time.Second)
+		_, fresh := f.login(t, "u_1", nil, "tablet")
+		eventually(t, "the revocation to land", func() bool {
+			recs, _ := f.store.Store.ListUser(ctx, authsession.OwnerOf("u_1"))
+			for _, r := range recs {
+				if r.ID == a.ID || r.ID == b.ID {
+					return false
+				}
+			}
+			return true
+		})
+		if _, ok := f.get(fresh); !ok {
+			t.Errorf("a session signed in after the failed log out everywhere: got none, want live")
+		}
+		if _, ok := f.get(victim); !ok {
+			t.Errorf("another user's session got lost")
+		}
 	})
-	if _, ok := f.get(fresh); !ok {
-		t.Errorf("a session signed in after the failed log out everywhere: got none, want live")
-	}
-	if _, ok := f.get(victim); !ok {
-		t.Errorf("another user's session got lost")
-	}
 }
 
 // TestPendingRevokeSession: signing one device out while the store is
 // down is kept and retried too, and can only reach the user's own session.
 func TestPendingRevokeSession(t *testing.T) {
-	f := newStoreFixture(t, nil)
-	ctx := context.Background()
-	s, phone := f.login(t, "u_1", nil, "phone")
-	_, laptop := f.login(t, "u_1", nil, "laptop")
-	other, victim := f.login(t, "victim", nil, "A")
-	f.store.down.Store(true)
-	if err := f.auth.RevokeSession(ctx, "u_1", s.ID); !errors.Is(err, authsession.ErrStore) {
-		t.Fatalf("RevokeSession with the store down: got %v, want ErrStore", err)
-	}
-	// The victim's id under u_1: no effect on the victim.
-	if err := f.auth.RevokeSession(ctx, "u_1", other.ID); !errors.Is(err, authsession.ErrStore) {
-		t.Fatalf("RevokeSession with the store down: got %v, want ErrStore", err)
-	}
-	f.store.down.Store(false)
-	if _, ok := f.get(phone); ok {
-		t.Errorf("the revoked device: got a session, want none")
-	}
-	waitFor(t, "the revocation to land", func() bool {
-		_, found, _ := f.store.Store.Get(ctx, authsession.OwnerOf("u_1"), s.ID, authsession.Touch{})
-		return !found
+	synctest.Test(t, func(t *testing.T) {
+		f := newStoreFixture(t, nil)
+		ctx := context.Background()
+		s, phone := f.login(t, "u_1", nil, "phone")
+		_, laptop := f.login(t, "u_1", nil, "laptop")
+		other, victim := f.login(t, "victim", nil, "A")
+		f.store.down.Store(true)
+		if err := f.auth.RevokeSession(ctx, "u_1", s.ID); !errors.Is(err, authsession.ErrStore) {
+			t.Fatalf("RevokeSession with the store down: got %v, want ErrStore", err)
+		}
+		// The victim's id under u_1: no effect on the victim.
+		if err := f.auth.RevokeSession(ctx, "u_1", other.ID); !errors.Is(err, authsession.ErrStore) {
+			t.Fatalf("RevokeSession with the store down: got %v, want ErrStore", err)
+		}
+		f.store.down.Store(false)
+		if _, ok := f.get(phone); ok {
+			t.Errorf("the revoked device: got a session, want none")
+		}
+		eventually(t, "the revocation to land", func() bool {
+			_, found, _ := f.store.Store.Get(ctx, authsession.OwnerOf("u_1"), s.ID, authsession.Touch{})
+			return !found
+		})
+		if _, ok := f.get(laptop); !ok {
+			t.Errorf("the user's other device: got none, want live")
+		}
+		if _, ok := f.get(victim); !ok {
+			t.Errorf("another user's session was revoked through a pending revocation")
+		}
 	})
-	if _, ok := f.get(laptop); !ok {
-		t.Errorf("the user's other device: got none, want live")
-	}
-	if _, ok := f.get(victim); !ok {
-		t.Errorf("another user's session was revoked through a pending revocation")
-	}
 }
 
 // TestPendingRevokeUserSessionsClockSkew: a pending "log out everywhere"
 // covers the sessions signed in before it on another instance whose clock
-// runs ahead (by less than Leeway): clock skew never spares them. It used
-// to compare their creation time with the clock of the instance that
-// took the logout alone.
+// runs ahead (by less than Leeway): clock skew never spares them, as it
+// would if their creation time were compared with the clock of the
+// instance that took the logout alone.
 func TestPendingRevokeUserSessionsClockSkew(t *testing.T) {
-	f := newStoreFixture(t, nil)
-	ctx := context.Background()
-	cfg := f.auth.Config
-	cfg.Logger = slog.New(slog.DiscardHandler)
-	cfg.Now = func() time.Time { return f.clk.Now().Add(3 * time.Second) } // runs ahead
-	ahead := buildAuth(t, cfg)
-	w := httptest.NewRecorder()
-	s, err := ahead.CreateSession(w, httptest.NewRequest("POST", "/login", nil), authsession.User{ID: "u_1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.store.down.Store(true)
-	if _, err := f.auth.RevokeUserSessions(ctx, "u_1"); !errors.Is(err, authsession.ErrStore) {
-		t.Fatalf("RevokeUserSessions with the store down: got %v, want ErrStore", err)
-	}
-	f.store.down.Store(false)
-	waitFor(t, "the revocation to land", func() bool {
-		_, found, _ := f.store.Store.Get(ctx, authsession.OwnerOf("u_1"), s.ID, authsession.Touch{})
-		return !found
+	synctest.Test(t, func(t *testing.T) {
+		f := newStoreFixture(t, nil)
+		ctx := context.Background()
+		cfg := f.auth.Config
+		cfg.Logger = slog.New(slog.DiscardHandler)
+		cfg.Now = func() time.Time { return f.clk.Now().Add(3 * time.Second) } // runs ahead
+		ahead := buildAuth(t, cfg)
+		w := httptest.NewRecorder()
+		s, err := ahead.CreateSession(w, httptest.NewRequest("POST", "/login", nil), authsession.User{ID: "u_1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.store.down.Store(true)
+		if _, err := f.auth.RevokeUserSessions(ctx, "u_1"); !errors.Is(err, authsession.ErrStore) {
+			t.Fatalf("RevokeUserSessions with the store down: got %v, want ErrStore", err)
+		}
+		f.store.down.Store(false)
+		eventually(t, "the revocation to land", func() bool {
+			_, found, _ := f.store.Store.Get(ctx, authsession.OwnerOf("u_1"), s.ID, authsession.Touch{})
+			return !found
+		})
+		if _, ok := ahead.GetSession(requestWith(w.Result().Cookies())); ok {
+			t.Errorf("a session signed in before the log out everywhere, on an instance whose clock runs ahead: got live, want revoked")
+		}
 	})
-	if _, ok := ahead.GetSession(requestWith(w.Result().Cookies())); ok {
-		t.Errorf("a session signed in before the log out everywhere, on an instance whose clock runs ahead: got live, want revoked")
-	}
 }
 
 // TestPendingRevokeUserSessionManyIDs pins what many device revocations
@@ -187,27 +198,29 @@ func TestPendingRevokeUserSessionsClockSkew(t *testing.T) {
 // they become one revocation of every session the user signed in so far,
 // however made up the ids. It ends that user's sessions, never another's.
 func TestPendingRevokeUserSessionManyIDs(t *testing.T) {
-	f := newStoreFixture(t, nil)
-	ctx := context.Background()
-	_, mine := f.login(t, "u_1", nil, "phone")
-	_, victim := f.login(t, "victim", nil, "A")
-	f.store.down.Store(true)
-	for i := range 33 {
-		if err := f.auth.RevokeSession(ctx, "u_1", fmt.Sprintf("made-up-%015d", i)); !errors.Is(err, authsession.ErrStore) {
-			t.Fatalf("RevokeSession with the store down: got %v, want ErrStore", err)
+	synctest.Test(t, func(t *testing.T) {
+		f := newStoreFixture(t, nil)
+		ctx := context.Background()
+		_, mine := f.login(t, "u_1", nil, "phone")
+		_, victim := f.login(t, "victim", nil, "A")
+		f.store.down.Store(true)
+		for i := range 33 {
+			if err := f.auth.RevokeSession(ctx, "u_1", fmt.Sprintf("made-up-%015d", i)); !errors.Is(err, authsession.ErrStore) {
+				t.Fatalf("RevokeSession with the store down: got %v, want ErrStore", err)
+			}
 		}
-	}
-	f.store.down.Store(false)
-	waitFor(t, "the revocation to land", func() bool {
-		recs, _ := f.store.Store.ListUser(ctx, authsession.OwnerOf("u_1"))
-		return len(recs) == 0
+		f.store.down.Store(false)
+		eventually(t, "the revocation to land", func() bool {
+			recs, _ := f.store.Store.ListUser(ctx, authsession.OwnerOf("u_1"))
+			return len(recs) == 0
+		})
+		if _, ok := f.get(mine); ok {
+			t.Errorf("the user's own session: got live, want ended by the collapsed revocation")
+		}
+		if _, ok := f.get(victim); !ok {
+			t.Errorf("another user's session got lost")
+		}
 	})
-	if _, ok := f.get(mine); ok {
-		t.Errorf("the user's own session: got live, want ended by the collapsed revocation")
-	}
-	if _, ok := f.get(victim); !ok {
-		t.Errorf("another user's session got lost")
-	}
 }
 
 // TestPendingRevocationNotPushedOutByOtherUsers: 320 accounts log out 32
@@ -218,45 +231,47 @@ func TestPendingRevokeUserSessionManyIDs(t *testing.T) {
 // flooding accounts' revocations collapse into revocations of all their
 // own sessions, and the victim's lands.
 func TestPendingRevocationNotPushedOutByOtherUsers(t *testing.T) {
-	f := newStoreFixture(t, func(c *authsession.Config[authsession.User]) {
-		c.Logger = slog.New(slog.DiscardHandler)
-	})
-	ctx := context.Background()
-	s, victim := f.login(t, "victim", nil, "A")
-	const accounts, per = 320, 32
-	var flood [][]*http.Cookie
-	for a := range accounts {
-		for range per {
-			f.clk.Add(time.Millisecond) // the victim's expires first
-			_, c := f.login(t, fmt.Sprintf("attacker-%d", a), nil, "A")
-			flood = append(flood, c)
-		}
-	}
-	f.store.down.Store(true)
-	if err := f.auth.DeleteSession(httptest.NewRecorder(), requestWith(victim)); !errors.Is(err, authsession.ErrStore) {
-		t.Fatalf("the victim's logout during the outage: got %v, want ErrStore", err)
-	}
-	for _, c := range flood {
-		f.auth.DeleteSession(httptest.NewRecorder(), requestWith(c))
-	}
-	if _, ok := f.get(victim); ok {
-		t.Errorf("store down, after the flood: the victim's copied cookie got a session, want its pending revocation to refuse it")
-	}
-	f.store.down.Store(false)
-	waitFor(t, "the victim's revocation to land", func() bool {
-		_, found, _ := f.store.Store.Get(ctx, authsession.OwnerOf("victim"), s.ID, authsession.Touch{})
-		return !found
-	})
-	if _, ok := f.get(victim); ok {
-		t.Errorf("store back: the victim's copied cookie got a session, want none")
-	}
-	waitFor(t, "the flooding accounts' revocations to land", func() bool {
+	synctest.Test(t, func(t *testing.T) {
+		f := newStoreFixture(t, func(c *authsession.Config[authsession.User]) {
+			c.Logger = slog.New(slog.DiscardHandler)
+		})
+		ctx := context.Background()
+		s, victim := f.login(t, "victim", nil, "A")
+		const accounts, per = 320, 32
+		var flood [][]*http.Cookie
 		for a := range accounts {
-			if recs, _ := f.store.Store.ListUser(ctx, authsession.OwnerOf(fmt.Sprintf("attacker-%d", a))); len(recs) != 0 {
-				return false
+			for range per {
+				f.clk.Add(time.Millisecond) // the victim's expires first
+				_, c := f.login(t, fmt.Sprintf("attacker-%d", a), nil, "A")
+				flood = append(flood, c)
 			}
 		}
-		return true
+		f.store.down.Store(true)
+		if err := f.auth.DeleteSession(httptest.NewRecorder(), requestWith(victim)); !errors.Is(err, authsession.ErrStore) {
+			t.Fatalf("the victim's logout during the outage: got %v, want ErrStore", err)
+		}
+		for _, c := range flood {
+			f.auth.DeleteSession(httptest.NewRecorder(), requestWith(c))
+		}
+		if _, ok := f.get(victim); ok {
+			t.Errorf("store down, after the flood: the victim's copied cookie got a session, want its pending revocation to refuse it")
+		}
+		f.store.down.Store(false)
+		eventually(t, "the victim's revocation to land", func() bool {
+			_, found, _ := f.store.Store.Get(ctx, authsession.OwnerOf("victim"), s.ID, authsession.Touch{})
+			return !found
+		})
+		if _, ok := f.get(victim); ok {
+			t.Errorf("store back: the victim's copied cookie got a session, want none")
+		}
+		eventually(t, "the flooding accounts' revocations to land", func() bool {
+			for a := range accounts {
+				if recs, _ := f.store.Store.ListUser(ctx, authsession.OwnerOf(fmt.Sprintf("attacker-%d", a))); len(recs) != 0 {
+					return false
+				}
+			}
+			return true
+		})
 	})
 }
 
@@ -274,15 +289,27 @@ func retriers() int {
 }
 
 // quietRetriers waits until no retrying goroutine of an earlier test is
-// left (their AuthSessions are unreachable or their revocations landed)
-// and returns how many there are: 0.
+// left (their AuthSessions closed, or unreachable and collected) and
+// returns how many there are: 0.
 func quietRetriers(t *testing.T) int {
 	t.Helper()
-	waitFor(t, "the retrying goroutines of earlier tests to end", func() bool {
-		runtime.GC()
-		return retriers() == 0
-	})
+	collect(t, "the retrying goroutines of earlier tests to end", func() bool { return retriers() == 0 })
 	return 0
+}
+
+// collect runs the garbage collector, and lets the runtime's cleanups and
+// the goroutines they end run, until cond holds; it fails after 1,000
+// collections. It waits on the runtime, not on a timer: no sleep.
+func collect(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for range 1000 {
+		runtime.GC()
+		if cond() {
+			return
+		}
+		runtime.Gosched()
+	}
+	t.Fatalf("%s: not after 1,000 garbage collections", what)
 }
 
 // pendingFixture is a fixture whose store is down, with a logout pending
@@ -306,30 +333,34 @@ func pendingFixture(t *testing.T) (*storeFixture, authsession.Session[authsessio
 // Without Close the goroutine would outlive its AuthSession for up to
 // MaxLifetime.
 func TestCloseEndsRetrier(t *testing.T) {
-	ctx := context.Background()
-	before := quietRetriers(t)
-	var fixtures []*storeFixture
-	for range 20 {
-		f, _, _ := pendingFixture(t)
-		fixtures = append(fixtures, f)
-	}
-	if got := retriers() - before; got != 20 {
-		t.Fatalf("retrying goroutines with 20 revocations pending: got %d, want 20", got)
-	}
-	for i, f := range fixtures {
-		cctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
-		if err := f.auth.Close(cctx); !errors.Is(err, authsession.ErrStore) {
-			t.Errorf("Close %d with the store down: got %v, want ErrStore (abandoned)", i, err)
-		}
-		cancel()
-		if err := f.auth.Close(ctx); err != nil {
-			t.Errorf("Close %d again: got %v, want nil", i, err)
-		}
-	}
-	// Close waited for each to finish; give them the moment to exit.
-	waitFor(t, "the retrying goroutines to exit after Close", func() bool { return retriers() <= before })
-
+	t.Run("abandon", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			ctx := context.Background()
+			before := quietRetriers(t)
+			var fixtures []*storeFixture
+			for range 20 {
+				f, _, _ := pendingFixture(t)
+				fixtures = append(fixtures, f)
+			}
+			if got := retriers() - before; got != 20 {
+				t.Fatalf("retrying goroutines with 20 revocations pending: got %d, want 20", got)
+			}
+			for i, f := range fixtures {
+				cctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+				if err := f.auth.Close(cctx); !errors.Is(err, authsession.ErrStore) {
+					t.Errorf("Close %d with the store down: got %v, want ErrStore (abandoned)", i, err)
+				}
+				cancel()
+				if err := f.auth.Close(ctx); err != nil {
+					t.Errorf("Close %d again: got %v, want nil", i, err)
+				}
+			}
+			// Close waited for each to finish; the bubble lets them exit.
+			eventually(t, "the retrying goroutines to exit after Close", func() bool { return retriers() <= before })
+		})
+	})
 	t.Run("flush", func(t *testing.T) {
+		ctx := context.Background()
 		f, s, cookies := pendingFixture(t)
 		f.store.down.Store(false)
 		if err := f.auth.Close(ctx); err != nil {
@@ -343,6 +374,7 @@ func TestCloseEndsRetrier(t *testing.T) {
 		}
 	})
 	t.Run("after close", func(t *testing.T) {
+		ctx := context.Background()
 		f := newStoreFixture(t, func(c *authsession.Config[authsession.User]) { c.Logger = slog.New(slog.DiscardHandler) })
 		if err := f.auth.Close(ctx); err != nil {
 			t.Fatalf("Close with nothing pending: got %v, want nil", err)
@@ -374,16 +406,36 @@ func TestDroppedAuthSessionEndsRetrier(t *testing.T) {
 	func() {
 		var kept []*authsession.AuthSession[authsession.User]
 		for range 20 {
-			f, _, _ := pendingFixture(t)
-			kept = append(kept, f.auth)
+			kept = append(kept, droppedFixture(t))
 		}
 		if got := retriers() - before; got != 20 {
 			t.Fatalf("retrying goroutines with 20 revocations pending: got %d, want 20", got)
 		}
 		runtime.KeepAlive(kept)
 	}()
-	waitFor(t, "the retrying goroutines of dropped AuthSessions to end", func() bool {
-		runtime.GC()
-		return retriers() <= before
+	collect(t, "the retrying goroutines of dropped AuthSessions to end", func() bool { return retriers() <= before })
+}
+
+// droppedFixture is an AuthSession with a logout pending on a store that
+// is down, built without the fixtures' Close at cleanup, so that nothing
+// keeps it reachable once the caller drops it.
+func droppedFixture(t *testing.T) *authsession.AuthSession[authsession.User] {
+	t.Helper()
+	clk := testclock.New(time.UnixMilli(1_767_139_200_000))
+	st := &countingStore{Store: memstore.New(memstore.Options{Now: clk.Now})}
+	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
+		Secret: storeTestSecret, Now: clk.Now, Store: st, Logger: slog.New(slog.DiscardHandler),
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	if _, err := auth.CreateSession(w, httptest.NewRequest("POST", "/login", nil), authsession.User{ID: "u_1"}); err != nil {
+		t.Fatal(err)
+	}
+	st.down.Store(true)
+	if err := auth.DeleteSession(httptest.NewRecorder(), requestWith(w.Result().Cookies())); !errors.Is(err, authsession.ErrStore) {
+		t.Fatalf("DeleteSession with the store down: got %v, want ErrStore", err)
+	}
+	return auth
 }

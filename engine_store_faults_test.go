@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/authsession/authsession"
@@ -141,67 +142,71 @@ func TestStoreTimeoutConfig(t *testing.T) {
 // requests too, and fails closed (or open); nothing is lost once it thaws.
 func TestStoreTimeout(t *testing.T) {
 	const timeout = 50 * time.Millisecond
-	const bound = 40 * timeout // generous for a loaded machine; no deadline would hang forever
 	for _, failOpen := range []bool{false, true} {
 		t.Run(fmt.Sprintf("failOpen=%v", failOpen), func(t *testing.T) {
-			f := newStoreFixture(t, func(c *authsession.Config[authsession.User]) {
-				c.StoreTimeout, c.StoreFailOpen = timeout, failOpen
-			})
-			_, victim := f.login(t, "victim", nil, "A")
-			_, cookies := f.login(t, "u_1", nil, "A")
-			f.store.hang.Store(true)
-			timed := func(name string, op func() error) {
-				t.Helper()
+			synctest.Test(t, func(t *testing.T) {
+				f := newStoreFixture(t, func(c *authsession.Config[authsession.User]) {
+					c.StoreTimeout, c.StoreFailOpen = timeout, failOpen
+				})
+				_, victim := f.login(t, "victim", nil, "A")
+				_, cookies := f.login(t, "u_1", nil, "A")
+				f.store.hang.Store(true)
+				// timed runs op, which makes calls store operations, each
+				// under its own deadline.
+				timed := func(name string, calls int, op func() error) {
+					t.Helper()
+					start := time.Now()
+					err := op()
+					if d, want := time.Since(start), time.Duration(calls)*timeout; d != want {
+						t.Errorf("%s with a frozen store: took %v of the bubble's time, want %v", name, d, want)
+					}
+					if !errors.Is(err, authsession.ErrStore) {
+						t.Errorf("%s with a frozen store: got %v, want ErrStore", name, err)
+					}
+				}
+				timed("GetSession", 1, func() error {
+					if _, ok := f.get(cookies); ok != failOpen {
+						t.Errorf("GetSession: got ok=%v, want %v", ok, failOpen)
+					}
+					return authsession.ErrStore
+				})
+				w := httptest.NewRecorder()
+				timed("CreateSession", 1, func() error {
+					_, err := f.auth.CreateSession(w, httptest.NewRequest("POST", "/login", nil), authsession.User{ID: "u_2"})
+					return err
+				})
+				if len(w.Result().Cookies()) != 0 {
+					t.Errorf("CreateSession with a frozen store set a cookie")
+				}
+				ctx := context.Background()
+				timed("ListUserSessions", 1, func() error { _, err := f.auth.ListUserSessions(ctx, "u_1"); return err })
+
+				// Parallel requests each wait for their own deadline, not in turn.
 				start := time.Now()
-				err := op()
-				if d := time.Since(start); d < timeout || d > bound {
-					t.Errorf("%s with a frozen store: took %v, want about %v", name, d, timeout)
+				var wg sync.WaitGroup
+				for range 20 {
+					wg.Add(1)
+					go func() { defer wg.Done(); f.get(cookies) }()
 				}
-				if !errors.Is(err, authsession.ErrStore) {
-					t.Errorf("%s with a frozen store: got %v, want ErrStore", name, err)
+				wg.Wait()
+				if d := time.Since(start); d != timeout {
+					t.Errorf("20 parallel reads with a frozen store: took %v of the bubble's time, want %v", d, timeout)
 				}
-			}
-			timed("GetSession", func() error {
-				if _, ok := f.get(cookies); ok != failOpen {
-					t.Errorf("GetSession: got ok=%v, want %v", ok, failOpen)
-				}
-				return authsession.ErrStore
-			})
-			w := httptest.NewRecorder()
-			timed("CreateSession", func() error {
-				_, err := f.auth.CreateSession(w, httptest.NewRequest("POST", "/login", nil), authsession.User{ID: "u_2"})
-				return err
-			})
-			if len(w.Result().Cookies()) != 0 {
-				t.Errorf("CreateSession with a frozen store set a cookie")
-			}
-			ctx := context.Background()
-			timed("ListUserSessions", func() error { _, err := f.auth.ListUserSessions(ctx, "u_1"); return err })
 
-			// Parallel requests each wait for their own deadline, not in turn.
-			start := time.Now()
-			var wg sync.WaitGroup
-			for range 20 {
-				wg.Add(1)
-				go func() { defer wg.Done(); f.get(cookies) }()
-			}
-			wg.Wait()
-			if d := time.Since(start); d > bound {
-				t.Errorf("20 parallel reads with a frozen store: took %v, want about %v", d, timeout)
-			}
-
-			w = httptest.NewRecorder()
-			timed("DeleteSession", func() error { return f.auth.DeleteSession(w, requestWith(cookies)) })
-			if len(w.Result().Cookies()) == 0 {
-				t.Errorf("DeleteSession with a frozen store: cookie not cleared")
-			}
-			f.store.hang.Store(false)
-			if _, ok := f.get(cookies); ok {
-				t.Errorf("after the thaw: the session logged out while frozen got live, want revoked")
-			}
-			if _, ok := f.get(victim); !ok {
-				t.Errorf("after the thaw: another user's session got lost")
-			}
+				w = httptest.NewRecorder()
+				// Reading the session, then revoking it: two operations.
+				timed("DeleteSession", 2, func() error { return f.auth.DeleteSession(w, requestWith(cookies)) })
+				if len(w.Result().Cookies()) == 0 {
+					t.Errorf("DeleteSession with a frozen store: cookie not cleared")
+				}
+				f.store.hang.Store(false)
+				if _, ok := f.get(cookies); ok {
+					t.Errorf("after the thaw: the session logged out while frozen got live, want revoked")
+				}
+				if _, ok := f.get(victim); !ok {
+					t.Errorf("after the thaw: another user's session got lost")
+				}
+			})
 		})
 	}
 }
@@ -218,73 +223,67 @@ func TestStoreDropsWrites(t *testing.T) {
 		return f, f.store, f.store.Store
 	}
 	t.Run("dropped sign-in", func(t *testing.T) {
-		f, d, _ := newFixture(t)
-		_, victim := f.login(t, "victim", nil, "A")
-		d.dropCreates.Store(true)
-		_, cookies := f.login(t, "u_1", nil, "A")
-		if _, ok := f.get(cookies); ok {
-			t.Errorf("a sign-in the store dropped: got a session, want none")
-		}
-		if _, ok := f.get(victim); !ok {
-			t.Errorf("another user's session got lost")
-		}
+		synctest.Test(t, func(t *testing.T) {
+			f, d, _ := newFixture(t)
+			_, victim := f.login(t, "victim", nil, "A")
+			d.dropCreates.Store(true)
+			_, cookies := f.login(t, "u_1", nil, "A")
+			if _, ok := f.get(cookies); ok {
+				t.Errorf("a sign-in the store dropped: got a session, want none")
+			}
+			if _, ok := f.get(victim); !ok {
+				t.Errorf("another user's session got lost")
+			}
+		})
 	})
 	t.Run("dropped touch", func(t *testing.T) {
-		f, d, _ := newFixture(t)
-		_, cookies := f.login(t, "u_1", nil, "A")
-		f.clk.Add(30 * time.Minute)
-		_, victim := f.login(t, "victim", nil, "A")
-		d.dropTouches.Store(true)
-		f.clk.Add(20 * time.Minute)
-		w := httptest.NewRecorder()
-		if _, err := f.auth.RefreshSession(w, requestWith(cookies)); !errors.Is(err, authsession.ErrConflict) {
-			t.Fatalf("a refresh the store did not take: got %v, want ErrConflict", err)
-		}
-		if n := len(w.Result().Cookies()); n != 0 {
-			t.Errorf("a refresh the store did not take: got %d cookies, want none", n)
-		}
-		f.clk.Add(11 * time.Minute) // past the record's first expiry
-		if _, ok := f.get(cookies); ok {
-			t.Errorf("a session whose refresh the store dropped outlived its record")
-		}
-		if _, ok := f.get(victim); !ok {
-			t.Errorf("another user's session got lost")
-		}
+		synctest.Test(t, func(t *testing.T) {
+			f, d, _ := newFixture(t)
+			_, cookies := f.login(t, "u_1", nil, "A")
+			f.clk.Add(30 * time.Minute)
+			_, victim := f.login(t, "victim", nil, "A")
+			d.dropTouches.Store(true)
+			f.clk.Add(20 * time.Minute)
+			w := httptest.NewRecorder()
+			if _, err := f.auth.RefreshSession(w, requestWith(cookies)); !errors.Is(err, authsession.ErrConflict) {
+				t.Fatalf("a refresh the store did not take: got %v, want ErrConflict", err)
+			}
+			if n := len(w.Result().Cookies()); n != 0 {
+				t.Errorf("a refresh the store did not take: got %d cookies, want none", n)
+			}
+			f.clk.Add(11 * time.Minute) // past the record's first expiry
+			if _, ok := f.get(cookies); ok {
+				t.Errorf("a session whose refresh the store dropped outlived its record")
+			}
+			if _, ok := f.get(victim); !ok {
+				t.Errorf("another user's session got lost")
+			}
+		})
 	})
 	t.Run("dropped revocation", func(t *testing.T) {
-		f, d, inner := newFixture(t)
-		_, victim := f.login(t, "victim", nil, "A")
-		s, cookies := f.login(t, "u_1", nil, "A")
-		d.dropRevokes.Store(true)
-		w := httptest.NewRecorder()
-		if err := f.auth.DeleteSession(w, requestWith(cookies)); !errors.Is(err, authsession.ErrStore) {
-			t.Errorf("DeleteSession on a store that dropped it: got %v, want ErrStore", err)
-		}
-		if _, ok := f.get(cookies); ok {
-			t.Errorf("a logout the store dropped: got a session, want none")
-		}
-		if _, ok := f.get(victim); !ok {
-			t.Errorf("another user's session got lost")
-		}
-		d.dropRevokes.Store(false)
-		waitFor(t, "the retried revocation to land", func() bool {
-			_, found, _ := inner.Get(context.Background(), authsession.OwnerOf("u_1"), s.ID, authsession.Touch{})
-			return !found
+		synctest.Test(t, func(t *testing.T) {
+			f, d, inner := newFixture(t)
+			_, victim := f.login(t, "victim", nil, "A")
+			s, cookies := f.login(t, "u_1", nil, "A")
+			d.dropRevokes.Store(true)
+			w := httptest.NewRecorder()
+			if err := f.auth.DeleteSession(w, requestWith(cookies)); !errors.Is(err, authsession.ErrStore) {
+				t.Errorf("DeleteSession on a store that dropped it: got %v, want ErrStore", err)
+			}
+			if _, ok := f.get(cookies); ok {
+				t.Errorf("a logout the store dropped: got a session, want none")
+			}
+			if _, ok := f.get(victim); !ok {
+				t.Errorf("another user's session got lost")
+			}
+			d.dropRevokes.Store(false)
+			eventually(t, "the retried revocation to land", func() bool {
+				_, found, _ := inner.Get(context.Background(), authsession.OwnerOf("u_1"), s.ID, authsession.Touch{})
+				return !found
+			})
+			if _, ok := f.get(victim); !ok {
+				t.Errorf("after the retry: another user's session got lost")
+			}
 		})
-		if _, ok := f.get(victim); !ok {
-			t.Errorf("after the retry: another user's session got lost")
-		}
 	})
-}
-
-// waitFor polls cond for up to 10 seconds.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }

@@ -7,6 +7,7 @@ package authsession_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/authsession/authsession"
@@ -55,14 +57,35 @@ func debugLogger(b *logBuffer) *slog.Logger {
 }
 
 // buildAuth is NextAuthSession for tests: the one way they build an
-// AuthSession, directly or through the fixtures below.
+// AuthSession, directly or through the fixtures below. It is closed when
+// the test ends, so that no goroutine retrying a revocation outlives it
+// (nor the testing/synctest bubble it was built in).
 func buildAuth[U any](t testing.TB, cfg authsession.Config[U]) *authsession.AuthSession[U] {
 	t.Helper()
 	a, err := authsession.NextAuthSession(cfg)
 	if err != nil {
 		t.Fatalf("NextAuthSession: %v", err)
 	}
+	t.Cleanup(func() { a.Close(context.Background()) })
 	return a
+}
+
+// eventually moves a testing/synctest bubble's fake time on, 10 ms at a
+// time, until cond holds, and fails after a minute of fake time. The tests
+// that wait on the library's timers (the revocation retrier, the store
+// calls' deadlines) run in a bubble: what they wait for happens at a known
+// fake time, without sleeping. Outside a bubble it panics.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+		synctest.Wait()
+		if cond() {
+			return
+		}
+		if time.Since(start) > time.Minute {
+			t.Fatalf("%s: not within a minute of fake time", what)
+		}
+	}
 }
 
 // newAuth builds an AuthSession with a test secret, a fake clock and the
