@@ -153,6 +153,9 @@ func (a *app) routes() *http.ServeMux {
 	root.Handle(a.auth.Config.APIPath+"/", a.auth.Handlers)
 	if a.oidc != nil {
 		root.Handle("/auth/", a.oidc) // refuses cross-origin sign-outs itself
+		// The callback signs users in: it counts against the same
+		// per-client limit as the form.
+		root.Handle("/auth/callback", a.limitSignIns(a.oidc.ServeHTTP))
 	}
 	root.Handle("/", csrf.Handler(localized(pages)))
 	return root

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -60,5 +62,36 @@ func TestDemoOIDCButton(t *testing.T) {
 	post(t, c, srv.URL+"/login", url.Values{"name": {"Ann"}, "role": {"user"}})
 	if _, page := get(t, c, srv.URL+"/dashboard"); strings.Contains(page, `id="oidc"`) {
 		t.Error("an OpenID Connect card for a form sign-in")
+	}
+}
+
+// TestDemoOIDCCallbackLimited: the OpenID Connect callback signs users in,
+// so it shares the form's per-client limit: past the burst one client gets
+// 429 before the relying party runs, while another client is still served.
+func TestDemoOIDCCallbackLimited(t *testing.T) {
+	clock := newTestClock()
+	h, err := newApp(options{Secret: testSecret, SignInLimit: signInLimit{Now: clock.Now},
+		OIDC: oidcOptions{Issuer: "http://127.0.0.1:1/", ClientID: "web", ClientSecret: "secret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	callback := func(remote string) int {
+		req := httptest.NewRequest(http.MethodGet, "/auth/callback?code=x&state=y", nil)
+		req.RemoteAddr = remote
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	status := map[int]int{}
+	for range 20 {
+		status[callback("203.0.113.7:40000")]++
+	}
+	// The relying party refuses each forged callback with 400; past the
+	// burst of 10 the limiter answers first.
+	if got, want := status, map[int]int{http.StatusBadRequest: 10, http.StatusTooManyRequests: 10}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("statuses of 20 callbacks from one client: got %v, want %v", got, want)
+	}
+	if got := callback("198.51.100.2:50000"); got != http.StatusBadRequest {
+		t.Errorf("another client's callback: got %d, want 400 from the relying party", got)
 	}
 }
