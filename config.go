@@ -149,7 +149,7 @@ type Config[U any] struct {
 	// Cookie holds the cookie attributes.
 	Cookie CookieConfig
 
-	// Format is the token format: FormatDefault (the zero value too), or
+	// Format is the token format: FormatDefault (the zero value "" selects it), or
 	// FormatAuthJS / FormatNextAuthV4 to share the session cookie of a
 	// Next.js app using Auth.js v5 or NextAuth.js v4. With those, the
 	// default cookie name is theirs ("__Secure-authjs.session-token",
