@@ -149,12 +149,13 @@ type Config[U any] struct {
 	// Cookie holds the cookie attributes.
 	Cookie CookieConfig
 
-	// Format is the token format: FormatDefault (the zero value "" selects it), or
-	// FormatAuthJS / FormatNextAuthV4 to share the session cookie of a
-	// Next.js app using Auth.js v5 or NextAuth.js v4. With those, the
-	// default cookie name is theirs ("__Secure-authjs.session-token",
-	// "__Secure-next-auth.session-token", without the prefix when
-	// Cookie.Insecure is set), the secret is their AUTH_SECRET /
+	// Format is the token format: FormatDefault (which the zero value ""
+	// selects), or FormatAuthJS / FormatNextAuthV4 to share the session
+	// cookie of a Next.js app using Auth.js v5 or NextAuth.js v4. With
+	// those, the default cookie name is theirs
+	// ("__Secure-authjs.session-token", "__Secure-next-auth.session-token",
+	// without the prefix when Cookie.Insecure is set), the secret is their
+	// AUTH_SECRET /
 	// NEXTAUTH_SECRET, the default Leeway is 15 seconds and Store is not
 	// allowed (see the README).
 	Format TokenFormat
