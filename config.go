@@ -155,9 +155,8 @@ type Config[U any] struct {
 	// those, the default cookie name is theirs
 	// ("__Secure-authjs.session-token", "__Secure-next-auth.session-token",
 	// without the prefix when Cookie.Insecure is set), the secret is their
-	// AUTH_SECRET /
-	// NEXTAUTH_SECRET, the default Leeway is 15 seconds and Store is not
-	// allowed (see the README).
+	// AUTH_SECRET / NEXTAUTH_SECRET, the default Leeway is 15 seconds and
+	// Store is not allowed (see the README).
 	Format TokenFormat
 
 	// MaxCookieBytes caps the encrypted token's total size across all
