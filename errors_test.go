@@ -3,8 +3,12 @@ package authsession_test
 import (
 	"context"
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -182,4 +186,48 @@ func TestErrorsWrapSentinelsFromHooks(t *testing.T) {
 	}))
 	h.ServeHTTP(httpRecorder(), requestWith(cookies))
 	checkSentinel(t, "Commit with the store down", commitErr, authsession.ErrStore)
+}
+
+// TestSentinelLists: the sentinels errors.go declares are exactly those
+// its wrapsSentinel knows (what an application's callback error is
+// checked against) and those this file's checks accept.
+func TestSentinelLists(t *testing.T) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "errors.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var declared, known []string
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.GenDecl:
+			for _, s := range d.Specs {
+				if v, ok := s.(*ast.ValueSpec); ok && d.Tok == token.VAR {
+					for _, n := range v.Names {
+						if strings.HasPrefix(n.Name, "Err") {
+							declared = append(declared, n.Name)
+						}
+					}
+				}
+			}
+		case *ast.FuncDecl:
+			if d.Name.Name != "wrapsSentinel" {
+				continue
+			}
+			ast.Inspect(d.Body, func(n ast.Node) bool {
+				if id, ok := n.(*ast.Ident); ok && strings.HasPrefix(id.Name, "Err") {
+					known = append(known, id.Name)
+				}
+				return true
+			})
+		}
+	}
+	slices.Sort(declared)
+	slices.Sort(known)
+	if !slices.Equal(declared, known) {
+		t.Errorf("wrapsSentinel knows %q, errors.go declares %q", known, declared)
+	}
+	if len(sentinels) != len(declared) {
+		t.Errorf("this file's sentinels: %d, errors.go declares %d", len(sentinels), len(declared))
+	}
 }
