@@ -18,7 +18,7 @@ type ActionResult[U any] struct {
 
 	// Session is the session after the action: the refreshed or updated
 	// session, or nil after Logout and on failure. It includes the
-	// tokens; send only Session.Public(false) to a browser.
+	// tokens; send only Session.Redacted(false) to a browser.
 	Session *Session[U]
 
 	// Err is why the action failed, nil on success. It wraps one of the

@@ -282,3 +282,29 @@ func TestActionResultMessage(t *testing.T) {
 		})
 	}
 }
+
+func TestUpdateSeedShape(t *testing.T) {
+	a := newAuth(t, newClock(), nil)
+	_, cookies := signIn(t, a, testUser)
+	for _, tt := range []struct {
+		fields map[string]any
+		want   error
+	}{
+		{map[string]any{"user": map[string]any{"name": "Bo"}}, nil},
+		{map[string]any{"user": map[string]any{"role": "user"}}, authsession.ErrFieldNotAllowed},
+		{map[string]any{"user": map[string]any{"id": "u_2"}}, authsession.ErrFieldNotAllowed},
+		{map[string]any{"user": "Bo"}, authsession.ErrFieldNotAllowed},
+		{map[string]any{"user": map[string]any{"name": "Bo"}, "accessToken": "x"}, authsession.ErrFieldNotAllowed},
+	} {
+		w := httptest.NewRecorder()
+		res := a.Actions.Update(w, requestWith(cookies), tt.fields)
+		if !errors.Is(res.Err, tt.want) || (tt.want == nil) != res.Success {
+			t.Errorf("Update(%v): got %v, want %v", tt.fields, res.Err, tt.want)
+		}
+		if tt.want == nil {
+			if s, ok := a.GetSession(requestWith(w.Result().Cookies())); !ok || s.User.Name != "Bo" || s.User.ExtraString("role") != "admin" {
+				t.Errorf("Update(%v): got %+v, want the name changed and nothing else", tt.fields, s.User)
+			}
+		}
+	}
+}

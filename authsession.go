@@ -1,5 +1,26 @@
-// Package authsession gives net/http applications stateless, encrypted
-// session cookies and a route guard from one configuration call.
+// Package authsession gives net/http applications encrypted session
+// cookies and a route guard from one configuration call:
+// [NextAuthSession] returns an [AuthSession], whose fields are the
+// operations, each configured once and safe for concurrent use:
+//
+//   - sign in and out: [AuthSession.CreateSession], [AuthSession.DeleteSession]
+//   - read the request's session: [AuthSession.GetSession],
+//     [AuthSession.IsAuthenticated], or [SessionFromContext]
+//   - change it: [AuthSession.UpdateSession], [AuthSession.RefreshSession]
+//   - data and flash values: [AuthSession.SetData], [AuthSession.DeleteData],
+//     [AuthSession.Flash], [AuthSession.Flashes], [AuthSession.SessionData]
+//     (read a value with [Get])
+//   - write the changes before the response: [AuthSession.Commit]
+//   - tokens without HTTP: [AuthSession.EncryptSession],
+//     [AuthSession.DecryptSession], [AuthSession.IsSessionExpired],
+//     [AuthSession.ShouldRefreshSession]
+//   - with a store: [AuthSession.RevokeUserSessions] ("log out
+//     everywhere"), [AuthSession.RevokeSession], [AuthSession.ListUserSessions],
+//     [AuthSession.Close]
+//   - the route guard: [AuthSession.Middleware], [AuthSession.MiddlewareWith];
+//     per handler: [AuthSession.RequireSession], [AuthSession.Require]
+//   - the session API and its browser client: [AuthSession.Handlers]; the
+//     same operations for form handlers: [AuthSession.Actions]
 //
 // It is the Go counterpart of the Node.js package next-auth-session: the
 // session is a JWE (dir + A256GCM) in an HttpOnly cookie, readable by a
@@ -8,6 +29,8 @@
 // # Quick start
 //
 //	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
+//		// A Secret is a string type: a string variable needs the
+//		// conversion. Left empty, it comes from $SESSION_SECRET.
 //		Secret: authsession.Secret(os.Getenv("SESSION_SECRET")),
 //		// Deny by default: a route the rules do not name needs a session.
 //		DefaultRouteType: authsession.RouteAuth,
@@ -20,12 +43,10 @@
 //		log.Fatal(err) // configuration errors surface here, never later
 //	}
 //	mux := http.NewServeMux()
-//	mux.Handle("/api/session", auth.Handlers)
-//	mux.Handle("/api/session/", auth.Handlers)
+//	mux.HandleFunc("GET /{$}", home)
+//	// The guard serves the session API at /api/session itself.
 //	http.ListenAndServe(":8080", auth.Middleware(mux))
 //
-// Sign a user in with [AuthSession.CreateSession], read the session with
-// [AuthSession.GetSession] and end it with [AuthSession.DeleteSession].
 // The user type is a type parameter: [User] is the default, and any type
 // that encoding/json encodes and decodes works; [Config.UpdatableFields]
 // needs one that encodes to a JSON object, and [Config.Store] one with a
@@ -90,7 +111,7 @@
 //
 // [AuthSession.Handlers] serves GET, POST, PATCH and DELETE on
 // /api/session for the browser client (an ES module served at
-// /api/session/client.js, see [ClientScriptPath]) and for any front end.
+// /api/session/client.js, at [ClientConfig.ScriptPath]) and for any front end.
 // Unsafe methods from other origins are refused. [AuthSession.Actions]
 // exposes the same operations to form handlers.
 //
@@ -150,8 +171,10 @@ type AuthSession[U any] struct {
 	// is the one this response stands on: the request's, or the one an
 	// earlier call in the same handler made (after a sign-out there is
 	// none). It returns ErrNoSession without a session and changes nothing
-	// when update returns an error. The change is committed with the
-	// response (see Commit), or at once without the middleware.
+	// when update returns an error, which it returns wrapped in
+	// ErrInvalidUpdate (as it is when it wraps a sentinel already). The
+	// change is committed with the response (see Commit), or at once
+	// without the middleware.
 	//
 	// With a Store, a change of the session's contents gives it its next
 	// generation (once per response), saved over the generation the request
@@ -264,11 +287,11 @@ type AuthSession[U any] struct {
 	// the call are spared).
 	RevokeUserSessions func(ctx context.Context, userID string) (int, error)
 
-	// RevokeUserSession ends one session of the user, such as a device
+	// RevokeSession ends one session of the user, such as a device
 	// picked from ListUserSessions. It returns ErrNoSession when the
 	// session is not live or belongs to another user, and ErrNoStore
 	// without Config.Store.
-	RevokeUserSession func(ctx context.Context, userID, sessionID string) error
+	RevokeSession func(ctx context.Context, userID, sessionID string) error
 
 	// ListUserSessions returns the user's live sessions ("your devices"),
 	// most recently seen first: at most the store's per-user cap
@@ -345,6 +368,13 @@ type ClientConfig struct {
 	HomePath         string `json:"homePath"`
 	RefreshThreshold int64  `json:"refreshThreshold"` // seconds
 	SessionExpiry    int64  `json:"sessionExpiry"`    // seconds
+
+	// ScriptPath is the versioned URL path of the browser client, such as
+	// "/api/session/client.js?v=0123456789abcdef", for a page's script
+	// tag. The version is a hash of the embedded script, so the URL
+	// changes whenever the script does and browsers may cache it for a
+	// year; the bare URL is always revalidated.
+	ScriptPath string `json:"scriptPath"`
 }
 
 // NextAuthSession validates cfg, applies defaults and returns the configured
@@ -378,7 +408,7 @@ func NextAuthSession[U any](cfg Config[U]) (*AuthSession[U], error) {
 		IsSessionExpired:     e.isExpired,
 		ShouldRefreshSession: e.shouldRefresh,
 		RevokeUserSessions:   e.revokeUserSessions,
-		RevokeUserSession:    e.revokeUserSession,
+		RevokeSession:        e.revokeSessionID,
 		ListUserSessions:     e.listUserSessions,
 		Close:                e.revs.close,
 		Actions:              newActions(e),
@@ -389,6 +419,7 @@ func NextAuthSession[U any](cfg Config[U]) (*AuthSession[U], error) {
 			HomePath:         cfg.HomePath,
 			RefreshThreshold: int64(cfg.RefreshThreshold / time.Second),
 			SessionExpiry:    int64(cfg.Expiry / time.Second),
+			ScriptPath:       clientScriptPath(cfg.APIPath),
 		},
 	}
 	a.Handlers = newHandlers(e, a.Actions, rc.csrf)

@@ -39,15 +39,12 @@ var (
 	clientDTSAsset = newStaticAsset(clientDTSSource, "application/typescript; charset=utf-8")
 )
 
-// ClientScriptPath returns the versioned URL path of the browser client
-// under basePath (the session API's mount point, usually
-// auth.ClientConfig.BasePath; "" means DefaultAPIPath), such as
-// "/api/session/client.js?v=0123456789abcdef". The version is a hash of the
-// embedded script, so the URL changes whenever the script does and browsers
-// may cache it for a year; the bare URL is always revalidated.
-func ClientScriptPath(basePath string) string {
+// clientScriptPath is ClientConfig.ScriptPath: the versioned URL path of
+// the browser client under basePath (the session API's path; ""
+// means defaultAPIPath), such as "/api/session/client.js?v=0123456789abcdef".
+func clientScriptPath(basePath string) string {
 	if basePath = strings.TrimRight(basePath, "/"); basePath == "" {
-		basePath = DefaultAPIPath
+		basePath = defaultAPIPath
 	}
 	return basePath + "/client.js?v=" + clientJSAsset.version
 }

@@ -45,7 +45,7 @@ func TestClientScriptPath(t *testing.T) {
 		{"/auth", "/auth/client.js?v=" + v},
 	} {
 		t.Run(tc.base, func(t *testing.T) {
-			if got := ClientScriptPath(tc.base); got != tc.want {
+			if got := clientScriptPath(tc.base); got != tc.want {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
@@ -216,7 +216,7 @@ func TestVersionParam(t *testing.T) {
 }
 
 func BenchmarkServeClientJS(b *testing.B) {
-	r := httptest.NewRequest("GET", ClientScriptPath(""), nil)
+	r := httptest.NewRequest("GET", clientScriptPath(""), nil)
 	r.Header.Set("If-None-Match", clientJSAsset.etag)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -7,32 +7,33 @@ import (
 	"time"
 )
 
-// Default values applied by [NextAuthSession] to zero fields of [Config].
-// Two are derived: RefreshThreshold is DefaultRefreshThreshold but at most
-// half of Expiry, and an Expiry over DefaultMaxLifetime needs an explicit
-// MaxLifetime.
+// Default values applied by [NextAuthSession] to zero fields of [Config],
+// documented on each field; a program reads them from the resolved
+// AuthSession.Config. Two are derived: RefreshThreshold is
+// defaultRefreshThreshold but at most half of Expiry, and an Expiry over
+// defaultMaxLifetime needs an explicit MaxLifetime.
 const (
-	DefaultExpiry           = 7 * 24 * time.Hour
-	DefaultRefreshThreshold = 24 * time.Hour
-	DefaultMaxLifetime      = 30 * 24 * time.Hour
-	DefaultCookieName       = "session"
-	DefaultMaxCookieBytes   = 16 << 10
-	DefaultLeeway           = 5 * time.Second
-	DefaultLoginPath        = "/login"
-	DefaultHomePath         = "/"
-	DefaultAPIPath          = "/api/session"
-	DefaultCacheBytes       = 8 << 20
-	DefaultTouchAfter       = time.Minute
-	DefaultStoreTimeout     = 250 * time.Millisecond
-	DefaultGenerationGrace  = 5 * time.Second
-	DefaultMaxDataBytes     = 1 << 20
+	defaultExpiry           = 7 * 24 * time.Hour
+	defaultRefreshThreshold = 24 * time.Hour
+	defaultMaxLifetime      = 30 * 24 * time.Hour
+	defaultCookieName       = "session"
+	defaultMaxCookieBytes   = 16 << 10
+	defaultLeeway           = 5 * time.Second
+	defaultLoginPath        = "/login"
+	defaultHomePath         = "/"
+	defaultAPIPath          = "/api/session"
+	defaultCacheBytes       = 8 << 20
+	defaultTouchAfter       = time.Minute
+	defaultStoreTimeout     = 250 * time.Millisecond
+	defaultGenerationGrace  = 5 * time.Second
+	defaultMaxDataBytes     = 1 << 20
 
-	// MinSecretBytes is the shortest secret NextAuthSession accepts.
-	MinSecretBytes = 32
+	// minSecretBytes is the shortest secret NextAuthSession accepts.
+	minSecretBytes = 32
 
-	// SecretEnv is the environment variable that supplies Config.Secret
+	// secretEnv is the environment variable that supplies Config.Secret
 	// when it is empty.
-	SecretEnv = "SESSION_SECRET"
+	secretEnv = "SESSION_SECRET"
 )
 
 // Storage says where a session lives; see [Config.Storage].
@@ -102,7 +103,7 @@ type CookieConfig struct {
 // Config configures [NextAuthSession]. The zero value of every field selects
 // the default documented on it; only the secret is required, and it may come
 // from the SESSION_SECRET environment variable. NextAuthSession validates
-// every field at once (resolve.go): a mistake is an error wrapping
+// every field at once (config_resolve.go): a mistake is an error wrapping
 // [ErrConfig] that names the field, never a failure at the first request.
 //
 // U is the user type stored in the session; use [User] unless you bring your
@@ -148,13 +149,13 @@ type Config[U any] struct {
 	// Cookie holds the cookie attributes.
 	Cookie CookieConfig
 
-	// Format is the token format: FormatDefault (the zero value), or
-	// FormatAuthJS / FormatNextAuthV4 to share the session cookie of a
-	// Next.js app using Auth.js v5 or NextAuth.js v4. With those, the
-	// default cookie name is theirs ("__Secure-authjs.session-token",
-	// "__Secure-next-auth.session-token", without the prefix when
-	// Cookie.Insecure is set), the secret is their AUTH_SECRET /
-	// NEXTAUTH_SECRET, the default Leeway is DefaultForeignLeeway and
+	// Format is the token format: FormatDefault (which the zero value ""
+	// selects), or FormatAuthJS / FormatNextAuthV4 to share the session
+	// cookie of a Next.js app using Auth.js v5 or NextAuth.js v4. With
+	// those, the default cookie name is theirs
+	// ("__Secure-authjs.session-token", "__Secure-next-auth.session-token",
+	// without the prefix when Cookie.Insecure is set), the secret is their
+	// AUTH_SECRET / NEXTAUTH_SECRET, the default Leeway is 15 seconds and
 	// Store is not allowed (see the README).
 	Format TokenFormat
 
@@ -168,9 +169,8 @@ type Config[U any] struct {
 
 	// Leeway is the clock-skew allowance for the exp and nbf claims and,
 	// in the default format, iat (the foreign formats do not check iat,
-	// as Auth.js does not). Default 5 seconds, DefaultForeignLeeway (15
-	// seconds) for FormatAuthJS and FormatNextAuthV4; a negative value
-	// means none.
+	// as Auth.js does not). Default 5 seconds, 15 seconds for
+	// FormatAuthJS and FormatNextAuthV4; a negative value means none.
 	Leeway time.Duration
 
 	// OnValidate, if set, is called for every session read from a request;
@@ -266,9 +266,8 @@ type Config[U any] struct {
 	Events Events[U]
 
 	// NewSessionID, if set, generates session ids (next-session's genid)
-	// instead of 128 random bits. Each id must be MinSessionIDLength to
-	// MaxSessionIDLength characters of the URL-safe alphabet (A-Z, a-z,
-	// 0-9, "-", "_") and random: NextAuthSession calls it three times and
+	// instead of 128 random bits. Each id must be 21 to 128 characters of
+	// the URL-safe alphabet (A-Z, a-z, 0-9, "-", "_") and random: NextAuthSession calls it three times and
 	// refuses it (naming NewSessionID) when an id is invalid or repeats,
 	// and every id it returns later is checked too (an invalid one fails
 	// the sign-in with ErrSessionID). It is called concurrently.
@@ -294,7 +293,7 @@ type Config[U any] struct {
 	// MaxDataBytes caps a session kept in the store with StorageServer:
 	// its sealed JSON (user, tokens, data, flash values). A change that
 	// would take it past the cap fails with ErrSessionTooLarge and the
-	// stored session stays as it was. Default DefaultMaxDataBytes (1 MiB).
+	// stored session stays as it was. Default 1 MiB.
 	// Cookie storage's cap is MaxCookieBytes.
 	MaxDataBytes int
 

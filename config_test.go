@@ -45,7 +45,7 @@ func TestConfigErrors(t *testing.T) {
 		{"home path absolute URL", authsession.Config[authsession.User]{Secret: testSecret, HomePath: "https://evil.com/"}, "HomePath", ""},
 		{"bad locale", authsession.Config[authsession.User]{Secret: testSecret, Locales: []string{"en", "a/b"}}, "Locales[1]", ""},
 		{"id updatable", authsession.Config[authsession.User]{Secret: testSecret, UpdatableFields: []string{"name", "id"}}, "UpdatableFields[1]", ""},
-		{"unknown default route type", authsession.Config[authsession.User]{Secret: testSecret, DefaultRouteType: authsession.RouteType(9)}, "DefaultRouteType", ""},
+		{"unknown default route type", authsession.Config[authsession.User]{Secret: testSecret, DefaultRouteType: authsession.RouteType("private")}, "DefaultRouteType", ""},
 		{"server storage without a store", authsession.Config[authsession.User]{Secret: testSecret, Storage: authsession.StorageServer}, "Storage", ""},
 		{"unknown storage", authsession.Config[authsession.User]{Secret: testSecret, Storage: authsession.Storage(7)}, "Storage", ""},
 		{"server storage failing open", authsession.Config[authsession.User]{Secret: testSecret, Storage: authsession.StorageServer, Store: memstore.New(memstore.Options{}), StoreFailOpen: true}, "StoreFailOpen", ""},
@@ -249,7 +249,7 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 			c.PreviousSecrets = []authsession.Secret{testSecret, "x"}
 		}), "PreviousSecrets[1]"},
 		{"lifetime", user(func(c *authsession.Config[authsession.User]) { c.MaxLifetime = time.Second }), "MaxLifetime"},
-		{"format", user(func(c *authsession.Config[authsession.User]) { c.Format = authsession.TokenFormat(7) }), "Format"},
+		{"format", user(func(c *authsession.Config[authsession.User]) { c.Format = authsession.TokenFormat("jose") }), "Format"},
 		{"cookie", user(func(c *authsession.Config[authsession.User]) { c.Cookie.Path = "x" }), "Cookie.Path"},
 		{"cookie size", user(func(c *authsession.Config[authsession.User]) { c.MaxCookieBytes = 1 << 20 }), "MaxCookieBytes"},
 		{"API path", user(func(c *authsession.Config[authsession.User]) { c.APIPath = "/" }), "APIPath"},

@@ -11,7 +11,7 @@ import (
 
 // This file is session data and flash values: the Data type and its wire
 // form inside the session JSON ("data", flash values under "_flash"). The
-// operations that change them are dataops.go's.
+// operations that change them are engine_data.go's.
 
 // Data is application data carried in the session beside the user, like
 // next-session's req.session.anything or scs's Put and Get: small
@@ -55,9 +55,6 @@ func (d *Data) Set(key string, value any) error {
 	(*d)[key] = b
 	return nil
 }
-
-// Delete removes key; deleting an absent key does nothing.
-func (d Data) Delete(key string) { delete(d, key) }
 
 // Get returns the value stored under key decoded into a T, and true; or
 // T's zero value and false when d has no such key or its value does not

@@ -2,6 +2,7 @@ package authsession
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/authsession/authsession/internal/jwe"
 )
@@ -62,8 +63,9 @@ var (
 	// AuthSession.Commit first). Nothing was changed.
 	ErrHeaderWritten = errors.New("authsession: the response's header was already written")
 
-	// ErrStoreFull means a MemoryStore is full of live sessions and cannot
-	// record another; the sign-in fails (wrapped in ErrStore) rather than
+	// ErrStoreFull means a store with a capacity (the memstore package's)
+	// is full of live sessions and cannot record another: Store.Create
+	// returns it, and the sign-in fails (wrapped in ErrStore) rather than
 	// end another user's session.
 	ErrStoreFull = errors.New("authsession: session store full")
 
@@ -74,7 +76,9 @@ var (
 	ErrFieldNotAllowed = errors.New("authsession: field may not be updated")
 
 	// ErrInvalidUpdate means an update was empty, did not fit the user
-	// type, or was refused by Config.ValidateUpdate. Nothing was changed.
+	// type, or was refused by Config.ValidateUpdate or by the callback of
+	// AuthSession.UpdateSession (whose own error is wrapped too). Nothing
+	// was changed.
 	ErrInvalidUpdate = errors.New("authsession: invalid update")
 
 	// ErrInvalidData means session data or a flash value was refused: an
@@ -84,8 +88,33 @@ var (
 	// cannot carry them. Nothing was changed.
 	ErrInvalidData = errors.New("authsession: invalid session data")
 
-	// ErrSessionID means Config.NewSessionID returned an id outside
-	// MinSessionIDLength..MaxSessionIDLength characters or the URL-safe
-	// alphabet, or panicked; no session was issued.
+	// ErrSessionID means Config.NewSessionID returned an id outside 21 to
+	// 128 characters or the URL-safe alphabet, or panicked; no session was
+	// issued.
 	ErrSessionID = errors.New("authsession: invalid session id")
 )
+
+// wrapsSentinel reports whether err wraps one of the sentinels above.
+func wrapsSentinel(err error) bool {
+	for _, s := range [...]error{
+		ErrConfig, ErrNoSession, ErrInvalidToken, ErrTokenExpired, ErrSessionTooLarge,
+		ErrMaxLifetime, ErrNoUserID, ErrRejected, ErrNoStore, ErrStore, ErrConflict,
+		ErrHeaderWritten, ErrStoreFull, ErrFieldNotAllowed, ErrInvalidUpdate,
+		ErrInvalidData, ErrSessionID,
+	} {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// callbackError is the error of an application's callback (an
+// UpdateSession callback): as it is when it wraps one of the sentinels
+// (a Data.Set that failed), else wrapped in sentinel.
+func callbackError(err, sentinel error, what string) error {
+	if err == nil || wrapsSentinel(err) {
+		return err
+	}
+	return fmt.Errorf("%w: %s: %w", sentinel, what, err)
+}

@@ -37,7 +37,7 @@ type Events[U any] struct {
 	// RefreshSession, Actions.Refresh, POST /api/session and auto refresh.
 	Refresh func(ctx context.Context, s Session[U]) error
 
-	// Revoke is called after RevokeUserSession ended one of the user's
+	// Revoke is called after RevokeSession ended one of the user's
 	// sessions.
 	Revoke func(ctx context.Context, userID, sessionID string) error
 

@@ -123,14 +123,14 @@ func TestEvents(t *testing.T) {
 	log.take()
 	s, _ := a.GetSession(requestWith(carol1))
 	ctx := context.WithValue(context.Background(), ctxKey{}, "call")
-	if err := a.RevokeUserSession(ctx, "u_carol", s.ID); err != nil {
+	if err := a.RevokeSession(ctx, "u_carol", s.ID); err != nil {
 		t.Fatal(err)
 	}
-	check("RevokeUserSession", "Revoke u_carol ctx=call")
-	if err := a.RevokeUserSession(ctx, "u_carol", s.ID); !errors.Is(err, authsession.ErrNoSession) {
+	check("RevokeSession", "Revoke u_carol ctx=call")
+	if err := a.RevokeSession(ctx, "u_carol", s.ID); !errors.Is(err, authsession.ErrNoSession) {
 		t.Fatalf("second revoke: got %v, want ErrNoSession", err)
 	}
-	check("RevokeUserSession of an ended session")
+	check("RevokeSession of an ended session")
 	if n, err := a.RevokeUserSessions(ctx, "u_carol"); err != nil || n != 1 {
 		t.Fatalf("RevokeUserSessions: got %d %v, want 1 nil", n, err)
 	}
@@ -184,8 +184,8 @@ func TestEventsFailingHooks(t *testing.T) {
 				t.Error("the session survived its logout")
 			}
 			o, _ := f.get(other)
-			if err := a.RevokeUserSession(context.Background(), "u_1", o.ID); err != nil {
-				t.Errorf("RevokeUserSession: %v", err)
+			if err := a.RevokeSession(context.Background(), "u_1", o.ID); err != nil {
+				t.Errorf("RevokeSession: %v", err)
 			}
 			if _, err := a.RevokeUserSessions(context.Background(), "u_1"); err != nil {
 				t.Errorf("RevokeUserSessions: %v", err)

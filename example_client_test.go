@@ -2,16 +2,23 @@ package authsession_test
 
 import (
 	"fmt"
+	"log"
 	"strings"
 
 	"github.com/authsession/authsession"
 )
 
-// ClientScriptPath gives templates the versioned URL of the browser client,
-// which browsers may cache for a year: it changes whenever the script does.
-func ExampleClientScriptPath() {
-	src := authsession.ClientScriptPath("/api/session")
-	path, version, _ := strings.Cut(src, "?v=")
+// ClientConfig.ScriptPath gives templates the versioned URL of the
+// browser client, which browsers may cache for a year: it changes
+// whenever the script does.
+func ExampleClientConfig() {
+	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
+		Secret: "an example secret of at least 32 bytes",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	path, version, _ := strings.Cut(auth.ClientConfig.ScriptPath, "?v=")
 	fmt.Println(path)
 	fmt.Println(len(version))
 	// Output:

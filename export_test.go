@@ -9,3 +9,29 @@ const (
 	MaxClientLength = maxClientLength
 	MaxAPIBodyBytes = maxAPIBodyBytes
 )
+
+// The documented defaults and limits the black-box tests check; the
+// public API documents them on the Config fields instead.
+const (
+	DefaultExpiry           = defaultExpiry
+	DefaultRefreshThreshold = defaultRefreshThreshold
+	DefaultMaxLifetime      = defaultMaxLifetime
+	DefaultCookieName       = defaultCookieName
+	DefaultMaxCookieBytes   = defaultMaxCookieBytes
+	DefaultLeeway           = defaultLeeway
+	DefaultLoginPath        = defaultLoginPath
+	DefaultHomePath         = defaultHomePath
+	DefaultAPIPath          = defaultAPIPath
+	DefaultCacheBytes       = defaultCacheBytes
+	DefaultTouchAfter       = defaultTouchAfter
+	DefaultStoreTimeout     = defaultStoreTimeout
+	DefaultGenerationGrace  = defaultGenerationGrace
+	DefaultMaxDataBytes     = defaultMaxDataBytes
+	DefaultForeignLeeway    = defaultForeignLeeway
+	MinSecretBytes          = minSecretBytes
+	SecretEnv               = secretEnv
+	MinSessionIDLength      = minSessionIDLength
+	MaxSessionIDLength      = maxSessionIDLength
+	AuthJSCookieName        = authJSCookieName
+	NextAuthV4CookieName    = nextAuthV4CookieName
+)

@@ -7,6 +7,7 @@ package authsession_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -14,11 +15,12 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/authsession/authsession"
 	"github.com/authsession/authsession/internal/benchdata"
-	"github.com/authsession/authsession/storetest"
+	"github.com/authsession/authsession/internal/testclock"
 	"github.com/go-jose/go-jose/v4"
 )
 
@@ -27,9 +29,9 @@ const testSecret = "test-secret-0123456789-abcdefghijklmnop"
 
 // clock is the settable clock for Config.Now shared with the store
 // conformance suite.
-type clock = storetest.Clock
+type clock = testclock.Clock
 
-func newClock() *clock { return storetest.NewClock(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)) }
+func newClock() *clock { return testclock.New(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)) }
 
 // logBuffer is a concurrency-safe buffer for a debug-level slog handler.
 type logBuffer struct {
@@ -55,14 +57,35 @@ func debugLogger(b *logBuffer) *slog.Logger {
 }
 
 // buildAuth is NextAuthSession for tests: the one way they build an
-// AuthSession, directly or through the fixtures below.
+// AuthSession, directly or through the fixtures below. It is closed when
+// the test ends, so that no goroutine retrying a revocation outlives it
+// (nor the testing/synctest bubble it was built in).
 func buildAuth[U any](t testing.TB, cfg authsession.Config[U]) *authsession.AuthSession[U] {
 	t.Helper()
 	a, err := authsession.NextAuthSession(cfg)
 	if err != nil {
 		t.Fatalf("NextAuthSession: %v", err)
 	}
+	t.Cleanup(func() { a.Close(context.Background()) })
 	return a
+}
+
+// eventually moves a testing/synctest bubble's fake time on, 10 ms at a
+// time, until cond holds, and fails after a minute of fake time. The tests
+// that wait on the library's timers (the revocation retrier, the store
+// calls' deadlines) run in a bubble: what they wait for happens at a known
+// fake time, without sleeping. Outside a bubble it panics.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+		synctest.Wait()
+		if cond() {
+			return
+		}
+		if time.Since(start) > time.Minute {
+			t.Fatalf("%s: not within a minute of fake time", what)
+		}
+	}
 }
 
 // newAuth builds an AuthSession with a test secret, a fake clock and the

@@ -20,15 +20,18 @@ import (
 // TokenFormat selects the wire format of the session token: the default
 // authsession format (see the README's "Token format") or that of a Node.js
 // authentication library, so that a Go service can read and write the
-// session cookie of a Next.js front end.
-type TokenFormat int
+// session cookie of a Next.js front end. Its values are their names, so a
+// format read from a flag, an environment variable or JSON is a
+// conversion (TokenFormat("authjs")); NextAuthSession refuses any other.
+type TokenFormat string
 
 const (
 	// FormatDefault is authsession's own format: JWE dir + A256GCM, key
 	// HKDF-SHA256(secret, salt = cookie name,
 	// info = "authsession session encryption key"), kid = the SHA-256 JWK
-	// thumbprint, payload = the session JSON plus iat, exp, jti.
-	FormatDefault TokenFormat = iota
+	// thumbprint, payload = the session JSON plus iat, exp, jti. The zero
+	// value "" selects it too.
+	FormatDefault TokenFormat = "default"
 
 	// FormatAuthJS is the session cookie of Auth.js v5 (@auth/core,
 	// next-auth v5): JWE dir + A256CBC-HS512, 64-byte key
@@ -38,7 +41,7 @@ const (
 	// picture, sub, iat, exp, jti) and "authsession_created_at" (the
 	// session's creation, see the README). Cookies are split into chunks
 	// of 3936 bytes, as Auth.js splits them.
-	FormatAuthJS
+	FormatAuthJS TokenFormat = "authjs"
 
 	// FormatNextAuthV4 is the session cookie of NextAuth.js v4 (next-auth@4):
 	// JWE dir + A256GCM, 32-byte key HKDF-SHA256(secret, empty salt,
@@ -46,49 +49,20 @@ const (
 	// NextAuth.js JWT claims and "authsession_created_at". The key does not
 	// depend on the cookie name. Chunks are 3933 bytes, as NextAuth.js 4
 	// writes them.
-	FormatNextAuthV4
+	FormatNextAuthV4 TokenFormat = "nextauth-v4"
 )
 
 // Default cookie names of the foreign formats. As in Auth.js and NextAuth.js,
 // a Secure cookie carries the "__Secure-" prefix.
 const (
-	AuthJSCookieName     = "authjs.session-token"
-	NextAuthV4CookieName = "next-auth.session-token"
+	authJSCookieName     = "authjs.session-token"
+	nextAuthV4CookieName = "next-auth.session-token"
 )
 
-var formatNames = [...]string{
-	FormatDefault:    "default",
-	FormatAuthJS:     "authjs",
-	FormatNextAuthV4: "nextauth-v4",
-}
-
-func (f TokenFormat) valid() bool { return f >= 0 && int(f) < len(formatNames) }
-
-// String returns the format's name: "default", "authjs" or "nextauth-v4".
-func (f TokenFormat) String() string {
-	if !f.valid() {
-		return fmt.Sprintf("TokenFormat(%d)", int(f))
-	}
-	return formatNames[f]
-}
-
-// MarshalText returns the format's name.
-func (f TokenFormat) MarshalText() ([]byte, error) {
-	if !f.valid() {
-		return nil, fmt.Errorf("%w: unknown token format %d", ErrConfig, int(f))
-	}
-	return []byte(formatNames[f]), nil
-}
-
-// UnmarshalText parses a format name as returned by String.
-func (f *TokenFormat) UnmarshalText(b []byte) error {
-	for i, n := range formatNames {
-		if string(b) == n {
-			*f = TokenFormat(i)
-			return nil
-		}
-	}
-	return fmt.Errorf("%w: unknown token format %q (want default, authjs or nextauth-v4)", ErrConfig, b)
+// valid reports whether f is one of the formats (the zero value is
+// resolved to FormatDefault before this is asked).
+func (f TokenFormat) valid() bool {
+	return f == FormatDefault || f == FormatAuthJS || f == FormatNextAuthV4
 }
 
 // defaultCookieName is the format's cookie name, or "" to keep the package
@@ -97,9 +71,9 @@ func (f TokenFormat) defaultCookieName(insecure bool) string {
 	var name string
 	switch f {
 	case FormatAuthJS:
-		name = AuthJSCookieName
+		name = authJSCookieName
 	case FormatNextAuthV4:
-		name = NextAuthV4CookieName
+		name = nextAuthV4CookieName
 	default:
 		return ""
 	}
@@ -114,8 +88,8 @@ func (f TokenFormat) defaultCookieName(insecure bool) string {
 type formatSpec struct {
 	scheme jwe.Scheme
 	// foreign selects the Auth.js / NextAuth.js claims mapping
-	// (foreign.go) instead of the session JSON, and their clock rules: no
-	// check of iat, DefaultForeignLeeway.
+	// (formats_foreign.go) instead of the session JSON, and their clock rules: no
+	// check of iat, defaultForeignLeeway.
 	foreign bool
 	// chunkSize is the largest cookie value the format's own library
 	// writes before it splits the token into chunks; 0 is the package's
@@ -158,18 +132,18 @@ const (
 	nextAuthV4ChunkSize = 4096 - 163
 )
 
-// DefaultForeignLeeway is the default Config.Leeway of FormatAuthJS and
+// defaultForeignLeeway is the default Config.Leeway of FormatAuthJS and
 // FormatNextAuthV4: the clockTolerance with which Auth.js and NextAuth.js
 // decode their tokens (jose's jwtDecrypt, 15 seconds on exp and nbf; iat is
 // not checked).
-const DefaultForeignLeeway = 15 * time.Second
+const defaultForeignLeeway = 15 * time.Second
 
 // defaultLeeway is the format's default Config.Leeway.
 func (f TokenFormat) defaultLeeway() time.Duration {
 	if f.spec().foreign {
-		return DefaultForeignLeeway
+		return defaultForeignLeeway
 	}
-	return DefaultLeeway
+	return defaultLeeway
 }
 
 // refreshLifetime is how far a refresh at now extends a session last
@@ -260,12 +234,13 @@ func encodeClaims[U any](dst []byte, f *formatSpec, s *Session[U], now time.Time
 		payload, err = encodeSessionClaims(dst[:0], &c)
 	}
 	switch {
-	case err != nil && !errors.Is(err, ErrNoUserID) && !errors.Is(err, ErrInvalidData):
-		// encoding/json's own refusal (a NaN, a channel, a failing
-		// MarshalJSON): the session's data cannot be written.
-		return nil, reg, fmt.Errorf("%w: encoding the session: %w", ErrInvalidData, err)
+	case errors.Is(err, ErrNoUserID):
+		return nil, reg, err
 	case err != nil:
-		return nil, reg, fmt.Errorf("authsession: encoding session: %w", err)
+		// encoding/json's own refusal (a NaN, a channel, a failing
+		// MarshalJSON) or a data key refused: the session cannot be
+		// written.
+		return nil, reg, dataError("encoding the session", err)
 	case !plainjson.WithinDepth(payload, plainjson.MaxDepth):
 		return nil, reg, errTooDeep(ErrInvalidData)
 	}
@@ -327,7 +302,7 @@ func carriedTimes[U any](f *formatSpec, s *Session[U], now time.Time) (expires, 
 
 // tokenClaims is the payload of the default format: the session JSON plus
 // registered claims, and with a store the session's generation ("gen",
-// generations.go; absent is 0).
+// engine_generations.go; absent is 0).
 type tokenClaims[U any] struct {
 	sessionJSON[U]
 	IssuedAt  int64  `json:"iat"`
@@ -347,7 +322,7 @@ func decodeSessionClaims[U any](plaintext []byte, s *Session[U], reg *jwe.Claims
 	// Read directly rather than through json.Unmarshal, which would first
 	// scan the whole payload to validate it: readClaims validates as it
 	// reads, and with decodeJSON accepts exactly what encoding/json
-	// accepts (FuzzClaimsJSON, claimsjson_test.go), up to
+	// accepts (FuzzClaimsJSON, formats_claimsjson_test.go), up to
 	// plainjson.MaxDepth levels of nesting.
 	if !claims.readClaims(plaintext) {
 		if err := claims.decodeJSON(plaintext); errors.Is(err, errClaimsTooDeep) {

@@ -41,7 +41,7 @@ type AuthorizeFunc func(isAuthenticated bool, r *http.Request, rule Rule) http.H
 
 // guard is the route guard: a routeTable to judge paths and an engine to
 // read sessions. It also answers for the per-handler middleware
-// (require.go). It is immutable and safe for concurrent use.
+// (guard_require.go). It is immutable and safe for concurrent use.
 type guard[U any] struct {
 	e     *engine[U]
 	table routeTable
@@ -354,7 +354,7 @@ func (g *guard[U]) refuse(w http.ResponseWriter, r *http.Request) {
 		g.writeError(w, codeBadPath)
 		return
 	}
-	http.Error(w, "400 bad request: ambiguous path", http.StatusBadRequest)
+	http.Error(w, "400 Bad Request: the request path is ambiguous.", http.StatusBadRequest)
 }
 
 // toLogin sends a visitor without a session to the login path, carrying

@@ -27,8 +27,7 @@ func errorCode(t *testing.T, body string) string {
 	return b.Error.Code
 }
 
-// TestGuardNonPageLoads is issue 26 point 3: on an Auth route without a
-// session, only a page load (a navigation or a form post) is redirected
+// TestGuardNonPageLoads: on an Auth route without a session, only a page load (a navigation or a form post) is redirected
 // to the login page; a script, style, image, font or data request gets a
 // JSON 401, so a bundle never turns into the login page's HTML.
 func TestGuardNonPageLoads(t *testing.T) {
@@ -78,7 +77,7 @@ func TestGuardNonPageLoads(t *testing.T) {
 	}
 }
 
-// TestGuardForbiddenForms is issue 26 points 7 and 8: the guard's 403 is
+// TestGuardForbiddenForms: the guard's 403 is
 // a small HTML page for a browser's page load, JSON for API clients and
 // other requests, and Config.ForbiddenHandler's page when one is set.
 func TestGuardForbiddenForms(t *testing.T) {

@@ -54,7 +54,7 @@ func TestGuardSessionAPIAlwaysReachable(t *testing.T) {
 		unmounted := http.NewServeMux()
 		unmounted.Handle("/", other) // a catch-all: it must never see the API's paths
 		for name, h := range map[string]http.Handler{"mounted": auth.Middleware(mounted), "not mounted": auth.Middleware(unmounted)} {
-			t.Run(def.String()+" default, API "+name, func(t *testing.T) {
+			t.Run(string(def)+" default, API "+name, func(t *testing.T) {
 				tests := []struct {
 					method, target, cookie string
 					status                 int
@@ -134,12 +134,12 @@ func TestGuardREADMEConfiguration(t *testing.T) {
 	}
 }
 
-// TestGuardAPIBesideServeMuxFallback is issue 26 point 4: the README's
-// Quick start shape, a ServeMux whose "GET /" serves a single-page
-// application, behind the guard with no mount line for the session API
-// (the old second mount line, "/api/session/" beside "GET /", panics
-// with a pattern conflict). Every method of the API and the client
-// script work, with the API's own checks.
+// TestGuardAPIBesideServeMuxFallback: the README's Quick start shape, a
+// ServeMux whose "GET /" serves a single-page application, behind the
+// guard with no mount line for the session API (a mount line
+// "/api/session/" beside "GET /" panics with a pattern conflict). Every
+// method of the API and the client script work, with the API's own
+// checks.
 func TestGuardAPIBesideServeMuxFallback(t *testing.T) {
 	cfg := readmeConfig()
 	auth := buildAuth(t, cfg)
@@ -172,7 +172,8 @@ func TestGuardAPIBesideServeMuxFallback(t *testing.T) {
 	if n := spa.n.Load(); n != 2 {
 		t.Errorf("the fallback served %d requests, want 2 (/login and /dashboard): never the API's", n)
 	}
-	// The mount line the README used to show conflicts with "GET /".
+	// A mount line "/api/session/" conflicts with "GET /": the docs must
+	// not show it.
 	defer func() {
 		if recover() == nil {
 			t.Error(`mux.Handle("/api/session/", …) beside "GET /": no panic; the docs may show it again`)

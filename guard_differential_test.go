@@ -110,8 +110,8 @@ func muxDeny(t testing.TB) guardtest.Site {
 	return guardtest.Site{Name: "ServeMux, deny by default, /{lang}/{rest...}", Guarded: auth.Middleware(root), Bare: root, Cookie: cookie, UserCookie: user}
 }
 
-// muxIssue is issue 29's set-up on ServeMux, under default type def: an
-// unconstrained {lang} parameter serves the public areas' names
+// muxIssue is the parameter-route set-up on ServeMux, under default type
+// def: an unconstrained {lang} parameter serves the public areas' names
 // (/static/dashboard); the guard judges the route, so a visitor reaches
 // only what every path of the route allows.
 func muxIssue(def authsession.RouteType) func(testing.TB) guardtest.Site {
@@ -125,7 +125,7 @@ func muxIssue(def authsession.RouteType) func(testing.TB) guardtest.Site {
 		mux.Handle("/{lang}/dashboard/{rest...}", guardtest.Handler("dashboard", true))
 		mux.Handle("/{lang}/admin", guardtest.LevelHandler("admin", guardtest.Admin))
 		mux.Handle("/{lang}/admin/{rest...}", guardtest.LevelHandler("admin", guardtest.Admin))
-		return guardtest.Site{Name: "ServeMux, issue, " + def.String(), Guarded: auth.Middleware(mux), Bare: mux, Cookie: cookie, UserCookie: user}
+		return guardtest.Site{Name: "ServeMux, issue, " + string(def), Guarded: auth.Middleware(mux), Bare: mux, Cookie: cookie, UserCookie: user}
 	}
 }
 

@@ -71,7 +71,7 @@ func TestGuardAuthorizeSeesEveryReading(t *testing.T) {
 	cfg := guardConfig()
 	cfg.Authorize = func(ok bool, r *http.Request, rule authsession.Rule) http.Handler {
 		calls.Add(1)
-		seen = append(seen, rule.Type.String()+" "+rule.Pattern)
+		seen = append(seen, string(rule.Type)+" "+rule.Pattern)
 		if rule.Pattern == patterns.Admin && ok {
 			if s, _ := authsession.SessionFromContext[authsession.User](r.Context()); !isAdmin(s) {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusForbidden) })
@@ -175,7 +175,7 @@ func TestGuardAuthorizeCallsPerReading(t *testing.T) {
 		authsession.Auth("/me/*"), authsession.Auth(patterns.Admin),
 	}
 	cfg.Authorize = func(ok bool, r *http.Request, rule authsession.Rule) http.Handler {
-		seen = append(seen, rule.Type.String()+" "+rule.Pattern)
+		seen = append(seen, string(rule.Type)+" "+rule.Pattern)
 		if rule.Pattern == patterns.Admin {
 			if s, _ := authsession.SessionFromContext[authsession.User](r.Context()); !isAdmin(s) {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusForbidden) })

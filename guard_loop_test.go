@@ -49,7 +49,7 @@ func TestGuardNoRedirectLoop(t *testing.T) {
 							continue
 						}
 						accepted++
-						desc := name + " " + strings.Join(locales, ",") + " login " + login + " home " + home + " default " + def.String()
+						desc := name + " " + strings.Join(locales, ",") + " login " + login + " home " + home + " default " + string(def)
 						checkNoLoop(t, desc, auth, locales)
 					}
 				}

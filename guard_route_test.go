@@ -31,8 +31,9 @@ func routeVisits(t *testing.T, h http.Handler, cookie string, rows []routeVisit)
 	}
 }
 
-// issue29Rules is issue 29's first finding: deny by default, a public
-// static area, a dashboard and an admin area.
+// issue29Rules are rules of an app that denies by default, with a public
+// static area, a dashboard and an admin area: a router's parameter route
+// can serve the protected areas' names under a public prefix.
 func issue29Rules(isAdmin func(authsession.Session[authsession.User]) bool) []authsession.Rule {
 	return []authsession.Rule{
 		authsession.Public("/login"),
@@ -44,12 +45,12 @@ func issue29Rules(isAdmin func(authsession.Session[authsession.User]) bool) []au
 	}
 }
 
-// TestGuardJudgesServeMuxRoute is issue 29's finding 1 on ServeMux: an
-// unconstrained {lang} route serves /static/dashboard and /static/admin,
-// which the path rules judge Hybrid; the guard judges the route.
+// TestGuardJudgesServeMuxRoute: on ServeMux, an unconstrained {lang}
+// route serves /static/dashboard and /static/admin, which the path rules
+// judge Hybrid; the guard judges the route, so they need a session.
 func TestGuardJudgesServeMuxRoute(t *testing.T) {
 	for _, def := range []authsession.RouteType{authsession.RouteAuth, authsession.RouteHybrid} {
-		t.Run(def.String(), func(t *testing.T) {
+		t.Run(string(def), func(t *testing.T) {
 			cfg := guardConfig()
 			cfg.DefaultRouteType = def
 			cfg.Routes = issue29Rules(isAdmin)
@@ -88,7 +89,7 @@ func TestGuardJudgesServeMuxRoute(t *testing.T) {
 // first segment reaches the pages.
 func TestGuardServeMuxExplicitLocales(t *testing.T) {
 	for _, def := range []authsession.RouteType{authsession.RouteAuth, authsession.RouteHybrid} {
-		t.Run(def.String(), func(t *testing.T) {
+		t.Run(string(def), func(t *testing.T) {
 			cfg := guardConfig()
 			cfg.DefaultRouteType = def
 			cfg.Routes = issue29Rules(isAdmin)
@@ -153,7 +154,7 @@ func TestGuardAuthorizeSeesRouteRules(t *testing.T) {
 	cfg.Routes = issue29Rules(isAdmin)
 	var seen []string
 	cfg.Authorize = func(_ bool, _ *http.Request, rule authsession.Rule) http.Handler {
-		seen = append(seen, rule.Type.String()+" "+rule.Pattern)
+		seen = append(seen, string(rule.Type)+" "+rule.Pattern)
 		return nil
 	}
 	auth := buildAuth(t, cfg)

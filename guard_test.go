@@ -1,16 +1,12 @@
 package authsession_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -197,150 +193,6 @@ func TestGuardJSONPrefixFollowsAPIPath(t *testing.T) {
 		}
 		if tt.status == 401 && !strings.Contains(w.Body.String(), `"unauthenticated"`) {
 			t.Errorf("%s: body %q, want the JSON 401", tt.target, w.Body)
-		}
-	}
-}
-
-func TestGuardHostileCallbackUrl(t *testing.T) {
-	auth := buildAuth(t, guardConfig())
-	cookie := sessionCookie(t, auth, "user", guardNow)
-	h := auth.Middleware(&reached{})
-	for _, cb := range []string{
-		"//evil.com", `/\evil.com`, "https://evil.com", "http:evil.com", "javascript:alert(1)",
-		"/%2F%2Fevil.com", "/%2f%2fevil.com", "/%5Cevil.com", "/%252F%252Fevil.com", "/%25252F%25252Fevil.com",
-		"/\t/evil.com", "/\r\nSet-Cookie:x=1", "/ok\x00", "evil.com", "", "/a/../..//evil.com",
-		"/%", "/%zz", " //evil.com", "\\\\evil.com", "/" + strings.Repeat("a", 5000),
-	} {
-		t.Run(cb, func(t *testing.T) {
-			w := serve(h, "GET", "/login?callbackUrl="+url.QueryEscape(cb), cookie, nil)
-			if got := w.Header().Get("Location"); got != "/" {
-				t.Errorf("Location: got %q, want %q", got, "/")
-			}
-		})
-	}
-}
-
-// TestGuardBypass lists path and header tricks: none may reach a guarded
-// handler without a session, on net/http's ServeMux. Redirects are
-// followed (as a browser would) to check where they lead.
-func TestGuardBypass(t *testing.T) {
-	auth := buildAuth(t, guardConfig())
-	cookie := sessionCookie(t, auth, "user", guardNow)
-	guarded := &reached{}
-	open := &reached{}
-	mux := http.NewServeMux()
-	for _, p := range []string{"/dashboard", "/dashboard/", "/settings", "/admin/", "/ar/dashboard", "/ar/dashboard/", "/en/dashboard/", "/api/private/"} {
-		mux.Handle(p, guarded)
-	}
-	mux.Handle("/", open)
-	h := auth.Middleware(mux)
-	attacks := []string{
-		"/dashboard",
-		"/dashboard/",
-		"/dashboard/secret",
-		"//dashboard",
-		"///dashboard",
-		"/./dashboard",
-		"/dashboard/.",
-		"/dashboard/../dashboard",
-		"/login/../dashboard",
-		"/x/../dashboard/",
-		"/%64ashboard",
-		"/%64%61%73%68%62%6f%61%72%64",
-		"/dashboard%2Fsecret",
-		"/dashboard%2fsecret",
-		"/dashboard%5Csecret",
-		"/dashboard/%2e%2e/dashboard",
-		"/%2e/dashboard",
-		"/%2E%2E/dashboard",
-		"/dashboard/..%2Flogin",
-		"/dashboard%252Fsecret",
-		"/dashboard//",
-		"/dashboard%00",
-		"/dashboard%0a",
-		"/DASHBOARD/../dashboard",
-		"/settings/",
-		"/settings//",
-		"/admin/users",
-		"/admin",
-		"/ar/dashboard",
-		"/ar/dashboard/",
-		"/ar//dashboard",
-		"/ar/./dashboard",
-		"/ar/../ar/dashboard",
-		"/%61r/dashboard",
-		"/en/%64ashboard",
-		"/en/dashboard%2F",
-		"/api/private/x",
-		"/api//private/x",
-		"/api/./private/x",
-		"/api/%70rivate/x",
-	}
-	headers := []map[string]string{
-		nil,
-		{"X-Middleware-Subrequest": "middleware:middleware:middleware:middleware:middleware"},
-		{"X-Original-URL": "/login", "X-Rewrite-URL": "/login"},
-		{"X-Forwarded-Prefix": "/login", "X-Forwarded-Uri": "/login", "X-Forwarded-Path": "/login"},
-		{"X-HTTP-Method-Override": "OPTIONS", "X-Forwarded-For": "127.0.0.1", "X-Real-IP": "127.0.0.1"},
-		{"Accept": "application/json", "Authorization": "Bearer x", "Cookie": "session=garbage"},
-	}
-	for _, target := range attacks {
-		for hi, hdr := range headers {
-			t.Run(target+"#"+string(rune('0'+hi)), func(t *testing.T) {
-				before := guarded.n.Load()
-				loc := target
-				for range 5 {
-					w := serve(h, "GET", loc, "", hdr)
-					if w.Code < 300 || w.Code > 399 {
-						break
-					}
-					next := w.Header().Get("Location")
-					if strings.HasPrefix(next, "/login") || strings.HasPrefix(next, "/ar/login") || strings.HasPrefix(next, "/en/login") {
-						break
-					}
-					loc = next
-				}
-				if got := guarded.n.Load() - before; got != 0 {
-					t.Fatalf("guarded handler reached %d times without a session, want 0", got)
-				}
-			})
-		}
-	}
-	// With a session the same plain paths do reach the handler: the guard
-	// is not refusing everything.
-	for _, target := range []string{"/dashboard", "/ar/dashboard", "/admin/users"} {
-		before := guarded.n.Load()
-		serve(h, "GET", target, cookie, nil)
-		if got := guarded.n.Load() - before; got != 1 {
-			t.Errorf("%s with a session: handler calls got %d, want 1", target, got)
-		}
-	}
-	// An encoded letter is sent to the canonical spelling first, with or
-	// without a session (the router then reads what the guard judged).
-	if w := serve(h, "GET", "/%64ashboard?x=1", cookie, nil); w.Code != 307 || w.Header().Get("Location") != "/dashboard?x=1" {
-		t.Errorf("/%%64ashboard with a session: got %d %q, want 307 /dashboard?x=1", w.Code, w.Header().Get("Location"))
-	}
-}
-
-func TestGuardRefusesAndCleans(t *testing.T) {
-	auth := buildAuth(t, guardConfig())
-	h := auth.Middleware(&reached{})
-	tests := []struct {
-		target   string
-		status   int
-		location string
-	}{
-		{"/dashboard%2Fsecret", 400, ""},
-		{"/a%5Cb", 400, ""},
-		{"/a%00", 400, ""},
-		{"//evil.com", 307, "/evil.com"},
-		{"//dashboard?x=1", 307, "/dashboard?x=1"},
-		{"/a/../b/", 307, "/b/"},
-	}
-	for _, tt := range tests {
-		w := serve(h, "GET", tt.target, "", nil)
-		if w.Code != tt.status || w.Header().Get("Location") != tt.location {
-			t.Errorf("%s: got %d %q, want %d %q", tt.target, w.Code, w.Header().Get("Location"), tt.status, tt.location)
 		}
 	}
 }
@@ -565,46 +417,5 @@ func TestGuardAllocs(t *testing.T) {
 		if n > want {
 			t.Errorf("%s: %v allocs per request, want at most %v", target, n, want)
 		}
-	}
-}
-
-// TestGuardBypassRealServer sends raw request lines to a real server, so
-// that nothing between the wire and the guard is simulated.
-func TestGuardBypassRealServer(t *testing.T) {
-	auth := buildAuth(t, guardConfig())
-	guarded := &reached{}
-	mux := http.NewServeMux()
-	mux.Handle("/dashboard", guarded)
-	mux.Handle("/dashboard/", guarded)
-	mux.Handle("/ar/dashboard", guarded)
-	mux.Handle("/", &reached{})
-	srv := httptest.NewServer(auth.Middleware(mux))
-	defer srv.Close()
-	host := strings.TrimPrefix(srv.URL, "http://")
-	for _, target := range []string{
-		"/dashboard", "//dashboard", "/./dashboard", "/x/../dashboard", "/%64ashboard",
-		"/dashboard%2Fsecret", "/%2e%2e/dashboard", "/ar//dashboard", "/dashboard/",
-		"http://" + host + "/dashboard", "http://" + host + "//dashboard", "http://evil.example/dashboard",
-	} {
-		t.Run(target, func(t *testing.T) {
-			before := guarded.n.Load()
-			conn, err := net.Dial("tcp", host)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nX-Original-URL: /login\r\nX-Middleware-Subrequest: middleware\r\nConnection: close\r\n\r\n", target, host)
-			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if got := guarded.n.Load() - before; got != 0 {
-				t.Fatalf("guarded handler reached %d times (status %d), want 0", got, resp.StatusCode)
-			}
-			if resp.StatusCode < 300 || resp.StatusCode >= 500 {
-				t.Errorf("status got %d, want a redirect or a 4xx", resp.StatusCode)
-			}
-		})
 	}
 }

@@ -222,7 +222,7 @@ func (h *apiHandler[U]) writeSession(w http.ResponseWriter, r *http.Request, s S
 		SessionExpiry:    int64(h.e.cfg.Expiry.Seconds()),
 	}
 	if ok {
-		p := s.Public(h.e.cfg.ExposeAccessToken)
+		p := s.Redacted(h.e.cfg.ExposeAccessToken)
 		if h.e.cfg.ExposeData {
 			p.Data = s.Data
 		}

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"go/ast"
+	"go/doc"
 	"go/parser"
 	"go/token"
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -18,8 +20,10 @@ import (
 // Source size limits of every Go module in the repository (the library,
 // redisstore, cmd, internal, examples, bench, scripts): one concept per
 // file keeps files short, and a function longer than a screen hides its
-// rules. Test files are not counted: a test function is mostly a table of
-// cases, whose length is data, and a test file follows the file it tests.
+// rules. Test functions are not counted: a test function is mostly a table
+// of cases, whose length is data. Test files of the root package are held
+// to maxFileLines too, and named after the file they test (TestTestFiles);
+// other packages' test files are not checked.
 const (
 	maxFileLines = 500
 	maxFuncLines = 80
@@ -114,6 +118,219 @@ func TestSourceSizesCheck(t *testing.T) {
 	if got, want := r.files, 6; got != want {
 		t.Errorf("files checked: got %d, want %d", got, want)
 	}
+}
+
+// maxExportedNames bounds the exported surface of package authsession:
+// types, functions, methods, constants and variables (fields are not
+// counted). What only the CLI, the benchmarks or the interoperability
+// code needs lives in internal/; what a program can read from the
+// resolved AuthSession.Config is not a constant too.
+const maxExportedNames = 80
+
+// TestExportedNames fails when package authsession exports more than
+// maxExportedNames names, and logs how many it exports (05-gates.sh prints
+// it).
+func TestExportedNames(t *testing.T) {
+	fset := token.NewFileSet()
+	paths, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []*ast.File
+	for _, path := range paths {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	names, err := exportedNames(fset, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("package authsession exports %d names (at most %d; fields not counted)", len(names), maxExportedNames)
+	if len(names) > maxExportedNames {
+		t.Errorf("package authsession exports %d names, want at most %d: %s", len(names), maxExportedNames, strings.Join(names, " "))
+	}
+}
+
+// TestExportedNamesCount counts a made-up package: every kind of exported
+// name once, fields and unexported names not at all.
+func TestExportedNamesCount(t *testing.T) {
+	const src = `package p
+
+const (
+	A = 1
+	b = 2
+)
+
+var V, w = 1, 2
+
+type T[X any] struct{ F X; g int }
+
+func NewT() *T[int]            { return nil }
+func (T[X]) M()                {}
+func (*T[X]) m()               {}
+func F()                       {}
+func f()                       {}
+
+type I interface{ Method() }
+
+type u struct{}
+
+func (u) Exported() {}
+`
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "p.go", src, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := exportedNames(fset, []*ast.File{f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"A", "F", "I", "NewT", "T", "T.M", "V"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// exportedNames lists a package's exported types, functions, methods,
+// constants and variables, sorted, as go/doc documents them (methods as
+// Type.Method).
+func exportedNames(fset *token.FileSet, files []*ast.File) ([]string, error) {
+	p, err := doc.NewFromFiles(fset, files, "example.com/p")
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	values := func(vs []*doc.Value) {
+		for _, v := range vs {
+			for _, n := range v.Names {
+				if ast.IsExported(n) {
+					names = append(names, n)
+				}
+			}
+		}
+	}
+	values(p.Consts)
+	values(p.Vars)
+	for _, f := range p.Funcs {
+		names = append(names, f.Name)
+	}
+	for _, typ := range p.Types {
+		names = append(names, typ.Name)
+		values(typ.Consts)
+		values(typ.Vars)
+		for _, f := range typ.Funcs {
+			names = append(names, f.Name)
+		}
+		for _, m := range typ.Methods {
+			names = append(names, typ.Name+"."+m.Name)
+		}
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// testFileExceptions are the root package's test files that test no one
+// library file (docs/architecture.md lists them, with why).
+var testFileExceptions = map[string]string{
+	"export_test.go":   "internal names the black-box tests use",
+	"fixtures_test.go": "the fixtures every black-box test shares",
+	"harness_test.go":  "the adversarial suite's server harness",
+	"layout_test.go":   "the repository's layout checks",
+	"race_test.go":     "whether the race detector is on",
+	"norace_test.go":   "whether the race detector is on",
+}
+
+// TestTestFiles fails when a test file of the root package is named after
+// no library file of it, or is longer than maxFileLines. A test file is
+// <file>_test.go, or <file>_<aspect>_test.go when a file's tests are
+// split by aspect (hostile, bench, internal, ...), an example_*_test.go,
+// or one of testFileExceptions.
+func TestTestFiles(t *testing.T) {
+	bad, err := checkTestFiles(os.DirFS("."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, msg := range bad {
+		t.Error(msg)
+	}
+	for name := range testFileExceptions {
+		if _, err := os.Stat(name); err != nil {
+			t.Errorf("testFileExceptions: %s is gone: remove its entry", name)
+		}
+	}
+}
+
+// TestTestFilesCheck runs the check on a made-up package.
+func TestTestFilesCheck(t *testing.T) {
+	fsys := fstest.MapFS{
+		"guard.go":               {},
+		"guard_route.go":         {},
+		"guard_test.go":          {},
+		"guard_hostile_test.go":  {},
+		"guard_route_test.go":    {},
+		"guard_route_x_test.go":  {},
+		"example_guard_test.go":  {},
+		"fixtures_test.go":       {},
+		"orphan_test.go":         {},
+		"guard_a_b_test.go":      {},
+		"long_test.go":           {Data: []byte(strings.Repeat("\n", maxFileLines+1))},
+		"long.go":                {},
+		"sub/anything_test.go":   {},
+		"testdata/whatever_test": {},
+	}
+	got, err := checkTestFiles(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, msg := range got {
+		files = append(files, strings.SplitN(msg, ":", 2)[0])
+	}
+	want := []string{"guard_a_b_test.go", "long_test.go", "orphan_test.go"}
+	if !slices.Equal(files, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// checkTestFiles returns what is wrong with the test files in fsys's root.
+func checkTestFiles(fsys fs.FS) ([]string, error) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, err
+	}
+	has := func(name string) bool { _, err := fs.Stat(fsys, name); return err == nil }
+	var bad []string
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		stem := strings.TrimSuffix(name, "_test.go")
+		_, excepted := testFileExceptions[name]
+		named := excepted || strings.HasPrefix(name, "example_") || has(stem+".go")
+		if i := strings.LastIndexByte(stem, '_'); !named && i > 0 {
+			named = has(stem[:i] + ".go")
+		}
+		if !named {
+			bad = append(bad, name+": named after no library file: call it <file>_test.go or <file>_<aspect>_test.go after the file it tests")
+		}
+		src, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		if n := bytes.Count(src, []byte("\n")); n > maxFileLines {
+			bad = append(bad, fmt.Sprintf("%s: %d lines, want at most %d: split it by the aspect it tests", name, n, maxFileLines))
+		}
+	}
+	slices.Sort(bad)
+	return bad, nil
 }
 
 // sizeReport is what checkSourceSizes found.

@@ -68,13 +68,13 @@ func (c errCode) response() (status int, message string) {
 	case codeCrossOrigin:
 		return http.StatusForbidden, "Cross-origin request refused."
 	case codeUnauthenticated:
-		return http.StatusUnauthorized, "authentication required"
+		return http.StatusUnauthorized, "You must be signed in."
 	case codeAuthenticated:
-		return http.StatusForbidden, "this route is for visitors without a session"
+		return http.StatusForbidden, "This page is for visitors who are not signed in."
 	case codeForbidden:
-		return http.StatusForbidden, "access denied"
+		return http.StatusForbidden, "Access denied."
 	case codeBadPath:
-		return http.StatusBadRequest, "the request path is ambiguous"
+		return http.StatusBadRequest, "The request path is ambiguous."
 	}
 	return http.StatusInternalServerError, "Something went wrong."
 }

@@ -3,6 +3,7 @@ package authsession
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -29,15 +30,18 @@ func TestResponseVocabulary(t *testing.T) {
 		{codeMethod, 405, `{"error":{"code":"method_not_allowed","message":"This method is not allowed here."}}`},
 		{codeNotFound, 404, `{"error":{"code":"not_found","message":"Not found."}}`},
 		{codeCrossOrigin, 403, `{"error":{"code":"cross_origin","message":"Cross-origin request refused."}}`},
-		{codeUnauthenticated, 401, `{"error":{"code":"unauthenticated","message":"authentication required"}}`},
-		{codeAuthenticated, 403, `{"error":{"code":"already_authenticated","message":"this route is for visitors without a session"}}`},
-		{codeForbidden, 403, `{"error":{"code":"forbidden","message":"access denied"}}`},
-		{codeBadPath, 400, `{"error":{"code":"bad_path","message":"the request path is ambiguous"}}`},
+		{codeUnauthenticated, 401, `{"error":{"code":"unauthenticated","message":"You must be signed in."}}`},
+		{codeAuthenticated, 403, `{"error":{"code":"already_authenticated","message":"This page is for visitors who are not signed in."}}`},
+		{codeForbidden, 403, `{"error":{"code":"forbidden","message":"Access denied."}}`},
+		{codeBadPath, 400, `{"error":{"code":"bad_path","message":"The request path is ambiguous."}}`},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.code), func(t *testing.T) {
 			w := httptest.NewRecorder()
 			writeError(w, tt.code)
+			if _, msg := tt.code.response(); msg == "" || msg[0] < 'A' || msg[0] > 'Z' || !strings.HasSuffix(msg, ".") {
+				t.Errorf("message %q: want a sentence, as every message of the API and the guard", msg)
+			}
 			if w.Code != tt.status {
 				t.Errorf("status: got %d, want %d", w.Code, tt.status)
 			}

@@ -10,35 +10,24 @@ import (
 	"github.com/gobwas/glob"
 )
 
-// RouteType says who may visit a route.
-type RouteType int
+// RouteType says who may visit a route. Its values are their names, so
+// rules read from a configuration file are a conversion
+// (RouteType("auth")); NextAuthSession refuses any other name.
+type RouteType string
 
-// Route types. The zero value means "unset" and selects the default.
+// Route types. The zero value "" means "unset" and selects the default.
 const (
 	// RouteHybrid routes take everyone, with no redirects.
-	RouteHybrid RouteType = iota + 1
+	RouteHybrid RouteType = "hybrid"
 	// RoutePublic routes are for visitors without a session; signed-in
 	// users are sent to the home path, except for unsafe methods (a
 	// sign-in form's POST), which reach the handler: switching accounts.
-	RoutePublic
+	RoutePublic RouteType = "public"
 	// RouteAuth routes need a session; others go to the login path.
-	RouteAuth
+	RouteAuth RouteType = "auth"
 )
 
-func (t RouteType) valid() bool { return t >= RouteHybrid && t <= RouteAuth }
-
-// String returns "hybrid", "public" or "auth".
-func (t RouteType) String() string {
-	switch t {
-	case RouteHybrid:
-		return "hybrid"
-	case RoutePublic:
-		return "public"
-	case RouteAuth:
-		return "auth"
-	}
-	return "unknown"
-}
+func (t RouteType) valid() bool { return t == RouteHybrid || t == RoutePublic || t == RouteAuth }
 
 // Rule applies a route type to the paths matching Pattern.
 //
@@ -155,7 +144,7 @@ func compileRules(rules []Rule) (*router, error) {
 	seen := map[string]int{} // the paths a rule covers, in one key per form
 	for i, r := range rules {
 		if !r.Type.valid() {
-			return nil, ruleError(i, r.Pattern, "unknown route type %d", int(r.Type))
+			return nil, ruleError(i, r.Pattern, "unknown route type %q (want %q, %q or %q)", r.Type, RoutePublic, RouteAuth, RouteHybrid)
 		}
 		p, err := normalizePattern(r.Pattern)
 		if err != nil {

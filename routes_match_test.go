@@ -60,7 +60,7 @@ func randomRules(r *rand.Rand, n int) []Rule {
 		case 1:
 			p += "*"
 		}
-		rules = append(rules, Rule{Type: RouteType(1 + r.IntN(3)), Pattern: p})
+		rules = append(rules, Rule{Type: []RouteType{RouteHybrid, RoutePublic, RouteAuth}[r.IntN(3)], Pattern: p})
 	}
 	return rules
 }

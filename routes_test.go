@@ -35,7 +35,8 @@ func TestCompileRulesErrors(t *testing.T) {
 		{"unclosed alternatives", Auth("/files/{a,b")},
 		{"control character", Auth("/a\x00b")},
 		{"newline", Auth("/a\nb")},
-		{"bad type", Rule{Type: 9, Pattern: "/a"}},
+		{"bad type", Rule{Type: "private", Pattern: "/a"}},
+		{"type in another case", Rule{Type: "Auth", Pattern: "/a"}},
 		{"unset type", Rule{Pattern: "/a"}},
 	}
 	for _, tt := range tests {

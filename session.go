@@ -2,160 +2,12 @@ package authsession
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/authsession/authsession/internal/plainjson"
 )
-
-// User is the default user type: the fields of next-auth-session's user plus
-// any extra fields (a role, permissions, ...), which are flattened into the
-// same JSON object.
-type User struct {
-	ID    string `json:"id"`
-	Email string `json:"email,omitempty"`
-	Name  string `json:"name,omitempty"`
-	Image string `json:"image,omitempty"`
-
-	// Extra holds every other JSON field of the user object. Keys that
-	// collide with the fields above are ignored when encoding.
-	Extra map[string]any `json:"-"`
-}
-
-// UserID returns u.ID. Stores use it to index sessions by user; custom user
-// types that want a store implement the same method (see [UserIDer]).
-func (u User) UserID() string { return u.ID }
-
-// UserIDer is implemented by user types that expose a stable identifier.
-// It is required when Config.Store is set.
-type UserIDer interface {
-	UserID() string
-}
-
-// ExtraString returns the extra field key (u.Extra[key]) when it is a
-// string, such as a role, or "" when it is absent or not a string.
-func (u User) ExtraString(key string) string {
-	s, _ := u.Extra[key].(string)
-	return s
-}
-
-type userFields struct {
-	ID    string `json:"id"`
-	Email string `json:"email,omitempty"`
-	Name  string `json:"name,omitempty"`
-	Image string `json:"image,omitempty"`
-}
-
-// MarshalJSON encodes the fixed fields and Extra in one object, Extra's
-// members sorted by key after the fixed fields, as encoding/json would
-// encode such an object.
-func (u User) MarshalJSON() ([]byte, error) {
-	return u.appendJSON(make([]byte, 0, u.sizeHint()))
-}
-
-// sizeHint is about the length of u's JSON when Extra is small.
-func (u *User) sizeHint() int {
-	return 48 + len(u.ID) + len(u.Email) + len(u.Name) + len(u.Image) + 32*len(u.Extra)
-}
-
-// appendJSON appends u's JSON (internal/plainjson): the fixed fields as
-// encoding/json encodes userFields (id always, the others when not
-// empty), then Extra's other keys.
-func (u *User) appendJSON(b []byte) ([]byte, error) {
-	b = append(b, `{"id":`...)
-	b = plainjson.AppendString(b, u.ID)
-	for _, f := range [...]struct{ key, v string }{{`,"email":`, u.Email}, {`,"name":`, u.Name}, {`,"image":`, u.Image}} {
-		if f.v != "" {
-			b = plainjson.AppendString(append(b, f.key...), f.v)
-		}
-	}
-	if len(u.Extra) > 0 {
-		var err error
-		if b, err = plainjson.AppendMembers(b, u.Extra, isUserField, 0, false); err != nil {
-			return nil, err
-		}
-	}
-	return append(b, '}'), nil
-}
-
-// isUserField reports whether key names one of User's fixed fields, which
-// take precedence over an Extra member of the same name.
-func isUserField(key string) bool {
-	switch key {
-	case "id", "email", "name", "image":
-		return true
-	}
-	return false
-}
-
-// UnmarshalJSON decodes the fixed fields and keeps all others in Extra.
-// An object of plain fixed fields only, as the library writes it, is read
-// in one pass (readPlain); Extra is built only when there are others.
-func (u *User) UnmarshalJSON(b []byte) error {
-	if u.readPlain(b) {
-		return nil
-	}
-	var all map[string]any
-	if err := json.Unmarshal(b, &all); err != nil {
-		return err
-	}
-	var f userFields
-	if err := json.Unmarshal(b, &f); err != nil {
-		return err
-	}
-	*u = User{ID: f.ID, Email: f.Email, Name: f.Name, Image: f.Image}
-	for _, k := range [...]string{"id", "email", "name", "image"} {
-		delete(all, k)
-	}
-	if len(all) > 0 {
-		u.Extra = all
-	}
-	return nil
-}
-
-// readPlain sets u from b when b is an object whose members are among id,
-// email, name and image, each at most once, with strings that need no
-// unescaping (plainjson.Reader), and reports whether it did. Otherwise u is
-// unchanged and UnmarshalJSON decodes b with encoding/json.
-func (u *User) readPlain(b []byte) bool {
-	r := plainjson.NewReader(b)
-	if !r.Consume('{') {
-		return false
-	}
-	var f [4]string // id, email, name, image
-	var seen uint8
-	if !r.Consume('}') {
-		for more := true; more; {
-			k, ok := r.Key()
-			if !ok {
-				return false
-			}
-			i := -1
-			switch string(k) {
-			case "id":
-				i = 0
-			case "email":
-				i = 1
-			case "name":
-				i = 2
-			case "image":
-				i = 3
-			}
-			if i < 0 || seen&(1<<i) != 0 || !r.StrInto(&f[i]) {
-				return false
-			}
-			seen |= 1 << i
-			if more, ok = r.Next(); !ok {
-				return false
-			}
-		}
-	}
-	if !r.End() {
-		return false
-	}
-	*u = User{ID: f[0], Email: f[1], Name: f[2], Image: f[3]}
-	return true
-}
 
 // Session is one user's session. Its JSON form is fixed by the design
 // contract:
@@ -204,7 +56,7 @@ type Session[U any] struct {
 	Transient bool
 
 	// gen is the session's generation (the token's "gen" claim, with a
-	// store; see generations.go); privileged and display are the marks of
+	// store; see engine_generations.go); privileged and display are the marks of
 	// MarkPrivilegeChange and MarkDisplayChange.
 	gen        uint64
 	privileged bool
@@ -263,32 +115,85 @@ func (j *sessionJSON[U]) toSession(id string) Session[U] {
 }
 
 // MarshalJSON encodes the session in the contract's JSON form, tokens
-// included. Use [Session.Public] before sending a session to a browser.
+// included. Use [Session.Redacted] before sending a session to a browser.
 func (s Session[U]) MarshalJSON() ([]byte, error) {
-	return json.Marshal(s.toJSON())
+	b, err := json.Marshal(s.toJSON())
+	if err != nil {
+		return nil, dataError("session", err)
+	}
+	return b, nil
 }
 
-// UnmarshalJSON decodes the contract's JSON form. ID is left empty.
+// UnmarshalJSON decodes the contract's JSON form. ID is left empty. JSON
+// nesting deeper than 64 levels (the session object included), which no
+// token may carry either, is refused before encoding/json reads it.
+// Errors wrap ErrInvalidData.
 func (s *Session[U]) UnmarshalJSON(b []byte) error {
+	if !plainjson.WithinDepth(b, plainjson.MaxDepth) {
+		return errNestsTooDeep("session")
+	}
 	var j sessionJSON[U]
 	if err := json.Unmarshal(b, &j); err != nil {
-		return err
+		return dataError("session", err)
 	}
 	*s = j.toSession("")
 	return nil
 }
 
-// Public returns a copy without the refresh token, without the access
+// Redacted returns a copy without the refresh token, without the access
 // token unless keepAccessToken is true, and without Data and Flash: the
-// form that may leave the server. (The session API adds Data back with
-// Config.ExposeData.)
-func (s Session[U]) Public(keepAccessToken bool) Session[U] {
+// form that may leave the server, for a browser or any other client. (The
+// session API adds Data back with Config.ExposeData.)
+func (s Session[U]) Redacted(keepAccessToken bool) Session[U] {
 	s.RefreshToken = ""
 	if !keepAccessToken {
 		s.AccessToken = ""
 	}
 	s.Data, s.Flash = nil, nil
 	return s
+}
+
+// MarkPrivilegeChange marks the change being made to s as a change of the
+// user's privileges: call it on the session an [AuthSession.UpdateSession]
+// callback changes, or on the session [Config.OnRefresh] returns. Changes
+// of the user other than its display fields (Config.UpdatableFields: name
+// and image by default) made through UpdateSession are privilege changes
+// without it; [Session.MarkDisplayChange] says otherwise. With a
+// [Config.Store], a privilege change re-issues the session under a new id,
+// as a new sign-in would (keeping its creation time, so MaxLifetime still
+// counts from the first sign-in), and every older cookie of it is "no
+// session" at once, with no Config.GenerationGrace. When the store cannot
+// record the new id, the session ends (its cookie is cleared) rather than
+// keep the old privileges. Without a store nothing can end older tokens,
+// and the mark has no effect; it has none either on a session read with
+// GetSession.
+func (s *Session[U]) MarkPrivilegeChange() { s.privileged = true }
+
+// MarkDisplayChange marks the change an [AuthSession.UpdateSession]
+// callback makes to s as no change of privileges although it changes
+// user fields outside Config.UpdatableFields (a preference kept in the
+// user, a display name under another key): the session keeps its id and
+// its older cookies keep working for Config.GenerationGrace. A
+// MarkPrivilegeChange on the same change wins.
+func (s *Session[U]) MarkDisplayChange() { s.display = true }
+
+// dataError is err, met encoding or decoding what, as an error wrapping
+// ErrInvalidData: as it is when it does already, taken out of
+// encoding/json's MarshalerError (a User's own error, inside a session).
+func dataError(what string, err error) error {
+	if me := (*json.MarshalerError)(nil); errors.As(err, &me) && errors.Is(me.Err, ErrInvalidData) {
+		return me.Err
+	}
+	if errors.Is(err, ErrInvalidData) {
+		return err
+	}
+	return fmt.Errorf("%w: %s: %w", ErrInvalidData, what, err)
+}
+
+// errNestsTooDeep is the error of what's JSON nesting deeper than
+// plainjson.MaxDepth levels.
+func errNestsTooDeep(what string) error {
+	return fmt.Errorf("%w: the %s's JSON nests deeper than %d levels", ErrInvalidData, what, plainjson.MaxDepth)
 }
 
 // SessionOption adds optional data to a new session: [WithTokens],
@@ -347,11 +252,11 @@ func (o *sessionOptions) fail(err error) {
 func cloneSession[U any](s Session[U]) (Session[U], error) {
 	b, err := json.Marshal(s)
 	if err != nil {
-		return Session[U]{}, fmt.Errorf("%w: copying the session: %w", ErrInvalidData, err)
+		return Session[U]{}, dataError("copying the session", err)
 	}
 	var c Session[U]
 	if err := json.Unmarshal(b, &c); err != nil {
-		return Session[U]{}, fmt.Errorf("%w: copying the session: %w", ErrInvalidData, err)
+		return Session[U]{}, dataError("copying the session", err)
 	}
 	c.ID, c.ExpiresAt, c.CreatedAt, c.LastActivity = s.ID, s.ExpiresAt, s.CreatedAt, s.LastActivity
 	c.gen = s.gen

@@ -24,33 +24,16 @@ func TestSessionJSON(t *testing.T) {
 	if string(b) != want {
 		t.Errorf("got  %s\nwant %s", b, want)
 	}
-	pub, _ := json.Marshal(s.Public(false))
+	pub, _ := json.Marshal(s.Redacted(false))
 	if strings.Contains(string(pub), "accessToken") || strings.Contains(string(pub), "refreshToken") {
-		t.Errorf("Public(false) kept tokens: %s", pub)
+		t.Errorf("Redacted(false) kept tokens: %s", pub)
 	}
-	pub, _ = json.Marshal(s.Public(true))
+	pub, _ = json.Marshal(s.Redacted(true))
 	if !strings.Contains(string(pub), `"accessToken":"a"`) || strings.Contains(string(pub), "refreshToken") {
-		t.Errorf("Public(true): %s", pub)
+		t.Errorf("Redacted(true): %s", pub)
 	}
 	var back authsession.Session[authsession.User]
 	if err := json.Unmarshal(b, &back); err != nil || !back.ExpiresAt.Equal(at) || back.User.ExtraString("role") != "admin" {
 		t.Errorf("round trip: got %+v %v", back, err)
-	}
-}
-
-func TestUserExtraString(t *testing.T) {
-	u := authsession.User{ID: "u_1", Extra: map[string]any{"role": "admin", "level": 3}}
-	tests := []struct {
-		key, want string
-	}{
-		{"role", "admin"},
-		{"level", ""}, // not a string
-		{"missing", ""},
-		{"id", ""}, // only Extra is read
-	}
-	for _, tt := range tests {
-		if got := u.ExtraString(tt.key); got != tt.want {
-			t.Errorf("ExtraString(%q): got %q, want %q", tt.key, got, tt.want)
-		}
 	}
 }

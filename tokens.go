@@ -135,7 +135,7 @@ func (t *tokens[U]) open(token string, now time.Time) (*Session[U], error) {
 //
 // The token is opened into a pooled buffer when nothing can keep a
 // reference to the plaintext: every string of the session is copied out
-// of it (claimsjson.go, encoding/json), unless U or a type in it has JSON
+// of it (formats_claimsjson.go, encoding/json), unless U or a type in it has JSON
 // methods of its own, which may keep what they are given (copyJSON: the
 // buffer is then the session's own). The buffer is cleared before reuse.
 func (t *tokens[U]) decode(token string, now time.Time) (Session[U], error) {

@@ -126,8 +126,8 @@ func NewFixture() (*Fixture, error) {
 	if f.Token, err = f.Auth.EncryptSession(benchdata.Session(now)); err != nil {
 		return nil, err
 	}
-	f.Cookie = authsession.DefaultCookieName + "=" + f.Token
-	if f.key, err = jwe.DeriveKey(benchdata.Secret, authsession.DefaultCookieName); err != nil {
+	f.Cookie = benchdata.CookieName + "=" + f.Token
+	if f.key, err = jwe.DeriveKey(benchdata.Secret, benchdata.CookieName); err != nil {
 		return nil, err
 	}
 	f.enc, err = jose.NewEncrypter(jose.A256GCM,
@@ -137,7 +137,7 @@ func NewFixture() (*Fixture, error) {
 	}
 	// The validator the library configures: exp required, iat checked,
 	// the default leeway.
-	f.validate = jwt.NewValidator(jwt.WithLeeway(authsession.DefaultLeeway), jwt.WithIssuedAt(), jwt.WithExpirationRequired())
+	f.validate = jwt.NewValidator(jwt.WithLeeway(benchdata.Leeway), jwt.WithIssuedAt(), jwt.WithExpirationRequired())
 	hs := sha256.Sum256([]byte(benchdata.Secret))
 	f.hsKey = hs[:]
 	c := newPlainClaims(now)
@@ -145,10 +145,10 @@ func NewFixture() (*Fixture, error) {
 		return nil, err
 	}
 	f.hsParser = jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(), jwt.WithLeeway(authsession.DefaultLeeway))
+		jwt.WithIssuedAt(), jwt.WithLeeway(benchdata.Leeway))
 	block := sha256.Sum256([]byte("block:" + benchdata.Secret))
 	f.sc = securecookie.New(f.hsKey, block[:]).SetSerializer(securecookie.JSONEncoder{})
-	if f.scValue, err = f.sc.Encode(authsession.DefaultCookieName, &c); err != nil {
+	if f.scValue, err = f.sc.Encode(benchdata.CookieName, &c); err != nil {
 		return nil, err
 	}
 	if err := f.newSCS(); err != nil {
@@ -222,7 +222,7 @@ func (f *Fixture) HS256Parse() error {
 // the same claims.
 func (f *Fixture) SecureCookieDecode() error {
 	var c plainClaims
-	return f.sc.Decode(authsession.DefaultCookieName, f.scValue, &c)
+	return f.sc.Decode(benchdata.CookieName, f.scValue, &c)
 }
 
 // EncryptSession is the library's EncryptSession of the benchmark session
@@ -241,7 +241,7 @@ func (f *Fixture) SecureCookieEncode() func() error {
 	s := benchSession()
 	return func() error {
 		c := plainClaimsOf(&s, time.Now())
-		_, err := f.sc.Encode(authsession.DefaultCookieName, &c)
+		_, err := f.sc.Encode(benchdata.CookieName, &c)
 		return err
 	}
 }
@@ -306,9 +306,9 @@ func (f *Fixture) JoseCreate() func() error {
 			return err
 		}
 		http.SetCookie(httptest.NewRecorder(), &http.Cookie{
-			Name: authsession.DefaultCookieName, Value: tok, Path: "/", HttpOnly: true,
-			SameSite: http.SameSiteLaxMode, Expires: time.Now().Add(authsession.DefaultExpiry),
-			MaxAge: int(authsession.DefaultExpiry / time.Second),
+			Name: benchdata.CookieName, Value: tok, Path: "/", HttpOnly: true,
+			SameSite: http.SameSiteLaxMode, Expires: time.Now().Add(benchdata.Expiry),
+			MaxAge: int(benchdata.Expiry / time.Second),
 		})
 		return nil
 	}
@@ -343,7 +343,7 @@ func (f *Fixture) GetSessionFirstSight() (func() error, error) {
 			return nil, err
 		}
 		reqs[i] = httptest.NewRequest(http.MethodGet, "/dashboard", nil)
-		reqs[i].Header.Set("Cookie", authsession.DefaultCookieName+"="+tok)
+		reqs[i].Header.Set("Cookie", benchdata.CookieName+"="+tok)
 	}
 	i := 0
 	return func() error {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/testclock"
 	"github.com/authsession/authsession/memstore"
 	"github.com/authsession/authsession/storetest"
 )
@@ -56,7 +57,7 @@ func TestBounded(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clk := storetest.NewClock(time.Unix(1_700_000_000, 0))
+			clk := testclock.New(time.Unix(1_700_000_000, 0))
 			m := memstore.New(memstore.Options{MaxSessions: tt.max, MaxSessionsPerUser: tt.perUser, Now: clk.Now})
 			for i, c := range tt.creates {
 				last := i == len(tt.creates)-1
@@ -95,7 +96,7 @@ func TestBounded(t *testing.T) {
 
 func TestLazyExpiryFreesMemory(t *testing.T) {
 	ctx := context.Background()
-	clk := storetest.NewClock(time.Unix(1_700_000_000, 0))
+	clk := testclock.New(time.Unix(1_700_000_000, 0))
 	m := memstore.New(memstore.Options{MaxSessions: 1000, Now: clk.Now})
 	for i := range 100 {
 		if err := m.Create(ctx, storetest.Record(fmt.Sprint(i), fmt.Sprint("u", i%7), clk.Now(), time.Minute)); err != nil {

@@ -175,7 +175,7 @@ func (rp *RelyingParty[U]) logout(ctx context.Context, lt *gooidc.LogoutToken) e
 			}
 			continue
 		}
-		if err := rp.auth.RevokeUserSession(ctx, l.UserID, l.SessionID); err != nil && !errors.Is(err, authsession.ErrNoSession) {
+		if err := rp.auth.RevokeSession(ctx, l.UserID, l.SessionID); err != nil && !errors.Is(err, authsession.ErrNoSession) {
 			errs = append(errs, err)
 		}
 	}

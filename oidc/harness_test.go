@@ -12,12 +12,12 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/testclock"
 	"github.com/authsession/authsession/memstore"
 	"github.com/authsession/authsession/oidc"
 )
@@ -32,25 +32,12 @@ const (
 // through its answers, not its logs.
 var quiet = slog.New(slog.DiscardHandler)
 
-// clock is a settable clock shared by the app and the fake provider.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// clock is the manual clock shared by the app and the fake provider.
+type clock = testclock.Clock
 
-func newClock() *clock { return &clock{t: time.Now().Truncate(time.Second)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// newClock is a clock reading the current time in whole seconds, as the
+// provider's tokens carry it.
+func newClock() *clock { return testclock.New(time.Now().Truncate(time.Second)) }
 
 // world is the hosts of a test: the fake provider, and the instances of
 // the application, all reached through one in-memory transport.

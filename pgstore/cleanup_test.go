@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/testclock"
 	"github.com/authsession/authsession/pgstore"
 	"github.com/authsession/authsession/storetest"
 	"github.com/jackc/pgx/v5"
@@ -50,7 +51,7 @@ func TestCleanupDeletesExpiredRows(t *testing.T) {
 	pool := connect(t)
 	ctx := context.Background()
 	name := table(t, pool)
-	clk := storetest.NewClock(time.UnixMilli(time.Now().UnixMilli()))
+	clk := testclock.New(time.UnixMilli(time.Now().UnixMilli()))
 	s, tick, passes := cleanedStore(t, pool, pgstore.Options{Table: name, Now: clk.Now, CleanupInterval: time.Minute})
 	for i := range 10 {
 		owner := fmt.Sprintf("o%d", i%3)

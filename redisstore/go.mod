@@ -8,7 +8,6 @@ require (
 )
 
 require (
-	github.com/authsession/authsession/redisstore v0.1.0
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/go-jose/go-jose/v4 v4.1.9 // indirect
 	github.com/gobwas/glob v1.1.0 // indirect

@@ -240,7 +240,7 @@ func TestTwoInstancesShareGenerations(t *testing.T) {
 					t.Errorf("privileged=%v, within the grace: the other instance accepted the captured cookie=%v, want %v", privileged, got, !privileged)
 				}
 				mu.Lock()
-				now = now.Add(authsession.DefaultGenerationGrace)
+				now = now.Add(two.auth.Config.GenerationGrace)
 				mu.Unlock()
 				if two.signedIn(captured) || !two.signedIn(after) {
 					t.Errorf("privileged=%v, past the grace: the other instance accepted the captured cookie=%v, the new one=%v, want false, true",

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/testclock"
 	"github.com/authsession/authsession/internal/testenv"
 	"github.com/authsession/authsession/redisstore"
 	"github.com/authsession/authsession/storetest"
@@ -228,7 +229,7 @@ func TestIndexStaysSmall(t *testing.T) {
 	ctx := context.Background()
 	rdb := redisClient(t)
 	p := prefix(t)
-	clk := storetest.NewClock(time.UnixMilli(time.Now().UnixMilli()))
+	clk := testclock.New(time.UnixMilli(time.Now().UnixMilli()))
 	s := redisstore.New(rdb, redisstore.Options{Prefix: p, Now: clk.Now, MaxSessionsPerUser: 5})
 	for i := range 200 {
 		if err := s.Create(ctx, storetest.Record(strconv.Itoa(i), "u", clk.Now(), time.Duration(1+i%7)*time.Minute)); err != nil {

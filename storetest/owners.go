@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/testclock"
 )
 
 // This file checks what belongs to an owner: scoping, anonymous records,
@@ -17,7 +18,7 @@ import (
 // testScopedByOwner checks that a session is reached only through its own
 // owner: another owner's id finds, touches, saves and revokes nothing,
 // and the same session id under two owners is two records.
-func testScopedByOwner(t *testing.T, s authsession.Store, clk *Clock) {
+func testScopedByOwner(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	ctx := context.Background()
 	now := clk.Now()
 	create(t, s, Record("a", "o1", now, time.Hour))
@@ -57,7 +58,7 @@ func testScopedByOwner(t *testing.T, s authsession.Store, clk *Clock) {
 
 // testAnonymous runs with a per-user cap of 3: anonymous sessions (owner
 // "") are under no cap, in no listing, and out of RevokeUser's reach.
-func testAnonymous(t *testing.T, s authsession.Store, clk *Clock) {
+func testAnonymous(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	ctx := context.Background()
 	const n = 10
 	for i := range n {
@@ -86,7 +87,7 @@ func testAnonymous(t *testing.T, s authsession.Store, clk *Clock) {
 	}
 }
 
-func testRevokeUser(t *testing.T, s authsession.Store, clk *Clock) {
+func testRevokeUser(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	ctx := context.Background()
 	for i := range 5 {
 		create(t, s, Record(fmt.Sprintf("u1-%d", i), "o1", clk.Now(), time.Hour))
@@ -114,7 +115,7 @@ func testRevokeUser(t *testing.T, s authsession.Store, clk *Clock) {
 	}
 }
 
-func testListUser(t *testing.T, s authsession.Store, clk *Clock) {
+func testListUser(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	want := map[string]authsession.SessionRecord{}
 	for i := range 3 {
 		r := Record(fmt.Sprintf("s%d", i), "o1", clk.Now(), time.Duration(i+1)*time.Hour)
@@ -146,7 +147,7 @@ func testListUser(t *testing.T, s authsession.Store, clk *Clock) {
 // end their own sessions that expire soonest, never another user's; a new
 // session that itself expires soonest stays and the soonest of the others
 // goes.
-func testPerUserCap(t *testing.T, s authsession.Store, clk *Clock) {
+func testPerUserCap(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	create(t, s, Record("other", "o2", clk.Now(), time.Minute))
 	for i := range 5 {
 		// s0 expires first, s4 last.
@@ -174,7 +175,7 @@ func testPerUserCap(t *testing.T, s authsession.Store, clk *Clock) {
 	}
 }
 
-func testDefaultPerUserCap(t *testing.T, s authsession.Store, clk *Clock) {
+func testDefaultPerUserCap(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	const n = authsession.DefaultMaxSessionsPerUser + 5
 	for i := range n {
 		create(t, s, Record(fmt.Sprintf("s%02d", i), "o", clk.Now(), time.Duration(i+1)*time.Minute))
@@ -188,7 +189,7 @@ func testDefaultPerUserCap(t *testing.T, s authsession.Store, clk *Clock) {
 // testSignInFlood: one user signing in a thousand times keeps at most the
 // cap of sessions, listing stays that small, and another user's session
 // lives on.
-func testSignInFlood(t *testing.T, s authsession.Store, clk *Clock) {
+func testSignInFlood(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	create(t, s, Record("victim", "o2", clk.Now(), time.Hour))
 	for i := range 1000 {
 		create(t, s, Record(fmt.Sprintf("flood-%d", i), "mallory", clk.Now(), time.Hour))
@@ -210,7 +211,7 @@ func testSignInFlood(t *testing.T, s authsession.Store, clk *Clock) {
 // testOpaqueKeys checks that owners and ids are opaque strings of the
 // URL-safe alphabet, 1 to 128 characters: prefixes, separators and the
 // longest keys never reach another owner's records.
-func testOpaqueKeys(t *testing.T, s authsession.Store, clk *Clock) {
+func testOpaqueKeys(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	ctx := context.Background()
 	owners := []string{"a", "a-b", "a_b", "-", "_", "ab", "A", "0", strings.Repeat("z", 128), strings.Repeat("z", 127)}
 	for i, o := range owners {
@@ -238,7 +239,7 @@ func testOpaqueKeys(t *testing.T, s authsession.Store, clk *Clock) {
 // testGeneration: Create stores a record's generation and grace, Get and
 // ListUser return them, a touch never changes them, and generations up to
 // 2^53-1 are kept exactly.
-func testGeneration(t *testing.T, s authsession.Store, clk *Clock) {
+func testGeneration(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	ctx := context.Background()
 	now := clk.Now()
 	rec := Record("a", "o", now, time.Hour)

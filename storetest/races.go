@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/testclock"
 )
 
 // This file races calls against each other, as several instances of an
 // application do.
 
-func testConcurrent(t *testing.T, s authsession.Store, clk *Clock) {
+func testConcurrent(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	ctx := context.Background()
 	const workers, each = 8, 25
 	var wg sync.WaitGroup
@@ -75,7 +76,7 @@ func testConcurrent(t *testing.T, s authsession.Store, clk *Clock) {
 // testRevokeUserRacesCreate races "log out everywhere" against sign-ins
 // of the same user: afterwards every session is either live and listed or
 // gone, and one more RevokeUser ends exactly the listed ones.
-func testRevokeUserRacesCreate(t *testing.T, s authsession.Store, clk *Clock) {
+func testRevokeUserRacesCreate(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	ctx := context.Background()
 	const creates = 60
 	var wg sync.WaitGroup
@@ -143,7 +144,7 @@ func increment(ctx context.Context, s authsession.Store, owner, id string, now t
 // testSavesRace: requests on several instances change one session at
 // once, each reading it and saving over the generation it read. No change
 // is lost: every save lands on top of the one before it.
-func testSavesRace(t *testing.T, s authsession.Store, clk *Clock) {
+func testSavesRace(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	ctx := context.Background()
 	rec := Record("a", "o", clk.Now(), time.Hour)
 	rec.Data = []byte("0")
@@ -172,7 +173,7 @@ func testSavesRace(t *testing.T, s authsession.Store, clk *Clock) {
 
 // testRevokeRacesSave races a sign-out against saves of the same session,
 // many times: once Revoke has returned, no save brings the session back.
-func testRevokeRacesSave(t *testing.T, s authsession.Store, clk *Clock) {
+func testRevokeRacesSave(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	ctx := context.Background()
 	const rounds = 40
 	for i := range rounds {

@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/testclock"
 )
 
 // This file checks one record at a time: create, get, touch, save,
 // expire and revoke.
 
-func testCreateGet(t *testing.T, s authsession.Store, clk *Clock) {
+func testCreateGet(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	want := Record("sess-1", "owner-1", clk.Now(), time.Hour)
 	want.UserID = "ü ñ 😀 \x00\r\n" + strings.Repeat("x", 4096) // kept as written
 	want.Data = []byte("\x00sealed\xffdata")
@@ -36,7 +37,7 @@ func testCreateGet(t *testing.T, s authsession.Store, clk *Clock) {
 	}
 }
 
-func testUnknown(t *testing.T, s authsession.Store, clk *Clock) {
+func testUnknown(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	ctx := context.Background()
 	if _, found, err := s.Get(ctx, "o", "nope", authsession.Touch{}); found || err != nil {
 		t.Errorf("Get(unknown): got found=%v err=%v, want false, nil", found, err)
@@ -63,7 +64,7 @@ func testUnknown(t *testing.T, s authsession.Store, clk *Clock) {
 	}
 }
 
-func testAlreadyExpired(t *testing.T, s authsession.Store, clk *Clock) {
+func testAlreadyExpired(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	for i, ttl := range []time.Duration{0, -time.Second, -time.Hour} {
 		for _, owner := range []string{"o", ""} {
 			id := fmt.Sprintf("dead%d", i)
@@ -78,7 +79,7 @@ func testAlreadyExpired(t *testing.T, s authsession.Store, clk *Clock) {
 	}
 }
 
-func testExpiry(t *testing.T, s authsession.Store, clk *Clock) {
+func testExpiry(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	create(t, s, Record("short", "o", clk.Now(), time.Minute))
 	create(t, s, Record("long", "o", clk.Now(), time.Hour))
 	create(t, s, Record("anon", "", clk.Now(), time.Minute))
@@ -97,7 +98,7 @@ func testExpiry(t *testing.T, s authsession.Store, clk *Clock) {
 	}
 }
 
-func testRevoke(t *testing.T, s authsession.Store, clk *Clock) {
+func testRevoke(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	ctx := context.Background()
 	create(t, s, Record("a", "o", clk.Now(), time.Hour))
 	create(t, s, Record("b", "o", clk.Now(), time.Hour))
@@ -124,7 +125,7 @@ func testRevoke(t *testing.T, s authsession.Store, clk *Clock) {
 // testTouch: Get writes a due touch (last seen, a later expiry) and
 // returns the record as touched; a touch that is not due, or that would
 // shorten the expiry, changes nothing of it.
-func testTouch(t *testing.T, s authsession.Store, clk *Clock) {
+func testTouch(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	ctx := context.Background()
 	start := clk.Now()
 	want := Record("a", "o", start, time.Minute)
@@ -167,7 +168,7 @@ func testTouch(t *testing.T, s authsession.Store, clk *Clock) {
 	}
 }
 
-func testTouchAfterRevoke(t *testing.T, s authsession.Store, clk *Clock) {
+func testTouchAfterRevoke(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	ctx := context.Background()
 	create(t, s, Record("a", "o", clk.Now(), time.Hour))
 	if err := s.Revoke(ctx, "o", "a"); err != nil {
@@ -184,7 +185,7 @@ func testTouchAfterRevoke(t *testing.T, s authsession.Store, clk *Clock) {
 
 // testSave: Save writes Data, LastSeen, ExpiresAt, Generation and
 // GraceUntil over the generation it names, and keeps every other field.
-func testSave(t *testing.T, s authsession.Store, clk *Clock) {
+func testSave(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	start := clk.Now()
 	orig := Record("a", "o", start, time.Minute)
 	orig.Data = []byte("v1")
@@ -225,7 +226,7 @@ func testSave(t *testing.T, s authsession.Store, clk *Clock) {
 
 // testSaveConflict: a Save over a generation the record no longer has (a
 // change based on an older read) writes nothing.
-func testSaveConflict(t *testing.T, s authsession.Store, clk *Clock) {
+func testSaveConflict(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	now := clk.Now()
 	rec := Record("a", "o", now, time.Hour)
 	rec.Data = []byte("v1")
@@ -249,7 +250,7 @@ func testSaveConflict(t *testing.T, s authsession.Store, clk *Clock) {
 
 // testSaveAfterRevoke: a sign-out wins over a save that comes after it,
 // and over an expiry.
-func testSaveAfterRevoke(t *testing.T, s authsession.Store, clk *Clock) {
+func testSaveAfterRevoke(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	ctx := context.Background()
 	now := clk.Now()
 	create(t, s, Record("a", "o", now, time.Hour))
@@ -274,7 +275,7 @@ func testSaveAfterRevoke(t *testing.T, s authsession.Store, clk *Clock) {
 }
 
 // testSaveEnds: a Save with an expiry in the past ends the record.
-func testSaveEnds(t *testing.T, s authsession.Store, clk *Clock) {
+func testSaveEnds(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	now := clk.Now()
 	create(t, s, Record("a", "o", now, time.Hour))
 	rec := Record("a", "o", now, -time.Second)
@@ -289,7 +290,7 @@ func testSaveEnds(t *testing.T, s authsession.Store, clk *Clock) {
 
 // testLargeData: a mebibyte of data, every byte value, round-trips through
 // Create and Save.
-func testLargeData(t *testing.T, s authsession.Store, clk *Clock) {
+func testLargeData(t *testing.T, s authsession.Store, clk *testclock.Clock) {
 	data := make([]byte, 1<<20)
 	for i := range data {
 		data[i] = byte(i*7 + i>>8)

@@ -21,35 +21,12 @@ package storetest
 import (
 	"context"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/testclock"
 )
-
-// Clock is a manual clock for tests, safe for concurrent use.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// NewClock returns a clock stopped at t.
-func NewClock(t time.Time) *Clock { return &Clock{t: t} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Add moves the clock by d.
-func (c *Clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // Options are what the suite asks of a store under test.
 type Options struct {
@@ -68,7 +45,7 @@ type Factory func(t *testing.T, opts Options) authsession.Store
 var suite = []struct {
 	name string
 	cap  int
-	fn   func(t *testing.T, s authsession.Store, clk *Clock)
+	fn   func(t *testing.T, s authsession.Store, clk *testclock.Clock)
 }{
 	{"CreateGet", 0, testCreateGet},
 	{"Unknown", 0, testUnknown},
@@ -105,7 +82,7 @@ func Run(t *testing.T, newStore Factory) {
 		t.Run(tt.name, func(t *testing.T) {
 			// A recent real time, at millisecond precision (what stores
 			// keep), so a Redis TTL computed from it is real.
-			clk := NewClock(time.UnixMilli(time.Now().UnixMilli()))
+			clk := testclock.New(time.UnixMilli(time.Now().UnixMilli()))
 			tt.fn(t, newStore(t, Options{Now: clk.Now, MaxSessionsPerUser: tt.cap}), clk)
 		})
 	}

@@ -98,7 +98,7 @@ func mounted(t *testing.T, auth *authsession.AuthSession[authsession.User]) *chi
 	return r
 }
 
-// TestChiPrefixRoutes is issue 29's finding 2 on chi: "/admin*" serves
+// TestChiPrefixRoutes: on chi, "/admin*" serves
 // /administrator, /admin.json and /admin;x, which the path rules judge by
 // the default type; the guard judges the route's fixed part /admin too.
 func TestChiPrefixRoutes(t *testing.T) {
@@ -116,7 +116,7 @@ func TestChiPrefixRoutes(t *testing.T) {
 	}
 }
 
-// TestChiLangRoute is issue 29's finding 1 on chi: r.Route("/{lang}", …)
+// TestChiLangRoute: on chi, r.Route("/{lang}", …)
 // serves /static/dashboard; a constrained {lang:(en|ar)} does not, and
 // its pages stay open to whom their rules say.
 func TestChiLangRoute(t *testing.T) {

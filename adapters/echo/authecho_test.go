@@ -96,7 +96,7 @@ func expect(t *testing.T, h http.Handler, cookies map[string]string, rows []visi
 	}
 }
 
-// TestEchoJudgesRoute is issue 29's finding 1 on echo: a /:lang route
+// TestEchoJudgesRoute: on echo, a /:lang route
 // serves /blog/dashboard, which the path rules judge Hybrid; the guard
 // judges the route echo chose.
 func TestEchoJudgesRoute(t *testing.T) {

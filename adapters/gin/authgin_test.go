@@ -95,7 +95,7 @@ func expect(t *testing.T, h http.Handler, cookies map[string]string, rows []visi
 	}
 }
 
-// TestGinJudgesRoute is issue 29's finding 1 on gin: a /:lang route
+// TestGinJudgesRoute: on gin, a /:lang route
 // serves /blog/dashboard, which the path rules judge Hybrid; the guard
 // judges the route gin chose.
 func TestGinJudgesRoute(t *testing.T) {

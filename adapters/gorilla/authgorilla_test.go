@@ -98,7 +98,7 @@ func guarded(t *testing.T, auth *authsession.AuthSession[authsession.User], r *m
 	return h
 }
 
-// TestGorillaPrefixRoutes is issue 29's finding 2 on gorilla/mux:
+// TestGorillaPrefixRoutes: on gorilla/mux,
 // PathPrefix("/admin") serves /administrator, /admin.json and /admin;x,
 // which the path rules judge by the default type; the guard judges the
 // route's fixed part /admin too.
@@ -120,7 +120,7 @@ func TestGorillaPrefixRoutes(t *testing.T) {
 	}
 }
 
-// TestGorillaLangRoute is issue 29's finding 1 on gorilla/mux: an
+// TestGorillaLangRoute: on gorilla/mux, an
 // unconstrained /{lang}/dashboard serves /static/dashboard; a
 // constrained {lang:en|ar} does not, and its pages stay open to whom
 // their rules say.

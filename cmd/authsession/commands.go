@@ -19,6 +19,17 @@ import (
 	"github.com/authsession/authsession/internal/plainjson"
 )
 
+// The library's defaults the commands use, as its documentation gives
+// them; TestLibraryDefaults checks that the library resolves to them.
+const (
+	defaultCookieName    = "session"                 // Config.Cookie.Name
+	authJSCookieName     = "authjs.session-token"    // FormatAuthJS's, without "__Secure-"
+	nextAuthV4CookieName = "next-auth.session-token" // FormatNextAuthV4's, without "__Secure-"
+	secretEnv            = "SESSION_SECRET"          // where an empty Config.Secret comes from
+	minSecretBytes       = 32                        // the shortest Config.Secret
+	defaultExpiry        = 7 * 24 * time.Hour        // Config.Expiry
+)
+
 // errHelp is -h: the flag set printed its usage; exit 0.
 var errHelp = errors.New("help requested")
 
@@ -33,11 +44,22 @@ func newFlagSet(name string, stderr io.Writer, tf *tokenFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	if tf != nil {
-		fs.TextVar(&tf.format, "format", authsession.FormatDefault, "token `format`: default, authjs (Auth.js v5) or nextauth-v4 (NextAuth.js v4)")
+		tf.format = authsession.FormatDefault
+		fs.Func("format", "token `format`: default, authjs (Auth.js v5) or nextauth-v4 (NextAuth.js v4) (default \"default\")", tf.setFormat)
 		fs.StringVar(&tf.cookie, "cookie", "", "cookie `name` (the HKDF salt); default: the format's cookie name")
 		fs.StringVar(&tf.now, "now", "", "the current `time`, RFC 3339 or Unix seconds; default: the clock")
 	}
 	return fs
+}
+
+// setFormat parses -format: one of the library's format names.
+func (tf *tokenFlags) setFormat(name string) error {
+	switch f := authsession.TokenFormat(name); f {
+	case authsession.FormatDefault, authsession.FormatAuthJS, authsession.FormatNextAuthV4:
+		tf.format = f
+		return nil
+	}
+	return fmt.Errorf("unknown token format %q (want default, authjs or nextauth-v4)", name)
 }
 
 func parseFlags(fs *flag.FlagSet, args []string) error {
@@ -73,11 +95,11 @@ func (tf *tokenFlags) cookieNames() []string {
 	}
 	switch tf.format {
 	case authsession.FormatAuthJS:
-		return []string{"__Secure-" + authsession.AuthJSCookieName, authsession.AuthJSCookieName}
+		return []string{"__Secure-" + authJSCookieName, authJSCookieName}
 	case authsession.FormatNextAuthV4:
-		return []string{"__Secure-" + authsession.NextAuthV4CookieName, authsession.NextAuthV4CookieName}
+		return []string{"__Secure-" + nextAuthV4CookieName, nextAuthV4CookieName}
 	}
-	return []string{authsession.DefaultCookieName}
+	return []string{defaultCookieName}
 }
 
 // secretEnvs are the environment variables the secret may come from, in
@@ -86,11 +108,11 @@ func (tf *tokenFlags) cookieNames() []string {
 func (tf *tokenFlags) secretEnvs() []string {
 	switch tf.format {
 	case authsession.FormatAuthJS:
-		return []string{authsession.SecretEnv, "AUTH_SECRET"}
+		return []string{secretEnv, "AUTH_SECRET"}
 	case authsession.FormatNextAuthV4:
-		return []string{authsession.SecretEnv, "NEXTAUTH_SECRET"}
+		return []string{secretEnv, "NEXTAUTH_SECRET"}
 	}
-	return []string{authsession.SecretEnv}
+	return []string{secretEnv}
 }
 
 // secret returns the secret and the name of the environment variable it
@@ -144,8 +166,8 @@ func cmdSecret(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() != 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
-	if *n < authsession.MinSecretBytes || *n > 1024 {
-		return fmt.Errorf("%w: -bytes must be between %d and 1024, got %d", errUsage, authsession.MinSecretBytes, *n)
+	if *n < minSecretBytes || *n > 1024 {
+		return fmt.Errorf("%w: -bytes must be between %d and 1024, got %d", errUsage, minSecretBytes, *n)
 	}
 	b := make([]byte, *n)
 	rand.Read(b)
@@ -204,7 +226,7 @@ func cmdEncode(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv 
 		s.LastActivity = now
 	}
 	if s.ExpiresAt.UnixMilli() == 0 {
-		s.ExpiresAt = now.Add(authsession.DefaultExpiry)
+		s.ExpiresAt = now.Add(defaultExpiry)
 	}
 	s.ID = *jti
 	tok, err := auth.EncryptSession(s)

@@ -107,7 +107,7 @@ func (tf *tokenFlags) open(getenv func(string) string, tok string, names []strin
 // codecOf is the codec of a resolved configuration: its format's key
 // scheme under the cookie name, for the current and previous secrets.
 func codecOf(cfg authsession.Config[authsession.User]) (*jwe.Codec, error) {
-	scheme, ok := jwe.SchemeNamed(cfg.Format.String())
+	scheme, ok := jwe.SchemeNamed(string(cfg.Format))
 	if !ok {
 		return nil, fmt.Errorf("%w: no key scheme for format %s", errUsage, cfg.Format)
 	}

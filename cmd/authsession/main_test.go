@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http/httptest"
@@ -298,5 +299,39 @@ func TestNesting(t *testing.T) {
 				t.Errorf("got %v allocations, want at most 1000", allocs)
 			}
 		})
+	}
+}
+
+// TestLibraryDefaults: the defaults the commands use are the library's:
+// its default cookie name and expiry, the foreign formats' cookie names,
+// the environment variable of the secret and the shortest secret.
+func TestLibraryDefaults(t *testing.T) {
+	secret := strings.Repeat("s", minSecretBytes)
+	for _, tt := range []struct {
+		format authsession.TokenFormat
+		cookie string
+	}{
+		{authsession.FormatDefault, defaultCookieName},
+		{authsession.FormatAuthJS, "__Secure-" + authJSCookieName},
+		{authsession.FormatNextAuthV4, "__Secure-" + nextAuthV4CookieName},
+	} {
+		auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{Secret: authsession.Secret(secret), Format: tt.format})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := auth.Config.Cookie.Name; got != tt.cookie {
+			t.Errorf("format %v: cookie name: got %q, want %q", tt.format, got, tt.cookie)
+		}
+		if got := auth.Config.Expiry; tt.format == authsession.FormatDefault && got != defaultExpiry {
+			t.Errorf("expiry: got %v, want %v", got, defaultExpiry)
+		}
+	}
+	t.Setenv(secretEnv, secret)
+	if _, err := authsession.NextAuthSession(authsession.Config[authsession.User]{}); err != nil {
+		t.Errorf("the secret from $%s: %v", secretEnv, err)
+	}
+	t.Setenv(secretEnv, secret[1:])
+	if _, err := authsession.NextAuthSession(authsession.Config[authsession.User]{}); !errors.Is(err, authsession.ErrConfig) {
+		t.Errorf("a secret of %d bytes: got %v, want ErrConfig", minSecretBytes-1, err)
 	}
 }

@@ -75,7 +75,7 @@ func newApp(o options) (http.Handler, error) {
 	if err := a.startOIDC(o.OIDC); err != nil {
 		return nil, err
 	}
-	a.clientJS = authsession.ClientScriptPath(auth.ClientConfig.BasePath)
+	a.clientJS = auth.ClientConfig.ScriptPath
 	if a.pages, err = parsePages(); err != nil {
 		return nil, err
 	}

@@ -62,7 +62,7 @@ func (a *app) revokeDevice(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, l.Link("/dashboard/session"), http.StatusSeeOther)
 		return
 	}
-	if err := a.auth.RevokeUserSession(r.Context(), s.User.ID, id); err != nil && !errors.Is(err, authsession.ErrNoSession) {
+	if err := a.auth.RevokeSession(r.Context(), s.User.ID, id); err != nil && !errors.Is(err, authsession.ErrNoSession) {
 		a.log.Warn("demo: revoking a session failed", "error", err)
 	}
 	if id == s.ID {

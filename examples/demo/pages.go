@@ -99,7 +99,7 @@ func (a *app) render(w http.ResponseWriter, r *http.Request, status int, page st
 	d.HasStore = a.auth.Config.Store != nil
 	d.StoreName = a.storeName
 	if s, ok := a.auth.GetSession(r); ok {
-		pub := s.Public(false) // never a token in the page
+		pub := s.Redacted(false) // never a token in the page
 		d.Session = &pub
 		d.Role = d.T("role_" + s.User.ExtraString("role"))
 		d.IsAdmin = isAdmin(s)

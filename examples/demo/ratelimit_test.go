@@ -13,27 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authsession/authsession/internal/testclock"
 	"github.com/authsession/authsession/memstore"
 )
 
-// testClock is a clock the test moves by hand.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newTestClock() *testClock { return &testClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newTestClock is a clock the test moves by hand.
+func newTestClock() *testclock.Clock {
+	return testclock.New(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // postLogin posts the sign-in form to h from the client address remote.
@@ -50,10 +36,10 @@ func postLogin(h http.Handler, remote, name string, header ...string) *httptest.
 	return rec
 }
 
-// TestSignInFloodFromOneClient is issue 29's attack on the demo: one client
-// signs in 10,000 times in a moment under new names, which filled the
-// memory store's 10,000 sessions (the demo's MaxSessions) and locked
-// everyone else out for the session lifetime. With the default limit it
+// TestSignInFloodFromOneClient: one client signs in 10,000 times in a
+// moment under new names, which without a limit would fill the memory
+// store's 10,000 sessions (the demo's MaxSessions) and lock everyone else
+// out for the session lifetime. With the default limit it
 // gets 10 sessions and then 429s with Retry-After; the store keeps room,
 // other clients sign in, and the log says once that the client is limited.
 func TestSignInFloodFromOneClient(t *testing.T) {
@@ -104,7 +90,7 @@ func TestSignInFloodFromOneClient(t *testing.T) {
 	}
 
 	// The flooder gets one attempt back every 6 s, not more.
-	clock.Advance(6 * time.Second)
+	clock.Add(6 * time.Second)
 	for i, want := range []int{http.StatusSeeOther, http.StatusTooManyRequests} {
 		if got := postLogin(h, flooder, fmt.Sprintf("Later %d", i)).Code; got != want {
 			t.Errorf("flooder's attempt %d 6 s later: got %d, want %d", i, got, want)
@@ -219,7 +205,7 @@ func TestSignInLimiterBounded(t *testing.T) {
 	}
 	// After one interval every bucket but client 0's is full again: the
 	// sweep forgets them, and new clients get their own bucket.
-	clock.Advance(6 * time.Second)
+	clock.Add(6 * time.Second)
 	for i := 20_000; i < 20_099; i++ {
 		if ok, _ := l.allow(addr(i)); !ok {
 			t.Fatalf("a new client after the sweep was refused")

@@ -152,7 +152,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, apiError("internal", "could not sign in"))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"session": sess.Public(false)})
+	writeJSON(w, http.StatusOK, map[string]any{"session": sess.Redacted(false)})
 }
 
 // logout signs out: POST /auth/logout, 200 {"session": null}. The app uses
@@ -201,7 +201,7 @@ func (s *server) page(w http.ResponseWriter, r *http.Request) {
 		"sessionExpiry":    s.auth.ClientConfig.SessionExpiry,
 	}
 	if sess, ok := s.auth.GetSession(r); ok {
-		initial["session"] = sess.Public(false) // never a token in the page
+		initial["session"] = sess.Redacted(false) // never a token in the page
 	}
 	// encoding/json escapes <, > and &: the JSON cannot close the element.
 	js, err := json.Marshal(initial)

@@ -4,6 +4,7 @@
 package benchdata
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -14,7 +15,16 @@ import (
 // production.
 const Secret = "bench-secret-0123456789abcdefghijkl"
 
-// The OAuth-style payload of issue 14: a provider's access token (140
+// The library's defaults that the bench module's baselines use: the
+// cookie name (the HKDF salt), the leeway and the expiry, as Config
+// documents them. NewAuth fails when the library resolves to others.
+const (
+	CookieName = "session"
+	Leeway     = 5 * time.Second
+	Expiry     = 7 * 24 * time.Hour
+)
+
+// The OAuth-style payload of the benchmarks: a provider's access token (140
 // characters) and refresh token (103 characters), shaped like Google's.
 var (
 	AccessToken  = "ya29.a0AfB_byC" + strings.Repeat("x7Qm2Lk9Pz", 11) + "3vT8wR0sNq0175Ab" // 140 characters
@@ -41,7 +51,7 @@ func Session(now time.Time) authsession.Session[authsession.User] {
 		RefreshToken: RefreshToken,
 		CreatedAt:    now,
 		LastActivity: now,
-		ExpiresAt:    now.Add(authsession.DefaultExpiry),
+		ExpiresAt:    now.Add(Expiry),
 	}
 }
 
@@ -50,7 +60,7 @@ func Session(now time.Time) authsession.Session[authsession.User] {
 // selects the default. Cookies are not Secure, so the load server can run
 // on plain HTTP.
 func NewAuth(cacheBytes int) (*authsession.AuthSession[authsession.User], error) {
-	return authsession.NextAuthSession(authsession.Config[authsession.User]{
+	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
 		Secret:     Secret,
 		CacheBytes: cacheBytes,
 		Cookie:     authsession.CookieConfig{Insecure: true},
@@ -59,4 +69,11 @@ func NewAuth(cacheBytes int) (*authsession.AuthSession[authsession.User], error)
 			authsession.Auth("/dashboard/*"),
 		},
 	})
+	if err != nil {
+		return nil, err
+	}
+	if c := auth.Config; c.Cookie.Name != CookieName || c.Leeway != Leeway || c.Expiry != Expiry {
+		return nil, fmt.Errorf("benchdata: the library's defaults are cookie %q, leeway %v, expiry %v; update CookieName, Leeway and Expiry", c.Cookie.Name, c.Leeway, c.Expiry)
+	}
+	return auth, nil
 }

@@ -88,9 +88,10 @@ func IsAdmin(s authsession.Session[authsession.User]) bool {
 	return s.User.ExtraString("role") == "admin"
 }
 
-// IssueRules are issue 29's set-up: public areas (/static/*, /blog/*)
-// whose names a router's unconstrained parameter also takes, a dashboard
-// and an AuthWhere admin area that prefix routes (/admin*) reach.
+// IssueRules are the set-up a path-only guard misjudges: public areas
+// (/static/*, /blog/*) whose names a router's unconstrained parameter
+// also takes, a dashboard and an AuthWhere admin area that prefix routes
+// (/admin*) reach.
 func IssueRules() []authsession.Rule {
 	return []authsession.Rule{
 		authsession.Public("/login"),

@@ -18,7 +18,7 @@ import (
 	"github.com/authsession/authsession/internal/guardtest"
 )
 
-// The router-differential suites of issue 29 on the four routers that
+// The router-differential suites on the four routers that
 // need an adapter (ServeMux's are in the root package): each site is a
 // router behind its adapter's guard, and the same router alone. Handlers
 // are labelled with who may reach them; guardtest.Site.Check sends each
@@ -28,8 +28,9 @@ import (
 //     their own routes, locales as the docs recommend (a constrained
 //     {lang} on chi and gorilla/mux, explicit prefixes on gin and echo);
 //     no page is locked by mistake;
-//   - issue: the classes issue 29 found, unconstrained parameters beside
-//     public areas, prefix routes, under both default types;
+//   - issue: the routes a path-only guard misjudges, unconstrained
+//     parameters beside public areas and prefix routes, under both
+//     default types;
 //   - spa (documented): deny by default and a catch-all serving a
 //     single-page application: the sign-in page and the assets stay
 //     open, every other view needs a session.
@@ -85,7 +86,7 @@ func chiSites(t testing.TB) []guardtest.Site {
 				r.Handle("/admin", adminHandler("admin"))
 			})
 		})
-		sites = append(sites, guardtest.Site{Name: "chi (authchi), issue, " + def.String(), Guarded: g, Bare: b, Cookie: admin, UserCookie: user})
+		sites = append(sites, guardtest.Site{Name: "chi (authchi), issue, " + string(def), Guarded: g, Bare: b, Cookie: admin, UserCookie: user})
 	}
 	auth, admin, user = siteAuth(t, authsession.RouteAuth, guardtest.SPARules())
 	g, b = build(auth, func(r chi.Router) { r.Handle("/*", guardtest.PathHandler("spa", guardtest.SPALevel)) })
@@ -137,7 +138,7 @@ func gorillaSites(t testing.TB) []guardtest.Site {
 			r.PathPrefix("/{lang}/dashboard/").Handler(prot("dashboard"))
 			r.Path("/{lang}/admin").Handler(adminHandler("admin"))
 		})
-		sites = append(sites, guardtest.Site{Name: "gorilla (authgorilla), issue, " + def.String(), Guarded: g, Bare: b, Cookie: admin, UserCookie: user})
+		sites = append(sites, guardtest.Site{Name: "gorilla (authgorilla), issue, " + string(def), Guarded: g, Bare: b, Cookie: admin, UserCookie: user})
 	}
 	auth, admin, user = siteAuth(t, authsession.RouteAuth, guardtest.SPARules())
 	g, b = build(auth, func(r *mux.Router) { r.PathPrefix("/").Handler(guardtest.PathHandler("spa", guardtest.SPALevel)) })
@@ -193,7 +194,7 @@ func ginSites(t testing.TB) []guardtest.Site {
 			r.Any("/:lang/dashboard/*x", h(prot("dashboard")))
 			r.Any("/:lang/admin", h(adminHandler("admin")))
 		})
-		sites = append(sites, guardtest.Site{Name: "gin (authgin), issue, " + def.String(), Guarded: g, Bare: b, Cookie: admin, UserCookie: user})
+		sites = append(sites, guardtest.Site{Name: "gin (authgin), issue, " + string(def), Guarded: g, Bare: b, Cookie: admin, UserCookie: user})
 	}
 	auth, admin, user = siteAuth(t, authsession.RouteAuth, guardtest.SPARules())
 	g, b = build(auth, func(r gin.IRoutes) { r.Any("/*x", h(guardtest.PathHandler("spa", guardtest.SPALevel))) })
@@ -248,7 +249,7 @@ func echoSites(t testing.TB) []guardtest.Site {
 			r.Any("/:lang/dashboard/*", h(prot("dashboard")))
 			r.Any("/:lang/admin", h(adminHandler("admin")))
 		})
-		sites = append(sites, guardtest.Site{Name: "echo (authecho), issue, " + def.String(), Guarded: g, Bare: b, Cookie: admin, UserCookie: user})
+		sites = append(sites, guardtest.Site{Name: "echo (authecho), issue, " + string(def), Guarded: g, Bare: b, Cookie: admin, UserCookie: user})
 	}
 	auth, admin, user = siteAuth(t, authsession.RouteAuth, guardtest.SPARules())
 	g, b = build(auth, func(r *echo.Echo) { r.Any("/*", h(guardtest.PathHandler("spa", guardtest.SPALevel))) })

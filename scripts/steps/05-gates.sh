@@ -1,7 +1,7 @@
 # Static gates for every Go module in the repository, under the installed
 # toolchain: the workspace (go.work) covers every module and no go.mod
 # carries a replace directive, then gofmt, go vet, staticcheck and the
-# size limits.
+# layout checks (sizes, test file names, the exported surface).
 # govulncheck runs in 12-vuln.sh, under the newest approved toolchain and
 # strict; the race detector in 10-go.sh and the module steps.
 
@@ -52,8 +52,11 @@ for mod in "${gate_modules[@]}"; do
 done
 echo "staticcheck: clean"
 
-# Size limits: at most 500 lines per file and 80 per function in every
-# module's non-test Go files (layout_test.go's TestSourceSizes, which
-# 10-go.sh runs again with the library's tests); verbose, so that the log
-# shows what it checked and the violations it still allows until fixed.
-(cd "$ROOT" && go test -count=1 -run '^TestSourceSizes' -v . | grep -v '^=== RUN')
+# Layout (layout_test.go, which 10-go.sh runs again with the library's
+# tests): at most 500 lines per file and 80 per function in every
+# module's non-test Go files (TestSourceSizes); the root package's test
+# files named after the file they test, at most 500 lines each
+# (TestTestFiles); and at most 80 exported names in package authsession
+# (TestExportedNames). Verbose, so that the log shows what was checked
+# and the exported count.
+(cd "$ROOT" && go test -count=1 -run '^(TestSourceSizes|TestTestFiles|TestExportedNames)' -v . | grep -v '^=== RUN')

@@ -1,4 +1,4 @@
-# Node.js packages for the interoperability tests (interop_node_test.go):
+# Node.js packages for the interoperability tests (formats_node_test.go):
 # jose, @auth/core and next-auth@4, pinned by testdata/node/package-lock.json
 # (testdata/node/.npmrc sets legacy-peer-deps: next, react and react-dom,
 # next-auth's peers, are not needed to encode and decode tokens).

@@ -1,4 +1,4 @@
-// Node.js side of authsession's interoperability tests (interop_node_test.go).
+// Node.js side of authsession's interoperability tests (formats_node_test.go).
 //
 // Reads one JSON command on stdin, writes one JSON result on stdout (with
 // --serve: one command per line, one result per line, until stdin closes):

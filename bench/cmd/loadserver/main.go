@@ -86,7 +86,7 @@ func run(addr, cookieFile string, maxDuration time.Duration) error {
 		srv.Shutdown(shutdown)
 	}()
 
-	cookie := authsession.DefaultCookieName + "=" + token
+	cookie := benchdata.CookieName + "=" + token
 	if cookieFile == "" {
 		fmt.Println(cookie)
 	} else if err := writeAtomic(cookieFile, cookie); err != nil {

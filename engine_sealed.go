@@ -1,0 +1,122 @@
+package authsession
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/authsession/authsession/internal/plainjson"
+	"github.com/authsession/authsession/internal/seal"
+)
+
+// This file is a session as the sealing (internal/seal) carries it: the JSON
+// of an anonymous visitor's session in its cookie (cookie storage) and of
+// the session a store keeps in server storage (engine_server.go).
+
+// sealedJSON is a session in a sealed value: the session JSON without
+// the expiry date, with its id and generation in an anonymous visitor's
+// cookie (a stored session's are its record's), and no user for an
+// anonymous session.
+type sealedJSON[U any] struct {
+	ID           string       `json:"jti,omitempty"`
+	Gen          uint64       `json:"gen,omitempty"`
+	User         *U           `json:"user,omitempty"`
+	AccessToken  string       `json:"accessToken,omitempty"`
+	RefreshToken string       `json:"refreshToken,omitempty"`
+	ExpiresAt    int64        `json:"expiresAt"`
+	CreatedAt    int64        `json:"createdAt"`
+	LastActivity int64        `json:"lastActivity"`
+	Data         *sessionData `json:"data,omitempty"`
+	Transient    bool         `json:"transient,omitempty"`
+}
+
+// encodeSealed is s's JSON for sealing; anon leaves the user out, withID
+// puts the id and generation in. Like a token's, it nests at most
+// plainjson.MaxDepth levels.
+func encodeSealed[U any](s *Session[U], anon, withID bool) ([]byte, error) {
+	j := sealedJSON[U]{
+		AccessToken:  s.AccessToken,
+		RefreshToken: s.RefreshToken,
+		ExpiresAt:    s.ExpiresAt.UnixMilli(),
+		CreatedAt:    s.CreatedAt.UnixMilli(),
+		LastActivity: s.LastActivity.UnixMilli(),
+		Transient:    s.Transient,
+	}
+	if !anon {
+		j.User = &s.User
+	}
+	if withID {
+		j.ID, j.Gen = s.ID, s.gen
+	}
+	if len(s.Data) > 0 || len(s.Flash) > 0 {
+		j.Data = &sessionData{values: s.Data, flash: s.Flash}
+	}
+	b, err := json.Marshal(&j)
+	if err != nil {
+		return nil, dataError("the session cannot be encoded as JSON", err)
+	}
+	if !plainjson.WithinDepth(b, plainjson.MaxDepth) {
+		return nil, errNestsTooDeep("session") // as no token may
+	}
+	return b, nil
+}
+
+// decodeSealed reads a session sealed by encodeSealed; anon reports that
+// it has no user.
+func decodeSealed[U any](b []byte) (s Session[U], anon bool, err error) {
+	var j sealedJSON[U]
+	if err := json.Unmarshal(b, &j); err != nil {
+		return Session[U]{}, false, fmt.Errorf("%w: sealed session: %w", ErrInvalidToken, err)
+	}
+	s = Session[U]{
+		ID:           j.ID,
+		AccessToken:  j.AccessToken,
+		RefreshToken: j.RefreshToken,
+		ExpiresAt:    time.UnixMilli(j.ExpiresAt),
+		CreatedAt:    time.UnixMilli(j.CreatedAt),
+		LastActivity: time.UnixMilli(j.LastActivity),
+		Transient:    j.Transient,
+		gen:          j.Gen,
+	}
+	if j.User != nil {
+		s.User = *j.User
+	}
+	if j.Data != nil {
+		s.Data, s.Flash = j.Data.values, j.Data.flash
+	}
+	if j.User != nil && missingUserID(s.User) {
+		return Session[U]{}, false, ErrNoUserID
+	}
+	return s, j.User == nil, nil
+}
+
+// anonCookie is the cookie value of an anonymous session in cookie
+// storage, refused over Config.MaxCookieBytes.
+func (e *engine[U]) anonCookie(s *Session[U]) (string, error) {
+	b, err := encodeSealed(s, true, true)
+	if err != nil {
+		return "", err
+	}
+	if n := base64Len(len(b) + seal.Overhead); n > e.cfg.MaxCookieBytes {
+		return "", fmt.Errorf("%w: the session is %d bytes, limit %d (Config.MaxCookieBytes)", ErrSessionTooLarge, n, e.cfg.MaxCookieBytes)
+	}
+	return e.sealer.SealString(seal.PurposeAnon, "", b), nil
+}
+
+// openAnonCookie returns the anonymous session of a cookie value, or an
+// error for one this configuration did not seal or that does not hold
+// one.
+func (e *engine[U]) openAnonCookie(value string) (Session[U], error) {
+	p, ok := e.sealer.OpenString(seal.PurposeAnon, "", value)
+	if !ok {
+		return Session[U]{}, fmt.Errorf("%w: not a sealed session", ErrInvalidToken)
+	}
+	s, anon, err := decodeSealed[U](p)
+	if err == nil && (!anon || idProblem(s.ID) != "") {
+		err = fmt.Errorf("%w: not an anonymous session", ErrInvalidToken)
+	}
+	return s, err
+}
+
+// base64Len is the length of n bytes in base64url without padding.
+func base64Len(n int) int { return (n*8 + 5) / 6 }
