@@ -320,7 +320,7 @@ func (v *verdict) hookRoute(h AuthorizeFunc, authenticated bool, r *http.Request
 // page load (pageLoad). It only picks the response's form, never the
 // decision.
 func (g *guard[U]) wantsJSON(r *http.Request, judged string) bool {
-	if p := g.jsonPrefix; judged == p || strings.HasPrefix(judged, p) && judged[len(p)] == '/' {
+	if underPrefix(judged, g.jsonPrefix) {
 		return true
 	}
 	accept := r.Header.Get("Accept")
