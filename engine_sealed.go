@@ -3,6 +3,7 @@ package authsession
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/authsession/authsession/internal/plainjson"
@@ -51,7 +52,12 @@ func encodeSealed[U any](s *Session[U], anon, withID bool) ([]byte, error) {
 	if len(s.Data) > 0 || len(s.Flash) > 0 {
 		j.Data = &sessionData{values: s.Data, flash: s.Flash}
 	}
-	b, err := json.Marshal(&j)
+	b, err := j.appendJSON(make([]byte, 0, j.sizeHint()))
+	if err != nil {
+		// encoding/json's own verdict (and error) on what the one-pass
+		// writer refused.
+		b, err = json.Marshal(&j)
+	}
 	if err != nil {
 		return nil, dataError("the session cannot be encoded as JSON", err)
 	}
@@ -59,6 +65,62 @@ func encodeSealed[U any](s *Session[U], anon, withID bool) ([]byte, error) {
 		return nil, errNestsTooDeep("session") // as no token may
 	}
 	return b, nil
+}
+
+// appendJSON appends j as json.Marshal writes it, members in the struct's
+// order, without reflection for the default User (the writer of the
+// token claims, formats_claimsjson.go). Its errors are errors there too;
+// encodeSealed then asks encoding/json. TestSealedEncodeAgrees compares
+// the two.
+func (j *sealedJSON[U]) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, '{')
+	b = appendOptString(b, `"jti":`, j.ID)
+	if j.Gen != 0 {
+		b = strconv.AppendUint(append(b, `,"gen":`...), j.Gen, 10)
+	}
+	if j.User != nil {
+		b = append(b, `,"user":`...)
+		if u, ok := any(j.User).(*User); ok {
+			var err error
+			if b, err = u.appendJSON(b); err != nil {
+				return nil, err
+			}
+		} else {
+			u, err := json.Marshal(j.User)
+			if err != nil {
+				return nil, err
+			}
+			b = append(b, u...)
+		}
+	}
+	b = appendOptString(b, `,"accessToken":`, j.AccessToken)
+	b = appendOptString(b, `,"refreshToken":`, j.RefreshToken)
+	b = strconv.AppendInt(append(b, `,"expiresAt":`...), j.ExpiresAt, 10)
+	b = strconv.AppendInt(append(b, `,"createdAt":`...), j.CreatedAt, 10)
+	b = strconv.AppendInt(append(b, `,"lastActivity":`...), j.LastActivity, 10)
+	if j.Data != nil {
+		var err error
+		if b, err = j.Data.appendJSON(append(b, `,"data":`...)); err != nil {
+			return nil, err
+		}
+	}
+	if j.Transient {
+		b = append(b, `,"transient":true`...)
+	}
+	b = append(b, '}')
+	if b[1] == ',' { // no id: the first member written opened with a comma
+		b = append(b[:1], b[2:]...)
+	}
+	return b, nil
+}
+
+// sizeHint is about the length of j's JSON without Data and Extra.
+func (j *sealedJSON[U]) sizeHint() int {
+	n := 160 + len(j.ID) + len(j.AccessToken) + len(j.RefreshToken)
+	if u, ok := any(j.User).(*User); ok && u != nil {
+		n += u.sizeHint()
+	}
+	return n
 }
 
 // decodeSealed reads a session sealed by encodeSealed; anon reports that
