@@ -126,9 +126,14 @@ func (j *sealedJSON[U]) sizeHint() int {
 // decodeSealed reads a session sealed by encodeSealed; anon reports that
 // it has no user.
 func decodeSealed[U any](b []byte) (s Session[U], anon bool, err error) {
-	var j sealedJSON[U]
-	if err := json.Unmarshal(b, &j); err != nil {
-		return Session[U]{}, false, fmt.Errorf("%w: sealed session: %w", ErrInvalidToken, err)
+	var (
+		j sealedJSON[U]
+		u U
+	)
+	if !j.read(b, &u) {
+		if j, err = unmarshalSealed[U](b); err != nil {
+			return Session[U]{}, false, fmt.Errorf("%w: sealed session: %w", ErrInvalidToken, err)
+		}
 	}
 	s = Session[U]{
 		ID:           j.ID,
@@ -150,6 +155,91 @@ func decodeSealed[U any](b []byte) (s Session[U], anon bool, err error) {
 		return Session[U]{}, false, ErrNoUserID
 	}
 	return s, j.User == nil, nil
+}
+
+// unmarshalSealed is encoding/json's decoding of a sealed session: the
+// fallback for what read does not read, and its reference
+// (TestSealedDecodeAgrees).
+func unmarshalSealed[U any](b []byte) (sealedJSON[U], error) {
+	var j sealedJSON[U]
+	err := json.Unmarshal(b, &j)
+	return j, err
+}
+
+// sealedKeys are sealedJSON's members, in the order appendJSON writes
+// them.
+var sealedKeys = [...]string{"jti", "gen", "user", "accessToken", "refreshToken", "expiresAt", "createdAt", "lastActivity", "data", "transient"}
+
+// read decodes b into the zero j in one pass, the user into the zero u
+// (j.User is then u), when b is a sealed session as appendJSON writes it:
+// every member one of sealedKeys, at most once, with a plain string,
+// integer or boolean value and an object for the user and the data
+// (readUser, readData: the token claims' readers). It reports false for
+// anything else, which encoding/json then decodes (j and u may hold part
+// of b: the caller starts again from zero values). The plain strings
+// share one allocation.
+func (j *sealedJSON[U]) read(b []byte, u *U) bool {
+	r := plainjson.NewReader(b)
+	if !r.Consume('{') {
+		return false
+	}
+	if r.Consume('}') {
+		return r.End()
+	}
+	// user id, email, name, image; jti, accessToken, refreshToken
+	var strs [7][]byte
+	var seen uint16
+	plainUser := false
+	for more, next := true, 0; more; {
+		i, ok := r.KeyIn(sealedKeys[:], &next)
+		if !ok || seen&(1<<i) != 0 {
+			return false
+		}
+		switch i {
+		case 0:
+			strs[4], ok = r.Str()
+		case 1:
+			// appendJSON omits a zero generation: "0" and "-0" (which
+			// encoding/json refuses) go to encoding/json.
+			var g int64
+			g, ok = r.Int64()
+			ok, j.Gen = ok && g > 0, uint64(g)
+		case 2:
+			j.User = u
+			plainUser, ok = readUser(&r, (*[4][]byte)(strs[:4]), u)
+		case 3:
+			strs[5], ok = r.Str()
+		case 4:
+			strs[6], ok = r.Str()
+		case 5:
+			j.ExpiresAt, ok = r.Int64()
+		case 6:
+			j.CreatedAt, ok = r.Int64()
+		case 7:
+			j.LastActivity, ok = r.Int64()
+		case 8:
+			ok = readData(&r, &j.Data)
+		case 9:
+			ok = r.BoolInto(&j.Transient)
+		}
+		if !ok {
+			return false
+		}
+		seen |= 1 << i
+		if more, ok = r.Next(); !ok {
+			return false
+		}
+	}
+	if !r.End() {
+		return false
+	}
+	var s [7]string
+	plainjson.Share(strs[:], s[:])
+	if pu, ok := any(u).(*User); ok && plainUser {
+		pu.ID, pu.Email, pu.Name, pu.Image = s[0], s[1], s[2], s[3]
+	}
+	j.ID, j.AccessToken, j.RefreshToken = s[4], s[5], s[6]
+	return true
 }
 
 // anonCookie is the cookie value of an anonymous session in cookie

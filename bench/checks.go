@@ -99,6 +99,15 @@ func serverChecks() []check {
 			}
 			return rs.Lib.SignedIn(), rs.SCS.SignedIn(), nil
 		}})
+	add(check{id: "server/redis-wall", a: "server/redis by the wall clock: the round trip and redis-server's work included", b: "scs LoadAndSave (redisstore, redigo) + GetString",
+		unit: "x", wall: true,
+		sides: func(f *Fixture) (func() error, func() error, error) {
+			rs, err := f.redisSites()
+			if err != nil {
+				return nil, nil, err
+			}
+			return rs.Lib.SignedIn(), rs.SCS.SignedIn(), nil
+		}})
 	add(check{id: "server/redis-round-trips", a: "server storage (redisstore): round trips to Redis per signed-in request", target: 1, unit: "calls", gate: true,
 		count: func(f *Fixture) (float64, error) {
 			rs, err := f.redisSites()

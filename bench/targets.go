@@ -78,6 +78,8 @@ type check struct {
 	// run measures: for "x" and "ns over" it returns the two sides, for
 	// "ns" and "allocs" side a alone.
 	sides func(f *Fixture) (a, b func() error, err error)
+	// wall times this comparison by the wall clock (Options.Wall).
+	wall bool
 	// count measures a "calls" target.
 	count func(f *Fixture) (float64, error)
 }
@@ -370,6 +372,7 @@ func measure(o Options, f *Fixture, c check) (Result, error) {
 	if c.batches > 1 {
 		o.Batch *= time.Duration(c.batches)
 	}
+	o.Wall = o.Wall || c.wall
 	switch c.unit {
 	case "x":
 		p, err := Pair(o, a, b)
