@@ -448,6 +448,9 @@ func (r Result) TargetString() string {
 	case "ns":
 		return op + " " + ns(r.Target)
 	case "ns over":
+		if r.Limit != r.Target {
+			return fmt.Sprintf("%s +%s (gate +%s)", op, ns(r.Target), ns(r.Limit))
+		}
 		return op + " +" + ns(r.Target)
 	}
 	if r.Strict && r.Target == 1 {
