@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -266,4 +267,51 @@ func useAll(body *ast.BlockStmt) string {
 		b.WriteString("\t_ = " + n + "\n")
 	}
 	return b.String()
+}
+
+// TestDocsNameTests: every Go test, fuzz target, benchmark or example
+// that the Markdown files name in code (`TestX`, `TestX/sub`) exists in
+// a _test.go file of the repository, so that a renamed or deleted test
+// cannot stay cited as evidence.
+func TestDocsNameTests(t *testing.T) {
+	declared := map[string]bool{}
+	decl := regexp.MustCompile(`(?m)^func ((?:Test|Fuzz|Benchmark|Example)\w*)\(`)
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "node_modules" || strings.HasPrefix(d.Name(), "docbuild")) {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for _, m := range decl.FindAllSubmatch(b, -1) {
+			declared[string(m[1])] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cited := regexp.MustCompile("`((?:Test|Fuzz|Benchmark|Example)[A-Z_]\\w*)(?:/[^`]*)?`")
+	n := 0
+	for _, d := range markdownFiles(t) {
+		if d.path == "CHANGELOG.md" {
+			continue // history: names of their day
+		}
+		for _, m := range cited.FindAllStringSubmatch(d.text, -1) {
+			n++
+			name := m[1]
+			if strings.HasSuffix(name, "*") || declared[name] {
+				continue
+			}
+			t.Errorf("%s names %s, which no _test.go file declares", d.path, name)
+		}
+	}
+	t.Logf("%d citations of Go tests in the Markdown files name tests that exist", n)
 }
