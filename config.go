@@ -156,7 +156,7 @@ type Config[U any] struct {
 	// ("__Secure-authjs.session-token", "__Secure-next-auth.session-token",
 	// without the prefix when Cookie.Insecure is set), the secret is their
 	// AUTH_SECRET / NEXTAUTH_SECRET, the default Leeway is 15 seconds and
-	// Store is not allowed (see the README).
+	// Store is not allowed (see docs/nextjs.md).
 	Format TokenFormat
 
 	// MaxCookieBytes caps the encrypted token's total size across all
@@ -212,8 +212,8 @@ type Config[U any] struct {
 	// matching and kept on redirects. They match exactly (case-sensitive).
 	// A first segment shaped like a language tag that is not listed (fr,
 	// EN, en-US) is judged both as part of the path and as a language a
-	// router strips, and the stricter verdict applies: see the README's
-	// "Locales" for the router patterns that pair safely with them. A
+	// router strips, and the stricter verdict applies: see
+	// docs/locales.md for the router patterns that pair safely with them. A
 	// rule, LoginPath or HomePath may not start with a locale (the guard
 	// strips it before matching and adds it to redirects itself).
 	Locales []string

@@ -133,7 +133,10 @@ func sameValue(v reflect.Value, code string) error {
 		return fmt.Errorf("not a Go value of type %s: %v", v.Type(), err)
 	}
 	if want != v.Interface() {
-		return fmt.Errorf("resolved %#v", v.Interface())
+		if v.Kind() == reflect.String {
+			return fmt.Errorf("resolved %q", v.Interface())
+		}
+		return fmt.Errorf("resolved %v", v.Interface())
 	}
 	return nil
 }
