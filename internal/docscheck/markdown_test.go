@@ -208,23 +208,3 @@ func (d doc) resolve(target string) (string, string) {
 	}
 	return path.Join(path.Dir(d.path), file), frag
 }
-
-// section returns the text of the section under the heading title (to
-// the next heading of the same or a higher level).
-func (d doc) section(title string) (string, bool) {
-	lines := strings.Split(d.text, "\n")
-	for i, s := range d.sections {
-		if s.title != title {
-			continue
-		}
-		end := len(lines)
-		for _, next := range d.sections[i+1:] {
-			if next.level <= s.level {
-				end = next.line - 1
-				break
-			}
-		}
-		return strings.Join(lines[s.line:end], "\n"), true
-	}
-	return "", false
-}
