@@ -110,7 +110,7 @@ func TestConfigDefaults(t *testing.T) {
 }
 
 // TestConfigRefreshThresholdDerived: unset, RefreshThreshold is
-// min(1 day, Expiry/2), as the README's table says.
+// min(1 day, Expiry/2), as docs/configuration.md says.
 func TestConfigRefreshThresholdDerived(t *testing.T) {
 	for _, tt := range []struct{ expiry, want time.Duration }{
 		{0, 24 * time.Hour}, // Expiry's default, 7 days

@@ -9,7 +9,7 @@ import (
 )
 
 // RequireEnv is the variable that turns missing-service skips into failures.
-// The README's test command sets it, so CI cannot pass by skipping.
+// The test command (scripts/test) sets it, so CI cannot pass by skipping.
 const RequireEnv = "AUTHSESSION_REQUIRE_SERVICES"
 
 // Required reports whether missing services are failures.
