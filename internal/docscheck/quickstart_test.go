@@ -392,3 +392,27 @@ func (c *client) expect(method, path, body string, header map[string]string, sta
 		c.t.Errorf("%s %s: body %q does not contain %q", method, path, got, want)
 	}
 }
+
+// maxOIDCExampleLines is the length limit of the README's "Sign in with
+// OpenID Connect" example (issue 25: a complete ServeMux program under
+// 40 lines); TestDocsGoBlocksCompile builds it.
+const maxOIDCExampleLines = 40
+
+// TestOIDCExampleLength: the README's OpenID Connect example is one
+// complete program (package main) under maxOIDCExampleLines lines.
+func TestOIDCExampleLength(t *testing.T) {
+	for _, b := range readDoc(t, "README.md").blocks {
+		if b.heading != "Sign in with OpenID Connect" || b.lang != "go" {
+			continue
+		}
+		if !strings.HasPrefix(b.code, "package main\n") {
+			t.Errorf("README.md: the OpenID Connect example is not a complete program")
+		}
+		if n := strings.Count(b.code, "\n"); n >= maxOIDCExampleLines {
+			t.Errorf("README.md: the OpenID Connect example has %d lines, want under %d", n, maxOIDCExampleLines)
+		}
+		t.Logf("README.md: the OpenID Connect example has %d lines (limit %d)", strings.Count(b.code, "\n"), maxOIDCExampleLines)
+		return
+	}
+	t.Fatal(`README.md: no go block under "## Sign in with OpenID Connect"`)
+}
