@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/testenv"
 	"github.com/authsession/authsession/memstore"
 )
 
@@ -144,7 +145,7 @@ func TestConfigRefreshThresholdClamped(t *testing.T) {
 		{"unset", 24 * time.Hour, 0, 12 * time.Hour, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			logs := &logBuffer{}
+			logs := &testenv.Buffer{}
 			clk := newClock()
 			a := buildAuth(t, authsession.Config[authsession.User]{
 				Secret: testSecret, Expiry: tt.expiry, RefreshThreshold: tt.threshold,

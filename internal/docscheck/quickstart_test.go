@@ -2,6 +2,7 @@ package docscheck
 
 import (
 	"fmt"
+	"github.com/authsession/authsession/internal/testenv"
 	"io"
 	"net"
 	"net/http"
@@ -11,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -299,7 +299,7 @@ func start(t *testing.T, bin, dir string) string {
 	cmd := exec.Command(bin)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "ADDR="+addr, "SESSION_SECRET=quick-start-test-secret-0123456789abcdef")
-	var log lockedBuffer
+	var log testenv.Buffer
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -329,24 +329,6 @@ func start(t *testing.T, bin, dir string) string {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-}
-
-// lockedBuffer collects a program's output.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // client sends requests to the Quick start and checks the answers.
