@@ -1,7 +1,7 @@
-// Package authsession gives net/http applications encrypted session
-// cookies and a route guard from one configuration call:
-// [NextAuthSession] returns an [AuthSession], whose fields are the
-// operations, each configured once and safe for concurrent use:
+// Package authsession gives net/http applications sessions and a route
+// guard from one configuration call: [NextAuthSession] returns an
+// [AuthSession], whose fields are the operations, each configured once and
+// safe for concurrent use:
 //
 //   - sign in and out: [AuthSession.CreateSession], [AuthSession.DeleteSession]
 //   - read the request's session: [AuthSession.GetSession],
@@ -22,9 +22,10 @@
 //   - the session API and its browser client: [AuthSession.Handlers]; the
 //     same operations for form handlers: [AuthSession.Actions]
 //
-// It is the Go counterpart of the Node.js package next-auth-session: the
-// session is a JWE (dir + A256GCM) in an HttpOnly cookie, readable by a
-// Node.js program that shares the secret and cookie name.
+// It is the Go counterpart of the Node.js packages next-auth-session and
+// next-session: by default the session is a JWE (dir + A256GCM) in an
+// HttpOnly cookie, readable by a Node.js program that shares the secret and
+// cookie name; with [StorageServer] it is held in a store.
 //
 // # Quick start
 //
@@ -35,8 +36,9 @@
 //		// Deny by default: a route the rules do not name needs a session.
 //		DefaultRouteType: authsession.RouteAuth,
 //		Routes: []authsession.Rule{
-//			authsession.Public("/login"), // only without a session
-//			authsession.Hybrid("/"),      // the home page, for everyone
+//			authsession.Public("/login"),    // only without a session
+//			authsession.Hybrid("/"),         // the home page, for everyone
+//			authsession.Hybrid("/assets/*"), // scripts, styles, images
 //		},
 //	})
 //	if err != nil {
@@ -44,8 +46,17 @@
 //	}
 //	mux := http.NewServeMux()
 //	mux.HandleFunc("GET /{$}", home)
+//	mux.HandleFunc("GET /dashboard", dashboard) // needs a session: no rule names it
+//	mux.Handle("GET /assets/", http.FileServer(http.Dir(".")))
 //	// The guard serves the session API at /api/session itself.
 //	http.ListenAndServe(":8080", auth.Middleware(mux))
+//
+// The repository's README has the complete program, with the sign-in
+// form and sign-out (the package example shows the same round trip),
+// and its docs/ folder a guide per task: the sign-in form, the guard and
+// roles, routers and frameworks, server-held sessions, stores, OpenID
+// Connect, a React front end, and the reference (configuration, HTTP API,
+// token format).
 //
 // The user type is a type parameter: [User] is the default, and any type
 // that encoding/json encodes and decodes works; [Config.UpdatableFields]
@@ -118,8 +129,8 @@
 // # Stores
 //
 // Stateless cookies cannot be revoked. Set [Config.Store] (the memstore
-// package's, or the Redis store in the redisstore module) to record live
-// sessions: logout then revokes, [AuthSession.RevokeUserSessions] logs
+// package's for one process, or the redisstore and pgstore modules' for
+// Redis and PostgreSQL) to record live sessions: logout then revokes, [AuthSession.RevokeUserSessions] logs
 // a user out everywhere and [AuthSession.ListUserSessions] lists devices.
 // A change of a session (an update, an OnRefresh that changed it) ends its
 // older tokens after [Config.GenerationGrace], or at once for one marked
@@ -336,7 +347,7 @@ type AuthSession[U any] struct {
 
 	// Require is RequireSession that also needs allow(session) to be
 	// true: a signed-in visitor who fails it gets a 403 (JSON for JSON
-	// clients, Config.ForbiddenHandler or a plain page for browsers).
+	// clients, Config.ForbiddenHandler or a small HTML page for browsers).
 	// allow receives the typed session and is called concurrently. Build
 	// the middleware once at start-up: mux.Handle("/admin/",
 	// auth.Require(isAdmin)(adminHandler)).
@@ -352,10 +363,10 @@ type AuthSession[U any] struct {
 	// client below it. Middleware serves it itself for those paths
 	// (Config.APIPath, APIPath/, APIPath/client.js, APIPath/client.d.ts),
 	// whatever the route rules say, so that the browser client always
-	// works and no other handler is reached through them; mount it on
-	// your router too (mux.Handle("/api/session", auth.Handlers) and
-	// mux.Handle("/api/session/", auth.Handlers)) for requests that do not
-	// pass through Middleware.
+	// works and no other handler is reached through them: behind
+	// Middleware it needs no route. Mount it only on a router that
+	// Middleware does not wrap (mux.Handle("/api/session", auth.Handlers)
+	// and mux.Handle("/api/session/", auth.Handlers)).
 	Handlers http.Handler
 
 	// Actions are Refresh, Update and Logout for form handlers and other

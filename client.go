@@ -10,7 +10,7 @@ import (
 )
 
 // The browser client, embedded at build time. See client/client.d.ts for
-// its API and README.md ("Browser client") for its use.
+// its API and docs/browser-client.md for its use.
 //
 //go:embed client/client.js
 var clientJSSource string

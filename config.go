@@ -156,7 +156,7 @@ type Config[U any] struct {
 	// ("__Secure-authjs.session-token", "__Secure-next-auth.session-token",
 	// without the prefix when Cookie.Insecure is set), the secret is their
 	// AUTH_SECRET / NEXTAUTH_SECRET, the default Leeway is 15 seconds and
-	// Store is not allowed (see the README).
+	// Store is not allowed (see docs/nextjs.md).
 	Format TokenFormat
 
 	// MaxCookieBytes caps the encrypted token's total size across all
@@ -178,10 +178,13 @@ type Config[U any] struct {
 	OnValidate func(ctx context.Context, s Session[U]) bool
 
 	// OnRefresh, if set, is called before a session is re-issued with a
-	// new expiry. It may return a changed session; a non-nil error ends
-	// the session. With a Store, a changed session gets its next
-	// generation, as an update does (see GenerationGrace); call
-	// [Session.MarkPrivilegeChange] on it for a change of privileges.
+	// new expiry. It may return a changed session. Returning the zero
+	// Session (next-auth-session's null) or a non-nil error ends the
+	// session: the cookie is cleared, RefreshSession fails with
+	// ErrRejected and POST /api/session answers 401. With a Store, a
+	// changed session gets its next generation, as an update does (see
+	// GenerationGrace); call [Session.MarkPrivilegeChange] on it for a
+	// change of privileges.
 	OnRefresh func(ctx context.Context, s Session[U]) (Session[U], error)
 
 	// Logger receives debug-level reasons for rejected cookies and
@@ -212,8 +215,8 @@ type Config[U any] struct {
 	// matching and kept on redirects. They match exactly (case-sensitive).
 	// A first segment shaped like a language tag that is not listed (fr,
 	// EN, en-US) is judged both as part of the path and as a language a
-	// router strips, and the stricter verdict applies: see the README's
-	// "Locales" for the router patterns that pair safely with them. A
+	// router strips, and the stricter verdict applies: see
+	// docs/locales.md for the router patterns that pair safely with them. A
 	// rule, LoginPath or HomePath may not start with a locale (the guard
 	// strips it before matching and adds it to redirects itself).
 	Locales []string
@@ -224,8 +227,8 @@ type Config[U any] struct {
 
 	// ForbiddenHandler, if set, answers browsers that have a session but
 	// fail an AuthWhere rule or AuthSession.Require; it must write the 403
-	// status itself. JSON clients always get a JSON 403. Default: a
-	// plain-text 403 page. It is called concurrently.
+	// status itself. JSON clients always get a JSON 403. Default: a small
+	// HTML page with a link to HomePath. It is called concurrently.
 	ForbiddenHandler http.Handler
 
 	// APIPath is the path at which Handlers is mounted. Default

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/testenv"
 	"github.com/authsession/authsession/memstore"
 )
 
@@ -110,7 +111,7 @@ func TestConfigDefaults(t *testing.T) {
 }
 
 // TestConfigRefreshThresholdDerived: unset, RefreshThreshold is
-// min(1 day, Expiry/2), as the README's table says.
+// min(1 day, Expiry/2), as docs/configuration.md says.
 func TestConfigRefreshThresholdDerived(t *testing.T) {
 	for _, tt := range []struct{ expiry, want time.Duration }{
 		{0, 24 * time.Hour}, // Expiry's default, 7 days
@@ -144,7 +145,7 @@ func TestConfigRefreshThresholdClamped(t *testing.T) {
 		{"unset", 24 * time.Hour, 0, 12 * time.Hour, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			logs := &logBuffer{}
+			logs := &testenv.Buffer{}
 			clk := newClock()
 			a := buildAuth(t, authsession.Config[authsession.User]{
 				Secret: testSecret, Expiry: tt.expiry, RefreshThreshold: tt.threshold,

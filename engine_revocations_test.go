@@ -194,7 +194,7 @@ func TestPendingRevokeUserSessionsClockSkew(t *testing.T) {
 }
 
 // TestPendingRevokeUserSessionManyIDs pins what many device revocations
-// of one user during an outage do (documented in the README): past 32
+// of one user during an outage do (documented in docs/stores.md): past 32
 // they become one revocation of every session the user signed in so far,
 // however made up the ids. It ends that user's sessions, never another's.
 func TestPendingRevokeUserSessionManyIDs(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/authsession/authsession"
 	"github.com/authsession/authsession/internal/testclock"
+	"github.com/authsession/authsession/internal/testenv"
 	"github.com/authsession/authsession/memstore"
 )
 
@@ -34,14 +35,14 @@ type storageFixture struct {
 	auth  *authsession.AuthSession[authsession.User]
 	store *countingStore // nil without a store
 	clk   *testclock.Clock
-	logs  *logBuffer
+	logs  *testenv.Buffer
 	site  http.Handler
 }
 
 func newStorageFixture(t testing.TB, storage authsession.Storage, store bool, edit func(*authsession.Config[authsession.User])) *storageFixture {
 	t.Helper()
 	clk := testclock.New(time.UnixMilli(1_767_139_200_000))
-	f := &storageFixture{clk: clk, logs: &logBuffer{}}
+	f := &storageFixture{clk: clk, logs: &testenv.Buffer{}}
 	cfg := authsession.Config[authsession.User]{
 		Secret: storeTestSecret, Now: clk.Now, Logger: debugLogger(f.logs),
 		Storage: storage, Cookie: authsession.CookieConfig{Insecure: true},

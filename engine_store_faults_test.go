@@ -133,7 +133,7 @@ func TestStoreTimeoutConfig(t *testing.T) {
 		})
 	}
 	if authsession.DefaultStoreTimeout != 250*time.Millisecond {
-		t.Errorf("DefaultStoreTimeout: got %v, want 250ms (documented in the README)", authsession.DefaultStoreTimeout)
+		t.Errorf("DefaultStoreTimeout: got %v, want 250ms (documented in docs/configuration.md)", authsession.DefaultStoreTimeout)
 	}
 }
 

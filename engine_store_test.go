@@ -15,6 +15,7 @@ import (
 
 	"github.com/authsession/authsession"
 	"github.com/authsession/authsession/internal/testclock"
+	"github.com/authsession/authsession/internal/testenv"
 	"github.com/authsession/authsession/memstore"
 )
 
@@ -107,7 +108,7 @@ type storeFixture struct {
 	auth  *authsession.AuthSession[authsession.User]
 	store *countingStore
 	clk   *testclock.Clock
-	logs  *logBuffer
+	logs  *testenv.Buffer
 }
 
 func newStoreFixture(t *testing.T, edit func(*authsession.Config[authsession.User])) *storeFixture {
@@ -116,7 +117,7 @@ func newStoreFixture(t *testing.T, edit func(*authsession.Config[authsession.Use
 	f := &storeFixture{
 		store: &countingStore{Store: memstore.New(memstore.Options{Now: clk.Now})},
 		clk:   clk,
-		logs:  &logBuffer{},
+		logs:  &testenv.Buffer{},
 	}
 	cfg := authsession.Config[authsession.User]{
 		Secret: storeTestSecret,

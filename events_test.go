@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/testenv"
 )
 
 // eventLog records the events it receives, with the value of ctxKey in
@@ -148,7 +149,7 @@ func TestEventsFailingHooks(t *testing.T) {
 				}
 				return errors.New("audit log unreachable")
 			}
-			logs := &logBuffer{}
+			logs := &testenv.Buffer{}
 			f := newStoreFixture(t, func(c *authsession.Config[authsession.User]) {
 				c.Logger = debugLogger(logs)
 				c.Expiry = time.Hour

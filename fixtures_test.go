@@ -6,14 +6,12 @@ package authsession_test
 // (encryptAt, encryptRaw) or for the benchmarks (newBenchAuth, benchToken).
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -21,6 +19,7 @@ import (
 	"github.com/authsession/authsession"
 	"github.com/authsession/authsession/internal/benchdata"
 	"github.com/authsession/authsession/internal/testclock"
+	"github.com/authsession/authsession/internal/testenv"
 	"github.com/go-jose/go-jose/v4"
 )
 
@@ -33,26 +32,8 @@ type clock = testclock.Clock
 
 func newClock() *clock { return testclock.New(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)) }
 
-// logBuffer is a concurrency-safe buffer for a debug-level slog handler.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // debugLogger logs at debug level and above into b.
-func debugLogger(b *logBuffer) *slog.Logger {
+func debugLogger(b *testenv.Buffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 

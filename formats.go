@@ -18,7 +18,7 @@ import (
 // (checkClaims).
 
 // TokenFormat selects the wire format of the session token: the default
-// authsession format (see the README's "Token format") or that of a Node.js
+// authsession format (see docs/token-format.md) or that of a Node.js
 // authentication library, so that a Go service can read and write the
 // session cookie of a Next.js front end. Its values are their names, so a
 // format read from a flag, an environment variable or JSON is a
@@ -39,7 +39,7 @@ const (
 	// info = "Auth.js Generated Encryption Key (<cookie name>)"), kid = the
 	// SHA-512 JWK thumbprint, payload = the Auth.js JWT claims (name, email,
 	// picture, sub, iat, exp, jti) and "authsession_created_at" (the
-	// session's creation, see the README). Cookies are split into chunks
+	// session's creation, see docs/nextjs.md). Cookies are split into chunks
 	// of 3936 bytes, as Auth.js splits them.
 	FormatAuthJS TokenFormat = "authjs"
 

@@ -273,6 +273,5 @@ func TestDeleteSessionClearsAuxCookies(t *testing.T) {
 }
 
 // createdAtClaim is the claim in which the foreign formats carry the
-// session's creation time (README, "Auth.js v5 and NextAuth.js v4 session
-// cookies").
+// session's creation time (docs/nextjs.md).
 const createdAtClaim = "authsession_created_at"

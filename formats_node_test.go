@@ -80,26 +80,7 @@ type nodeServer struct {
 	cmd    *exec.Cmd
 	in     io.WriteCloser
 	out    *bufio.Reader
-	stderr lockedBuffer
-}
-
-// lockedBuffer is a bytes.Buffer safe for the process's stderr copier and
-// a failing test's read.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
+	stderr testenv.Buffer
 }
 
 // nodeCallTimeout bounds one command: a hung Node.js process fails the

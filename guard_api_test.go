@@ -10,7 +10,7 @@ import (
 	"github.com/authsession/authsession/patterns"
 )
 
-// readmeConfig is the README's "Route guard" configuration, word for
+// readmeConfig is the configuration of docs/guard.md's "Rules", word for
 // word (plus the test's secret and clock).
 func readmeConfig() authsession.Config[authsession.User] {
 	return authsession.Config[authsession.User]{

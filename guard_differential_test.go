@@ -62,8 +62,8 @@ func muxExceptions(t testing.TB) guardtest.Site {
 // as a language parameter, with the default route type hybrid, and rules
 // that name language-shaped segments (/faq/*, /css/*, /js/*) whose paths
 // the ServeMux serves only in part (guardtest.LangRules). Only
-// language-tag-shaped first segments are read both ways (see Locales in
-// the README): the site checks only targets whose canonical form starts
+// language-tag-shaped first segments are read both ways (see
+// docs/locales.md): the site checks only targets whose canonical form starts
 // with one.
 func muxLang(t testing.TB) guardtest.Site {
 	auth, cookie, user := differentialAuth(t, authsession.RouteHybrid, guardtest.LangRules()...)

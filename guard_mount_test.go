@@ -10,7 +10,7 @@ import (
 
 // TestGuardMountedUnderPrefix: an application mounted below a prefix with
 // http.StripPrefix. The guard wraps the outer handler (the documented
-// set-up: README, "Mounted under a prefix"), so it judges, redirects and
+// set-up: docs/guard.md, "Mounted under a prefix"), so it judges, redirects and
 // builds callbackUrl with the full path, and the inner router still
 // routes on the path the guard judged, with the prefix stripped.
 func TestGuardMountedUnderPrefix(t *testing.T) {

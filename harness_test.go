@@ -36,6 +36,7 @@ import (
 
 	"github.com/authsession/authsession"
 	"github.com/authsession/authsession/internal/jwe"
+	"github.com/authsession/authsession/internal/testenv"
 	"github.com/authsession/authsession/patterns"
 )
 
@@ -57,8 +58,8 @@ type harness struct {
 	root   *testing.T // the test that owns the harness, for cleanup checks
 	srv    *httptest.Server
 	auth   *authsession.AuthSession[authsession.User]
-	logs   *logBuffer // Config.Logger, debug level
-	errlog *logBuffer // http.Server.ErrorLog: panics land here
+	logs   *testenv.Buffer // Config.Logger, debug level
+	errlog *testenv.Buffer // http.Server.ErrorLog: panics land here
 	key    []byte
 	kid    string
 
@@ -94,7 +95,7 @@ const (
 // the session API mounted at /api/session (PATCH may change "name").
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
-	h := &harness{root: t, logs: &logBuffer{}, errlog: &logBuffer{}}
+	h := &harness{root: t, logs: &testenv.Buffer{}, errlog: &testenv.Buffer{}}
 	var auth *authsession.AuthSession[authsession.User]
 	cfg := authsession.Config[authsession.User]{
 		Secret: advSecret,

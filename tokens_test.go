@@ -14,6 +14,7 @@ import (
 	"github.com/authsession/authsession"
 	"github.com/authsession/authsession/internal/jwe"
 	"github.com/authsession/authsession/internal/plainjson"
+	"github.com/authsession/authsession/internal/testenv"
 	"github.com/go-jose/go-jose/v4"
 )
 
@@ -276,7 +277,7 @@ func TestEncryptSessionFillsZeroTimes(t *testing.T) {
 
 func TestBadCookiesAreNoSession(t *testing.T) {
 	clk := newClock()
-	var logs logBuffer
+	var logs testenv.Buffer
 	a := newAuth(t, clk, func(c *authsession.Config[authsession.User]) { c.Logger = debugLogger(&logs) })
 	other := newAuth(t, clk, func(c *authsession.Config[authsession.User]) {
 		c.Secret = "another-secret-0123456789-abcdefghijkl"

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession"
+	"github.com/authsession/authsession/internal/testenv"
 	"github.com/authsession/authsession/pgstore"
 	"github.com/authsession/authsession/storetest"
 	"github.com/jackc/pgx/v5"
@@ -218,7 +219,7 @@ func failAtDeadline(t *testing.T, s *pgstore.Store) {
 // warnings and no cookie value.
 func engineOn(t *testing.T, s authsession.Store, timeout time.Duration, cookies *[]*http.Cookie) *authsession.AuthSession[authsession.User] {
 	t.Helper()
-	var logs lockedBuffer
+	var logs testenv.Buffer
 	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
 		Secret: secret, Store: s, StoreTimeout: timeout,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
@@ -238,23 +239,6 @@ func engineOn(t *testing.T, s authsession.Store, timeout time.Duration, cookies 
 		}
 	})
 	return auth
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // TestDatabaseFrozen: with the network to the server frozen, every call

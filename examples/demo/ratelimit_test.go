@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/authsession/authsession/internal/testclock"
+	"github.com/authsession/authsession/internal/testenv"
 	"github.com/authsession/authsession/memstore"
 )
 
@@ -44,7 +45,7 @@ func postLogin(h http.Handler, remote, name string, header ...string) *httptest.
 // other clients sign in, and the log says once that the client is limited.
 func TestSignInFloodFromOneClient(t *testing.T) {
 	clock := newTestClock()
-	logs := &syncBuffer{}
+	logs := &testenv.Buffer{}
 	store := memstore.New(memstore.Options{MaxSessions: 10_000})
 	h, err := newApp(options{Secret: testSecret, Store: store, StoreName: "memory",
 		Logger: slog.New(slog.NewTextHandler(logs, nil)), SignInLimit: signInLimit{Now: clock.Now}})
@@ -173,7 +174,7 @@ func TestClientKey(t *testing.T) {
 // have a full bucket again are forgotten, which changes no answer.
 func TestSignInLimiterBounded(t *testing.T) {
 	clock := newTestClock()
-	logs := &syncBuffer{}
+	logs := &testenv.Buffer{}
 	l := newSignInLimiter(signInLimit{Burst: 10, Per: time.Minute, MaxClients: 100, Now: clock.Now},
 		slog.New(slog.NewTextHandler(logs, nil)))
 	addr := func(i int) string {

@@ -1,15 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/authsession/authsession/internal/testenv"
 	"github.com/authsession/authsession/memstore"
 )
 
@@ -115,28 +114,11 @@ func TestDemoNote(t *testing.T) {
 	}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestDemoSwitchAccount: a signed-in user signs in as someone else from
 // the sign-in form; the old session is revoked, the audit log (events)
 // says so, and a cross-site post of the form is refused.
 func TestDemoSwitchAccount(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testenv.Buffer{}
 	app, err := newApp(options{Secret: testSecret, Logger: slog.New(slog.NewTextHandler(logs, nil)),
 		Store: memstore.New(memstore.Options{}), StoreName: "memory"})
 	if err != nil {

@@ -285,7 +285,7 @@ func TestSealMatchesJose(t *testing.T) {
 }
 
 // TestSealHeader: the header a key seals with is the documented one
-// (README, "Token format"), members in go-jose's order.
+// (docs/token-format.md), members in go-jose's order.
 func TestSealHeader(t *testing.T) {
 	for name, want := range map[string]func(kid string) string{
 		"default":     func(kid string) string { return `{"alg":"dir","enc":"A256GCM","kid":"` + kid + `"}` },

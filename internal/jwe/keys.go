@@ -9,8 +9,8 @@ import (
 	"hash"
 )
 
-// HKDF info strings of the three token formats (see the README's "Token
-// format" and "Auth.js v5 and NextAuth.js v4 session cookies").
+// HKDF info strings of the three token formats (see
+// docs/token-format.md and docs/nextjs.md).
 const (
 	// HKDFInfo is the default format's: the salt is the cookie name.
 	HKDFInfo = "authsession session encryption key"

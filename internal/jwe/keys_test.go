@@ -37,7 +37,7 @@ func jwkThumbprint(key []byte, h func() hash.Hash) string {
 	return base64.RawURLEncoding.EncodeToString(d.Sum(nil))
 }
 
-// TestSchemes derives each format's key by hand, as the README documents
+// TestSchemes derives each format's key by hand, as docs/token-format.md documents
 // it and as Auth.js and NextAuth.js derive theirs.
 func TestSchemes(t *testing.T) {
 	tests := []struct {

@@ -38,7 +38,7 @@ func expect(t *testing.T, h http.Handler, rows []visit) {
 	}
 }
 
-// TestChiUngroupedAlternation pins the chi behaviour the README warns
+// TestChiUngroupedAlternation pins the chi behaviour docs/routing.md warns
 // about: chi anchors a parameter's pattern as ^…$ without grouping it,
 // so {lang:en|ar} also matches "english" and "en-US"; {lang:(en|ar)}
 // matches the two locales only.

@@ -4,12 +4,14 @@
 package testenv
 
 import (
+	"bytes"
 	"os"
+	"sync"
 	"testing"
 )
 
 // RequireEnv is the variable that turns missing-service skips into failures.
-// The README's test command sets it, so CI cannot pass by skipping.
+// The test command (scripts/test) sets it, so CI cannot pass by skipping.
 const RequireEnv = "AUTHSESSION_REQUIRE_SERVICES"
 
 // Required reports whether missing services are failures.
@@ -23,4 +25,25 @@ func Missing(t testing.TB, service, how string) {
 		t.Fatalf("%s is required (%s is set) but missing: %s", service, RequireEnv, how)
 	}
 	t.Skipf("skipping: %s not available (%s); scripts/test sets it up", service, how)
+}
+
+// Buffer collects output written from other goroutines (a slog handler, a
+// child process's stderr copier) for a test to read: a bytes.Buffer behind
+// a mutex. The zero value is ready to use.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns everything written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

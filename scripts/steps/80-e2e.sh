@@ -65,7 +65,7 @@ if ! timeout 300 node --test e2e/; then
 	exit 1
 fi
 
-section "README: the curl example against the demo"
-# The README's "### curl" block, run against the stateless demo: its
+section "docs/http-api.md: the curl example against the demo"
+# The "## curl" block of docs/http-api.md, run against the stateless demo: its
 # outputs must be what the demo prints.
-"$ROOT/scripts/readme-curl" "$AUTHSESSION_DEMO_URL"
+"$ROOT/scripts/docs-curl" "$AUTHSESSION_DEMO_URL"

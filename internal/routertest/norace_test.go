@@ -1,5 +1,0 @@
-//go:build !race
-
-package routertest
-
-const raceEnabled = false
