@@ -424,3 +424,41 @@ func checkSourceFile(name string, src []byte) (vs []sizeViolation, checked bool,
 	}
 	return vs, true, nil
 }
+
+// TestArchitectureMap: docs/architecture.md names every library file of
+// the root package and every folder at the top of the repository and in
+// internal/, so that the map cannot fall behind the code (issue 27).
+func TestArchitectureMap(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("docs", "architecture.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := func(name string) bool { return bytes.Contains(doc, []byte("`"+name)) }
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, f := range files {
+		if !strings.HasSuffix(f, "_test.go") {
+			want = append(want, f)
+		}
+	}
+	for _, dir := range []string{".", "internal"} {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if e.IsDir() && !strings.HasPrefix(e.Name(), ".") && e.Name() != "node_modules" && e.Name() != "testdata" {
+				want = append(want, path.Join(dir, e.Name())+"/")
+			}
+		}
+	}
+	for _, name := range want {
+		if name = strings.TrimPrefix(name, "./"); !named(name) && !named(strings.TrimSuffix(name, "/")) {
+			t.Errorf("docs/architecture.md does not name %s: add it to the map", name)
+		}
+	}
+	t.Logf("docs/architecture.md checked against %d library files and folders", len(want))
+}

@@ -101,7 +101,13 @@ func TestTwoInstancesShareRevocation(t *testing.T) {
 // against sign-ins; run with -race.
 func TestConcurrentInstances(t *testing.T) {
 	name := table(t, connect(t))
-	roomy := func(_ *authsession.Config[authsession.User], o *pgstore.Options) { o.MaxSessionsPerUser = 100 }
+	// StoreTimeout well above the default: 33 goroutines under -race on a
+	// loaded machine can wait on PostgreSQL longer than 250 ms, and this
+	// test is about races, not deadlines (TestDatabaseFrozen is).
+	roomy := func(c *authsession.Config[authsession.User], o *pgstore.Options) {
+		o.MaxSessionsPerUser = 100
+		c.StoreTimeout = 5 * time.Second
+	}
 	apps := []*authsession.AuthSession[authsession.User]{instance(t, name, roomy), instance(t, name, roomy)}
 	ctx := context.Background()
 	const workers, each = 16, 15

@@ -32,7 +32,9 @@ func TestRevocationsWaitForReplicas(t *testing.T) {
 	t.Cleanup(func() { rdb.Close() })
 	ctx := context.Background()
 	pfx := prefix(t)
-	timeout := 50 * time.Millisecond
+	// Long enough for a replica on a loaded CI machine to acknowledge;
+	// each of the five waits on the frozen replica below costs it.
+	timeout := 500 * time.Millisecond
 	store := redisstore.New(rdb, redisstore.Options{Prefix: pfx, WaitTimeout: timeout})
 	noWait := redisstore.New(rdb, redisstore.Options{Prefix: pfx, WaitReplicas: redisstore.NoWait})
 	two := redisstore.New(rdb, redisstore.Options{Prefix: pfx, WaitReplicas: 2, WaitTimeout: timeout})

@@ -149,7 +149,13 @@ func TestConcurrentInstances(t *testing.T) {
 func testConcurrentInstances(t *testing.T, kind string) {
 	pfx := prefix(t)
 	// Four users, four workers each: a cap above what they keep.
-	roomy := func(_ *authsession.Config[authsession.User], o *redisstore.Options) { o.MaxSessionsPerUser = 100 }
+	// StoreTimeout well above the default: 33 goroutines under -race on a
+	// loaded machine can wait on Redis longer than 250 ms, and this test
+	// is about races, not deadlines (TestRedisFrozen is).
+	roomy := func(c *authsession.Config[authsession.User], o *redisstore.Options) {
+		o.MaxSessionsPerUser = 100
+		c.StoreTimeout = 5 * time.Second
+	}
 	apps := []*app{newApp(t, connect(t, kind), pfx, roomy), newApp(t, connect(t, kind), pfx, roomy)}
 	ctx := context.Background()
 	const workers, each = 16, 15
