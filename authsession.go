@@ -325,6 +325,14 @@ type AuthSession[U any] struct {
 	// reachable.
 	Close func(ctx context.Context) error
 
+	// Keep marks the request's session state as used after the handler
+	// returns (a goroutine given r or its context): with
+	// Config.ReuseRequestState it is then never reused for another
+	// request. Call it before the handler returns. Without
+	// ReuseRequestState, or on a request no middleware of this
+	// AuthSession began, it does nothing.
+	Keep func(r *http.Request)
+
 	// Middleware is the route guard; see the package doc's "Route rules".
 	Middleware func(next http.Handler) http.Handler
 
@@ -422,6 +430,7 @@ func NextAuthSession[U any](cfg Config[U]) (*AuthSession[U], error) {
 		RevokeSession:        e.revokeSessionID,
 		ListUserSessions:     e.listUserSessions,
 		Close:                e.revs.close,
+		Keep:                 e.keep,
 		Actions:              newActions(e),
 		Config:               cfg,
 		ClientConfig: ClientConfig{

@@ -311,6 +311,21 @@ type Config[U any] struct {
 	// middleware commit each change as it is made.
 	DisableAutoCommit bool
 
+	// ReuseRequestState has Middleware, RequireSession and Require reuse
+	// a request's session state (the request they hand on, its context,
+	// the session read and the writer that commits it: about 500 bytes)
+	// for a later request once the handler has returned, instead of
+	// allocating it for each request: a guarded request then allocates
+	// nothing. Set it only when nothing behind the middleware uses the
+	// request, its context or the response writer after the handler
+	// returns. A goroutine that outlives its handler, or
+	// http.TimeoutHandler placed under the middleware (place it outside),
+	// would otherwise read a later request's session. A handler that
+	// does hand them on calls AuthSession.Keep(r) before it returns: that
+	// request's state is never reused. Default false: each request's
+	// state is its own, as long as anything refers to it.
+	ReuseRequestState bool
+
 	// TouchAfter limits how often the store's last-seen time is written:
 	// a request within TouchAfter of the session's last-seen time reads
 	// the store without writing. Default 1 minute; a negative value (-1,

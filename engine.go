@@ -3,6 +3,7 @@ package authsession
 import (
 	"log/slog"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/authsession/authsession/internal/seal"
@@ -43,6 +44,9 @@ type engine[U any] struct {
 	// jsonPrefix is the first segment of Config.APIPath: its paths get
 	// JSON answers.
 	jsonPrefix string
+	// reqs holds the middleware's per-request states for reuse, with
+	// Config.ReuseRequestState (engine_request.go).
+	reqs sync.Pool
 }
 
 // newEngine builds the engine of a resolved configuration.
@@ -95,8 +99,9 @@ func (e *engine[U]) shouldRefresh(s Session[U]) bool { return e.shouldRefreshAt(
 
 // shouldRefreshAt is shouldRefresh at now.
 func (e *engine[U]) shouldRefreshAt(s *Session[U], now time.Time) bool {
-	return !e.tokens.expired(s, now) &&
-		now.Sub(s.LastActivity) >= e.cfg.RefreshThreshold &&
+	// The threshold first: on almost every request it has not passed.
+	return now.Sub(s.LastActivity) >= e.cfg.RefreshThreshold &&
+		!e.tokens.expired(s, now) &&
 		s.ExpiresAt.Before(s.CreatedAt.Add(e.cfg.MaxLifetime))
 }
 

@@ -154,18 +154,20 @@ func (st *requestState[U]) record(ctx context.Context, value string, rec Session
 		st.setRecord(&rec)
 	}
 	st.issueCookie(value)
-	if signIn {
+	if signIn && e.cfg.Events.SignIn != nil {
 		s := *st.cur
 		st.m().events = append(st.m().events, func() { e.sessionEvent(ctx, "SignIn", e.cfg.Events.SignIn, s) })
 	}
 	return nil
 }
 
-// seal is cur's cookie value and a new record of it (its Data the sealed
-// session, in server storage).
+// seal is cur's cookie value and, with a store, a new record of it (its
+// Data the sealed session, in server storage).
 func (st *requestState[U]) seal() (value string, rec SessionRecord, err error) {
 	e := st.e
-	rec = st.newRecord()
+	if e.cfg.Store != nil {
+		rec = st.newRecord()
+	}
 	switch {
 	case e.cfg.Storage == StorageServer:
 		if rec.Data, err = e.storedData(rec.Owner, st.cur, st.anon); err != nil {

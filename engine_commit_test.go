@@ -180,6 +180,42 @@ func TestAutoCommitFails(t *testing.T) {
 	}
 }
 
+// TestAutoCommitFailsUnderAPIPath: the failed commit's 503 is JSON for
+// paths under the first segment of the configured Config.APIPath, as the
+// guard's own answers are, and a page for paths outside it, whatever
+// their spelling ("/api/..." is not special when the API is elsewhere).
+func TestAutoCommitFailsUnderAPIPath(t *testing.T) {
+	f := newServerFixture(t, func(c *authsession.Config[authsession.User]) { c.APIPath = "/v1/auth/session" })
+	_, cookies := signIn(t, f.auth, authsession.User{ID: "u_1"})
+	h := f.auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.auth.SetData(w, r, "k", 1)
+		f.store.down.Store(true)
+		io.WriteString(w, "done")
+	}))
+	for _, tt := range []struct {
+		path string
+		json bool
+	}{
+		{"/v1/orders", true},
+		{"/v1", true},
+		{"/api/orders", false},
+		{"/v10/orders", false},
+		{"/orders", false},
+	} {
+		f.store.down.Store(false)
+		r := requestWithPath(tt.path, cookies)
+		r.Header.Set("Accept", "text/html")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusServiceUnavailable {
+			t.Errorf("%s: got %d, want 503", tt.path, w.Code)
+		}
+		if json := strings.Contains(w.Body.String(), `"unavailable"`); json != tt.json {
+			t.Errorf("%s: JSON body %v, want %v (%q)", tt.path, json, tt.json, w.Body)
+		}
+	}
+}
+
 // TestCommitWriterKeepsInterfaces: behind the middleware a handler can
 // still flush, copy with ReadFrom, set deadlines through
 // http.ResponseController (Unwrap) and hijack the connection; each commits

@@ -121,10 +121,19 @@ func (st *requestState[U]) current() bool {
 	return !st.inStore || st.e.cfg.Storage == StorageServer || st.cur.gen >= st.gen
 }
 
+// signIn is a sign-in's new session and its options, allocated together:
+// the options escape to the option functions, the session to the
+// request's state.
+type signIn[U any] struct {
+	s Session[U]
+	o sessionOptions
+}
+
 func (e *engine[U]) createSession(w http.ResponseWriter, r *http.Request, user U, opts ...SessionOption) (Session[U], error) {
-	var o sessionOptions
+	n := new(signIn[U])
+	o, s := &n.o, &n.s
 	for _, opt := range opts {
-		opt(&o)
+		opt(o)
 	}
 	if o.err != nil {
 		return Session[U]{}, o.err
@@ -134,7 +143,7 @@ func (e *engine[U]) createSession(w http.ResponseWriter, r *http.Request, user U
 		return Session[U]{}, err
 	}
 	now := e.nowMilli()
-	s := Session[U]{
+	*s = Session[U]{
 		ID: id, User: user, AccessToken: o.accessToken, RefreshToken: o.refreshToken,
 		CreatedAt: now, LastActivity: now, ExpiresAt: now.Add(e.cfg.Expiry),
 		Data: o.data, Flash: o.flash, Transient: o.transient, gen: e.firstGeneration(),
@@ -147,7 +156,7 @@ func (e *engine[U]) createSession(w http.ResponseWriter, r *http.Request, user U
 		if check || st.cur != nil {
 			// Before the session it replaces ends: a sign-in that
 			// cannot be issued changes nothing.
-			if err := e.checkSize(r, &s, false); err != nil {
+			if err := e.checkSize(r, s, false); err != nil {
 				return err
 			}
 		}
@@ -157,13 +166,13 @@ func (e *engine[U]) createSession(w http.ResponseWriter, r *http.Request, user U
 				return err
 			}
 		}
-		st.cur, st.anon, st.pend = &s, false, changeNew|changeEnd
+		st.cur, st.anon, st.pend = s, false, changeNew|changeEnd
 		return nil
 	})
 	if err != nil {
 		return Session[U]{}, err
 	}
-	return s, nil
+	return *s, nil
 }
 
 // merged is a's members with b's over them, in a new map; nil when both

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -26,6 +27,12 @@ func (e *engine[U]) getSession(r *http.Request) (Session[U], bool) {
 	if st := e.stateOf(r); st != nil {
 		return st.get()
 	}
+	return e.readSession(r)
+}
+
+// readSession is getSession of a request no middleware began: its
+// signed-in session read from its cookie.
+func (e *engine[U]) readSession(r *http.Request) (Session[U], bool) {
 	tok, ok := e.token(r)
 	if !ok {
 		return Session[U]{}, false
@@ -97,12 +104,7 @@ func (e *engine[U]) reject(ctx context.Context, reason string) {
 // isToken reports whether a cookie value is a session token (a JWE:
 // dots between its parts) rather than a sealed value (no dots).
 func isToken(value string) bool {
-	for i := 0; i < len(value); i++ {
-		if value[i] == '.' {
-			return true
-		}
-	}
-	return false
+	return strings.IndexByte(value, '.') >= 0
 }
 
 // readToken is the session of a session token at now: opened by the

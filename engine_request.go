@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -54,6 +55,8 @@ type requestState[U any] struct {
 	advanced bool
 	sent     bool          // the response's header is out: no more changes
 	more     *stateMore[U] // the rest, for requests that change something
+	// kept: AuthSession.Keep was called; the state is never reused.
+	kept atomic.Bool
 }
 
 // stateMore is the part of a request's state that only a change (or a
@@ -183,11 +186,11 @@ func (e *engine[U]) stateOf(r *http.Request) *requestState[U] {
 // one's, and own false). The session is read from the cookie (nothing
 // without one) and auto-refreshed; the refresh is one of the response's
 // changes.
-func (e *engine[U]) begin(w http.ResponseWriter, r *http.Request) (_ http.ResponseWriter, _ *http.Request, st *requestState[U], own bool) {
+func (e *engine[U]) begin(w http.ResponseWriter, r *http.Request) (_ http.ResponseWriter, _ *http.Request, st *requestState[U], sr *sessionRequest[U]) {
 	if st := e.stateOf(r); st != nil {
-		return w, r, st, false
+		return w, r, st, nil
 	}
-	sr := &sessionRequest[U]{ctx: sessionContext[U]{Context: r.Context(), key: e.key}}
+	sr = e.newRequest(r)
 	st = &sr.ctx.state
 	st.e, st.w, st.auto = e, w, !e.cfg.DisableAutoCommit
 	sr.req = *r.WithContext(&sr.ctx)
@@ -209,8 +212,43 @@ func (e *engine[U]) begin(w http.ResponseWriter, r *http.Request) (_ http.Respon
 		// it ended it.
 		st.session, st.ok = st.cur, st.cur != nil && !st.anon
 	}
-	sr.cw = commitWriter[U]{ResponseWriter: w, st: st}
-	return &sr.cw, &sr.req, st, true
+	sr.cw.ResponseWriter, sr.cw.st = w, st
+	return &sr.cw, &sr.req, st, sr
+}
+
+// newRequest is a request's state for the middleware, with r's context
+// as its context's parent: reused (with Config.ReuseRequestState) or
+// new.
+func (e *engine[U]) newRequest(r *http.Request) *sessionRequest[U] {
+	var sr *sessionRequest[U]
+	if e.cfg.ReuseRequestState {
+		sr, _ = e.reqs.Get().(*sessionRequest[U])
+	}
+	if sr == nil {
+		sr = new(sessionRequest[U])
+	}
+	sr.ctx.Context, sr.ctx.key = r.Context(), e.key
+	return sr
+}
+
+// release ends a request's state that begin made, once the handler has
+// returned: with Config.ReuseRequestState it is cleared (nothing of the
+// request stays reachable from it) and kept for a later request, unless
+// AuthSession.Keep was called on it; otherwise it is left to the garbage
+// collector, as long as anything refers to it.
+func (e *engine[U]) release(sr *sessionRequest[U]) {
+	if !e.cfg.ReuseRequestState || sr.ctx.state.kept.Load() {
+		return
+	}
+	*sr = sessionRequest[U]{}
+	e.reqs.Put(sr)
+}
+
+// keep is AuthSession.Keep: r's state is never reused.
+func (e *engine[U]) keep(r *http.Request) {
+	if st := e.stateOf(r); st != nil {
+		st.kept.Store(true)
+	}
 }
 
 // beginBare is begin for a guard that hands the request on without
@@ -246,7 +284,7 @@ func (e *engine[U]) beginBare(w http.ResponseWriter, r *http.Request) (*http.Req
 type guardSession[U any] struct {
 	w    http.ResponseWriter
 	st   *requestState[U]
-	own  bool
+	sr   *sessionRequest[U] // the state begin made (own), or nil
 	bare bool
 }
 
@@ -257,15 +295,17 @@ func (s *guardSession[U]) begin(e *engine[U], w http.ResponseWriter, r *http.Req
 		s.w = w
 		return w, r, s.st
 	}
-	s.w, r, s.st, s.own = e.begin(w, r)
+	s.w, r, s.st, s.sr = e.begin(w, r)
 	return s.w, r, s.st
 }
 
 // end finishes what begin began: the commit, if the handler did not make
-// it happen (see engine.end).
+// it happen (see engine.end), then the state's release.
 func (s *guardSession[U]) end() {
-	if s.st != nil && !s.bare {
-		s.st.e.end(s.w, s.st, s.own)
+	if s.sr != nil {
+		e := s.st.e
+		e.end(s.w, s.st)
+		e.release(s.sr)
 	}
 }
 
@@ -274,9 +314,9 @@ func (s *guardSession[U]) end() {
 // sends the header after this), or the log of changes left uncommitted
 // with DisableAutoCommit. It is not deferred: a handler that panics
 // commits nothing.
-func (e *engine[U]) end(w http.ResponseWriter, st *requestState[U], own bool) {
+func (e *engine[U]) end(w http.ResponseWriter, st *requestState[U]) {
 	cw, ok := w.(*commitWriter[U])
-	if !own || !ok || cw.wrote {
+	if !ok || cw.wrote {
 		return
 	}
 	cw.wrote = true
@@ -325,6 +365,17 @@ func (e *engine[U]) stateFor(w http.ResponseWriter, r *http.Request) (st *reques
 // is revoked at the commit (the seed's onValidate).
 func (st *requestState[U]) load(value string, now time.Time) {
 	e, ctx := st.e, st.req.Context()
+	if e.cfg.Store == nil && e.cfg.Storage != StorageServer && isToken(value) {
+		// A token and nothing else to ask (readToken without a store):
+		// no store record to carry.
+		s, err := e.tokens.open(value, now)
+		if err != nil {
+			e.reject(ctx, err.Error())
+			return
+		}
+		st.loaded(ctx, s, false)
+		return
+	}
 	l := e.read(ctx, value, now)
 	st.storeDown = l.storeErr != nil
 	if l.carried != nil {
@@ -333,16 +384,24 @@ func (st *requestState[U]) load(value string, now time.Time) {
 	if l.s == nil {
 		return
 	}
-	if !l.anon && !e.validate(ctx, l.s) {
-		st.m().ends = append(st.m().ends, ending[U]{s: *l.s, owner: ownerOf(userID(l.s.User)), revoke: true})
-		st.pend |= changeEnd
-		return
-	}
-	st.setBase(l.s, l.anon)
-	if l.inStore {
+	if st.loaded(ctx, l.s, l.anon) && l.inStore {
 		st.setRecord(&l.rec)
 	}
-	st.session, st.ok = l.s, !l.anon
+}
+
+// loaded makes s (a cookie's session, anonymous or not) what the request
+// carried and the response stands on, and reports true, unless OnValidate
+// refuses it: it then ends at the commit (its cookie cleared, revoked in
+// the store).
+func (st *requestState[U]) loaded(ctx context.Context, s *Session[U], anon bool) bool {
+	if !anon && !st.e.validate(ctx, s) {
+		st.m().ends = append(st.m().ends, ending[U]{s: *s, owner: ownerOf(userID(s.User)), revoke: true})
+		st.pend |= changeEnd
+		return false
+	}
+	st.setBase(s, anon)
+	st.session, st.ok = s, !anon
+	return true
 }
 
 // setBase makes s (anonymous or not) what the response stands on.

@@ -65,11 +65,17 @@ func (cw *commitWriter[U]) fail(err error) {
 		}
 	}
 	h.Set("Cache-Control", "no-store")
-	if strings.Contains(st.req.Header.Get("Accept"), "application/json") || strings.HasPrefix(st.req.URL.Path, "/api/") {
+	if strings.Contains(st.req.Header.Get("Accept"), "application/json") || underPrefix(st.req.URL.Path, st.e.jsonPrefix) {
 		writeError(cw.ResponseWriter, codeUnavailable)
 		return
 	}
 	http.Error(cw.ResponseWriter, "503 Service Unavailable: the session could not be saved.", http.StatusServiceUnavailable)
+}
+
+// underPrefix reports whether path p is prefix (a path of one segment,
+// such as "/api", the first segment of Config.APIPath) or below it.
+func underPrefix(p, prefix string) bool {
+	return p == prefix || len(p) > len(prefix) && p[len(prefix)] == '/' && strings.HasPrefix(p, prefix)
 }
 
 // WriteHeader commits the session, then writes the header; informational

@@ -35,3 +35,7 @@ const (
 	AuthJSCookieName        = authJSCookieName
 	NextAuthV4CookieName    = nextAuthV4CookieName
 )
+
+// RaceEnabled reports whether the race detector is on (its sync.Pool
+// drops what it is given at random, and it adds allocations).
+const RaceEnabled = raceEnabled

@@ -154,7 +154,8 @@ type routing struct {
 // itself (a refusal, a redirect, a 401 or 403, or the session API). s
 // holds the session it read and the response writer to hand on with it.
 func (g *guard[U]) check(w http.ResponseWriter, r *http.Request, rt routing, hook AuthorizeFunc, s *guardSession[U]) (*http.Request, bool) {
-	v := g.table.screen(r.URL.Path, r.URL.RawPath)
+	var v verdict
+	g.table.screen(r.URL.Path, r.URL.RawPath, &v)
 	switch v.act {
 	case actionReject:
 		g.refuse(w, r)
@@ -164,7 +165,7 @@ func (g *guard[U]) check(w http.ResponseWriter, r *http.Request, rt routing, hoo
 		redirect(w, r, (&url.URL{Path: v.canonical, RawQuery: r.URL.RawQuery}).String(), http.StatusTemporaryRedirect)
 		return nil, false
 	case actionNext:
-		v = g.judge(r, rt)
+		g.judge(r, rt, &v)
 	}
 	// No cookie, no cryptography: the common anonymous request goes
 	// straight to its decision. With a cookie the session is decoded once
@@ -208,18 +209,19 @@ func (g *guard[U]) check(w http.ResponseWriter, r *http.Request, rt routing, hoo
 	return nil, false
 }
 
-// judge judges r's clean path and, when the guard knows it, the route
-// serving it. With no route (a 404, a redirect) or a catch-all, the path
+// judge judges r's clean path into v (a zero verdict) and, when the
+// guard knows it, the route serving it. With no route (a 404, a redirect) or a catch-all, the path
 // is judged as itself. Only when the guard cannot ask the router at all
 // is the path also read with a language-tag first segment stripped
 // (judgePath's guess), as a router with a {lang} parameter would.
-func (g *guard[U]) judge(r *http.Request, rt routing) verdict {
+func (g *guard[U]) judge(r *http.Request, rt routing, v *verdict) {
 	p := r.URL.Path
 	if p == "" {
 		p = "/"
 	}
 	if !rt.known {
-		return g.table.judgePath(p, true)
+		g.table.judgePath(p, true, v)
+		return
 	}
 	route := rt.route
 	if !rt.given {
@@ -229,11 +231,10 @@ func (g *guard[U]) judge(r *http.Request, rt routing) verdict {
 	if route != "" {
 		rv = rt.cache.get(&g.table, route, r, rt.ask)
 	}
-	v := g.table.judgePath(p, false)
+	g.table.judgePath(p, false, v)
 	if rv != nil && !rv.catchAll {
 		v.route = rv
 	}
-	return v
 }
 
 // decide is verdict.decide with the AuthWhere checks of every Auth rule
@@ -320,7 +321,7 @@ func (v *verdict) hookRoute(h AuthorizeFunc, authenticated bool, r *http.Request
 // page load (pageLoad). It only picks the response's form, never the
 // decision.
 func (g *guard[U]) wantsJSON(r *http.Request, judged string) bool {
-	if p := g.jsonPrefix; judged == p || strings.HasPrefix(judged, p) && judged[len(p)] == '/' {
+	if underPrefix(judged, g.jsonPrefix) {
 		return true
 	}
 	accept := r.Header.Get("Accept")

@@ -118,35 +118,37 @@ func (t *routeTable) classify(p, raw string) verdict { return t.classifyAs(p, ra
 
 // classifyAs is classify with guess selecting judgePath's readings.
 func (t *routeTable) classifyAs(p, raw string, guess bool) verdict {
-	if v := t.screen(p, raw); v.act != actionNext {
+	var v verdict
+	if t.screen(p, raw, &v); v.act != actionNext {
 		return v
 	}
 	if p == "" {
 		p = "/"
 	}
-	return t.judgePath(p, guess)
+	t.judgePath(p, guess, &v)
+	return v
 }
 
 // screen is classify's first half: the refused and unclean paths and the
-// session API, with their action; actionNext for a path to judge.
-func (t *routeTable) screen(p, raw string) verdict {
+// session API, with their action; actionNext for a path to judge. It
+// sets v (a zero verdict) in place: a verdict is a few hundred bytes,
+// and the guard judges every request.
+func (t *routeTable) screen(p, raw string, v *verdict) {
 	if p == "" {
 		p = "/"
 	}
-	if p[0] != '/' || hasControlOrBackslash(p) || hasEncodedSeparator(raw) {
-		return verdict{act: actionReject}
+	switch {
+	case p[0] != '/' || hasControlOrBackslash(p) || hasEncodedSeparator(raw):
+		v.act = actionReject
+	case raw != "" && raw != p || !isCleanPath(p):
+		v.act, v.canonical = actionClean, cleanPath(p)
+	case t.isAPI(p):
+		v.act, v.path = actionAPI, p
 	}
-	if raw != "" && raw != p || !isCleanPath(p) {
-		return verdict{act: actionClean, canonical: cleanPath(p)}
-	}
-	if t.isAPI(p) {
-		return verdict{act: actionAPI, path: p}
-	}
-	return verdict{act: actionNext}
 }
 
-// judgePath judges a clean path by the rules, a configured locale
-// stripped first.
+// judgePath judges a clean path by the rules into v (a zero verdict), a
+// configured locale stripped first.
 //
 // Two readings: a path with a trailing slash is judged with and without
 // it. With guess, when the guard does not know which route serves the
@@ -158,8 +160,7 @@ func (t *routeTable) screen(p, raw string) verdict {
 // applies). When the rule deciding the literal reading names that
 // segment (Hybrid("/js/*")), the other reading contributes only the
 // rules it matches, not the default type.
-func (t *routeTable) judgePath(p string, guess bool) verdict {
-	v := verdict{act: actionNext}
+func (t *routeTable) judgePath(p string, guess bool, v *verdict) {
 	seg, rest := firstSegment(p)
 	if len(t.locales) > 0 && seg != "" && slices.Contains(t.locales, seg) {
 		v.locale, p = seg, rest
@@ -178,12 +179,11 @@ func (t *routeTable) judgePath(p string, guess bool) verdict {
 		// rule that names the segment is more specific than no rule.
 		named := lit.idx >= 0 && lit.lit >= 1+len(seg)
 		judged := trimSlash(rest)
-		t.addReading(&v, judged, judged, named)
+		t.addReading(v, judged, judged, named)
 		if rest != judged {
-			t.addReading(&v, rest, judged, named)
+			t.addReading(v, rest, judged, named)
 		}
 	}
-	return v
 }
 
 // classifyPath judges a path that the guard spells itself (a route's

@@ -92,9 +92,10 @@ func (h *apiHandler[U]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // answers; a write is an action, which commits. A session the store could
 // not read (down, or slower than StoreTimeout) is a 503.
 func (h *apiHandler[U]) serveBase(w http.ResponseWriter, r *http.Request) {
-	w, r, st, own := h.e.begin(w, r)
+	var s guardSession[U]
+	w, r, st := s.begin(h.e, w, r)
 	h.serveState(w, r, st)
-	h.e.end(w, st, own)
+	s.end()
 }
 
 func (h *apiHandler[U]) serveState(w http.ResponseWriter, r *http.Request, st *requestState[U]) {

@@ -388,3 +388,23 @@ func TestCacheHitAllocs(t *testing.T) {
 		})
 	}
 }
+
+// TestCacheExpiryWithinLive: a cache entry expires no later than the
+// token rules (tokens.live) allow its session, so a hit needs no second
+// check: for sessions ending by expiry (with and without milliseconds)
+// and by maximum lifetime, live passes until the entry's last instant.
+func TestCacheExpiryWithinLive(t *testing.T) {
+	tk := &tokens[User]{leeway: 5 * time.Second, maxLifetime: 30 * 24 * time.Hour}
+	base := time.UnixMilli(1_767_139_200_123)
+	for _, s := range []Session[User]{
+		{CreatedAt: base, ExpiresAt: base.Add(time.Hour)},
+		{CreatedAt: base, ExpiresAt: base.Add(time.Hour).Truncate(time.Second)},
+		{CreatedAt: base.Add(-30*24*time.Hour + time.Minute), ExpiresAt: base.Add(time.Hour)},
+		{CreatedAt: time.UnixMilli(-5_500), ExpiresAt: time.UnixMilli(-1_500)},
+	} {
+		end := tk.cacheExpiry(&s)
+		if err := tk.live(s.ExpiresAt, s.CreatedAt, end.Add(-time.Nanosecond)); err != nil {
+			t.Errorf("created %v, expires %v: live at the cache entry's last instant: %v", s.CreatedAt, s.ExpiresAt, err)
+		}
+	}
+}

@@ -108,6 +108,9 @@ type Fixture struct {
 	scValue  string
 	scs      *scs.SessionManager
 	scsToken string
+	mem      [2]*Site    // server storage and scs in memory (checks.go)
+	rds      *RedisSites // the same on Redis
+	rdsErr   error
 }
 
 // NewFixture builds the fixture: the library with the benchmark

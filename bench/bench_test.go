@@ -1,10 +1,13 @@
 package bench
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"testing"
 	"time"
+
+	"github.com/authsession/authsession/internal/testenv"
 )
 
 // The go test benchmarks: each operation on its own, for benchstat
@@ -138,6 +141,73 @@ func BenchmarkGuard(b *testing.B) {
 			b.Fatal(err)
 		}
 		loop(b, serve)
+	})
+}
+
+// BenchmarkServer is server-held sessions against scs on the same store
+// kind (in memory; Redis when $AUTHSESSION_REDIS_ADDR names a server): a
+// signed-in request, an anonymous one and a sign-in.
+func BenchmarkServer(b *testing.B) {
+	lib, other, err := memorySites()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, s := range []struct {
+		name string
+		site *Site
+	}{{"store=memory/lib=authsession", lib}, {"store=memory/lib=scs", other}} {
+		b.Run(s.name+"/op=signed-in", func(b *testing.B) { loop(b, s.site.SignedIn()) })
+		b.Run(s.name+"/op=anonymous", func(b *testing.B) { loop(b, s.site.Anonymous()) })
+		b.Run(s.name+"/op=sign-in", func(b *testing.B) { loop(b, s.site.SignIn()) })
+	}
+	b.Run("store=redis", func(b *testing.B) {
+		rs := redisSites(b)
+		b.Run("lib=authsession/op=signed-in", func(b *testing.B) { loop(b, rs.Lib.SignedIn()) })
+		b.Run("lib=scs/op=signed-in", func(b *testing.B) { loop(b, rs.SCS.SignedIn()) })
+	})
+}
+
+// redisSites connects to the redis-server of $AUTHSESSION_REDIS_ADDR, or
+// skips (fails under AUTHSESSION_REQUIRE_SERVICES) without one.
+func redisSites(t testing.TB) *RedisSites {
+	t.Helper()
+	rs, err := NewRedisSites()
+	if errors.Is(err, errNoRedis) {
+		testenv.Missing(t, "redis-server", "set AUTHSESSION_REDIS_ADDR to host:port")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(rs.Close)
+	return rs
+}
+
+// TestServerStoreCalls counts what server storage asks of its store: one
+// call for a signed-in request, none for an anonymous request whose
+// handler reads the session and a value (and no Set-Cookie: Anonymous
+// fails on one), and one round trip to Redis for a signed-in request.
+func TestServerStoreCalls(t *testing.T) {
+	lib, _, err := memorySites()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		f    func() error
+		want float64
+	}{{"signed-in", lib.SignedIn(), 1}, {"anonymous", lib.Anonymous(), 0}} {
+		if got, err := lib.StoreCalls(tt.f, 20); err != nil || got != tt.want {
+			t.Errorf("%s: %v store calls per request (%v), want %v", tt.name, got, err, tt.want)
+		}
+	}
+	t.Run("redis", func(t *testing.T) {
+		rs := redisSites(t)
+		if got, err := rs.RoundTrips(rs.Lib.SignedIn(), 20); err != nil || got != 1 {
+			t.Errorf("signed-in request: %v round trips to Redis (%v), want 1", got, err)
+		}
+		if got, err := rs.Lib.StoreCalls(rs.Lib.Anonymous(), 20); err != nil || got != 0 {
+			t.Errorf("anonymous request: %v store calls (%v), want 0", got, err)
+		}
 	})
 }
 

@@ -39,7 +39,10 @@ type Paired struct {
 	ANs, BNs float64 // median time per call of each side, ns
 	Ratio    float64 // median over rounds of the per-round ratio A/B
 	Lo, Hi   float64 // the ratio's interquartile range over rounds
-	Rounds   int
+	// Diff is the median over rounds of the per-round difference A-B per
+	// call, ns (what A adds to B), with its interquartile range.
+	Diff, DiffLo, DiffHi float64
+	Rounds               int
 }
 
 // Pair times a and b alternately: every round runs a batch of a and a
@@ -60,6 +63,7 @@ func Pair(o Options, a, b func() error) (Paired, error) {
 	}
 	runtime.GC()
 	ratios := make([]float64, 0, o.Rounds)
+	diffs := make([]float64, 0, o.Rounds)
 	as := make([]float64, 0, o.Rounds)
 	bs := make([]float64, 0, o.Rounds)
 	for i := range o.Rounds {
@@ -77,9 +81,11 @@ func Pair(o Options, a, b func() error) (Paired, error) {
 			return Paired{}, err
 		}
 		as, bs, ratios = append(as, ta), append(bs, tb), append(ratios, ta/tb)
+		diffs = append(diffs, ta-tb)
 	}
 	p := Paired{ANs: median(as), BNs: median(bs), Ratio: median(ratios), Rounds: o.Rounds}
 	p.Lo, p.Hi = quantile(ratios, 0.25), quantile(ratios, 0.75)
+	p.Diff, p.DiffLo, p.DiffHi = median(diffs), quantile(diffs, 0.25), quantile(diffs, 0.75)
 	return p, nil
 }
 

@@ -234,7 +234,7 @@ func Write(w http.ResponseWriter, req http.Header, name, value string, a Attrs, 
 			c.MaxAge = maxAge
 			c.Expires = expires.UTC()
 		}
-		http.SetCookie(w, c)
+		setCookie(w, c)
 	}
 	if len(value) <= size {
 		set(name, value)
@@ -259,6 +259,45 @@ func Write(w http.ResponseWriter, req http.Header, name, value string, a Attrs, 
 			a.expired(w, name+"."+strconv.Itoa(i))
 		}
 	}
+}
+
+// setCookie is http.SetCookie(w, c) for a value net/http writes as it is
+// (no quotes, no byte dropped), without net/http's check of every byte
+// through a function value, which for a token is a quarter of
+// CreateSession: the header is what net/http writes for the same cookie
+// with an empty value, with the value put after the "=". Short values,
+// and values net/http would change, go to http.SetCookie.
+// TestSetCookieAsNetHTTP compares the two.
+func setCookie(w http.ResponseWriter, c *http.Cookie) {
+	v := c.Value
+	if len(v) < 64 || c.Quoted || !plainValue(v) {
+		http.SetCookie(w, c)
+		return
+	}
+	c.Value = ""
+	s := c.String()
+	c.Value = v
+	if s == "" { // an invalid name: http.SetCookie sets nothing either
+		return
+	}
+	var b strings.Builder
+	b.Grow(len(s) + len(v))
+	b.WriteString(s[:len(c.Name)+1]) // name=
+	b.WriteString(v)
+	b.WriteString(s[len(c.Name)+1:])
+	w.Header().Add("Set-Cookie", b.String())
+}
+
+// plainValue reports whether net/http writes v unchanged as a cookie
+// value: every byte a cookie-octet (net/http's validCookieValueByte)
+// other than space and comma, which would make it quote the value.
+func plainValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b <= ' ' || b >= 0x7f || b == '"' || b == ';' || b == '\\' || b == ',' {
+			return false
+		}
+	}
+	return true
 }
 
 // Has reports whether req carries the logical cookie called name, as a

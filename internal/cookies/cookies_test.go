@@ -181,3 +181,36 @@ func TestHas(t *testing.T) {
 		}
 	}
 }
+
+// TestSetCookieAsNetHTTP: setCookie writes the header http.SetCookie
+// writes, for long and short values, plain or not (spaces, commas, quotes,
+// control and non-ASCII bytes, which net/http quotes or drops), with every
+// attribute, and nothing for an invalid name.
+func TestSetCookieAsNetHTTP(t *testing.T) {
+	long := strings.Repeat("eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0.", 30)
+	values := []string{"", "abc", long, long + " x", long + ",x", long + "\"", long + ";", long + "\\", long + "\x00",
+		long + "\x7f", long + "é", long + "~!#$%&'()*+-./:<=>?@[]^_`{|}", `"` + long + `"`}
+	expires := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	cookies := []http.Cookie{
+		{Name: "s"},
+		{Name: "__Host-authjs.session-token", Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: 3600, Expires: expires},
+		{Name: "s", Domain: "example.com", Path: "/a;b", SameSite: http.SameSiteStrictMode, Partitioned: true, Secure: true},
+		{Name: "s", SameSite: http.SameSiteNoneMode, MaxAge: -1, Quoted: true},
+		{Name: "bad name"}, {Name: ""},
+	}
+	for _, c := range cookies {
+		for _, v := range values {
+			c.Value = v
+			want, got := httptest.NewRecorder(), httptest.NewRecorder()
+			http.SetCookie(want, &c)
+			cc := c
+			setCookie(got, &cc)
+			if g, w := got.Header().Values("Set-Cookie"), want.Header().Values("Set-Cookie"); fmt.Sprint(g) != fmt.Sprint(w) {
+				t.Errorf("cookie %q, value %.20q…:\n got %q\nwant %q", c.Name, v, g, w)
+			}
+			if cc.Value != c.Value {
+				t.Errorf("setCookie changed the cookie: %+v", cc)
+			}
+		}
+	}
+}
