@@ -22,9 +22,11 @@ func guardChecks() []check {
 		// Missed: the clock reading, the Cookie header's scan, the cache
 		// lookup and judging the path each cost 35-60 ns on the 2-core
 		// machine (BENCHMARKS.md, "The guard's warm path"); gated at the
-		// highest level measured (+287 to +336 ns in five runs at load
-		// 1-3).
-		limit: 340,
+		// +400 ns: above the highest level measured (+287 to +338 ns in
+		// six runs at load 1-3) by a fifth, since this is an absolute time
+		// and the CI machine is another machine; with the gate's 25%
+		// margin it fails at +500 ns, below the default path's +613 ns.
+		limit: 400,
 		sides: func(f *Fixture) (func() error, func() error, error) { return f.guardOverBare(true, true) }})
 	add(check{id: "guard/warm-allocs", a: "guard (ReuseRequestState), Auth route, cached cookie, handler reads the session", target: 0, unit: "allocs", gate: true,
 		sides: func(f *Fixture) (func() error, func() error, error) {
