@@ -1,6 +1,7 @@
 package authsession
 
 import (
+	"hash/maphash"
 	"log/slog"
 	"runtime"
 	"sync"
@@ -47,6 +48,9 @@ type engine[U any] struct {
 	// reqs holds the middleware's per-request states for reuse, with
 	// Config.ReuseRequestState (engine_request.go).
 	reqs sync.Pool
+	// seen is the last-seen time of recently read sessions, for a store
+	// that is not local (engine_store.go); nil otherwise.
+	seen *seenTable
 }
 
 // newEngine builds the engine of a resolved configuration.
@@ -73,6 +77,9 @@ func newEngine[U any](cfg Config[U]) (*engine[U], error) {
 		log:        cfg.Logger,
 		revs:       newRevocations(cfg.Store, cfg.StoreTimeout, cfg.Now, cfg.Logger),
 		jsonPrefix: "/" + seg,
+	}
+	if l, ok := cfg.Store.(localStore); cfg.Store != nil && !(ok && l.Local()) && cfg.TouchAfter >= 0 {
+		e.seen = &seenTable{seed: maphash.MakeSeed()}
 	}
 	if e.revs != nil {
 		// Every function of the AuthSession holds e, and the retrying

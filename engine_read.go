@@ -159,7 +159,7 @@ func (e *engine[U]) checkStore(ctx context.Context, s *Session[U], anon bool, ow
 	sctx, cancel := e.storeCtx(ctx)
 	defer cancel()
 	at := time.UnixMilli(now.UnixMilli())
-	rec, found, err := st.Get(sctx, owner, s.ID, e.touchAt(at, s.ExpiresAt))
+	rec, found, err := st.Get(sctx, owner, s.ID, e.touchAt(owner, s.ID, at, s.ExpiresAt))
 	if err != nil {
 		e.log.LogAttrs(ctx, slog.LevelWarn, "authsession: session store unavailable",
 			slog.String("error", err.Error()), slog.Bool("failOpen", e.cfg.StoreFailOpen))
@@ -169,6 +169,9 @@ func (e *engine[U]) checkStore(ctx context.Context, s *Session[U], anon bool, ow
 		return loaded[U]{storeErr: err, carried: carried}
 	}
 	e.revs.kick()
+	if found {
+		e.noteSeen(owner, s.ID, rec.LastSeen)
+	}
 	reason := ""
 	switch {
 	case !found:
@@ -185,13 +188,26 @@ func (e *engine[U]) checkStore(ctx context.Context, s *Session[U], anon bool, ow
 	return loaded[U]{s: s, anon: anon, rec: rec, inStore: true}
 }
 
-// touchAt is the touch a session read at now folds into the store's Get:
-// the last-seen time written at most once per Config.TouchAfter (never
-// with a negative TouchAfter), and the record's expiry extended to
-// expires (zero: not at all).
-func (e *engine[U]) touchAt(now, expires time.Time) Touch {
+// touchAt is the touch a read at now of the session id (of owner) folds
+// into the store's Get: the last-seen time written at most once per
+// Config.TouchAfter (never with a negative TouchAfter), and the record's
+// expiry extended to expires (zero: not at all). None when this instance
+// saw the record last seen within TouchAfter (seenTable): the store would
+// refuse it.
+func (e *engine[U]) touchAt(owner, id string, now, expires time.Time) Touch {
 	if e.cfg.TouchAfter < 0 {
 		return Touch{}
 	}
-	return Touch{Before: now.Add(-e.cfg.TouchAfter).Add(time.Millisecond), Seen: now, ExpiresAt: expires}
+	t := Touch{Before: now.Add(-e.cfg.TouchAfter).Add(time.Millisecond), Seen: now, ExpiresAt: expires}
+	if e.seen != nil && e.seen.recent(owner, id, t.Before) {
+		return Touch{}
+	}
+	return t
+}
+
+// noteSeen records the last-seen time of a record the store returned.
+func (e *engine[U]) noteSeen(owner, id string, lastSeen time.Time) {
+	if e.seen != nil {
+		e.seen.note(owner, id, lastSeen)
+	}
 }

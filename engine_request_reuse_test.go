@@ -113,7 +113,9 @@ func TestReuseRequestStateReuses(t *testing.T) {
 		f.serve(f.bob)
 		reused = reused || f.lastCtx == ctx
 	}
-	if !reused {
+	// Under the race detector sync.Pool drops a quarter of what it is
+	// given, on purpose: reuse is then a matter of chance.
+	if !reused && !authsession.RaceEnabled {
 		t.Error("no later request reused the state")
 	}
 }

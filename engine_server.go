@@ -32,7 +32,7 @@ func (e *engine[U]) readServer(ctx context.Context, value string, now time.Time)
 	sctx, cancel := e.storeCtx(ctx)
 	defer cancel()
 	at := time.UnixMilli(now.UnixMilli())
-	rec, found, err := e.cfg.Store.Get(sctx, owner, id, e.touchAt(at, time.Time{}))
+	rec, found, err := e.cfg.Store.Get(sctx, owner, id, e.touchAt(owner, id, at, time.Time{}))
 	if err != nil {
 		// No session without the store, whatever StoreFailOpen says: the
 		// session is in it.
@@ -44,6 +44,7 @@ func (e *engine[U]) readServer(ctx context.Context, value string, now time.Time)
 		e.reject(ctx, "session revoked, expired or unknown to the store")
 		return loaded[U]{}
 	}
+	e.noteSeen(owner, id, rec.LastSeen)
 	s, anon, err := e.openStored(&rec)
 	if err == nil {
 		err = e.tokens.live(s.ExpiresAt, s.CreatedAt, now)

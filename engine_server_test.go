@@ -195,6 +195,12 @@ func TestServerRoundTrips(t *testing.T) {
 	if got := f.store.touches.Load(); got != 2 {
 		t.Errorf("touches over 200 s of reads every 40 s: got %d, want 2 (TouchAfter 1 minute)", got)
 	}
+	// A touch is offered (on Redis a script instead of a command) only
+	// when this instance has not seen the session within TouchAfter: at
+	// 40 s (the first read), 80 s and 160 s.
+	if got := f.store.offers.Load(); got != 3 {
+		t.Errorf("reads offering a touch: got %d, want 3", got)
+	}
 	calls = f.store.calls()
 	b.get(t, f.site, "/visits")
 	if got := f.store.calls() - calls; got != 2 {

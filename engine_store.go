@@ -5,10 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -83,6 +85,49 @@ func (e *engine[U]) storeCtx(ctx context.Context) (context.Context, context.Canc
 }
 
 func noCancel() {}
+
+// seenSlots is the size of a seenTable: a power of two.
+const seenSlots = 4096
+
+// seenTable remembers, for recently read sessions, the last-seen time
+// their store record had: a direct-mapped table of fixed size (a
+// collision replaces the older entry). A session last seen within
+// Config.TouchAfter cannot be due a touch, since a record's last-seen
+// time only moves forward (a touch or a save sets it to the time of the
+// request), so its next read asks the store for a plain read: on Redis a
+// command instead of a script, on PostgreSQL a SELECT instead of an
+// UPDATE. The store still answers every read (revocation, expiry,
+// generation); only the touch's offer is left out when it would be
+// refused. Each instance keeps its own; a stale entry can only delay a
+// touch by less than TouchAfter.
+type seenTable struct {
+	seed  maphash.Seed
+	slots [seenSlots]atomic.Pointer[seenEntry]
+}
+
+type seenEntry struct {
+	owner, id string
+	at        time.Time // the record's LastSeen
+}
+
+func (t *seenTable) slot(id string) *atomic.Pointer[seenEntry] {
+	return &t.slots[maphash.String(t.seed, id)&(seenSlots-1)]
+}
+
+// recent reports whether the session was last seen at or after before.
+func (t *seenTable) recent(owner, id string, before time.Time) bool {
+	en := t.slot(id).Load()
+	return en != nil && !en.at.Before(before) && en.id == id && en.owner == owner
+}
+
+// note records the last-seen time of a record the store returned.
+func (t *seenTable) note(owner, id string, at time.Time) {
+	p := t.slot(id)
+	if en := p.Load(); en != nil && en.at.Equal(at) && en.id == id && en.owner == owner {
+		return
+	}
+	p.Store(&seenEntry{owner: owner, id: id, at: at})
+}
 
 // revokedUntil is when every token of a session created at created has
 // expired, so a pending revocation of it is moot.
