@@ -6,54 +6,13 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/authsession/authsession"
 	authchi "github.com/authsession/authsession/adapters/chi"
-	"github.com/authsession/authsession/patterns"
+	"github.com/authsession/authsession/internal/guardtest"
 )
-
-const secret = "chi-adapter-test-secret-0123456789abcdef"
-
-var now = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-
-func isAdmin(s authsession.Session[authsession.User]) bool {
-	return s.User.ExtraString("role") == "admin"
-}
-
-func newAuth(t *testing.T, def authsession.RouteType) (*authsession.AuthSession[authsession.User], map[string]string) {
-	t.Helper()
-	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
-		Secret:           secret,
-		Now:              func() time.Time { return now },
-		DefaultRouteType: def,
-		Locales:          []string{"en", "ar"},
-		Routes: []authsession.Rule{
-			authsession.Public("/login"),
-			authsession.Hybrid("/"),
-			authsession.Hybrid("/static/*"),
-			authsession.Auth(patterns.Dashboard),
-			authsession.AuthWhere(patterns.Admin, isAdmin),
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cookies := map[string]string{"": ""}
-	for _, role := range []string{"user", "admin"} {
-		tok, err := auth.EncryptSession(authsession.Session[authsession.User]{
-			User:      authsession.User{ID: "u_" + role, Extra: map[string]any{"role": role}},
-			CreatedAt: now, LastActivity: now, ExpiresAt: now.Add(time.Hour),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cookies[role] = auth.Config.Cookie.Name + "=" + tok
-	}
-	return auth, cookies
-}
 
 func label(l string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("reached " + l)) }
@@ -103,7 +62,7 @@ func mounted(t *testing.T, auth *authsession.AuthSession[authsession.User]) *chi
 // the default type; the guard judges the route's fixed part /admin too.
 func TestChiPrefixRoutes(t *testing.T) {
 	for _, def := range []authsession.RouteType{authsession.RouteHybrid, authsession.RouteAuth} {
-		auth, cookies := newAuth(t, def)
+		auth, cookies := guardtest.AdapterAuth(t, def)
 		r := mounted(t, auth)
 		r.Get("/admin*", label("admin"))
 		r.Get("/login", label("login"))
@@ -121,7 +80,7 @@ func TestChiPrefixRoutes(t *testing.T) {
 // its pages stay open to whom their rules say.
 func TestChiLangRoute(t *testing.T) {
 	for _, def := range []authsession.RouteType{authsession.RouteHybrid, authsession.RouteAuth} {
-		auth, cookies := newAuth(t, def)
+		auth, cookies := guardtest.AdapterAuth(t, def)
 		pages := func(r chi.Router) {
 			r.Get("/", label("home"))
 			r.Get("/login", label("login"))
@@ -150,7 +109,7 @@ func TestChiLangRoute(t *testing.T) {
 // TestChiMountErrors: chi takes middleware only before the routes; Mount
 // says so with an error instead of chi's panic.
 func TestChiMountErrors(t *testing.T) {
-	auth, _ := newAuth(t, authsession.RouteAuth)
+	auth, _ := guardtest.AdapterAuth(t, authsession.RouteAuth)
 	g, _ := authchi.New(auth)
 	r := chi.NewRouter()
 	r.Get("/dashboard", label("dashboard"))

@@ -7,54 +7,18 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/authsession/authsession"
 	authgin "github.com/authsession/authsession/adapters/gin"
-	"github.com/authsession/authsession/patterns"
+	"github.com/authsession/authsession/internal/guardtest"
 )
 
-const secret = "gin-adapter-test-secret-0123456789abcdef"
-
-var now = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-
-func isAdmin(s authsession.Session[authsession.User]) bool {
-	return s.User.ExtraString("role") == "admin"
-}
-
+// newAuth is guardtest.AdapterAuth with IssueRules' hybrid /blog area.
 func newAuth(t *testing.T, def authsession.RouteType) (*authsession.AuthSession[authsession.User], map[string]string) {
 	t.Helper()
-	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
-		Secret:           secret,
-		Now:              func() time.Time { return now },
-		DefaultRouteType: def,
-		Locales:          []string{"en", "ar"},
-		Routes: []authsession.Rule{
-			authsession.Public("/login"),
-			authsession.Hybrid("/"),
-			authsession.Hybrid("/static/*"),
-			authsession.Hybrid("/blog/*"),
-			authsession.Auth(patterns.Dashboard),
-			authsession.AuthWhere(patterns.Admin, isAdmin),
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cookies := map[string]string{"": ""}
-	for _, role := range []string{"user", "admin"} {
-		tok, err := auth.EncryptSession(authsession.Session[authsession.User]{
-			User:      authsession.User{ID: "u_" + role, Extra: map[string]any{"role": role}},
-			CreatedAt: now, LastActivity: now, ExpiresAt: now.Add(time.Hour),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cookies[role] = auth.Config.Cookie.Name + "=" + tok
-	}
-	return auth, cookies
+	return guardtest.AdapterAuth(t, def, authsession.Hybrid("/blog/*"))
 }
 
 func label(l string) gin.HandlerFunc {
@@ -194,7 +158,7 @@ func TestGinRequire(t *testing.T) {
 		s, ok := authgin.Session[authsession.User](c)
 		c.String(http.StatusOK, "reached %s %v", s.User.ID, ok)
 	})
-	staff := r.Group("/staff", g.Require(isAdmin))
+	staff := r.Group("/staff", g.Require(guardtest.IsAdmin))
 	staff.GET("/x", label("staff"))
 	expect(t, r, cookies, []visit{
 		{"/account", "", 307, ""}, {"/account", "user", 200, "u_user true"},

@@ -6,54 +6,13 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/authsession/authsession"
 	authgorilla "github.com/authsession/authsession/adapters/gorilla"
-	"github.com/authsession/authsession/patterns"
+	"github.com/authsession/authsession/internal/guardtest"
 )
-
-const secret = "gorilla-adapter-test-secret-0123456789abcdef"
-
-var now = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-
-func isAdmin(s authsession.Session[authsession.User]) bool {
-	return s.User.ExtraString("role") == "admin"
-}
-
-func newAuth(t *testing.T, def authsession.RouteType) (*authsession.AuthSession[authsession.User], map[string]string) {
-	t.Helper()
-	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
-		Secret:           secret,
-		Now:              func() time.Time { return now },
-		DefaultRouteType: def,
-		Locales:          []string{"en", "ar"},
-		Routes: []authsession.Rule{
-			authsession.Public("/login"),
-			authsession.Hybrid("/"),
-			authsession.Hybrid("/static/*"),
-			authsession.Auth(patterns.Dashboard),
-			authsession.AuthWhere(patterns.Admin, isAdmin),
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cookies := map[string]string{"": ""}
-	for _, role := range []string{"user", "admin"} {
-		tok, err := auth.EncryptSession(authsession.Session[authsession.User]{
-			User:      authsession.User{ID: "u_" + role, Extra: map[string]any{"role": role}},
-			CreatedAt: now, LastActivity: now, ExpiresAt: now.Add(time.Hour),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cookies[role] = auth.Config.Cookie.Name + "=" + tok
-	}
-	return auth, cookies
-}
 
 func label(l string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("reached " + l)) }
@@ -104,7 +63,7 @@ func guarded(t *testing.T, auth *authsession.AuthSession[authsession.User], r *m
 // route's fixed part /admin too.
 func TestGorillaPrefixRoutes(t *testing.T) {
 	for _, def := range []authsession.RouteType{authsession.RouteHybrid, authsession.RouteAuth} {
-		auth, cookies := newAuth(t, def)
+		auth, cookies := guardtest.AdapterAuth(t, def)
 		r := mux.NewRouter()
 		r.PathPrefix("/admin").Handler(label("admin"))
 		r.Path("/login").Handler(label("login"))
@@ -126,7 +85,7 @@ func TestGorillaPrefixRoutes(t *testing.T) {
 // their rules say.
 func TestGorillaLangRoute(t *testing.T) {
 	for _, def := range []authsession.RouteType{authsession.RouteHybrid, authsession.RouteAuth} {
-		auth, cookies := newAuth(t, def)
+		auth, cookies := guardtest.AdapterAuth(t, def)
 		open := mux.NewRouter()
 		open.Path("/{lang}/dashboard").Handler(label("dashboard"))
 		open.Path("/{lang}/admin").Handler(label("admin"))
@@ -153,7 +112,7 @@ func TestGorillaLangRoute(t *testing.T) {
 // TestGorillaHandlerErrors: one Guard per router, and a Guard needs an
 // AuthSession from NextAuthSession.
 func TestGorillaHandlerErrors(t *testing.T) {
-	auth, _ := newAuth(t, authsession.RouteAuth)
+	auth, _ := guardtest.AdapterAuth(t, authsession.RouteAuth)
 	g, _ := authgorilla.New(auth)
 	if _, err := g.Handler(nil); err == nil {
 		t.Error("Handler(nil): got nil, want an error")

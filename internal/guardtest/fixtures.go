@@ -2,6 +2,8 @@ package guardtest
 
 import (
 	"strings"
+	"testing"
+	"time"
 
 	"github.com/authsession/authsession"
 	"github.com/authsession/authsession/patterns"
@@ -38,9 +40,7 @@ func LangRules() []authsession.Rule {
 		authsession.Public("/login"),
 		authsession.Auth(patterns.Dashboard),
 		authsession.Hybrid("/dashboard/help"),
-		authsession.AuthWhere(patterns.Admin, func(s authsession.Session[authsession.User]) bool {
-			return s.User.ExtraString("role") == "admin"
-		}),
+		authsession.AuthWhere(patterns.Admin, IsAdmin),
 		authsession.Hybrid("/faq/*"),
 		authsession.Public("/css/*"),
 		authsession.Hybrid("/js/*"),
@@ -92,15 +92,12 @@ func IsAdmin(s authsession.Session[authsession.User]) bool {
 // (/static/*, /blog/*) whose names a router's unconstrained parameter
 // also takes, a dashboard and an AuthWhere admin area that prefix routes
 // (/admin*) reach.
-func IssueRules() []authsession.Rule {
-	return []authsession.Rule{
-		authsession.Public("/login"),
-		authsession.Hybrid("/"),
-		authsession.Hybrid("/static/*"),
-		authsession.Hybrid("/blog/*"),
-		authsession.Auth(patterns.Dashboard),
-		authsession.AuthWhere(patterns.Admin, IsAdmin),
-	}
+func IssueRules() []authsession.Rule { return issueRules(authsession.Hybrid("/blog/*")) }
+
+// issueRules are IssueRules with extra in place of the /blog area.
+func issueRules(extra ...authsession.Rule) []authsession.Rule {
+	rules := []authsession.Rule{authsession.Public("/login"), authsession.Hybrid("/"), authsession.Hybrid("/static/*")}
+	return append(append(rules, extra...), authsession.Auth(patterns.Dashboard), authsession.AuthWhere(patterns.Admin, IsAdmin))
 }
 
 // IssueBases are clean paths of the issue sites, for Gen: the areas'
@@ -137,4 +134,37 @@ func SPALevel(p string) Level {
 		}
 	}
 	return User
+}
+
+// AdapterAuth is the AuthSession of the router adapters' tests
+// (adapters/chi, echo, gin, gorilla), at a fixed clock, locales en and
+// ar: IssueRules with the extra rules in place of the /blog area (none:
+// /blog falls to def); with the Cookie header of a session of each role
+// ("user", "admin"; "" for none).
+func AdapterAuth(t testing.TB, def authsession.RouteType, extra ...authsession.Rule) (*authsession.AuthSession[authsession.User], map[string]string) {
+	t.Helper()
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	rules := issueRules(extra...)
+	auth, err := authsession.NextAuthSession(authsession.Config[authsession.User]{
+		Secret:           "adapter-test-secret-0123456789abcdef",
+		Now:              func() time.Time { return now },
+		DefaultRouteType: def,
+		Locales:          []string{"en", "ar"},
+		Routes:           rules,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cookies := map[string]string{"": ""}
+	for _, role := range []string{"user", "admin"} {
+		tok, err := auth.EncryptSession(authsession.Session[authsession.User]{
+			User:      authsession.User{ID: "u_" + role, Extra: map[string]any{"role": role}},
+			CreatedAt: now, LastActivity: now, ExpiresAt: now.Add(time.Hour),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cookies[role] = auth.Config.Cookie.Name + "=" + tok
+	}
+	return auth, cookies
 }
