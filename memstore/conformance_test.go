@@ -13,3 +13,12 @@ func TestConformance(t *testing.T) {
 		return memstore.New(memstore.Options{Now: o.Now, MaxSessionsPerUser: o.MaxSessionsPerUser})
 	})
 }
+
+// TestInstances: the suite's checks for two instances, with both served
+// by one memory store (what several handlers of one process share).
+func TestInstances(t *testing.T) {
+	storetest.RunInstances(t, func(t *testing.T) (authsession.Store, authsession.Store) {
+		s := memstore.New(memstore.Options{})
+		return s, s
+	})
+}

@@ -141,79 +141,102 @@ func increment(ctx context.Context, s authsession.Store, owner, id string, now t
 	}
 }
 
-// testSavesRace: requests on several instances change one session at
-// once, each reading it and saving over the generation it read. No change
-// is lost: every save lands on top of the one before it.
+// testSavesRace: requests change one session at once, each reading it
+// and saving over the generation it read (savesRace, on one store).
 func testSavesRace(t *testing.T, s authsession.Store, clk *testclock.Clock) {
+	savesRace(t, []authsession.Store{s}, clk.Now, 4)
+}
+
+// savesRace: workers, spread over stores (instances of one store), add
+// one to one session's counter 25 times each, each reading it and saving
+// over the generation it read. No change is lost: every save lands on top
+// of the one before it (the first save over a generation wins, the
+// others read again).
+func savesRace(t *testing.T, stores []authsession.Store, now func() time.Time, workers int) {
 	ctx := context.Background()
-	rec := Record("a", "o", clk.Now(), time.Hour)
+	rec := Record("a", "o", now(), time.Hour)
 	rec.Data = []byte("0")
-	create(t, s, rec)
-	const workers, each = 4, 25
+	create(t, stores[0], rec)
+	const each = 25
 	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	for w := range workers {
+		s := stores[w%len(stores)]
+		wg.Go(func() {
 			for range each {
-				if _, err := increment(ctx, s, "o", "a", clk.Now()); err != nil {
+				if _, err := increment(ctx, s, "o", "a", now()); err != nil {
 					t.Errorf("increment: %v", err)
 					return
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
-	got := get(t, s, "o", "a")
-	if want := strconv.Itoa(workers * each); string(got.Data) != want || got.Generation != 1+workers*each {
+	got := get(t, stores[0], "o", "a")
+	if want := strconv.Itoa(workers * each); string(got.Data) != want || got.Generation != uint64(1+workers*each) {
 		t.Errorf("after %d racing saves: got counter %q at generation %d, want %s at %d (a save was lost or written over)",
 			workers*each, got.Data, got.Generation, want, 1+workers*each)
 	}
 }
 
-// testRevokeRacesSave races a sign-out against saves of the same session,
-// many times: once Revoke has returned, no save brings the session back.
+// testRevokeRacesSave races a sign-out against saves of the same session
+// (revokeRacesSave, on one store); afterwards the owner lists nothing.
 func testRevokeRacesSave(t *testing.T, s authsession.Store, clk *testclock.Clock) {
+	revokeRacesSave(t, s, s, clk.Now, 40)
+	if got := list(t, s, "o"); len(got) != 0 {
+		t.Errorf("ListUser after the races: got %q, want none", got)
+	}
+}
+
+// revokeRacesSave races, rounds times over, a sign-out on revoker against
+// saves of the same session on saver in a loop, for a signed-in and an
+// anonymous session in turn: the first save (before Revoke) lands, and
+// once Revoke has returned no save lands and the session never comes
+// back.
+func revokeRacesSave(t *testing.T, revoker, saver authsession.Store, now func() time.Time, rounds int) {
 	ctx := context.Background()
-	const rounds = 40
 	for i := range rounds {
 		owner := ""
 		if i%2 == 0 {
 			owner = "o"
 		}
 		id := fmt.Sprintf("race-%d", i)
-		rec := Record(id, owner, clk.Now(), time.Hour)
+		rec := Record(id, owner, now(), time.Hour)
 		rec.Data = []byte("0")
-		create(t, s, rec)
-		revoked := make(chan struct{})
+		create(t, revoker, rec)
+		revoked, saving := make(chan struct{}), make(chan struct{})
 		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
+		wg.Go(func() {
+			for n := 0; ; n++ {
 				select {
 				case <-revoked:
 					// Saves that started before the revocation may land
 					// or not; one more after it must not.
-					increment(ctx, s, owner, id, clk.Now())
+					if _, err := increment(ctx, saver, owner, id, now()); err == nil {
+						t.Errorf("round %d: a save after the revocation landed", i)
+					}
 					return
 				default:
 				}
-				if _, err := increment(ctx, s, owner, id, clk.Now()); err != nil {
+				if _, err := increment(ctx, saver, owner, id, now()); err != nil {
+					if n == 0 {
+						t.Errorf("round %d: the first save, before the revocation, failed: %v", i, err)
+						close(saving)
+					}
 					return // gone: the revocation came first
 				}
+				if n == 0 {
+					close(saving) // the revocation starts while saves run
+				}
 			}
-		}()
-		if err := s.Revoke(ctx, owner, id); err != nil {
+		})
+		<-saving
+		if err := revoker.Revoke(ctx, owner, id); err != nil {
 			t.Fatal(err)
 		}
 		close(revoked)
 		wg.Wait()
-		if live(t, s, owner, id) {
+		if live(t, saver, owner, id) {
 			t.Fatalf("round %d: a save racing Revoke brought the session back", i)
 		}
-	}
-	if got := list(t, s, "o"); len(got) != 0 {
-		t.Errorf("ListUser after the races: got %q, want none", got)
 	}
 }
