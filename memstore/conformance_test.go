@@ -22,3 +22,12 @@ func TestInstances(t *testing.T) {
 		return s, s
 	})
 }
+
+// TestServerStorage: the suite's server storage checks, with both
+// application instances on one memory store.
+func TestServerStorage(t *testing.T) {
+	storetest.RunServerStorage(t, func(t *testing.T) (authsession.Store, authsession.Store) {
+		s := memstore.New(memstore.Options{})
+		return s, s
+	})
+}

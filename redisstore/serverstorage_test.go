@@ -3,16 +3,15 @@ package redisstore_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/authsession/authsession"
 	"github.com/authsession/authsession/redisstore"
+	"github.com/authsession/authsession/storetest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -74,142 +73,14 @@ func signIn(t *testing.T, a *authsession.AuthSession[authsession.User], cookies 
 	return w.Result().Cookies()
 }
 
-// TestServerStorageTwoInstances: two instances (each its own client) on
-// one Redis, or one cluster, see one session, anonymous and signed in:
-// each reads what the other wrote, signing in on one keeps the visitor's
-// data under a new id, and a sign-out on one ends the session and its
-// data on both.
-func TestServerStorageTwoInstances(t *testing.T) {
+// TestServerStorage runs the conformance suite's server storage checks
+// (storetest.RunServerStorage: two instances see one session, concurrent
+// saves lose no acknowledged change, a sign-out wins over saves) on one
+// Redis and on a cluster.
+func TestServerStorage(t *testing.T) {
 	for _, kind := range kinds {
 		t.Run(kind, func(t *testing.T) {
-			pfx := prefix(t)
-			one, two := serverApp(t, connect(t, kind), pfx, 0), serverApp(t, connect(t, kind), pfx, 0)
-			anon, err := setData(one, nil, "cart", 1)
-			if err != nil || len(anon) == 0 {
-				t.Fatalf("SetData of a visitor: %v, %d cookies", err, len(anon))
-			}
-			if got := dataOf(two, anon); got["cart"] != "1" {
-				t.Fatalf("the other instance reads the visitor's data: got %v", got)
-			}
-			if _, err := setData(two, anon, "n", 2); err != nil {
-				t.Fatal(err)
-			}
-			if got := dataOf(one, anon); got["cart"] != "1" || got["n"] != "2" {
-				t.Errorf("the first instance reads both writes: got %v", got)
-			}
-			signedIn := signIn(t, two, anon, "u_1")
-			if got := dataOf(one, signedIn); !one.IsAuthenticated(request(signedIn)) || got["cart"] != "1" || got["n"] != "2" {
-				t.Errorf("after sign-in on the other instance: signed in=%v, data %v; want the visitor's data kept", one.IsAuthenticated(request(signedIn)), got)
-			}
-			if got := dataOf(one, anon); got != nil {
-				t.Errorf("the visitor's cookie after sign-in: got data %v, want no session (a new id)", got)
-			}
-			if err := one.DeleteSession(httptest.NewRecorder(), request(signedIn)); err != nil {
-				t.Fatal(err)
-			}
-			if two.IsAuthenticated(request(signedIn)) || dataOf(two, signedIn) != nil {
-				t.Errorf("after sign-out on the other instance: signed in=%v, data %v; want neither", two.IsAuthenticated(request(signedIn)), dataOf(two, signedIn))
-			}
-		})
-	}
-}
-
-// TestServerStorageConcurrentSaves: requests on two instances change one
-// session at once. Every change acknowledged is in the session afterwards
-// (no lost update); one the engine could not apply after its retries is
-// ErrConflict, never silence.
-func TestServerStorageConcurrentSaves(t *testing.T) {
-	for _, kind := range kinds {
-		t.Run(kind, func(t *testing.T) {
-			pfx := prefix(t)
-			apps := []*authsession.AuthSession[authsession.User]{serverApp(t, connect(t, kind), pfx, 0), serverApp(t, connect(t, kind), pfx, 0)}
-			cookies := signIn(t, apps[0], nil, "u_1")
-			const workers, each = 8, 5
-			var (
-				mu    sync.Mutex
-				acked []string
-				wg    sync.WaitGroup
-			)
-			for wk := range workers {
-				wg.Go(func() {
-					for i := range each {
-						key := fmt.Sprintf("w%d-%d", wk, i)
-						err := apps[wk%2].SetData(httptest.NewRecorder(), request(cookies), key, i)
-						switch {
-						case err == nil:
-							mu.Lock()
-							acked = append(acked, key)
-							mu.Unlock()
-						case !errors.Is(err, authsession.ErrConflict):
-							t.Errorf("SetData(%s): %v", key, err)
-						}
-					}
-				})
-			}
-			wg.Wait()
-			got := dataOf(apps[1], cookies)
-			for _, key := range acked {
-				if _, ok := got[key]; !ok {
-					t.Errorf("acknowledged change %s lost", key)
-				}
-			}
-			t.Logf("%d of %d changes acknowledged, the others ErrConflict after the engine's retries", len(acked), workers*each)
-			if len(got) != len(acked) || len(acked) < workers {
-				t.Errorf("keys in the session: %d; acknowledged: %d of %d", len(got), len(acked), workers*each)
-			}
-		})
-	}
-}
-
-// TestServerStorageSignOutWinsOverSaves: many times over, one instance
-// changes a session in a loop while the other signs it out: once
-// DeleteSession has returned, the session and its data are gone on both
-// instances. Signed-in and anonymous sessions alternate.
-func TestServerStorageSignOutWinsOverSaves(t *testing.T) {
-	for _, kind := range kinds {
-		t.Run(kind, func(t *testing.T) {
-			pfx := prefix(t)
-			one, two := serverApp(t, connect(t, kind), pfx, 0), serverApp(t, connect(t, kind), pfx, 0)
-			for round := range 60 {
-				var cookies []*http.Cookie
-				if round%2 == 0 {
-					cookies = signIn(t, one, nil, "u_1")
-				} else {
-					var err error
-					if cookies, err = setData(one, nil, "k", -1); err != nil {
-						t.Fatal(err)
-					}
-				}
-				saving, stop := make(chan struct{}), make(chan struct{})
-				var wg sync.WaitGroup
-				wg.Go(func() {
-					for n := 0; ; n++ {
-						select {
-						case <-stop:
-							return
-						default:
-						}
-						// After the sign-out a save finds no session (for
-						// a visitor it starts a new one, under another id).
-						two.SetData(httptest.NewRecorder(), request(cookies), "k", n)
-						if n == 0 {
-							close(saving)
-						}
-					}
-				})
-				<-saving
-				if err := one.DeleteSession(httptest.NewRecorder(), request(cookies)); err != nil {
-					t.Fatalf("round %d: DeleteSession: %v", round, err)
-				}
-				close(stop)
-				wg.Wait()
-				for i, a := range []*authsession.AuthSession[authsession.User]{one, two} {
-					if a.IsAuthenticated(request(cookies)) || dataOf(a, cookies) != nil {
-						t.Fatalf("round %d, instance %d: the session came back after the sign-out (signed in=%v, data %v)",
-							round, i+1, a.IsAuthenticated(request(cookies)), dataOf(a, cookies))
-					}
-				}
-			}
+			storetest.RunServerStorage(t, func(t *testing.T) (authsession.Store, authsession.Store) { return twoStores(t, kind) })
 		})
 	}
 }
