@@ -19,3 +19,18 @@ func ExampleRun() {
 		})
 	}
 }
+
+// A store that several instances of an application share runs the checks
+// for two instances with a pair of stores over the same data (here one
+// memory store serves both; a Redis store would be two clients on one
+// key prefix).
+func ExampleRunInstances() {
+	_ = func(t *testing.T) { // func TestInstances(t *testing.T)
+		pair := func(t *testing.T) (authsession.Store, authsession.Store) {
+			s := memstore.New(memstore.Options{})
+			return s, s
+		}
+		storetest.RunInstances(t, pair)
+		storetest.RunServerStorage(t, pair)
+	}
+}

@@ -16,6 +16,10 @@
 // store does; the store's clock must be Options.Now, which the suite
 // moves by hand (a record expires when that clock passes its ExpiresAt,
 // whatever the server's own clock says).
+//
+// A store that several application instances share also runs
+// [RunInstances] and [RunServerStorage] with a [Pair]: two stores over the
+// same data, each with its own client, on a real clock.
 package storetest
 
 import (
