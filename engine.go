@@ -48,6 +48,9 @@ type engine[U any] struct {
 	// reqs holds the middleware's per-request states for reuse, with
 	// Config.ReuseRequestState (engine_request.go).
 	reqs sync.Pool
+	// local: the store's calls never wait on I/O (engine_store.go's
+	// localStore): no StoreTimeout timer, no seenTable.
+	local bool
 	// seen is the last-seen time of recently read sessions, for a store
 	// that is not local (engine_store.go); nil otherwise.
 	seen *seenTable
@@ -77,8 +80,9 @@ func newEngine[U any](cfg Config[U]) (*engine[U], error) {
 		log:        cfg.Logger,
 		revs:       newRevocations(cfg.Store, cfg.StoreTimeout, cfg.Now, cfg.Logger),
 		jsonPrefix: "/" + seg,
+		local:      isLocal(cfg.Store),
 	}
-	if l, ok := cfg.Store.(localStore); cfg.Store != nil && !(ok && l.Local()) && cfg.TouchAfter >= 0 {
+	if cfg.Store != nil && !e.local && cfg.TouchAfter >= 0 {
 		e.seen = &seenTable{seed: maphash.MakeSeed()}
 	}
 	if e.revs != nil {

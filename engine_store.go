@@ -75,10 +75,16 @@ const ownerLength = 22
 // memstore package's): they go without the StoreTimeout timer.
 type localStore interface{ Local() bool }
 
+// isLocal reports whether s is a local store.
+func isLocal(s Store) bool {
+	l, ok := s.(localStore)
+	return ok && l.Local()
+}
+
 // storeCtx bounds ctx by Config.StoreTimeout for one operation's store
 // calls, unless the store is local.
 func (e *engine[U]) storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	if l, ok := e.cfg.Store.(localStore); ok && l.Local() {
+	if e.local {
 		return ctx, noCancel
 	}
 	return context.WithTimeout(ctx, e.cfg.StoreTimeout)
